@@ -1,0 +1,2 @@
+/** Thin Spark entry points over {@code io.medvec.core}. */
+package io.medvec.jobs;
