@@ -1,0 +1,170 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.Split;
+import io.medvec.core.eval.ClassificationMetrics;
+import io.medvec.core.eval.Metrics;
+import io.medvec.core.eval.ScoreSet;
+import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import io.medvec.core.merge.SyntheticWeights;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Scores the pre-trained, every single-site and the merged model on the configured splits, with
+ * the examples partitioned across Spark tasks. Tasks return score lists, the driver merges them
+ * and computes every metric exactly once over all examples (no averages of averages), then
+ * appends the run's rows to the metrics table.
+ */
+public final class EvaluateModelsJob {
+
+  static final String NAME = "evaluate";
+
+  /** Long-format metrics table schema; the table is partitioned by {@code run_id}. */
+  static final StructType SCHEMA = new StructType()
+      .add("dataset", DataTypes.StringType, false)
+      .add("model_kind", DataTypes.StringType, false)
+      .add("model_id", DataTypes.StringType, false)
+      .add("split", DataTypes.StringType, false)
+      .add("metric", DataTypes.StringType, false)
+      .add("value", DataTypes.DoubleType, true)
+      .add("n", DataTypes.LongType, false)
+      .add("base_fingerprint", DataTypes.StringType, false)
+      .add("created_at", DataTypes.StringType, false);
+
+  /**
+   * @param common shared keys
+   * @param splits {@code evaluate.splits}: splits to score ([val, test])
+   * @param partitions {@code evaluate.partitions}: Spark tasks per split (4)
+   * @param batchSize {@code evaluate.batch-size}: inference batch size (256)
+   */
+  public record Config(CommonConfig common, List<Split> splits, int partitions, int batchSize) {
+    public Config {
+      splits = List.copyOf(splits);
+    }
+
+    public static Config from(ConfigMap map) {
+      ConfigMap e = map.section("evaluate");
+      List<Split> splits = e.strings("splits", List.of("val", "test")).stream().map(Split::parse).toList();
+      return new Config(CommonConfig.from(map), splits, e.integer("partitions", 4, 1, 100_000),
+          e.integer("batch-size", 256, 1, 65_536));
+    }
+  }
+
+  /** One metrics-table row (without run_id, which is the partition). */
+  public record MetricRow(
+      String dataset, String modelKind, String modelId, String split, String metric, double value, long n) {}
+
+  /** What the job wrote. */
+  public record Result(String runId, String table, List<MetricRow> rows) {}
+
+  private final JobContext ctx;
+  private final Config config;
+
+  public EvaluateModelsJob(SparkSession spark, Config config) {
+    this.ctx = new JobContext(spark, config.common());
+    this.config = config;
+  }
+
+  public Result run() {
+    String fingerprint = ctx.baseFingerprint();
+    List<ModelScoring.Model> models = models(fingerprint);
+    String dataset = ctx.loadData().dataset();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
+    Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
+    ctx.describe("evaluate " + models.size() + " models on " + config.splits() + " in " + config.partitions()
+        + " task(s) per split");
+    List<ModelScoring> slices = ModelScoring.slices(ctx.loadData(), config.splits(), config.partitions(),
+        ctx.dataPath().toString(), new HadoopConf(ctx.hadoop()), config.batchSize());
+    Map<String, ScoreSet> merged = new TreeMap<>();
+    for (Map<String, ScoreSet> partial : jsc.parallelize(slices, slices.size()).map(s -> s.run(shared.value())).collect()) {
+      partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
+    }
+    shared.destroy();
+    List<MetricRow> rows = rows(dataset, merged);
+    writeTable(rows, fingerprint);
+    Result result = new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
+    ctx.writeResult(NAME, result);
+    return result;
+  }
+
+  private List<ModelScoring.Model> models(String fingerprint) {
+    MultiLayerNetwork base = PretrainModelJob.loadBase(ctx, fingerprint);
+    List<ModelScoring.Model> models = new ArrayList<>();
+    models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(base)));
+    VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
+    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
+    VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
+    for (StoredVector vector : mergedVectors(store, fingerprint)) {
+      MultiLayerNetwork single = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
+      ParamVectors.assign(single, bnLayout, store.readBnStats(vector));
+      models.add(new ModelScoring.Model("single_site", vector.manifest().hospital(), ModelIO.toBytes(single)));
+    }
+    Path merged = new Path(ctx.paths().mergedDir(), MergeVectorsJob.MODEL_FILE);
+    if (AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
+      models.add(new ModelScoring.Model("merged", "merged", ModelIO.readBytes(ctx.hadoop(), merged)));
+    }
+    return models;
+  }
+
+  /** The vectors this run's merge used, or every vector of the base when the run has no merge. */
+  private List<StoredVector> mergedVectors(VectorStore store, String fingerprint) {
+    Path manifest = new Path(ctx.paths().mergedDir(), "manifest.json");
+    if (!AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
+      return store.list(fingerprint);
+    }
+    MergeVectorsJob.Result merge =
+        Json.read(HadoopFiles.readString(ctx.hadoop(), manifest), MergeVectorsJob.Result.class, manifest.toString());
+    return merge.vectors().stream().map(v -> store.open(new Path(v.dir()), fingerprint)).toList();
+  }
+
+  private static List<MetricRow> rows(String dataset, Map<String, ScoreSet> scores) {
+    List<MetricRow> rows = new ArrayList<>();
+    scores.forEach((key, set) -> {
+      String[] parts = key.split("\\|", -1);
+      Metrics m = ClassificationMetrics.compute(set);
+      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "accuracy", m.accuracy(), m.n()));
+      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "auc", m.auc(), m.n()));
+      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "macro_f1", m.macroF1(), m.n()));
+    });
+    return rows;
+  }
+
+  private void writeTable(List<MetricRow> rows, String fingerprint) {
+    String now = Instant.now().toString();
+    List<Row> sparkRows = rows.stream()
+        .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.value(), r.n(),
+            fingerprint, now))
+        .toList();
+    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().metricsPartition())) {
+      ctx.spark().createDataFrame(sparkRows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
+          .parquet(out.tmp().toString());
+      out.commit();
+    }
+  }
+
+  public static void main(String[] args) {
+    JobMain.run(args, NAME, Config::from, (spark, config) -> new EvaluateModelsJob(spark, config).run());
+  }
+}

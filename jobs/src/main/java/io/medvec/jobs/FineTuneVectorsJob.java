@@ -1,0 +1,103 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.model.TrainSettings;
+import io.medvec.core.vector.VectorManifest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Fine-tunes θ_pre at each hospital, each as an independent Spark task on that hospital's images
+ * only, and publishes each hospital's data vector τ = θ − θ_pre (see {@link HospitalFineTune}).
+ * Run for all hospitals, or for one hospital id the way a hospital runs it on its own cluster.
+ */
+public final class FineTuneVectorsJob {
+
+  static final String NAME = "finetune";
+
+  /**
+   * @param common shared keys
+   * @param train {@code finetune.epochs} (3), {@code finetune.batch-size} (64),
+   *     {@code finetune.learning-rate} (0.0005), {@code finetune.seed} (11)
+   * @param hospitals {@code finetune.hospitals}: hospital ids to fine-tune, or {@code [all]}
+   */
+  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals) {
+    public Config {
+      hospitals = List.copyOf(hospitals);
+      if (!hospitals.equals(List.of("all"))) {
+        hospitals.forEach(VectorManifest::requireHospitalId);
+      }
+    }
+
+    public static Config from(ConfigMap map) {
+      ConfigMap f = map.section("finetune");
+      return new Config(CommonConfig.from(map), TrainConfig.from(f, 3, 5e-4, 11),
+          f.strings("hospitals", List.of("all")));
+    }
+  }
+
+  /** What the job wrote. */
+  public record Result(String runId, String baseFingerprint, List<HospitalFineTune.Outcome> hospitals) {}
+
+  private final JobContext ctx;
+  private final Config config;
+
+  public FineTuneVectorsJob(SparkSession spark, Config config) {
+    this.ctx = new JobContext(spark, config.common());
+    this.config = config;
+  }
+
+  public Result run() {
+    String fingerprint = ctx.baseFingerprint();
+    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
+    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    List<HospitalFineTune> tasks = tasks(assignment, fingerprint);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
+    Broadcast<byte[]> baseModel = jsc.broadcast(base);
+    ctx.describe("fine-tune " + tasks.size() + " hospital(s) from base " + fingerprint.substring(0, 12)
+        + " (" + config.train().epochs() + " epochs each)");
+    List<HospitalFineTune.Outcome> outcomes =
+        new ArrayList<>(jsc.parallelize(tasks, tasks.size()).map(t -> t.run(baseModel.value())).collect());
+    baseModel.destroy();
+    Result result = new Result(config.common().runId(), fingerprint, outcomes);
+    ctx.writeResult(NAME, result);
+    return result;
+  }
+
+  private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
+    List<String> ids = new ArrayList<>();
+    if (config.hospitals().equals(List.of("all"))) {
+      assignment.keySet().stream().filter(k -> !k.equals("public")).forEach(ids::add);
+    } else {
+      ids.addAll(config.hospitals());
+    }
+    List<HospitalFineTune> tasks = new ArrayList<>();
+    for (String id : ids) {
+      int[] indices = assignment.get(id);
+      if (indices == null || indices.length == 0) {
+        throw new IllegalArgumentException(
+            "Cannot fine-tune hospital " + id + ": it has no images in " + ctx.paths().partitionDir()
+                + " (hospitals there: " + assignment.keySet() + ")");
+      }
+      tasks.add(new HospitalFineTune(id, indices, ctx.dataPath().toString(), ctx.paths().vectorsRoot().toString(),
+          config.common().runId(), fingerprint, settings(), new HadoopConf(ctx.hadoop())));
+    }
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException("Cannot fine-tune: no hospitals in " + ctx.paths().partitionDir());
+    }
+    return tasks;
+  }
+
+  private HospitalFineTune.Settings settings() {
+    TrainSettings t = config.train();
+    return new HospitalFineTune.Settings(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
+  }
+
+  public static void main(String[] args) {
+    JobMain.run(args, NAME, Config::from, (spark, config) -> new FineTuneVectorsJob(spark, config).run());
+  }
+}

@@ -1,0 +1,97 @@
+package io.medvec.jobs;
+
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.TrainSettings;
+import io.medvec.core.model.Trainer;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.TrainingInfo;
+import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorManifest;
+import io.medvec.core.vector.VectorStore;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hospital's fine-tune, run inside a Spark task: only this hospital's image indices, θ_pre's
+ * bytes and the output location travel to the task; only the vector, its manifest and aggregate
+ * counts come back.
+ *
+ * <p>The published vector holds τ = θ − θ_pre over the trainable parameters (weights, biases,
+ * batch-norm γ/β). The batch-norm running mean/variance are not deltas but statistics of the
+ * hospital's activations; they are published separately ({@code bn-stats.parquet}) so that the
+ * single-site model can be rebuilt exactly, and are never summed.
+ */
+record HospitalFineTune(
+    String hospital,
+    int[] indices,
+    String data,
+    String vectorsRoot,
+    String runId,
+    String baseFingerprint,
+    Settings settings,
+    HadoopConf hadoop)
+    implements Serializable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HospitalFineTune.class);
+
+  /** Serializable copy of {@link TrainSettings}. */
+  record Settings(int epochs, int batchSize, double learningRate, long seed) implements Serializable {
+    TrainSettings toTrainSettings() {
+      return new TrainSettings(epochs, batchSize, learningRate, seed);
+    }
+  }
+
+  /** What a hospital's task reports back. */
+  record Outcome(
+      String hospital, long examples, List<Long> labelCounts, double finalLoss, double seconds,
+      double examplesPerSecond, String vector, String vectorSha256)
+      implements Serializable {}
+
+  Outcome run(byte[] baseModel) {
+    long start = System.nanoTime();
+    Configuration conf = hadoop.get();
+    MedMnist all = JobContext.loadData(conf, new Path(data));
+    ImageSet local = all.train().subset(indices);
+    MultiLayerNetwork base = ModelIO.fromBytes(baseModel, "base " + baseFingerprint);
+    PretrainModelJob.requireFingerprint(base, baseFingerprint, "base " + baseFingerprint);
+    MultiLayerNetwork tuned = base.clone();
+    List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> LOG.info(
+        "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)", hospital, e.epoch(), settings.epochs(),
+        String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond()), e.examples()));
+    StoredVector stored = publish(base, tuned, local, epochs.get(epochs.size() - 1).meanLoss(), conf);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double throughput = epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
+    return new Outcome(hospital, local.size(), stored.manifest().labelCounts(), epochs.get(epochs.size() - 1).meanLoss(),
+        seconds, throughput, stored.dir().toString(), stored.manifest().vectorSha256());
+  }
+
+  private StoredVector publish(
+      MultiLayerNetwork base, MultiLayerNetwork tuned, ImageSet local, double finalLoss, Configuration conf) {
+    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
+    VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
+    float[] delta = ParamVectors.delta(base, tuned, layout);
+    float[] bnStats = ParamVectors.flatten(tuned, bnLayout);
+    TrainingInfo training = new TrainingInfo(settings.epochs(), settings.batchSize(), settings.learningRate(),
+        settings.seed(), finalLoss, Nd4j.getEnvironment().maxThreads());
+    VectorManifest manifest = new VectorManifest(VectorManifest.FORMAT, hospital, local.dataset(), runId,
+        baseFingerprint, local.size(), Arrays.stream(local.labelCounts()).boxed().toList(), layout, bnLayout,
+        training, null, null, null, null, Instant.now().toString());
+    StoredVector stored = new VectorStore(conf, new Path(vectorsRoot)).write(manifest, delta, bnStats);
+    LOG.info("hospital {} published data vector {} ({} values, sha256 {})", hospital, stored.dir(), delta.length,
+        stored.manifest().vectorSha256());
+    return stored;
+  }
+}

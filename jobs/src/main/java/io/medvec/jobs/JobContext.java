@@ -1,0 +1,89 @@
+package io.medvec.jobs;
+
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.NpzReader;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What a job needs besides its own config: the session, the Hadoop configuration and the layout. */
+final class JobContext {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobContext.class);
+
+  private final SparkSession spark;
+  private final CommonConfig common;
+  private final Configuration hadoop;
+  private final Paths paths;
+
+  JobContext(SparkSession spark, CommonConfig common) {
+    this.spark = spark;
+    this.common = common;
+    this.hadoop = spark.sparkContext().hadoopConfiguration();
+    this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId());
+  }
+
+  SparkSession spark() {
+    return spark;
+  }
+
+  CommonConfig common() {
+    return common;
+  }
+
+  Configuration hadoop() {
+    return hadoop;
+  }
+
+  Paths paths() {
+    return paths;
+  }
+
+  Path dataPath() {
+    return HadoopFiles.qualify(hadoop, common.requireData());
+  }
+
+  /** Reads the configured .npz through the Hadoop file system. */
+  MedMnist loadData() {
+    return loadData(hadoop, dataPath());
+  }
+
+  static MedMnist loadData(Configuration conf, Path file) {
+    try (InputStream in = HadoopFiles.open(conf, file)) {
+      return NpzReader.read(in, file.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  /** The base fingerprint: configured, or the one this run's pretrain job recorded. */
+  String baseFingerprint() {
+    if (!common.base().isEmpty()) {
+      return common.base();
+    }
+    Path result = paths.result(PretrainModelJob.NAME);
+    PretrainModelJob.Result pretrain =
+        Json.read(HadoopFiles.readString(hadoop, result), PretrainModelJob.Result.class, result.toString());
+    return pretrain.fingerprint();
+  }
+
+  /** Writes a job's result record next to the run's outputs and logs it. */
+  void writeResult(String job, Object result) {
+    String json = Json.write(result);
+    HadoopFiles.writeStringAtomically(hadoop, paths.result(job), json);
+    LOG.info("{} result ({}):\n{}", job, paths.result(job), json);
+  }
+
+  /** Sets the description shown for the next Spark jobs in the UI and logs it. */
+  void describe(String description) {
+    spark.sparkContext().setJobDescription(description);
+    LOG.info("{}", description);
+  }
+}

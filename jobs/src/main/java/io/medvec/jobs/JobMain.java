@@ -1,0 +1,105 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.CliArgs;
+import io.medvec.core.config.ConfigMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared body of every entry point: parse → validate config → build session → run → exit
+ * code. Configuration errors are reported before Spark starts.
+ */
+final class JobMain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobMain.class);
+
+  /** Command-line flags that are shorthands for config keys. */
+  static final Map<String, String> FLAG_KEYS =
+      Map.of("data", "data.path", "out", "out", "run-id", "run-id", "base", "base");
+
+  private JobMain() {}
+
+  static <C> void run(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+    int code = execute(args, job, parse, body);
+    System.exit(code);
+  }
+
+  static <C> int execute(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+    try {
+      C config = parseConfig(CliArgs.parse(args), job, parse);
+      SparkSession spark = session(job);
+      try {
+        body.apply(spark, config);
+      } finally {
+        spark.stop();
+      }
+      return ExitCode.SUCCESS.code();
+    } catch (RuntimeException | Error e) {
+      ExitCode code = ExitCode.of(e);
+      LOG.error("medvec {} failed with exit code {} ({}): {}", job, code.code(), code, describe(e), e);
+      System.err.println("medvec " + job + ": " + describe(e));
+      return code.code();
+    }
+  }
+
+  /** Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set. */
+  static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
+    cli.rejectFlagsExcept(Set.of("data", "out", "run-id", "base"));
+    if (!cli.positional().isEmpty()) {
+      throw new io.medvec.core.config.ConfigException(
+          "Unexpected argument(s) " + cli.positional() + " for medvec " + job);
+    }
+    ConfigMap map = configFile(cli, job).map(ConfigMap::load).orElseGet(ConfigMap::empty);
+    List<String> overrides = new ArrayList<>();
+    cli.flags().forEach((flag, value) -> overrides.add(FLAG_KEYS.get(flag) + "=" + value));
+    overrides.addAll(cli.overrides());
+    map = map.withOverrides(overrides);
+    C config = parse.apply(map);
+    map.rejectUnknown();
+    LOG.info("medvec {} effective configuration:\n{}", job, map.describeEffective());
+    return config;
+  }
+
+  private static Optional<Path> configFile(CliArgs cli, String job) {
+    if (cli.config().isPresent()) {
+      return cli.config().map(Path::of);
+    }
+    String home = System.getProperty("medvec.home", System.getenv("MEDVEC_HOME"));
+    if (home == null) {
+      return Optional.empty();
+    }
+    Path file = Path.of(home, "conf", job + ".yaml");
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
+  /** A session on the submitted master, or {@code local[*]} when none was given (embedded mode). */
+  static SparkSession session(String job) {
+    SparkSession.Builder builder = SparkSession.builder().appName("medvec-" + job);
+    if (!new SparkConf().contains("spark.master")) {
+      builder.master("local[*]");
+    }
+    return builder.getOrCreate();
+  }
+
+  /** The failure's message with its causes, one line. */
+  static String describe(Throwable t) {
+    StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage()));
+    for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+        sb.append(" (caused by: ").append(c.getMessage()).append(')');
+      }
+    }
+    return sb.toString();
+  }
+}

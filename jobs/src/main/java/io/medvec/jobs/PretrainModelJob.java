@@ -1,0 +1,135 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.Predictor;
+import io.medvec.core.model.TrainSettings;
+import io.medvec.core.model.Trainer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces θ_pre: trains the configured CNN on the coordinator's public pool (or imports an
+ * existing DL4J model file) and publishes it under its SHA-256 fingerprint.
+ */
+public final class PretrainModelJob {
+
+  static final String NAME = "pretrain";
+  static final String MODEL_FILE = "model.zip";
+  private static final Logger LOG = LoggerFactory.getLogger(PretrainModelJob.class);
+
+  /**
+   * @param common shared keys
+   * @param model {@code model.*}
+   * @param train {@code pretrain.epochs} (5), {@code pretrain.batch-size} (64),
+   *     {@code pretrain.learning-rate} (0.001), {@code pretrain.seed} (1)
+   * @param importModel {@code pretrain.import}: an existing DL4J model file to use as θ_pre instead of
+   *     training (empty: train)
+   */
+  public record Config(CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
+    public static Config from(ConfigMap map) {
+      ConfigMap p = map.section("pretrain");
+      return new Config(CommonConfig.from(map), ModelConfig.from(map), TrainConfig.from(p, 5, 1e-3, 1),
+          p.string("import", ""));
+    }
+  }
+
+  /** What the job wrote. */
+  public record Result(
+      String runId, String fingerprint, String model, long parameters, long publicPool, List<EpochStats> epochs) {}
+
+  private final JobContext ctx;
+  private final Config config;
+
+  public PretrainModelJob(SparkSession spark, Config config) {
+    this.ctx = new JobContext(spark, config.common());
+    this.config = config;
+  }
+
+  public Result run() {
+    MedMnist data = ctx.loadData();
+    ImageSet pool = data.train().subset(
+        PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
+    MultiLayerNetwork net;
+    List<EpochStats> epochs = List.of();
+    if (config.importModel().isEmpty()) {
+      ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
+      net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
+      epochs = Trainer.fit(net, pool, config.train(),
+          e -> LOG.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
+              String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond())));
+    } else {
+      Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
+      ctx.describe("import θ_pre from " + file);
+      net = ModelIO.load(ctx.hadoop(), file);
+      requireCompatible(net, data, file);
+    }
+    String fingerprint = Fingerprint.of(net);
+    Path dir = ctx.paths().baseDir(fingerprint);
+    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
+      ModelIO.save(net, ctx.hadoop(), new Path(out.tmp(), MODEL_FILE));
+      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(Map.of(
+          "fingerprint", fingerprint, "dataset", data.dataset(), "parameters", net.numParams(),
+          "public_pool", pool.size(), "created_at", Instant.now().toString(),
+          "source", config.importModel().isEmpty() ? "trained" : config.importModel())));
+      out.commit();
+    }
+    Result result = new Result(config.common().runId(), fingerprint, new Path(dir, MODEL_FILE).toString(),
+        net.numParams(), pool.size(), epochs);
+    ctx.writeResult(NAME, result);
+    return result;
+  }
+
+  private static void requireCompatible(MultiLayerNetwork net, MedMnist data, Path file) {
+    ImageSet probe = data.val().subset(new int[] {0});
+    try {
+      Predictor.predict(net, probe, 1);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot import model " + file + ": it does not accept " + data.dataset() + " images ("
+              + data.channels() + "x" + probe.height() + "x" + probe.width() + ", " + data.numClasses() + " classes)", e);
+    }
+  }
+
+  /** Loads θ_pre by fingerprint and checks it still has that fingerprint. */
+  static MultiLayerNetwork loadBase(JobContext ctx, String fingerprint) {
+    byte[] bytes = baseBytes(ctx, fingerprint);
+    MultiLayerNetwork net = ModelIO.fromBytes(bytes, ctx.paths().baseDir(fingerprint).toString());
+    requireFingerprint(net, fingerprint, ctx.paths().baseDir(fingerprint).toString());
+    return net;
+  }
+
+  static byte[] baseBytes(JobContext ctx, String fingerprint) {
+    Path dir = ctx.paths().baseDir(fingerprint);
+    if (!AtomicDir.isComplete(ctx.hadoop(), dir)) {
+      throw new IllegalArgumentException("Cannot find base model " + fingerprint + ": " + dir + " is missing or incomplete");
+    }
+    return ModelIO.readBytes(ctx.hadoop(), new Path(dir, MODEL_FILE));
+  }
+
+  static void requireFingerprint(MultiLayerNetwork net, String expected, String source) {
+    String actual = Fingerprint.of(net);
+    if (!actual.equals(expected)) {
+      throw new IllegalArgumentException(
+          "Cannot use base model " + source + ": its fingerprint is " + actual + ", expected " + expected);
+    }
+  }
+
+  public static void main(String[] args) {
+    JobMain.run(args, NAME, Config::from, (spark, config) -> new PretrainModelJob(spark, config).run());
+  }
+}

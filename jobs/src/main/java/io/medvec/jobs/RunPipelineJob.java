@@ -1,0 +1,89 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.ConfigMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/** Runs partition → pretrain → fine-tune → merge → evaluate in one session and prints the results. */
+public final class RunPipelineJob {
+
+  static final String NAME = "pipeline";
+
+  /** Every job's configuration, read from one file. */
+  public record Config(
+      PartitionDataJob.Config partition,
+      PretrainModelJob.Config pretrain,
+      FineTuneVectorsJob.Config finetune,
+      MergeVectorsJob.Config merge,
+      EvaluateModelsJob.Config evaluate) {
+
+    public static Config from(ConfigMap map) {
+      return new Config(PartitionDataJob.Config.from(map), PretrainModelJob.Config.from(map),
+          FineTuneVectorsJob.Config.from(map), MergeVectorsJob.Config.from(map), EvaluateModelsJob.Config.from(map));
+    }
+  }
+
+  /** Results of every stage. */
+  public record Result(
+      PartitionDataJob.Result partition,
+      PretrainModelJob.Result pretrain,
+      FineTuneVectorsJob.Result finetune,
+      MergeVectorsJob.Result merge,
+      EvaluateModelsJob.Result evaluate,
+      double seconds) {}
+
+  private final SparkSession spark;
+  private final Config config;
+
+  public RunPipelineJob(SparkSession spark, Config config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  public Result run() {
+    long start = System.nanoTime();
+    PartitionDataJob.Result partition = new PartitionDataJob(spark, config.partition()).run();
+    PretrainModelJob.Result pretrain = new PretrainModelJob(spark, config.pretrain()).run();
+    FineTuneVectorsJob.Result finetune = new FineTuneVectorsJob(spark, config.finetune()).run();
+    MergeVectorsJob.Result merge = new MergeVectorsJob(spark, config.merge()).run();
+    EvaluateModelsJob.Result evaluate = new EvaluateModelsJob(spark, config.evaluate()).run();
+    return new Result(partition, pretrain, finetune, merge, evaluate, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** A fixed-width table: one line per model and split, one column per metric. */
+  static String table(List<EvaluateModelsJob.MetricRow> rows) {
+    Map<String, Map<String, Double>> byModel = new LinkedHashMap<>();
+    Map<String, Long> n = new LinkedHashMap<>();
+    for (EvaluateModelsJob.MetricRow r : rows) {
+      String key = String.format(Locale.ROOT, "%-12s %-10s %-5s", r.modelKind(), r.modelId(), r.split());
+      byModel.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.metric(), r.value());
+      n.put(key, r.n());
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add(String.format(Locale.ROOT, "%-12s %-10s %-5s %9s %9s %9s %6s", "model_kind", "model_id", "split",
+        "accuracy", "auc", "macro_f1", "n"));
+    byModel.forEach((key, metrics) -> lines.add(String.format(Locale.ROOT, "%s %9.4f %9.4f %9.4f %6d", key,
+        metrics.get("accuracy"), metrics.get("auc"), metrics.get("macro_f1"), n.get(key))));
+    return String.join("\n", lines);
+  }
+
+  static void print(Result result) {
+    System.out.println();
+    System.out.println(table(result.evaluate().rows()));
+    System.out.printf(Locale.ROOT, "%nmerged %d vectors with lambda %.3f (%s); metrics table: %s; %.1f s%n",
+        result.merge().vectors().size(), result.merge().lambda(), result.merge().lambdaSelection(),
+        result.evaluate().table(), result.seconds());
+  }
+
+  public static void main(String[] args) {
+    JobMain.run(args, NAME, Config::from, (spark, config) -> {
+      Result result = new RunPipelineJob(spark, config).run();
+      print(result);
+      return result;
+    });
+  }
+}

@@ -1,0 +1,92 @@
+package io.medvec.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.PartitionMode;
+import io.medvec.core.merge.BnStatsMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every YAML file under conf/ parses into its job's config with no unknown key. */
+class ConfFilesTest {
+
+  static final Map<String, Function<ConfigMap, ?>> PARSERS = Map.of(
+      "demo", RunPipelineJob.Config::from,
+      "pipeline", RunPipelineJob.Config::from,
+      "partition", PartitionDataJob.Config::from,
+      "pretrain", PretrainModelJob.Config::from,
+      "finetune", FineTuneVectorsJob.Config::from,
+      "merge", MergeVectorsJob.Config::from,
+      "evaluate", EvaluateModelsJob.Config::from);
+
+  static Path conf() {
+    return Path.of("..", "conf").toAbsolutePath().normalize();
+  }
+
+  @Test
+  void everyConfFileIsValidForItsJob() throws Exception {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(conf())) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(files).extracting(p -> p.getFileName().toString().replace(".yaml", ""))
+        .containsExactlyInAnyOrderElementsOf(PARSERS.keySet());
+    for (Path file : files) {
+      ConfigMap map = ConfigMap.load(file);
+      PARSERS.get(file.getFileName().toString().replace(".yaml", "")).apply(map);
+      map.rejectUnknown();
+    }
+  }
+
+  @Test
+  void demoIsPneumoniaWithFourHospitals() {
+    ConfigMap map = ConfigMap.load(conf().resolve("demo.yaml"));
+    RunPipelineJob.Config config = RunPipelineJob.Config.from(map);
+    assertThat(config.partition().spec().hospitals()).isEqualTo(4);
+    assertThat(config.partition().spec().mode()).isEqualTo(PartitionMode.IID);
+    assertThat(config.merge().bnStats()).isEqualTo(BnStatsMode.RESTORE);
+    assertThat(config.merge().lambda()).isNull();
+    assertThat(config.partition().common().out()).isEqualTo("medvec-demo");
+  }
+
+  @Test
+  void badValuesAreRefusedNamingTheKey() {
+    ConfigMap base = ConfigMap.load(conf().resolve("merge.yaml"));
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.lambda=-1"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.lambda").hasMessageContaining("-1");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.bn-stats=magic"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.bn-stats").hasMessageContaining("magic");
+    ConfigMap partition = ConfigMap.load(conf().resolve("partition.yaml"));
+    assertThatThrownBy(() -> PartitionDataJob.Config.from(partition.withOverrides(List.of("partition.hospitals=0"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("partition.hospitals");
+    assertThatThrownBy(() -> PartitionDataJob.Config.from(partition.withOverrides(List.of("partition.alpha=0"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("partition.alpha");
+    assertThatThrownBy(() -> PartitionDataJob.Config.from(partition.withOverrides(List.of("run-id=a b"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("run-id");
+  }
+
+  @Test
+  void exitCodesClassifyFailures() {
+    assertThat(ExitCode.of(new ConfigException("x"))).isEqualTo(ExitCode.BAD_CONFIG);
+    assertThat(ExitCode.of(new RuntimeException(new IllegalArgumentException("bad npz")))).isEqualTo(ExitCode.BAD_INPUT);
+    assertThat(ExitCode.of(new IllegalStateException("boom"))).isEqualTo(ExitCode.RUNTIME_FAILURE);
+    assertThat(ExitCode.values()).extracting(ExitCode::code).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void mainRejectsUnknownKeysBeforeStartingSpark() {
+    int code = JobMain.execute(new String[] {"--config", conf().resolve("merge.yaml").toString(), "--set", "merge.lamda=1"},
+        "merge", MergeVectorsJob.Config::from, (spark, config) -> {
+          throw new AssertionError("must not run");
+        });
+    assertThat(code).isEqualTo(ExitCode.BAD_CONFIG.code());
+  }
+}

@@ -1,0 +1,171 @@
+package io.medvec.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.io.FloatChunkFile;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.SimpleParquet;
+import io.medvec.core.vector.IncompatibleVectorException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** All jobs, end to end, on a small subset of real PneumoniaMNIST in local mode. */
+class PipelineIT {
+
+  @TempDir static Path tmp;
+  static Path out;
+  static RunPipelineJob.Result result;
+
+  static ConfigMap config(String... overrides) {
+    String yaml = String.join("\n",
+        "run-id: it",
+        "out: " + out,
+        "data:",
+        "  path: " + tmp.resolve("pneumoniamnist.npz"),
+        "partition: {public-fraction: 0.15, hospitals: 3, mode: dirichlet, alpha: 1.0, seed: 3, min-per-hospital: 20}",
+        "model: {conv-filters: [8, 16], dense-units: 32}",
+        "pretrain: {epochs: 2, batch-size: 32}",
+        "finetune: {epochs: 1, batch-size: 32}",
+        "merge: {lambda-grid: [0.34, 1.0]}",
+        "evaluate: {partitions: 3}");
+    return ConfigMap.parse(yaml, "PipelineIT").withOverrides(List.of(overrides));
+  }
+
+  @BeforeAll
+  static void runPipeline() {
+    SparkTests.subset("pneumoniamnist", tmp, 900, 150, 200);
+    out = tmp.resolve("out");
+    ConfigMap map = config();
+    RunPipelineJob.Config config = RunPipelineJob.Config.from(map);
+    map.rejectUnknown();
+    result = new RunPipelineJob(SparkTests.spark(), config).run();
+  }
+
+  @Test
+  void metricsTableHoldsEveryModelAndIsPlainParquet() throws Exception {
+    Path partition = out.resolve("metrics/run_id=it");
+    assertThat(partition.resolve("_SUCCESS")).exists();
+    List<Path> files;
+    try (Stream<Path> s = Files.list(partition)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList();
+    }
+    assertThat(files).isNotEmpty();
+    Configuration conf = new Configuration();
+    List<Map<String, Object>> rows = files.stream()
+        .flatMap(f -> SimpleParquet.read(conf, HadoopFiles.qualify(conf, f.toString())).stream())
+        .toList();
+    // 5 models (pretrained, 3 single_site, merged) x 2 splits x 3 metrics
+    assertThat(rows).hasSize(5 * 2 * 3);
+    Map<String, Long> kinds = rows.stream()
+        .filter(r -> r.get("split").equals("test") && r.get("metric").equals("auc"))
+        .collect(Collectors.groupingBy(r -> (String) r.get("model_kind"), Collectors.counting()));
+    assertThat(kinds).containsExactlyInAnyOrderEntriesOf(Map.of("pretrained", 1L, "single_site", 3L, "merged", 1L));
+    assertThat(rows).allSatisfy(r -> {
+      assertThat((Double) r.get("value")).isBetween(0.0, 1.0);
+      assertThat(r.get("n")).isEqualTo(r.get("split").equals("test") ? 200L : 150L);
+      assertThat(r.get("dataset")).isEqualTo("pneumoniamnist");
+    });
+    assertThat(rows.stream().map(r -> (String) r.get("metric")).distinct())
+        .containsExactlyInAnyOrder("accuracy", "auc", "macro_f1");
+  }
+
+  @Test
+  void sparkReadsTheTableWithTheRunAsPartition() {
+    Dataset<Row> table = SparkTests.spark().read().parquet(out.resolve("metrics").toString());
+    assertThat(table.columns()).contains("run_id", "model_kind", "model_id", "split", "metric", "value", "n");
+    assertThat(table.where("run_id = 'it' and model_kind = 'merged' and split = 'test'").count()).isEqualTo(3);
+  }
+
+  @Test
+  void everyHospitalPublishedAVectorThatPlainParquetReads() {
+    assertThat(result.finetune().hospitals()).extracting(HospitalFineTune.Outcome::hospital)
+        .containsExactly("h0", "h1", "h2");
+    Configuration conf = new Configuration();
+    long total = 0;
+    for (HospitalFineTune.Outcome o : result.finetune().hospitals()) {
+      float[] delta = FloatChunkFile.readAll(conf, new org.apache.hadoop.fs.Path(o.vector(), "vector.parquet"));
+      assertThat(FloatChunkFile.sha256(delta)).isEqualTo(o.vectorSha256());
+      assertThat(delta).hasSize((int) (result.pretrain().parameters() - 2 * (8 + 16)));
+      total += o.examples();
+      assertThat(Path.of(java.net.URI.create(o.vector())).resolve("manifest.json")).exists();
+    }
+    assertThat(total + result.partition().publicPool()).isEqualTo(900);
+    assertThat(result.merge().vectors()).hasSize(3);
+    assertThat(result.merge().candidates()).extracting(MergeVectorsJob.Candidate::lambda).containsExactly(0.34, 1.0);
+    assertThat(result.merge().lambda()).isIn(0.34, 1.0);
+  }
+
+  @Test
+  void mergeRefusesABaseWithoutVectors() {
+    ConfigMap map = config("base=" + "0".repeat(64));
+    MergeVectorsJob.Config merge = MergeVectorsJob.Config.from(map);
+    assertThatThrownBy(() -> new MergeVectorsJob(SparkTests.spark(), merge).run())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0".repeat(64));
+  }
+
+  @Test
+  void vectorOfAnotherBaseIsRefusedByTheMerge() throws Exception {
+    // a second base (other init seed) in run it2; then a careless upload files an old vector under it
+    ConfigMap map = config("run-id=it2", "model.seed=43");
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
+    String other = new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run().fingerprint();
+    String fp = result.pretrain().fingerprint();
+    assertThat(other).isNotEqualTo(fp);
+    copy(out.resolve("vectors/base=" + fp + "/hospital=h0"), out.resolve("vectors/base=" + other + "/hospital=h0"));
+    MergeVectorsJob.Config merge = MergeVectorsJob.Config.from(map);
+    assertThatThrownBy(() -> new MergeVectorsJob(SparkTests.spark(), merge).run())
+        .isInstanceOf(IncompatibleVectorException.class)
+        .hasMessageContaining(fp)
+        .hasMessageContaining(other);
+    assertThat(out.resolve("runs/it2/merged")).doesNotExist();
+  }
+
+  @Test
+  void rerunWithTheSameRunIdReplacesOnlyThatRun() throws Exception {
+    Path metrics = out.resolve("metrics");
+    Path otherRun = metrics.resolve("run_id=other");
+    Files.createDirectories(otherRun);
+    Files.writeString(otherRun.resolve("marker"), "keep");
+    ConfigMap map = config();
+    EvaluateModelsJob.Result again =
+        new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(map)).run();
+    assertThat(again.rows()).isEqualTo(result.evaluate().rows());
+    assertThat(otherRun.resolve("marker")).hasContent("keep");
+    try (Stream<Path> s = Files.list(metrics)) {
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("_"))).isEmpty();
+    }
+  }
+
+  @Test
+  void unknownKeysAreRefusedByName() {
+    ConfigMap map = config("merge.lamda=0.5");
+    MergeVectorsJob.Config.from(map);
+    assertThatThrownBy(map::rejectUnknown).hasMessageContaining("merge.lamda");
+  }
+
+  private static void copy(Path from, Path to) throws Exception {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.medvec.core.io;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/** Small-file helpers on any Hadoop file system (local, HDFS, s3a). */
+public final class HadoopFiles {
+
+  private HadoopFiles() {}
+
+  /**
+   * Writes {@code content} as UTF-8 to a hidden temporary file next to {@code file} and renames
+   * it over {@code file}, replacing an existing file, so readers see the old or the new content,
+   * never a partial one.
+   */
+  public static void writeStringAtomically(Configuration conf, Path file, String content) {
+    checkNotNull(conf, file, "write file");
+    if (content == null) {
+      throw new IllegalArgumentException("Cannot write file: content is null (" + file + ")");
+    }
+    if (file.getParent() == null) {
+      throw new IllegalArgumentException("Cannot write file: path has no parent (" + file + ")");
+    }
+    Path tmp = new Path(file.getParent(), "_tmp-" + file.getName() + "-" + UUID.randomUUID());
+    try {
+      FileSystem fs = file.getFileSystem(conf);
+      try (OutputStream out = fs.create(tmp, false)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
+      }
+      renameOver(conf, fs, tmp, file);
+    } catch (IOException e) {
+      deleteQuietly(conf, tmp, e);
+      throw new UncheckedIOException("Cannot write file " + file, e);
+    }
+  }
+
+  /** Reads a whole file as UTF-8; IAE naming the file if it is missing. */
+  public static String readString(Configuration conf, Path file) {
+    return new String(readBytes(conf, file), StandardCharsets.UTF_8);
+  }
+
+  /** Reads a whole file; IAE naming the file if it is missing. */
+  public static byte[] readBytes(Configuration conf, Path file) {
+    try (InputStream in = open(conf, file)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read file " + file, e);
+    }
+  }
+
+  /** Opens a file for reading; IAE naming the file if it is missing. The caller closes it. */
+  public static InputStream open(Configuration conf, Path file) {
+    checkNotNull(conf, file, "open file");
+    try {
+      return file.getFileSystem(conf).open(file);
+    } catch (FileNotFoundException e) {
+      throw new IllegalArgumentException(
+          "Cannot open file: does not exist or is a directory (" + file + ")", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open file " + file, e);
+    }
+  }
+
+  /**
+   * Plain local paths (absolute or relative to the working directory) become {@code file:/abs};
+   * URIs with a scheme (hdfs://, s3a://, file:) are kept as they are.
+   */
+  public static Path qualify(Configuration conf, String pathOrUri) {
+    if (conf == null || pathOrUri == null || pathOrUri.isBlank()) {
+      throw new IllegalArgumentException(
+          "Cannot qualify path: configuration or path is null or blank (" + pathOrUri + ")");
+    }
+    Path path = new Path(pathOrUri);
+    if (path.toUri().getScheme() != null) {
+      return path;
+    }
+    return normalize(new Path(new File(pathOrUri).getAbsoluteFile().toURI()));
+  }
+
+  /** Drops a trailing slash (kept by {@code new Path(URI)}), so that getName() is the last name. */
+  static Path normalize(Path path) {
+    URI uri = path.toUri();
+    return new Path(uri.getScheme(), uri.getAuthority(), uri.getPath());
+  }
+
+  private static void renameOver(Configuration conf, FileSystem fs, Path tmp, Path file)
+      throws IOException {
+    // FileContext can overwrite in one rename (atomic on HDFS); FileSystem.rename cannot
+    FileContext context = FileContext.getFileContext(fs.getUri(), conf);
+    context.rename(fs.makeQualified(tmp), fs.makeQualified(file), Options.Rename.OVERWRITE);
+  }
+
+  private static void deleteQuietly(Configuration conf, Path tmp, Exception cause) {
+    try {
+      tmp.getFileSystem(conf).delete(tmp, false);
+    } catch (IOException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void checkNotNull(Configuration conf, Path file, String action) {
+    if (conf == null || file == null) {
+      throw new IllegalArgumentException(
+          "Cannot " + action + ": configuration or path is null (" + file + ")");
+    }
+  }
+}

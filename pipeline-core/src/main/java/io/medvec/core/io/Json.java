@@ -1,0 +1,40 @@
+package io.medvec.core.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/** The one JSON mapping of medvec's manifests and results: snake_case, pretty, strict on read. */
+public final class Json {
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  private Json() {}
+
+  /** Serialises a record (or map) to pretty JSON. */
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write JSON for " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Parses JSON into {@code type}; {@code source} names the file in errors. */
+  public static <T> T read(String json, Class<T> type, String source) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "Cannot read " + type.getSimpleName() + " from " + source + ": " + e.getOriginalMessage(), e);
+    }
+  }
+}

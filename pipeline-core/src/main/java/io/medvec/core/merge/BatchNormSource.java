@@ -1,0 +1,70 @@
+package io.medvec.core.merge;
+
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.BatchNormRestorer;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/** Gives a merged network its batch-norm running statistics according to a {@link BnStatsMode}. */
+public final class BatchNormSource {
+
+  private final UnaryOperator<MultiLayerNetwork> apply;
+
+  private BatchNormSource(UnaryOperator<MultiLayerNetwork> apply) {
+    this.apply = apply;
+  }
+
+  /**
+   * @param mode where statistics come from
+   * @param store the vectors' store (read for {@link BnStatsMode#AVERAGE})
+   * @param vectors the merged vectors
+   * @param pool the coordinator's public pool (used for {@link BnStatsMode#RESTORE})
+   * @param batchSize forward-pass batch size
+   */
+  public static BatchNormSource of(
+      BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, int batchSize) {
+    switch (mode) {
+      case RESTORE:
+        if (pool.size() == 0) {
+          throw new IllegalArgumentException(
+              "Cannot restore batch-norm statistics: the public pool is empty (set partition.public-fraction > 0"
+                  + " or merge.bn-stats=average)");
+        }
+        return new BatchNormSource(net -> {
+          BatchNormRestorer.restore(net, pool, batchSize);
+          return net;
+        });
+      case AVERAGE:
+        return new BatchNormSource(net -> average(net, store, vectors));
+      case PRETRAINED:
+        return new BatchNormSource(UnaryOperator.identity());
+      default:
+        throw new IllegalStateException("Unknown batch-norm mode " + mode);
+    }
+  }
+
+  /** Sets the statistics of {@code net} in place and returns it. */
+  public MultiLayerNetwork apply(MultiLayerNetwork net) {
+    return apply.apply(net);
+  }
+
+  private static MultiLayerNetwork average(MultiLayerNetwork net, VectorStore store, List<StoredVector> vectors) {
+    VectorLayout layout = ParamVectors.layout(net, ParamKind.BN_STATISTIC);
+    List<float[]> stats = new ArrayList<>();
+    long[] examples = new long[vectors.size()];
+    for (int j = 0; j < vectors.size(); j++) {
+      layout.requireSameAs(vectors.get(j).manifest().bnStatsLayout(), "batch-norm statistics of " + vectors.get(j).dir());
+      stats.add(store.readBnStats(vectors.get(j)));
+      examples[j] = vectors.get(j).manifest().examples();
+    }
+    ParamVectors.assign(net, layout, BnStatsMixer.mix(layout, stats, examples));
+    return net;
+  }
+}

@@ -1,0 +1,96 @@
+package io.medvec.core.vector;
+
+import io.medvec.core.model.Tensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Flat float views of a network's parameter table, split by {@link ParamKind}.
+ *
+ * <p>DL4J stores batch-norm running mean/variance inside {@code params()}; those entries are
+ * statistics of the data a model last saw, not weights, so they never enter a data vector's
+ * delta. Keys come from {@code paramTable()} and values are always copied (never views).
+ */
+public final class ParamVectors {
+
+  private static final Set<String> BN_STAT_KEYS =
+      Set.of(
+          BatchNormalizationParamInitializer.GLOBAL_MEAN,
+          BatchNormalizationParamInitializer.GLOBAL_VAR,
+          BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
+
+  private ParamVectors() {}
+
+  /** The layout of the network's parameters of the given kind, in parameter-table order. */
+  public static VectorLayout layout(MultiLayerNetwork net, ParamKind kind) {
+    List<TensorSpec> specs = new ArrayList<>();
+    long offset = 0;
+    for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
+      if (kindOf(net, e.getKey()) == kind) {
+        long[] shape = e.getValue().shape();
+        List<Long> dims = Arrays.stream(shape).boxed().toList();
+        specs.add(new TensorSpec(e.getKey(), dims, offset, e.getValue().length()));
+        offset += e.getValue().length();
+      }
+    }
+    return new VectorLayout(specs);
+  }
+
+  /** Classifies a parameter-table key such as {@code 1_mean}. */
+  public static ParamKind kindOf(MultiLayerNetwork net, String key) {
+    int underscore = key.indexOf('_');
+    int layer = Integer.parseInt(key.substring(0, underscore));
+    String param = key.substring(underscore + 1);
+    boolean bn = net.getLayerWiseConfigurations().getConf(layer).getLayer() instanceof BatchNormalization;
+    return bn && BN_STAT_KEYS.contains(param) ? ParamKind.BN_STATISTIC : ParamKind.TRAINABLE;
+  }
+
+  /** Copies the network's values for {@code layout} into a new flat array. */
+  public static float[] flatten(MultiLayerNetwork net, VectorLayout layout) {
+    float[] flat = new float[Math.toIntExact(layout.size())];
+    for (TensorSpec t : layout.tensors()) {
+      float[] values = Tensors.toFloats(param(net, t));
+      System.arraycopy(values, 0, flat, Math.toIntExact(t.offset()), values.length);
+    }
+    return flat;
+  }
+
+  /** Writes {@code values} (laid out by {@code layout}) into the network's parameters. */
+  public static void assign(MultiLayerNetwork net, VectorLayout layout, float[] values) {
+    if (values.length != layout.size()) {
+      throw new IllegalArgumentException(
+          "Cannot assign parameters: " + values.length + " values for a layout of " + layout.size());
+    }
+    for (TensorSpec t : layout.tensors()) {
+      param(net, t);
+      net.setParam(t.name(), Tensors.fromFloats(values, Math.toIntExact(t.offset()), t.shapeArray()));
+    }
+  }
+
+  /** {@code tuned − base} over the trainable parameters, in float32. */
+  public static float[] delta(MultiLayerNetwork base, MultiLayerNetwork tuned, VectorLayout layout) {
+    float[] b = flatten(base, layout);
+    float[] t = flatten(tuned, layout);
+    for (int i = 0; i < t.length; i++) {
+      t[i] -= b[i];
+    }
+    return t;
+  }
+
+  private static INDArray param(MultiLayerNetwork net, TensorSpec t) {
+    INDArray value = net.paramTable().get(t.name());
+    if (value == null || !Arrays.equals(value.shape(), t.shapeArray())) {
+      throw new IllegalArgumentException(
+          "Cannot read parameter " + t.name() + t.shape() + " from the network: it has "
+              + (value == null ? "no such parameter" : Arrays.toString(value.shape())));
+    }
+    return value;
+  }
+}

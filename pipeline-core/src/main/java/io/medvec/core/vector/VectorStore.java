@@ -1,0 +1,148 @@
+package io.medvec.core.vector;
+
+import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.FloatChunkFile;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Data vectors on a Hadoop file system, keyed by base fingerprint and hospital:
+ * {@code <root>/base=<fingerprint>/hospital=<id>/{vector.parquet, bn-stats.parquet, manifest.json, _SUCCESS}}.
+ * A vector directory appears atomically and complete; a re-delivery by the same hospital
+ * replaces its previous vector for that base.
+ */
+public final class VectorStore {
+
+  public static final String VECTOR_FILE = "vector.parquet";
+  public static final String BN_STATS_FILE = "bn-stats.parquet";
+  public static final String MANIFEST_FILE = "manifest.json";
+
+  private final Configuration conf;
+  private final Path root;
+
+  public VectorStore(Configuration conf, Path root) {
+    this.conf = conf;
+    this.root = root;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** Directory of all vectors relative to one base model. */
+  public Path baseDir(String baseFingerprint) {
+    return new Path(root, "base=" + baseFingerprint);
+  }
+
+  /** Directory of one hospital's vector. */
+  public Path dir(String baseFingerprint, String hospital) {
+    return new Path(baseDir(baseFingerprint), "hospital=" + VectorManifest.requireHospitalId(hospital));
+  }
+
+  /** Writes delta, statistics and manifest atomically; returns the stored vector. */
+  public StoredVector write(VectorManifest manifest, float[] delta, float[] bnStats) {
+    requireLength(manifest.layout(), delta.length, "delta");
+    requireLength(manifest.bnStatsLayout(), bnStats.length, "batch-norm statistics");
+    Path target = dir(manifest.baseFingerprint(), manifest.hospital());
+    try (AtomicDir out = AtomicDir.begin(conf, target)) {
+      String vectorSha = FloatChunkFile.write(conf, new Path(out.tmp(), VECTOR_FILE), delta,
+          FloatChunkFile.DEFAULT_CHUNK_SIZE);
+      String bnSha = FloatChunkFile.write(conf, new Path(out.tmp(), BN_STATS_FILE), bnStats,
+          FloatChunkFile.DEFAULT_CHUNK_SIZE);
+      VectorManifest complete = manifest.withFiles(VECTOR_FILE, vectorSha, BN_STATS_FILE, bnSha);
+      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), MANIFEST_FILE), Json.write(complete));
+      out.commit();
+      return new StoredVector(target, complete);
+    }
+  }
+
+  /**
+   * Every complete vector for {@code baseFingerprint}, sorted by hospital id. Incomplete
+   * directories (no {@code _SUCCESS}) are skipped; a manifest naming another base is refused.
+   */
+  public List<StoredVector> list(String baseFingerprint) {
+    Path base = baseDir(baseFingerprint);
+    List<StoredVector> vectors = new ArrayList<>();
+    try {
+      FileSystem fs = base.getFileSystem(conf);
+      if (!fs.exists(base)) {
+        return vectors;
+      }
+      for (FileStatus status : fs.listStatus(base)) {
+        String name = status.getPath().getName();
+        if (status.isDirectory() && name.startsWith("hospital=") && AtomicDir.isComplete(conf, status.getPath())) {
+          vectors.add(open(status.getPath(), baseFingerprint));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list data vectors under " + base, e);
+    }
+    vectors.sort(Comparator.comparing(v -> v.manifest().hospital()));
+    return vectors;
+  }
+
+  /** Reads and validates the vector in {@code dir}, refusing one built on another base. */
+  public StoredVector open(Path dir, String expectedBaseFingerprint) {
+    Path manifestPath = new Path(dir, MANIFEST_FILE);
+    VectorManifest manifest =
+        Json.read(HadoopFiles.readString(conf, manifestPath), VectorManifest.class, manifestPath.toString());
+    if (!manifest.baseFingerprint().equals(expectedBaseFingerprint)) {
+      throw new IncompatibleVectorException(
+          "Cannot use data vector " + manifestPath + ": it was built on base " + manifest.baseFingerprint()
+              + ", expected " + expectedBaseFingerprint);
+    }
+    String dirName = dir.getName();
+    if (dirName.startsWith("hospital=") && !dirName.equals("hospital=" + manifest.hospital())) {
+      throw new IllegalArgumentException(
+          "Cannot use data vector " + manifestPath + ": manifest hospital " + manifest.hospital()
+              + " does not match its directory " + dirName);
+    }
+    return new StoredVector(dir, manifest);
+  }
+
+  /** Streams the delta chunk by chunk, then verifies its SHA-256 against the manifest. */
+  public void streamDelta(StoredVector vector, FloatChunkFile.ChunkConsumer consumer) {
+    String sha = FloatChunkFile.read(conf, vector.vectorPath(), consumer);
+    requireSha(vector.vectorPath(), vector.manifest().vectorSha256(), sha);
+  }
+
+  /** The whole delta in memory, checksum-verified. */
+  public float[] readDelta(StoredVector vector) {
+    return readVerified(vector.vectorPath(), vector.manifest().vectorSha256(), vector.manifest().layout());
+  }
+
+  /** The fine-tuned batch-norm running statistics, checksum-verified. */
+  public float[] readBnStats(StoredVector vector) {
+    return readVerified(vector.bnStatsPath(), vector.manifest().bnStatsSha256(), vector.manifest().bnStatsLayout());
+  }
+
+  private float[] readVerified(Path file, String expectedSha, VectorLayout layout) {
+    float[] values = FloatChunkFile.readAll(conf, file);
+    requireLength(layout, values.length, file.toString());
+    requireSha(file, expectedSha, FloatChunkFile.sha256(values));
+    return values;
+  }
+
+  private static void requireSha(Path file, String expected, String actual) {
+    if (!expected.equals(actual)) {
+      throw new IllegalArgumentException(
+          "Cannot use data vector file " + file + ": SHA-256 " + actual + " does not match manifest " + expected);
+    }
+  }
+
+  private static void requireLength(VectorLayout layout, long length, String what) {
+    if (layout.size() != length) {
+      throw new IllegalArgumentException(
+          "Cannot use " + what + ": " + length + " values for a layout of " + layout.size());
+    }
+  }
+}
