@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
@@ -90,19 +91,19 @@ public final class EvaluateModelsJob {
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
     List<ModelScoring.Model> models = models(fingerprint);
-    String dataset = ctx.loadData().dataset();
+    MedMnist data = ctx.loadData();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
     ctx.describe("evaluate " + models.size() + " models on " + config.splits() + " in " + config.partitions()
         + " task(s) per split");
-    List<ModelScoring> slices = ModelScoring.slices(ctx.loadData(), config.splits(), config.partitions(),
+    List<ModelScoring> slices = ModelScoring.slices(data, config.splits(), config.partitions(),
         ctx.dataPath().toString(), new HadoopConf(ctx.hadoop()), config.batchSize());
     Map<String, ScoreSet> merged = new TreeMap<>();
     for (Map<String, ScoreSet> partial : jsc.parallelize(slices, slices.size()).map(s -> s.run(shared.value())).collect()) {
       partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
     }
     shared.destroy();
-    List<MetricRow> rows = rows(dataset, merged);
+    List<MetricRow> rows = rows(data.dataset(), merged);
     writeTable(rows, fingerprint);
     Result result = new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
     ctx.writeResult(NAME, result);

@@ -21,8 +21,8 @@ public final class FineTuneVectorsJob {
 
   /**
    * @param common shared keys
-   * @param train {@code finetune.epochs} (3), {@code finetune.batch-size} (64),
-   *     {@code finetune.learning-rate} (0.0005), {@code finetune.seed} (11)
+   * @param train {@code finetune.epochs} (5), {@code finetune.batch-size} (64),
+   *     {@code finetune.learning-rate} (0.001), {@code finetune.seed} (11)
    * @param hospitals {@code finetune.hospitals}: hospital ids to fine-tune, or {@code [all]}
    */
   public record Config(CommonConfig common, TrainSettings train, List<String> hospitals) {
@@ -35,7 +35,7 @@ public final class FineTuneVectorsJob {
 
     public static Config from(ConfigMap map) {
       ConfigMap f = map.section("finetune");
-      return new Config(CommonConfig.from(map), TrainConfig.from(f, 3, 5e-4, 11),
+      return new Config(CommonConfig.from(map), TrainConfig.from(f, 5, 1e-3, 11),
           f.strings("hospitals", List.of("all")));
     }
   }
@@ -58,7 +58,8 @@ public final class FineTuneVectorsJob {
     List<HospitalFineTune> tasks = tasks(assignment, fingerprint);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<byte[]> baseModel = jsc.broadcast(base);
-    ctx.describe("fine-tune " + tasks.size() + " hospital(s) from base " + fingerprint.substring(0, 12)
+    ctx.describe("fine-tune " + tasks.size() + " hospital(s) " + tasks.stream().map(HospitalFineTune::hospital).toList()
+        + " from base " + fingerprint.substring(0, 12)
         + " (" + config.train().epochs() + " epochs each)");
     List<HospitalFineTune.Outcome> outcomes =
         new ArrayList<>(jsc.parallelize(tasks, tasks.size()).map(t -> t.run(baseModel.value())).collect());

@@ -29,7 +29,7 @@ public final class PartitionDataJob {
 
   /**
    * @param common shared keys
-   * @param spec {@code partition.*}: public-fraction (0.1), hospitals (4), mode (iid|dirichlet),
+   * @param spec {@code partition.*}: public-fraction (0.05), hospitals (4), mode (iid|dirichlet),
    *     alpha (0.5, Dirichlet concentration), seed (7), min-per-hospital (20)
    */
   public record Config(CommonConfig common, PartitionSpec spec) {
@@ -37,7 +37,7 @@ public final class PartitionDataJob {
       ConfigMap p = map.section("partition");
       PartitionSpec spec =
           new PartitionSpec(
-              p.number("public-fraction", 0.1, 0.0, 0.99),
+              p.number("public-fraction", 0.05, 0.0, 0.99),
               p.integer("hospitals", 4, 1, 10_000),
               p.enumValue("mode", PartitionMode.class, PartitionMode.IID),
               p.positive("alpha", 0.5),

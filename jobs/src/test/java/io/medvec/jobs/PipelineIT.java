@@ -150,6 +150,36 @@ class PipelineIT {
   }
 
   @Test
+  void oneHospitalRerunAloneReproducesItsVectorBitForBit() {
+    HospitalFineTune.Outcome before = result.finetune().hospitals().get(1);
+    FineTuneVectorsJob.Result alone = new FineTuneVectorsJob(SparkTests.spark(),
+        FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h1]"))).run();
+    assertThat(alone.hospitals()).extracting(HospitalFineTune.Outcome::hospital).containsExactly("h1");
+    assertThat(alone.hospitals().get(0).vectorSha256()).isEqualTo(before.vectorSha256());
+    assertThat(alone.hospitals().get(0).examples()).isEqualTo(before.examples());
+  }
+
+  @Test
+  void unknownHospitalIsRefused() {
+    FineTuneVectorsJob.Config config = FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h9]"));
+    assertThatThrownBy(() -> new FineTuneVectorsJob(SparkTests.spark(), config).run())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("h9")
+        .hasMessageContaining("no images");
+  }
+
+  @Test
+  void importedBaseKeepsItsFingerprint() {
+    ConfigMap map = config("run-id=it3",
+        "pretrain.import=" + out.resolve("base/" + result.pretrain().fingerprint() + "/model.zip"));
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
+    PretrainModelJob.Result imported =
+        new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run();
+    assertThat(imported.fingerprint()).isEqualTo(result.pretrain().fingerprint());
+    assertThat(imported.epochs()).isEmpty();
+  }
+
+  @Test
   void unknownKeysAreRefusedByName() {
     ConfigMap map = config("merge.lamda=0.5");
     MergeVectorsJob.Config.from(map);
