@@ -52,6 +52,11 @@ public final class EvaluateModelsJob {
       .add("value", DataTypes.DoubleType, true)
       .add("n", DataTypes.LongType, false)
       .add("base_fingerprint", DataTypes.StringType, false)
+      .add("hospitals", DataTypes.IntegerType, true)
+      .add("partition_mode", DataTypes.StringType, true)
+      .add("alpha", DataTypes.DoubleType, true)
+      .add("public_fraction", DataTypes.DoubleType, true)
+      .add("partition_seed", DataTypes.LongType, true)
       .add("created_at", DataTypes.StringType, false);
 
   /**
@@ -117,26 +122,59 @@ public final class EvaluateModelsJob {
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
-    for (StoredVector vector : mergedVectors(store, fingerprint)) {
-      MultiLayerNetwork single = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
-      ParamVectors.assign(single, bnLayout, store.readBnStats(vector));
-      models.add(new ModelScoring.Model("single_site", vector.manifest().hospital(), ModelIO.toBytes(single)));
+    MergeVectorsJob.Result merge = mergeResult();
+    for (StoredVector vector : merge == null ? store.list(fingerprint) : used(store, merge, fingerprint)) {
+      models.add(new ModelScoring.Model("single_site", vector.manifest().hospital(),
+          ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
     }
-    Path merged = new Path(ctx.paths().mergedDir(), MergeVectorsJob.MODEL_FILE);
-    if (AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
+    VectorStore baselines = new VectorStore(ctx.hadoop(), ctx.paths().baselinesRoot());
+    for (StoredVector vector : baselines.list(fingerprint)) {
+      models.add(new ModelScoring.Model(vector.manifest().hospital(), vector.manifest().hospital(),
+          ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
+    }
+    if (merge != null) {
+      Path merged = new Path(ctx.paths().mergedDir(), MergeVectorsJob.MODEL_FILE);
       models.add(new ModelScoring.Model("merged", "merged", ModelIO.readBytes(ctx.hadoop(), merged)));
+      for (Controls.Control control : merge.controls()) {
+        models.add(new ModelScoring.Model(control.kind(), control.kind(),
+            ModelIO.readBytes(ctx.hadoop(), new Path(control.model()))));
+      }
     }
     return models;
   }
 
-  /** The vectors this run's merge used, or every vector of the base when the run has no merge. */
-  private List<StoredVector> mergedVectors(VectorStore store, String fingerprint) {
-    Path manifest = new Path(ctx.paths().mergedDir(), "manifest.json");
-    if (!AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
-      return store.list(fingerprint);
+  /** θ_pre + τ with the vector's own batch-norm statistics: the model its site trained. */
+  private static MultiLayerNetwork rebuild(
+      MultiLayerNetwork base, VectorStore store, StoredVector vector, VectorLayout layout, VectorLayout bnLayout) {
+    MultiLayerNetwork model = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
+    ParamVectors.assign(model, bnLayout, store.readBnStats(vector));
+    return model;
+  }
+
+  /** This run's partition result (the protocol settings), or null when the run has none. */
+  private PartitionDataJob.Result partition() {
+    Path file = ctx.paths().result(PartitionDataJob.NAME);
+    try {
+      if (!file.getFileSystem(ctx.hadoop()).exists(file)) {
+        return null;
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot check " + file, e);
     }
-    MergeVectorsJob.Result merge =
-        Json.read(HadoopFiles.readString(ctx.hadoop(), manifest), MergeVectorsJob.Result.class, manifest.toString());
+    return Json.read(HadoopFiles.readString(ctx.hadoop(), file), PartitionDataJob.Result.class, file.toString());
+  }
+
+  /** This run's merge manifest, or null when the run has no (complete) merge. */
+  private MergeVectorsJob.Result mergeResult() {
+    if (!AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
+      return null;
+    }
+    Path manifest = new Path(ctx.paths().mergedDir(), "manifest.json");
+    return Json.read(HadoopFiles.readString(ctx.hadoop(), manifest), MergeVectorsJob.Result.class, manifest.toString());
+  }
+
+  /** The vectors the merge used (single sites are scored for exactly those). */
+  private static List<StoredVector> used(VectorStore store, MergeVectorsJob.Result merge, String fingerprint) {
     return merge.vectors().stream().map(v -> store.open(new Path(v.dir()), fingerprint)).toList();
   }
 
@@ -154,9 +192,12 @@ public final class EvaluateModelsJob {
 
   private void writeTable(List<MetricRow> rows, String fingerprint) {
     String now = Instant.now().toString();
+    PartitionDataJob.Result p = partition();
     List<Row> sparkRows = rows.stream()
         .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.value(), r.n(),
-            fingerprint, now))
+            fingerprint, p == null ? null : p.hospitals(), p == null ? null : p.mode(),
+            p == null || p.mode().equals("iid") ? null : p.alpha(), p == null ? null : p.publicFraction(),
+            p == null ? null : p.seed(), now))
         .toList();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().metricsPartition())) {
       ctx.spark().createDataFrame(sparkRows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)

@@ -18,14 +18,19 @@ import org.apache.spark.sql.SparkSession;
 public final class FineTuneVectorsJob {
 
   static final String NAME = "finetune";
+  /** Id of the pooled baseline (fine-tuned on the union of all hospitals). */
+  static final String POOLED = "pooled";
 
   /**
    * @param common shared keys
    * @param train {@code finetune.epochs} (5), {@code finetune.batch-size} (64),
    *     {@code finetune.learning-rate} (0.001), {@code finetune.seed} (11)
    * @param hospitals {@code finetune.hospitals}: hospital ids to fine-tune, or {@code [all]}
+   * @param pooled {@code finetune.pooled}: also fine-tune on the union of all hospitals' images (the
+   *     "pooled" upper bound a consortium cannot have; false). Its vector goes to the run's
+   *     {@code baselines/} store, never to the vectors a merge reads.
    */
-  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals) {
+  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals, boolean pooled) {
     public Config {
       hospitals = List.copyOf(hospitals);
       if (!hospitals.equals(List.of("all"))) {
@@ -36,7 +41,7 @@ public final class FineTuneVectorsJob {
     public static Config from(ConfigMap map) {
       ConfigMap f = map.section("finetune");
       return new Config(CommonConfig.from(map), TrainConfig.from(f, 5, 1e-3, 11),
-          f.strings("hospitals", List.of("all")));
+          f.strings("hospitals", List.of("all")), f.bool("pooled", false));
     }
   }
 
@@ -89,6 +94,13 @@ public final class FineTuneVectorsJob {
     }
     if (tasks.isEmpty()) {
       throw new IllegalArgumentException("Cannot fine-tune: no hospitals in " + ctx.paths().partitionDir());
+    }
+    if (config.pooled()) {
+      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals("public"))
+          .flatMapToInt(e -> java.util.Arrays.stream(e.getValue())).sorted().toArray();
+      tasks.add(0, new HospitalFineTune(POOLED, union, ctx.dataPath().toString(),
+          ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(),
+          new HadoopConf(ctx.hadoop())));
     }
     return tasks;
   }

@@ -74,6 +74,12 @@ final class JobContext {
     return pretrain.fingerprint();
   }
 
+  /** Reads a job's result record of this run. */
+  <T> T readResult(String job, Class<T> type) {
+    Path file = paths.result(job);
+    return Json.read(HadoopFiles.readString(hadoop, file), type, file.toString());
+  }
+
   /** Writes a job's result record next to the run's outputs and logs it. */
   void writeResult(String job, Object result) {
     String json = Json.write(result);

@@ -4,20 +4,16 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
-import io.medvec.core.eval.ClassificationMetrics;
-import io.medvec.core.eval.Metrics;
-import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
-import io.medvec.core.merge.SyntheticWeights;
+import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.VectorSum;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
-import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -25,13 +21,11 @@ import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads every data vector registered for the base fingerprint, computes
@@ -42,7 +36,6 @@ public final class MergeVectorsJob {
 
   static final String NAME = "merge";
   static final String MODEL_FILE = "model.zip";
-  private static final Logger LOG = LoggerFactory.getLogger(MergeVectorsJob.class);
 
   /**
    * @param common shared keys
@@ -52,18 +45,30 @@ public final class MergeVectorsJob {
    * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
    * @param selectMetric {@code merge.select-metric}: auc (default) | accuracy
    * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
+   * @param controls {@code merge.controls}: extra models for comparison, each written to
+   *     {@code runs/RUN/controls/KIND/} and scored by the evaluate job: {@code mean} (λ = 1/K, the
+   *     one-shot parameter average), {@code merged-no-bn-restore} (the chosen λ with θ_pre's batch-norm
+   *     statistics), {@code random-vector} (per hospital a random direction with the same per-tensor
+   *     norms, merged the same way). Default none.
    */
   public record Config(
-      CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats, String selectMetric,
-      int batchSize) {
+      CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats,
+      LambdaSearch.Metric selectMetric, int batchSize, List<String> controls) {
+
+    /** Valid {@code merge.controls} entries. */
+    static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
 
     public Config {
       lambdaGrid = List.copyOf(lambdaGrid);
+      controls = List.copyOf(controls);
       if (lambda == null && lambdaGrid.isEmpty()) {
         throw new ConfigException("Invalid config key 'merge.lambda-grid': must not be empty when merge.lambda is auto");
       }
-      if (!selectMetric.equals("auc") && !selectMetric.equals("accuracy")) {
-        throw new ConfigException("Invalid config key 'merge.select-metric': auc or accuracy (" + selectMetric + ")");
+      for (String control : controls) {
+        if (!CONTROLS.contains(control)) {
+          throw new ConfigException("Invalid config key 'merge.controls': unknown control '" + control + "' (valid: "
+              + CONTROLS + ")");
+        }
       }
     }
 
@@ -72,7 +77,8 @@ public final class MergeVectorsJob {
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          m.string("select-metric", "auc"), m.integer("batch-size", 256, 1, 65_536));
+          m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.AUC),
+          m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()));
     }
 
     private static Double parseLambda(String value) {
@@ -91,17 +97,19 @@ public final class MergeVectorsJob {
     }
   }
 
-  /** One λ candidate's validation score. */
-  public record Candidate(double lambda, double valAuc, double valAccuracy) {}
-
   /** One vector the merge used. */
   public record UsedVector(String hospital, String dir, String sha256, long examples, String runId) {}
 
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, double lambda,
-      String lambdaSelection, List<Candidate> candidates, String bnStats, long parameters, List<UsedVector> vectors,
-      String createdAt) {}
+      String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, long parameters,
+      List<UsedVector> vectors, List<Controls.Control> controls, String createdAt) {
+
+    public Result {
+      controls = controls == null ? List.of() : List.copyOf(controls);
+    }
+  }
 
   private final JobContext ctx;
   private final Config config;
@@ -127,36 +135,23 @@ public final class MergeVectorsJob {
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
     BatchNormSource bn = BatchNormSource.of(config.bnStats(), store, vectors, pool, config.batchSize());
-    List<Candidate> candidates = new ArrayList<>();
-    MultiLayerNetwork best = null;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    double lambda = Double.NaN;
-    for (double candidateLambda : config.lambda() != null ? List.of(config.lambda()) : config.lambdaGrid()) {
-      MultiLayerNetwork candidate = bn.apply(SyntheticWeights.compose(base, layout, sum, candidateLambda));
-      Metrics val = score(candidate, data.val());
-      candidates.add(new Candidate(candidateLambda, val.auc(), val.accuracy()));
-      LOG.info("merge lambda {}: validation auc {} accuracy {}", candidateLambda, val.auc(), val.accuracy());
-      double s = config.selectMetric().equals("auc") ? val.auc() : val.accuracy();
-      if (best == null || s > bestScore) { // ties keep the smaller, earlier λ
-        best = candidate;
-        bestScore = s;
-        lambda = candidateLambda;
-      }
-    }
+    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, lambdas(), bn, data.val(),
+        config.selectMetric(), config.batchSize());
+    List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
+        .run(store, vectors, sum, choice);
+    MultiLayerNetwork best = choice.model();
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), lambda,
-        config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric(), candidates,
-        config.bnStats().name().toLowerCase(java.util.Locale.ROOT), best.numParams(), used(vectors),
-        Instant.now().toString());
+        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), choice.lambda(),
+        config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric().name().toLowerCase(Locale.ROOT),
+        choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
+        controls, Instant.now().toString());
     publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
   }
 
-  private Metrics score(MultiLayerNetwork net, ImageSet split) {
-    ScoreSet scores = new ScoreSet(split.numClasses());
-    scores.addAll(split.labels(), Predictor.predict(net, split, config.batchSize()));
-    return ClassificationMetrics.compute(scores);
+  List<Double> lambdas() {
+    return config.lambda() != null ? List.of(config.lambda()) : config.lambdaGrid();
   }
 
   private void publish(MultiLayerNetwork merged, VectorLayout layout, Result result) {

@@ -31,8 +31,10 @@ public final class PartitionDataJob {
    * @param common shared keys
    * @param spec {@code partition.*}: public-fraction (0.05), hospitals (4), mode (iid|dirichlet),
    *     alpha (0.5, Dirichlet concentration), seed (7), min-per-hospital (20)
+   * @param trainLimit {@code partition.train-limit}: partition only the first N training images (0 =
+   *     all; reduced protocols for CI)
    */
-  public record Config(CommonConfig common, PartitionSpec spec) {
+  public record Config(CommonConfig common, PartitionSpec spec, int trainLimit) {
     public static Config from(ConfigMap map) {
       ConfigMap p = map.section("partition");
       PartitionSpec spec =
@@ -43,13 +45,14 @@ public final class PartitionDataJob {
               p.positive("alpha", 0.5),
               p.longValue("seed", 7),
               p.integer("min-per-hospital", 20, 1, Integer.MAX_VALUE));
-      return new Config(CommonConfig.from(map), spec);
+      return new Config(CommonConfig.from(map), spec, p.integer("train-limit", 0, 0, Integer.MAX_VALUE));
     }
   }
 
   /** What the job wrote. */
   public record Result(
-      String runId, String dataset, String assignment, int hospitals, long publicPool, Map<String, List<Long>> labelCounts) {}
+      String runId, String dataset, String assignment, int hospitals, String mode, double alpha, double publicFraction,
+      long seed, long publicPool, Map<String, List<Long>> labelCounts) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -62,12 +65,17 @@ public final class PartitionDataJob {
   public Result run() {
     ctx.describe("partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
     MedMnist data = ctx.loadData();
-    Assignment assignment =
-        HospitalPartitioner.assign(data.train().labels(), data.numClasses(), config.spec());
+    int[] labels = data.train().labels();
+    if (config.trainLimit() > 0 && config.trainLimit() < labels.length) {
+      labels = java.util.Arrays.copyOf(labels, config.trainLimit());
+    }
+    Assignment assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
     Path target = ctx.paths().partitionDir();
     Map<String, List<Long>> counts = labelCounts(assignment);
+    PartitionSpec spec = config.spec();
     Result result = new Result(config.common().runId(), data.dataset(), new Path(target, ASSIGNMENT_FILE).toString(),
-        config.spec().hospitals(), assignment.publicIndices().length, counts);
+        spec.hospitals(), spec.mode().name().toLowerCase(java.util.Locale.ROOT), spec.alpha(), spec.publicFraction(),
+        spec.seed(), assignment.publicIndices().length, counts);
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), target)) {
       SimpleParquet.write(ctx.hadoop(), new Path(out.tmp(), ASSIGNMENT_FILE), columns(), rows(assignment));
       HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "partition.json"),

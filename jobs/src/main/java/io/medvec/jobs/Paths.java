@@ -10,7 +10,9 @@ import org.apache.hadoop.fs.Path;
  * out/runs/RUN/JOB.json         result of each job of that run
  * out/base/FINGERPRINT/         model.zip, manifest.json                 (pretrain job)
  * out/vectors/base=FP/hospital=ID/  vector.parquet, bn-stats.parquet, manifest.json (fine-tune job)
+ * out/runs/RUN/baselines/base=FP/hospital=pooled/   the pooled baseline's vector (fine-tune job)
  * out/runs/RUN/merged/          model.zip, weights.parquet, bn-stats.parquet, manifest.json (merge job)
+ * out/runs/RUN/controls/KIND/   model.zip, manifest.json: control merges (mean, random_vector, …)
  * out/metrics/run_id=RUN/       metrics table partition                  (evaluate job)
  * </pre>
  */
@@ -34,6 +36,14 @@ public record Paths(Path out, String runId) {
 
   public Path vectorsRoot() {
     return new Path(out, "vectors");
+  }
+
+  public Path baselinesRoot() {
+    return new Path(runDir(), "baselines");
+  }
+
+  public Path controlDir(String kind) {
+    return new Path(new Path(runDir(), "controls"), kind);
   }
 
   public Path mergedDir() {

@@ -25,7 +25,8 @@ class ConfFilesTest {
       "pretrain", PretrainModelJob.Config::from,
       "finetune", FineTuneVectorsJob.Config::from,
       "merge", MergeVectorsJob.Config::from,
-      "evaluate", EvaluateModelsJob.Config::from);
+      "evaluate", EvaluateModelsJob.Config::from,
+      "experiment", ExperimentJob.Config::from);
 
   static Path conf() {
     return Path.of("..", "conf").toAbsolutePath().normalize();
@@ -37,13 +38,18 @@ class ConfFilesTest {
     try (Stream<Path> s = Files.list(conf())) {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    assertThat(files).extracting(p -> p.getFileName().toString().replace(".yaml", ""))
-        .containsExactlyInAnyOrderElementsOf(PARSERS.keySet());
+    assertThat(files).extracting(ConfFilesTest::job).containsExactlyInAnyOrderElementsOf(PARSERS.keySet());
     for (Path file : files) {
       ConfigMap map = ConfigMap.load(file);
-      PARSERS.get(file.getFileName().toString().replace(".yaml", "")).apply(map);
+      PARSERS.get(job(file)).apply(map);
       map.rejectUnknown();
     }
+  }
+
+  /** conf/JOB.yaml, or conf/experiment-NAME.yaml for the experiment job. */
+  static String job(Path file) {
+    String name = file.getFileName().toString().replace(".yaml", "");
+    return name.startsWith("experiment-") ? "experiment" : name;
   }
 
   @Test

@@ -103,7 +103,7 @@ class PipelineIT {
     }
     assertThat(total + result.partition().publicPool()).isEqualTo(900);
     assertThat(result.merge().vectors()).hasSize(3);
-    assertThat(result.merge().candidates()).extracting(MergeVectorsJob.Candidate::lambda).containsExactly(0.34, 1.0);
+    assertThat(result.merge().candidates()).extracting(io.medvec.core.merge.LambdaSearch.Candidate::lambda).containsExactly(0.34, 1.0);
     assertThat(result.merge().lambda()).isIn(0.34, 1.0);
   }
 

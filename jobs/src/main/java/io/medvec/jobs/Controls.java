@@ -1,0 +1,94 @@
+package io.medvec.jobs;
+
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import io.medvec.core.merge.BatchNormSource;
+import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * The merge job's comparison models (the paper's controls), each published like the merged model
+ * under {@code runs/RUN/controls/KIND/} so that the evaluate job scores them with the same code.
+ */
+final class Controls {
+
+  static final String MEAN = "mean";
+  static final String NO_BN_RESTORE = "merged-no-bn-restore";
+  static final String RANDOM_VECTOR = "random-vector";
+
+  /**
+   * One published control.
+   *
+   * @param kind the metrics table's {@code model_kind} (snake_case)
+   * @param lambda λ used
+   * @param model the model file
+   * @param candidates λ candidates scored on validation (empty when λ was fixed)
+   */
+  record Control(String kind, double lambda, String model, List<LambdaSearch.Candidate> candidates) {}
+
+  private final JobContext ctx;
+  private final MergeVectorsJob.Config config;
+  private final MultiLayerNetwork base;
+  private final VectorLayout layout;
+  private final ImageSet validation;
+  private final ImageSet pool;
+
+  Controls(JobContext ctx, MergeVectorsJob.Config config, MultiLayerNetwork base, VectorLayout layout,
+      ImageSet validation, ImageSet pool) {
+    this.ctx = ctx;
+    this.config = config;
+    this.base = base;
+    this.layout = layout;
+    this.validation = validation;
+    this.pool = pool;
+  }
+
+  /** Builds and publishes every configured control. */
+  List<Control> run(VectorStore store, List<StoredVector> vectors, float[] sum, LambdaSearch.Choice merged) {
+    List<Control> out = new ArrayList<>();
+    BatchNormSource bn = BatchNormSource.of(config.bnStats(), store, vectors, pool, config.batchSize());
+    for (String control : config.controls()) {
+      LambdaSearch.Choice choice = switch (control) {
+        case MEAN -> search(sum, List.of(1.0 / vectors.size()), bn);
+        case NO_BN_RESTORE -> search(sum, List.of(merged.lambda()),
+            BatchNormSource.of(BnStatsMode.PRETRAINED, store, vectors, pool, config.batchSize()));
+        case RANDOM_VECTOR -> search(RandomControl.sum(store, vectors, layout, config.common().runId()),
+            lambdaGrid(), bn);
+        default -> throw new IllegalStateException("Unknown control " + control);
+      };
+      out.add(publish(control.replace('-', '_'), choice));
+    }
+    return out;
+  }
+
+  private List<Double> lambdaGrid() {
+    return config.lambda() != null ? List.of(config.lambda()) : config.lambdaGrid();
+  }
+
+  private LambdaSearch.Choice search(float[] direction, List<Double> lambdas, BatchNormSource bn) {
+    return LambdaSearch.search(base, layout, direction, lambdas, bn, validation, config.selectMetric(),
+        config.batchSize());
+  }
+
+  private Control publish(String kind, LambdaSearch.Choice choice) {
+    Path dir = ctx.paths().controlDir(kind);
+    Control control = new Control(kind, choice.lambda(), new Path(dir, MergeVectorsJob.MODEL_FILE).toString(),
+        choice.candidates());
+    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
+      ModelIO.save(choice.model(), ctx.hadoop(), new Path(out.tmp(), MergeVectorsJob.MODEL_FILE));
+      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(control));
+      out.commit();
+    }
+    return control;
+  }
+}

@@ -1,0 +1,69 @@
+package io.medvec.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.medvec.core.config.ConfigMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reduced protocol of conf/experiment-ci.yaml, end to end, through the same jobs. */
+class ExperimentIT {
+
+  @TempDir static Path tmp;
+  static ExperimentJob.Result result;
+
+  @BeforeAll
+  static void runProtocol() {
+    ConfigMap map = ConfigMap.load(ConfFilesTest.conf().resolve("experiment-ci.yaml"))
+        .withOverrides(List.of("out=" + tmp.resolve("out"), "experiment.data-dir=" + SparkTests.sharedData()));
+    ExperimentJob.Config config = ExperimentJob.Config.from(map);
+    map.rejectUnknown();
+    result = new ExperimentJob(SparkTests.spark(), config).run();
+  }
+
+  @Test
+  void everyBaselineAndControlIsScored() {
+    ExperimentJob.CellResult cell = result.cells().get(0);
+    assertThat(cell.evaluate().rows()).extracting(EvaluateModelsJob.MetricRow::modelKind).containsOnly(
+        "pretrained", "single_site", "pooled", "merged", "mean", "merged_no_bn_restore", "random_vector");
+    assertThat(cell.merge().controls()).extracting(Controls.Control::kind)
+        .containsExactly("mean", "merged_no_bn_restore", "random_vector");
+    assertThat(cell.merge().controls().get(0).lambda()).isEqualTo(0.25);
+  }
+
+  @Test
+  void mergedBeatsTheMeanSingleSiteOnTest() {
+    ExperimentJob.CellResult cell = result.cells().get(0);
+    double merged = ExperimentReport.value(cell, "merged", "auc", "test");
+    double single = ExperimentReport.value(cell, "single_site", "auc", "test");
+    double random = ExperimentReport.value(cell, "random_vector", "auc", "test");
+    assertThat(merged).isGreaterThan(single);
+    assertThat(merged).isGreaterThan(random);
+  }
+
+  @Test
+  void reportHasSummaryAndCharts() throws Exception {
+    Path report = tmp.resolve("out/report/ci");
+    assertThat(report.resolve("_SUCCESS")).exists();
+    String summary = Files.readString(report.resolve("summary.md"));
+    assertThat(summary).contains("| merged |", "| pooled |", "| random_vector |", "Claims", "ResNet-18");
+    for (String png : List.of("bars-pneumoniamnist-k4-iid.png", "lambda-pneumoniamnist.png",
+        "hospitals-pneumoniamnist.png")) {
+      byte[] bytes = Files.readAllBytes(report.resolve(png));
+      assertThat(bytes).hasSizeGreaterThan(1000);
+      assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+  }
+
+  @Test
+  void protocolSettingsAreColumnsOfTheMetricsTable() {
+    var table = SparkTests.spark().read().parquet(tmp.resolve("out/metrics").toString());
+    assertThat(table.columns()).contains("hospitals", "partition_mode", "public_fraction", "partition_seed");
+    assertThat(table.where("hospitals = 4 and partition_mode = 'iid' and partition_seed = 1").count())
+        .isEqualTo(table.count());
+  }
+}
