@@ -12,17 +12,33 @@ interface Aggregator {
   float combine(float[] column);
 
   /**
+   * The weights of a linear aggregate Σ_j w_j·v_j, or null if this aggregate is not linear. A
+   * linear aggregate without consensus can be accumulated one vector at a time.
+   */
+  default float[] linearWeights() {
+    return null;
+  }
+
+  /**
    * Σ_j w_j·v_j accumulated in float in hospital order, so that unit weights reproduce
    * {@link io.medvec.core.merge.VectorSum} bit for bit.
    */
   static Aggregator weightedSum(float[] weights) {
     float[] w = weights.clone();
-    return column -> {
-      float acc = 0f;
-      for (int j = 0; j < column.length; j++) {
-        acc += w[j] * column[j];
+    return new Aggregator() {
+      @Override
+      public float combine(float[] column) {
+        float acc = 0f;
+        for (int j = 0; j < column.length; j++) {
+          acc += w[j] * column[j];
+        }
+        return acc;
       }
-      return acc;
+
+      @Override
+      public float[] linearWeights() {
+        return w.clone();
+      }
     };
   }
 

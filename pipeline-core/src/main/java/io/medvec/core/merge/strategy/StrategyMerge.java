@@ -18,10 +18,13 @@ import org.slf4j.LoggerFactory;
  * Applies a {@link MergeStrategy} to data vectors and returns the sum-like merged delta τ_mix.
  *
  * <p>Vectors are always processed in hospital-id order, whatever order they are given in, so the
- * float result is reproducible. Stored vectors are streamed: all K are read chunk by chunk in
- * lock-step (memory: the output, K chunks and K Parquet row groups); strategies with a per-vector
- * statistic (TIES' magnitude threshold) first read each whole vector once, one at a time (memory:
- * 2·P floats). The in-memory entry {@link #merge} runs the same kernel and gives the same bits.
+ * float result is reproducible. Stored vectors are streamed. Linear strategies (task arithmetic,
+ * weighted sum, DARE) read one vector at a time (memory: the output plus one chunk, whatever K);
+ * coordinate-wise ones (TIES, median, trimmed mean) read all K chunk by chunk in lock-step (memory:
+ * the output, K chunks and K Parquet row groups), which needs every file written with the same
+ * chunk size. Strategies with a per-vector statistic (TIES' magnitude threshold) first read each
+ * whole vector once, one at a time (memory: 2·P floats). The in-memory entry {@link #merge} runs
+ * the same kernel and gives the same bits.
  */
 public final class StrategyMerge {
 
@@ -44,14 +47,11 @@ public final class StrategyMerge {
     double[] statistics = statistics(recipe.sparsifier(), ordered.size(), j -> store.readDelta(ordered.get(j)));
     ChunkKernel kernel = new ChunkKernel(recipe, cohort, statistics);
     float[] out = new float[Math.toIntExact(layout.size())];
-    long merged = 0;
-    try (AlignedChunks chunks = new AlignedChunks(store, ordered)) {
-      for (AlignedChunks.Block block = chunks.next(); block != null; block = chunks.next()) {
-        kernel.merge(block.offset(), block.rows(), out);
-        merged += block.rows()[0].length;
-      }
+    if (kernel.isLinear()) {
+      streamOneByOne(store, ordered, kernel, out);
+    } else {
+      streamLockStep(store, ordered, kernel, out);
     }
-    requireLength(merged, out.length);
     LOG.info("Merged {} data vectors with {} {} (seed {})", ordered.size(), strategy.name(), parsed.values(), seed);
     return out;
   }
@@ -91,6 +91,31 @@ public final class StrategyMerge {
   public static float[] merge(MergeStrategy strategy, Params params, float[][] deltas, long[] examples, long seed) {
     List<String> ids = IntStream.range(0, deltas.length).mapToObj(j -> String.format("h%06d", j)).toList();
     return merge(strategy, params, ids, examples, deltas, seed);
+  }
+
+  /** Linear recipes: one vector at a time, memory one chunk besides the output. */
+  private static void streamOneByOne(VectorStore store, List<StoredVector> ordered, ChunkKernel kernel, float[] out) {
+    for (int j = 0; j < ordered.size(); j++) {
+      int member = j;
+      long[] merged = {0};
+      store.streamDelta(ordered.get(j), (offset, values) -> {
+        kernel.accumulate(member, offset, values, out);
+        merged[0] += values.length;
+      });
+      requireLength(merged[0], out.length);
+    }
+  }
+
+  /** Coordinate-wise recipes: all K vectors chunk by chunk, memory K chunks besides the output. */
+  private static void streamLockStep(VectorStore store, List<StoredVector> ordered, ChunkKernel kernel, float[] out) {
+    long merged = 0;
+    try (AlignedChunks chunks = new AlignedChunks(store, ordered)) {
+      for (AlignedChunks.Block block = chunks.next(); block != null; block = chunks.next()) {
+        kernel.merge(block.offset(), block.rows(), out);
+        merged += block.rows()[0].length;
+      }
+    }
+    requireLength(merged, out.length);
   }
 
   private static double[] statistics(Sparsifier sparsifier, int k, IntFunction<float[]> wholeVector) {

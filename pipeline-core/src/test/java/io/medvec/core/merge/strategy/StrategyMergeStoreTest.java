@@ -136,6 +136,18 @@ class StrategyMergeStoreTest {
   }
 
   @Test
+  void linearStrategiesReadOneVectorAtATimeSoChunkSizesMayDiffer() {
+    VectorStore own = newStore(tmp);
+    List<StoredVector> mine = publish(own);
+    rewriteDelta(mine.get(2), deltas[2], 5);
+    rewriteDelta(mine.get(3), deltas[3], FloatChunkFile.DEFAULT_CHUNK_SIZE);
+    for (String name : List.of("task-arithmetic", "weighted-sum", "dare")) {
+      assertThat(StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get(name), params(name), SEED)).as(name)
+          .containsExactly(StrategyMerge.run(store, stored, LAYOUT, MergeStrategies.get(name), params(name), SEED));
+    }
+  }
+
+  @Test
   void aCorruptVectorFailsTheMergeAgainstItsManifestChecksum() {
     VectorStore own = newStore(tmp);
     List<StoredVector> mine = publish(own);
