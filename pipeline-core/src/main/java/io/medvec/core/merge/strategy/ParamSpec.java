@@ -29,7 +29,8 @@ public record ParamSpec(
       throw new IllegalArgumentException("Cannot declare merge parameter: name must be kebab-case (" + name + ")");
     }
     if (!(min <= max)) {
-      throw new IllegalArgumentException("Cannot declare merge parameter " + name + ": empty range [" + min + ", " + max + "]");
+      throw new IllegalArgumentException(
+          "Cannot declare merge parameter " + name + ": empty range [" + min + ", " + max + "]");
     }
     if (description == null || description.isBlank()) {
       throw new IllegalArgumentException("Cannot declare merge parameter " + name + ": description is missing");

@@ -72,6 +72,20 @@ public final class StrategyMerge {
     Recipe recipe = strategy.recipe(params, cohort);
     ChunkKernel kernel = new ChunkKernel(recipe, cohort,
         statistics(recipe.sparsifier(), order.length, j -> deltas[order[j]]));
+    return mergeInBlocks(kernel, deltas, order);
+  }
+
+  /**
+   * In-memory merge with hospitals named {@code h000000}, {@code h000001}, ... in the order of
+   * {@code deltas} (names matter only to DARE's random drops).
+   */
+  public static float[] merge(MergeStrategy strategy, Params params, float[][] deltas, long[] examples, long seed) {
+    List<String> ids = IntStream.range(0, deltas.length).mapToObj(j -> String.format("h%06d", j)).toList();
+    return merge(strategy, params, ids, examples, deltas, seed);
+  }
+
+  /** Runs the kernel over copies of blocks of the chunk size the store uses (the result does not depend on it). */
+  private static float[] mergeInBlocks(ChunkKernel kernel, float[][] deltas, Integer[] order) {
     float[] out = new float[deltas[0].length];
     for (int from = 0; from < out.length; from += FloatChunkFile.DEFAULT_CHUNK_SIZE) {
       int to = Math.min(out.length, from + FloatChunkFile.DEFAULT_CHUNK_SIZE);
@@ -82,15 +96,6 @@ public final class StrategyMerge {
       kernel.merge(from, rows, out);
     }
     return out;
-  }
-
-  /**
-   * In-memory merge with hospitals named {@code h000000}, {@code h000001}, ... in the order of
-   * {@code deltas} (names matter only to DARE's random drops).
-   */
-  public static float[] merge(MergeStrategy strategy, Params params, float[][] deltas, long[] examples, long seed) {
-    List<String> ids = IntStream.range(0, deltas.length).mapToObj(j -> String.format("h%06d", j)).toList();
-    return merge(strategy, params, ids, examples, deltas, seed);
   }
 
   /** Linear recipes: one vector at a time, memory one chunk besides the output. */

@@ -250,7 +250,8 @@ class StrategyInvariantsTest {
         new long[] {1, 1}, 1))
         .hasMessage("Cannot merge: vectors of different lengths (2 and 1)");
     assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), new float[0][], new long[0], 1))
-        .hasMessage("Cannot merge: 0 vectors, 0 hospital ids and 0 example counts (need the same number, at least one)");
+        .hasMessage("Cannot merge: 0 vectors, 0 hospital ids and 0 example counts"
+            + " (need the same number, at least one)");
     assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), new float[][] {{1f}}, new long[] {0}, 1))
         .hasMessage("Cannot merge: hospital h000000 has 0 training examples");
   }

@@ -173,6 +173,7 @@ class StrategyMergeStoreTest {
     VectorLayout other = new VectorLayout(List.of(new TensorSpec("0_W", List.of(30L), 0, 30)));
     assertThatThrownBy(() -> StrategyMerge.run(store, stored, other, ties, Map.of(), 0))
         .hasMessageStartingWith("Cannot use data vector ")
-        .hasMessageContaining("its parameter layout [0_W[5, 3], 0_b[3], 1_W[3, 4]] differs from the expected [0_W[30]]");
+        .hasMessageContaining(
+            "its parameter layout [0_W[5, 3], 0_b[3], 1_W[3, 4]] differs from the expected [0_W[30]]");
   }
 }
