@@ -1,5 +1,6 @@
 package io.medvec.core.vector;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 /**
@@ -36,6 +37,26 @@ public final class RandomVectors {
       drawScaled(random, target, out, from, to);
     }
     return out;
+  }
+
+  /**
+   * {@link #matchingNorms(float[], VectorLayout, long)} with a seed derived from ({@code seed},
+   * {@code hospital}), so that one run seed gives every hospital its own independent direction
+   * (the same seed for all hospitals would make their random vectors parallel, tensor by tensor).
+   */
+  public static float[] matchingNorms(float[] delta, VectorLayout layout, long seed, String hospital) {
+    long h = seed;
+    for (byte b : VectorManifest.requireHospitalId(hospital).getBytes(StandardCharsets.UTF_8)) {
+      h = mix(h ^ (b & 0xff));
+    }
+    return matchingNorms(delta, layout, mix(h));
+  }
+
+  // SplitMix64's finaliser: spreads every input bit over the 48 bits java.util.Random keeps
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private static void drawScaled(Random random, double targetNorm, float[] out, int from, int to) {

@@ -51,6 +51,23 @@ class RandomVectorsTest {
   }
 
   @Test
+  void eachHospitalGetsItsOwnDirectionFromOneRunSeed() {
+    float[] delta = delta();
+    float[] h0 = RandomVectors.matchingNorms(delta, LAYOUT, 11, "h0");
+    float[] h1 = RandomVectors.matchingNorms(delta, LAYOUT, 11, "h1");
+    assertThat(RandomVectors.matchingNorms(delta, LAYOUT, 11, "h0")).containsExactly(h0);
+    assertThat(RandomVectors.norm(h1, 0, 200)).isCloseTo(RandomVectors.norm(delta, 0, 200), within(1e-6));
+    double dot = 0;
+    for (int i = 0; i < 200; i++) {
+      dot += (double) h0[i] * h1[i];
+    }
+    assertThat(Math.abs(dot) / Math.pow(RandomVectors.norm(delta, 0, 200), 2)).isLessThan(0.3);
+    assertThatThrownBy(() -> RandomVectors.matchingNorms(delta, LAYOUT, 11, "h 0"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot accept data-vector manifest: invalid hospital id (h 0)");
+  }
+
+  @Test
   void refusesAMismatchedOrNonFiniteDelta() {
     assertThatThrownBy(() -> RandomVectors.matchingNorms(new float[5], LAYOUT, 1))
         .isInstanceOf(IllegalArgumentException.class)
