@@ -221,7 +221,7 @@ public final class FloatChunkFile {
     }
   }
 
-  private static Chunk next(ParquetReader<Chunk> reader, Path file) throws IOException {
+  static Chunk next(ParquetReader<Chunk> reader, Path file) throws IOException {
     try {
       return reader.read();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -231,7 +231,7 @@ public final class FloatChunkFile {
     }
   }
 
-  private static Footer readFooter(Configuration conf, Path file) {
+  static Footer readFooter(Configuration conf, Path file) {
     FileMetaData metadata;
     try (ParquetFileReader reader = ParquetFileReader.open(inputFile(conf, file))) {
       metadata = reader.getFooter().getFileMetaData();
@@ -253,7 +253,7 @@ public final class FloatChunkFile {
     return Footer.parse(metadata.getKeyValueMetaData(), file);
   }
 
-  private static InputFile inputFile(Configuration conf, Path file) throws IOException {
+  static InputFile inputFile(Configuration conf, Path file) throws IOException {
     try {
       return HadoopInputFile.fromPath(file, conf);
     } catch (FileNotFoundException e) {
@@ -270,7 +270,7 @@ public final class FloatChunkFile {
   }
 
   /** Length and SHA-256 recorded in the footer. */
-  private record Footer(long length, String sha256) {
+  record Footer(long length, String sha256) {
     static Footer parse(Map<String, String> keyValues, Path file) {
       String length = keyValues.get(LENGTH_KEY);
       String sha = keyValues.get(SHA256_KEY);
@@ -296,7 +296,7 @@ public final class FloatChunkFile {
   }
 
   /** Checks ids, offsets and total length chunk by chunk, hashing the content on the way. */
-  private static final class ChunkSequence {
+  static final class ChunkSequence {
     private final Path file;
     private final long expectedLength;
     private final FloatDigest digest = new FloatDigest();
@@ -360,7 +360,7 @@ public final class FloatChunkFile {
     }
   }
 
-  private static final class ReaderBuilder extends ParquetReader.Builder<Chunk> {
+  static final class ReaderBuilder extends ParquetReader.Builder<Chunk> {
     ReaderBuilder(InputFile file) {
       super(file);
     }

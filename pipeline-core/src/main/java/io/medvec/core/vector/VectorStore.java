@@ -1,6 +1,7 @@
 package io.medvec.core.vector;
 
 import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.FloatChunkCursor;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
@@ -113,6 +114,14 @@ public final class VectorStore {
   public void streamDelta(StoredVector vector, FloatChunkFile.ChunkConsumer consumer) {
     String sha = FloatChunkFile.read(conf, vector.vectorPath(), consumer);
     requireSha(vector.vectorPath(), vector.manifest().vectorSha256(), sha);
+  }
+
+  /**
+   * Opens the delta for reading chunk by chunk (see {@link FloatChunkCursor}); its SHA-256 is
+   * checked against the manifest when the cursor reports the end. The caller closes the cursor.
+   */
+  public FloatChunkCursor openDelta(StoredVector vector) {
+    return FloatChunkCursor.open(conf, vector.vectorPath(), vector.manifest().vectorSha256(), "manifest");
   }
 
   /** The whole delta in memory, checksum-verified. */

@@ -1,0 +1,103 @@
+package io.medvec.core.io;
+
+import io.medvec.core.io.FloatChunkFile.ChunkSequence;
+import io.medvec.core.io.FloatChunkFile.Footer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetReader;
+
+/**
+ * Pull-style reading of a {@link FloatChunkFile}, one chunk per {@link #next()} call, so that a
+ * caller can walk several files in lock-step (memory: one chunk and one Parquet row group per
+ * open cursor). Chunks are validated as {@link FloatChunkFile#read} validates them; when the last
+ * chunk has been read the content SHA-256 is compared with the expected one, so a corrupt file
+ * fails at the latest on the call that reports the end.
+ */
+public final class FloatChunkCursor implements AutoCloseable {
+
+  /** One chunk: its first element's offset and its values (a fresh array the caller may keep). */
+  public record Chunk(long offset, float[] values) {}
+
+  private final Path file;
+  private final String expectedSha256;
+  private final String what;
+  private final ChunkSequence sequence;
+  private final ParquetReader<FloatChunkReadSupport.Chunk> reader;
+  private boolean finished;
+
+  private FloatChunkCursor(Path file, String expectedSha256, String what, long length,
+      ParquetReader<FloatChunkReadSupport.Chunk> reader) {
+    this.file = file;
+    this.expectedSha256 = expectedSha256;
+    this.what = what;
+    this.sequence = new ChunkSequence(file, length);
+    this.reader = reader;
+  }
+
+  /**
+   * Opens {@code file}; at the end its content SHA-256 must equal {@code expectedSha256}, or the
+   * footer's when that is null. {@code what} names the expected checksum's source in errors.
+   */
+  public static FloatChunkCursor open(Configuration conf, Path file, String expectedSha256, String what) {
+    if (conf == null || file == null) {
+      throw new IllegalArgumentException("Cannot open float chunks: configuration or path is null (" + file + ")");
+    }
+    Footer footer = FloatChunkFile.readFooter(conf, file);
+    String expected = expectedSha256 == null ? footer.sha256() : expectedSha256;
+    String source = expectedSha256 == null ? "footer" : what;
+    try {
+      ParquetReader<FloatChunkReadSupport.Chunk> reader =
+          new FloatChunkFile.ReaderBuilder(FloatChunkFile.inputFile(conf, file)).withConf(conf).build();
+      return new FloatChunkCursor(file, expected, source, footer.length(), reader);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open float chunks in " + file, e);
+    }
+  }
+
+  /** The next chunk, or null after the last one (once the length and checksum have been verified). */
+  public Chunk next() {
+    if (finished) {
+      return null;
+    }
+    Chunk chunk = read();
+    if (chunk == null) {
+      finished = true;
+      String sha = sequence.finish();
+      if (!sha.equals(expectedSha256)) {
+        throw new IllegalArgumentException(
+            "Cannot read float chunks: content SHA-256 " + sha + " does not match " + what + " " + expectedSha256
+                + " (" + file + ")");
+      }
+    }
+    return chunk;
+  }
+
+  /** The file being read. */
+  public Path file() {
+    return file;
+  }
+
+  private Chunk read() {
+    try {
+      FloatChunkReadSupport.Chunk raw = FloatChunkFile.next(reader, file);
+      if (raw == null) {
+        return null;
+      }
+      sequence.check(raw);
+      return new Chunk(raw.offset(), raw.values());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read float chunks from " + file, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      reader.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot close float chunks " + file, e);
+    }
+  }
+}
