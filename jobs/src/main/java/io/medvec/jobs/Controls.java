@@ -7,12 +7,16 @@ import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.strategy.MergeStrategies;
+import io.medvec.core.merge.strategy.StrategyMerge;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.vector.RandomVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -62,13 +66,29 @@ final class Controls {
         case MEAN -> search(sum, List.of(1.0 / vectors.size()), bn);
         case NO_BN_RESTORE -> search(sum, List.of(merged.lambda()),
             BatchNormSource.of(BnStatsMode.PRETRAINED, store, vectors, pool, config.batchSize()));
-        case RANDOM_VECTOR -> search(RandomControl.sum(store, vectors, layout, config.common().runId()),
-            lambdaGrid(), bn);
+        case RANDOM_VECTOR -> search(randomSum(store, vectors), lambdaGrid(), bn);
         default -> throw new IllegalStateException("Unknown control " + control);
       };
       out.add(publish(control.replace('-', '_'), choice));
     }
+    for (String name : config.strategies()) {
+      float[] direction = StrategyMerge.run(store, vectors, layout, MergeStrategies.get(name), Map.of(), config.seed());
+      out.add(publish("strategy_" + name.replace('-', '_'), search(direction, lambdaGrid(), bn)));
+    }
     return out;
+  }
+
+  /** Σ over hospitals of a random direction norm-matched (per tensor) to each hospital's delta. */
+  private float[] randomSum(VectorStore store, List<StoredVector> vectors) {
+    float[] acc = new float[Math.toIntExact(layout.size())];
+    for (StoredVector vector : vectors) {
+      float[] random = RandomVectors.matchingNorms(store.readDelta(vector), layout, config.seed(),
+          vector.manifest().hospital());
+      for (int i = 0; i < acc.length; i++) {
+        acc[i] += random[i];
+      }
+    }
+    return acc;
   }
 
   private List<Double> lambdaGrid() {

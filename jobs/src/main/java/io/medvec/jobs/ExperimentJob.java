@@ -34,16 +34,20 @@ public final class ExperimentJob {
    * @param alpha {@code experiment.alpha}: Dirichlet α (0.5)
    * @param seeds {@code experiment.seeds}: one cell per seed ([1, 2, 3])
    * @param resume {@code experiment.resume}: reuse cells whose evaluate result already exists (false)
+   * @param strategies {@code experiment.strategies}: merge strategies compared in every cell as
+   *     {@code strategy_NAME} controls ([] )
    */
   public record Config(
       RunPipelineJob.Config pipeline, ConfigMap cellBase, List<String> datasets, String dataDir,
-      List<Integer> hospitals, List<PartitionMode> modes, double alpha, List<Long> seeds, boolean resume) {
+      List<Integer> hospitals, List<PartitionMode> modes, double alpha, List<Long> seeds, boolean resume,
+      List<String> strategies) {
 
     public Config {
       datasets = List.copyOf(datasets);
       hospitals = List.copyOf(hospitals);
       modes = List.copyOf(modes);
       seeds = List.copyOf(seeds);
+      strategies = List.copyOf(strategies);
       if (datasets.isEmpty() || hospitals.isEmpty() || modes.isEmpty() || seeds.isEmpty()) {
         throw new ConfigException("Invalid experiment: datasets, hospitals, splits and seeds must not be empty");
       }
@@ -61,7 +65,8 @@ public final class ExperimentJob {
           e.strings("splits", List.of("iid", "dirichlet")).stream().map(PartitionMode::parse).toList(),
           e.positive("alpha", 0.5),
           e.numbers("seeds", List.of(1.0, 2.0, 3.0), 0, Long.MAX_VALUE).stream().map(Double::longValue).toList(),
-          e.bool("resume", false));
+          e.bool("resume", false),
+          e.strings("strategies", List.of()));
     }
   }
 
@@ -158,7 +163,8 @@ public final class ExperimentJob {
         "pretrain.seed=" + cell.seed(),
         "finetune.seed=" + (100 + cell.seed()),
         "finetune.pooled=true",
-        "merge.controls=[mean, merged-no-bn-restore, random-vector]");
+        "merge.controls=[mean, merged-no-bn-restore, random-vector]",
+        "merge.strategies=" + config.strategies());
   }
 
   public static void main(String[] args) {

@@ -64,6 +64,14 @@ final class ExperimentReport {
     return target.toString();
   }
 
+  /** {@link #KINDS} first, then any other kind the cells scored (e.g. strategy_ties), sorted. */
+  static List<String> kinds(List<ExperimentJob.CellResult> cells) {
+    List<String> kinds = new ArrayList<>(KINDS);
+    cells.stream().flatMap(c -> c.evaluate().rows().stream()).map(EvaluateModelsJob.MetricRow::modelKind).distinct()
+        .sorted().filter(k -> !kinds.contains(k)).forEach(kinds::add);
+    return kinds;
+  }
+
   /** Cells grouped by dataset, K and split mode (the seeds of a group are its repetitions). */
   static Map<String, List<ExperimentJob.CellResult>> groups(List<ExperimentJob.CellResult> cells) {
     Map<String, List<ExperimentJob.CellResult>> groups = new LinkedHashMap<>();
@@ -115,7 +123,7 @@ final class ExperimentReport {
   private static String section(String group, List<ExperimentJob.CellResult> cells) {
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s (%d seeds)%n%n", group, cells.size()));
     md.append("| model_kind | test AUC | test ACC | test macro-F1 | val AUC |\n|---|---|---|---|---|\n");
-    for (String kind : KINDS) {
+    for (String kind : kinds(cells)) {
       double[] auc = perSeed(cells, kind, "auc", "test");
       if (Double.isNaN(mean(auc))) {
         continue;
@@ -169,7 +177,7 @@ final class ExperimentReport {
 
   private static JFreeChart bars(String group, List<ExperimentJob.CellResult> cells) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
-    for (String kind : KINDS) {
+    for (String kind : kinds(cells)) {
       for (String metric : List.of("accuracy", "auc")) {
         double m = mean(perSeed(cells, kind, metric, "test"));
         if (!Double.isNaN(m)) {

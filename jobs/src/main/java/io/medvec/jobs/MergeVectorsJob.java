@@ -11,7 +11,9 @@ import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.LambdaSearch;
-import io.medvec.core.merge.VectorSum;
+import io.medvec.core.merge.strategy.MergeStrategies;
+import io.medvec.core.merge.strategy.Params;
+import io.medvec.core.merge.strategy.StrategyMerge;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.vector.IncompatibleVectorException;
@@ -23,6 +25,8 @@ import io.medvec.core.vector.VectorStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -50,10 +54,18 @@ public final class MergeVectorsJob {
    *     one-shot parameter average), {@code merged-no-bn-restore} (the chosen λ with θ_pre's batch-norm
    *     statistics), {@code random-vector} (per hospital a random direction with the same per-tensor
    *     norms, merged the same way). Default none.
+   * @param strategy {@code merge.strategy}: how the vectors are combined into τ_mix (task-arithmetic;
+   *     also weighted-sum, ties, dare, median, trimmed-mean — see README "Merge strategies")
+   * @param params {@code merge.params.*}: the strategy's parameters (e.g. {@code merge.params.top-k: 0.2}
+   *     for ties); unknown names are refused with the valid ones
+   * @param strategies {@code merge.strategies}: further strategies (default parameters) published as
+   *     controls {@code strategy_NAME} for comparison (default none)
+   * @param seed {@code merge.seed}: seed of randomised strategies (dare) and controls (17)
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats,
-      LambdaSearch.Metric selectMetric, int batchSize, List<String> controls) {
+      LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
+      Map<String, String> params, List<String> strategies, long seed) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
@@ -61,6 +73,15 @@ public final class MergeVectorsJob {
     public Config {
       lambdaGrid = List.copyOf(lambdaGrid);
       controls = List.copyOf(controls);
+      params = Map.copyOf(params);
+      strategies = List.copyOf(strategies);
+      try {
+        Params.parse(MergeStrategies.get(strategy), params);
+        strategies.forEach(MergeStrategies::get);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("Invalid config key 'merge.strategy', 'merge.params' or 'merge.strategies': "
+            + e.getMessage(), e);
+      }
       if (lambda == null && lambdaGrid.isEmpty()) {
         throw new ConfigException("Invalid config key 'merge.lambda-grid': must not be empty when merge.lambda is auto");
       }
@@ -78,7 +99,15 @@ public final class MergeVectorsJob {
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.AUC),
-          m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()));
+          m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
+          m.string("strategy", MergeStrategies.DEFAULT), params(m.section("params")), m.strings("strategies", List.of()),
+          m.longValue("seed", 17));
+    }
+
+    private static Map<String, String> params(ConfigMap section) {
+      Map<String, String> params = new TreeMap<>();
+      section.keys().forEach(k -> params.put(k, section.string(k, null)));
+      return params;
     }
 
     private static Double parseLambda(String value) {
@@ -102,7 +131,8 @@ public final class MergeVectorsJob {
 
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
-      String runId, String baseFingerprint, String mergedFingerprint, String model, double lambda,
+      String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
+      Map<String, String> params, double lambda,
       String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, long parameters,
       List<UsedVector> vectors, List<Controls.Control> controls, String createdAt) {
 
@@ -130,7 +160,8 @@ public final class MergeVectorsJob {
     }
     ctx.describe("merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    float[] sum = VectorSum.sum(store, vectors, layout);
+    float[] sum = StrategyMerge.run(store, vectors, layout, MergeStrategies.get(config.strategy()), config.params(),
+        config.seed());
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
@@ -141,7 +172,7 @@ public final class MergeVectorsJob {
         .run(store, vectors, sum, choice);
     MultiLayerNetwork best = choice.model();
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), choice.lambda(),
+        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), config.strategy(), config.params(), choice.lambda(),
         config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric().name().toLowerCase(Locale.ROOT),
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
         controls, Instant.now().toString());
