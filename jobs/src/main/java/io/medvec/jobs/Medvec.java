@@ -26,6 +26,7 @@ public final class Medvec {
       "  finetune    fine-tune every (or one) hospital, publish data vectors",
       "  merge       theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
       "  evaluate    score pretrained / single_site / merged, append to the metrics table",
+      "  sql         \"QUERY\" [--out DIR] [--limit N]: Spark SQL over the views metrics, vectors, merges",
       "  download    --dataset NAME --to DIR: fetch an official MedMNIST .npz and check its MD5",
       "exit codes: 0 ok, 1 runtime failure, 2 bad config, 3 bad input, 4 incompatible vectors");
 
@@ -45,6 +46,7 @@ public final class Medvec {
       case "finetune" -> FineTuneVectorsJob.main(rest);
       case "merge" -> MergeVectorsJob.main(rest);
       case "evaluate" -> EvaluateModelsJob.main(rest);
+      case "sql" -> QueryMetricsJob.main(rest);
       case "download" -> System.exit(download(rest));
       default -> {
         System.err.println("medvec: unknown command '" + args[0] + "'\n" + USAGE);

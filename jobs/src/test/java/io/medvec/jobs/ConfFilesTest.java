@@ -25,7 +25,8 @@ class ConfFilesTest {
       "pretrain", PretrainModelJob.Config::from,
       "finetune", FineTuneVectorsJob.Config::from,
       "merge", MergeVectorsJob.Config::from,
-      "evaluate", EvaluateModelsJob.Config::from);
+      "evaluate", EvaluateModelsJob.Config::from,
+      "sql", QueryMetricsJob.Config::from);
 
   static Path conf() {
     return Path.of("..", "conf").toAbsolutePath().normalize();
