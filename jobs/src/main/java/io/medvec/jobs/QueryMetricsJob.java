@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -79,7 +81,7 @@ public final class QueryMetricsJob {
   public record Result(String query, List<String> columns, List<List<String>> rows, boolean truncated) {
     public Result {
       columns = List.copyOf(columns);
-      rows = rows.stream().map(r -> java.util.Collections.unmodifiableList(new ArrayList<>(r))).toList();
+      rows = rows.stream().map(r -> Collections.unmodifiableList(new ArrayList<>(r))).toList();
     }
 
     /** A fixed-width text table, NULL for nulls, and a line saying how many rows there are. */
@@ -149,8 +151,8 @@ public final class QueryMetricsJob {
     for (int i = 0; i < asText.length; i += 1) {
       asText[i] = functions.col("c" + i).cast(DataTypes.StringType);
     }
-    List<Row> collected = answer.toDF(java.util.stream.IntStream.range(0, asText.length).mapToObj(i -> "c" + i)
-        .toArray(String[]::new)).select(asText).limit(config.limit() + 1).collectAsList();
+    String[] names = IntStream.range(0, asText.length).mapToObj(i -> "c" + i).toArray(String[]::new);
+    List<Row> collected = answer.toDF(names).select(asText).limit(config.limit() + 1).collectAsList();
     List<List<String>> rows = new ArrayList<>();
     for (Row row : collected.subList(0, Math.min(config.limit(), collected.size()))) {
       List<String> values = new ArrayList<>();
