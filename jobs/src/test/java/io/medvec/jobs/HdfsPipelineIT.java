@@ -13,6 +13,7 @@ import io.medvec.core.model.ModelIO;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -286,15 +287,24 @@ class HdfsPipelineIT {
   @Nested
   class Notebooks {
 
+    /** Also records each answer in target/notebook-results/ for .ci/replay_notebooks.py. */
     @Test
-    void everyStatementRunsAndReturnsRows() {
+    void everyStatementRunsAndReturnsRows() throws IOException {
       QueryMetricsJob job = new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out, 10));
-      List<NotebookSql.Statement> statements = NotebookSql.notebooks(NotebookSqlTest.NOTEBOOKS).stream()
-          .flatMap(n -> NotebookSql.statements(n).stream()).toList();
-      assertThat(statements).isNotEmpty();
-      for (NotebookSql.Statement statement : statements) {
-        List<Row> rows = job.session().sql(statement.sql()).collectAsList();
-        assertThat(rows).as(statement.source() + ":\n" + statement.sql()).isNotEmpty();
+      java.nio.file.Path results = java.nio.file.Path.of("target", "notebook-results").toAbsolutePath();
+      FileUtil.fullyDelete(results.toFile());
+      for (java.nio.file.Path notebook : NotebookSql.notebooks(NotebookSqlTest.NOTEBOOKS)) {
+        List<NotebookSql.Statement> statements = NotebookSql.statements(notebook);
+        assertThat(statements).as(notebook.toString()).isNotEmpty();
+        java.nio.file.Path dir = Files.createDirectories(results.resolve(notebook.getFileName().toString()));
+        for (int i = 0; i < statements.size(); i += 1) {
+          NotebookSql.Statement statement = statements.get(i);
+          Dataset<Row> answer = job.session().sql(statement.sql());
+          List<Row> rows = answer.collectAsList();
+          assertThat(rows).as(statement.source() + ":\n" + statement.sql()).isNotEmpty();
+          NotebookSql.writeCsv(dir.resolve(String.format("%03d.csv", i)), answer.columns(), rows);
+          Files.writeString(dir.resolve(String.format("%03d.sql", i)), statement.sql());
+        }
       }
     }
   }

@@ -72,6 +72,32 @@ final class NotebookSql {
     return statements;
   }
 
+  /**
+   * Writes a statement's answer as CSV (header, then rows; null as an empty field), for
+   * {@code .ci/replay_notebooks.py}, which runs the notebooks' Python on these answers.
+   */
+  static void writeCsv(Path file, String[] columns, List<org.apache.spark.sql.Row> rows) {
+    StringBuilder csv = new StringBuilder();
+    csv.append(String.join(",", Stream.of(columns).map(NotebookSql::csvField).toList())).append('\n');
+    for (org.apache.spark.sql.Row row : rows) {
+      List<String> fields = new ArrayList<>();
+      for (int i = 0; i < row.size(); i += 1) {
+        fields.add(row.isNullAt(i) ? "" : csvField(String.valueOf(row.get(i))));
+      }
+      csv.append(String.join(",", fields)).append('\n');
+    }
+    try {
+      Files.writeString(file, csv);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file, e);
+    }
+  }
+
+  private static String csvField(String value) {
+    boolean quote = value.contains(",") || value.contains("\"") || value.contains("\n");
+    return quote ? '"' + value.replace("\"", "\"\"") + '"' : value;
+  }
+
   /** A cell's source: one string or a list of lines (nbformat allows both). */
   private static String source(JsonNode source) {
     if (source.isTextual()) {
