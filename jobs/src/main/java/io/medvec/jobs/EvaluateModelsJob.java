@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
+import io.medvec.core.eval.ClassMetrics;
 import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
@@ -49,6 +50,7 @@ public final class EvaluateModelsJob {
       .add("model_id", DataTypes.StringType, false)
       .add("split", DataTypes.StringType, false)
       .add("metric", DataTypes.StringType, false)
+      .add("label", DataTypes.IntegerType, true)
       .add("value", DataTypes.DoubleType, true)
       .add("n", DataTypes.LongType, false)
       .add("base_fingerprint", DataTypes.StringType, false)
@@ -78,9 +80,19 @@ public final class EvaluateModelsJob {
     }
   }
 
-  /** One metrics-table row (without run_id, which is the partition). */
+  /** Whole-model metrics (label null). */
+  static final List<String> MODEL_METRICS = List.of("accuracy", "auc", "macro_f1");
+  /** Per-class metrics (label = class index). */
+  static final List<String> CLASS_METRICS = List.of("precision", "recall", "f1");
+
+  /**
+   * One metrics-table row (without run_id, which is the partition).
+   *
+   * @param label null for a whole-model metric, the class index for a per-class one
+   */
   public record MetricRow(
-      String dataset, String modelKind, String modelId, String split, String metric, double value, long n) {}
+      String dataset, String modelKind, String modelId, String split, String metric, Integer label, double value,
+      long n) {}
 
   /** What the job wrote. */
   public record Result(String runId, String table, List<MetricRow> rows) {}
@@ -183,9 +195,17 @@ public final class EvaluateModelsJob {
     scores.forEach((key, set) -> {
       String[] parts = key.split("\\|", -1);
       Metrics m = ClassificationMetrics.compute(set);
-      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "accuracy", m.accuracy(), m.n()));
-      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "auc", m.auc(), m.n()));
-      rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], "macro_f1", m.macroF1(), m.n()));
+      double[] model = {m.accuracy(), m.auc(), m.macroF1()};
+      for (int i = 0; i < model.length; i += 1) {
+        rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], MODEL_METRICS.get(i), null, model[i], m.n()));
+      }
+      for (ClassMetrics c : ClassificationMetrics.perClass(m.confusion())) {
+        double[] perClass = {c.precision(), c.recall(), c.f1()};
+        for (int i = 0; i < perClass.length; i += 1) {
+          rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], CLASS_METRICS.get(i), c.label(), perClass[i],
+              m.n()));
+        }
+      }
     });
     return rows;
   }
@@ -194,8 +214,8 @@ public final class EvaluateModelsJob {
     String now = Instant.now().toString();
     PartitionDataJob.Result p = partition();
     List<Row> sparkRows = rows.stream()
-        .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.value(), r.n(),
-            fingerprint, p == null ? null : p.hospitals(), p == null ? null : p.mode(),
+        .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.label(),
+            r.value(), r.n(), fingerprint, p == null ? null : p.hospitals(), p == null ? null : p.mode(),
             p == null || p.mode().equals("iid") ? null : p.alpha(), p == null ? null : p.publicFraction(),
             p == null ? null : p.seed(), now))
         .toList();

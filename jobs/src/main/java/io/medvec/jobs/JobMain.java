@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.spark.SparkConf;
@@ -36,8 +35,13 @@ final class JobMain {
   }
 
   static <C> int execute(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+    return executeCli(args, job, cli -> parseConfig(cli, job, parse), body);
+  }
+
+  /** As above for a job that reads its command line itself (positional arguments, own flags). */
+  static <C> int executeCli(String[] args, String job, Function<CliArgs, C> parse, BiFunction<SparkSession, C, ?> body) {
     try {
-      C config = parseConfig(CliArgs.parse(args), job, parse);
+      C config = commandLine(args, parse);
       SparkSession spark = session(job);
       try {
         body.apply(spark, config);
@@ -53,16 +57,32 @@ final class JobMain {
     }
   }
 
+  /** Parses the command line; any error in it is a configuration error (exit code 2), not bad input. */
+  private static <C> C commandLine(String[] args, Function<CliArgs, C> parse) {
+    try {
+      return parse.apply(CliArgs.parse(args));
+    } catch (io.medvec.core.config.ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new io.medvec.core.config.ConfigException(e.getMessage(), e);
+    }
+  }
+
   /** Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set. */
   static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
-    cli.rejectFlagsExcept(Set.of("data", "out", "run-id", "base"));
     if (!cli.positional().isEmpty()) {
       throw new io.medvec.core.config.ConfigException(
           "Unexpected argument(s) " + cli.positional() + " for medvec " + job);
     }
+    return parseConfig(cli, job, FLAG_KEYS, parse);
+  }
+
+  /** As above with the job's own flag shorthands (flag name → config key); positionals are the job's. */
+  static <C> C parseConfig(CliArgs cli, String job, Map<String, String> flagKeys, Function<ConfigMap, C> parse) {
+    cli.rejectFlagsExcept(flagKeys.keySet());
     ConfigMap map = configFile(cli, job).map(ConfigMap::load).orElseGet(ConfigMap::empty);
     List<String> overrides = new ArrayList<>();
-    cli.flags().forEach((flag, value) -> overrides.add(FLAG_KEYS.get(flag) + "=" + value));
+    cli.flags().forEach((flag, value) -> overrides.add(flagKeys.get(flag) + "=" + value));
     overrides.addAll(cli.overrides());
     map = map.withOverrides(overrides);
     C config = parse.apply(map);

@@ -27,6 +27,7 @@ public final class Medvec {
       "  merge       theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
       "  evaluate    score pretrained / single_site / merged, append to the metrics table",
       "  experiment  a protocol (datasets x K x splits x seeds) with baselines, report in OUT/report/RUN/",
+      "  sql         \"QUERY\" [--out DIR] [--limit N]: Spark SQL over the views metrics, vectors, merges",
       "  download    --dataset NAME --to DIR: fetch an official MedMNIST .npz and check its MD5",
       "exit codes: 0 ok, 1 runtime failure, 2 bad config, 3 bad input, 4 incompatible vectors");
 
@@ -47,6 +48,7 @@ public final class Medvec {
       case "merge" -> MergeVectorsJob.main(rest);
       case "evaluate" -> EvaluateModelsJob.main(rest);
       case "experiment" -> ExperimentJob.main(rest);
+      case "sql" -> QueryMetricsJob.main(rest);
       case "download" -> System.exit(download(rest));
       default -> {
         System.err.println("medvec: unknown command '" + args[0] + "'\n" + USAGE);

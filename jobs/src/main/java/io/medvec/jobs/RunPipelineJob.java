@@ -59,6 +59,9 @@ public final class RunPipelineJob {
     Map<String, Map<String, Double>> byModel = new LinkedHashMap<>();
     Map<String, Long> n = new LinkedHashMap<>();
     for (EvaluateModelsJob.MetricRow r : rows) {
+      if (r.label() != null) {
+        continue; // per-class rows stay in the table
+      }
       String key = String.format(Locale.ROOT, "%-12s %-10s %-5s", r.modelKind(), r.modelId(), r.split());
       byModel.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.metric(), r.value());
       n.put(key, r.n());

@@ -26,7 +26,8 @@ class ConfFilesTest {
       "finetune", FineTuneVectorsJob.Config::from,
       "merge", MergeVectorsJob.Config::from,
       "evaluate", EvaluateModelsJob.Config::from,
-      "experiment", ExperimentJob.Config::from);
+      "experiment", ExperimentJob.Config::from,
+      "sql", QueryMetricsJob.Config::from);
 
   static Path conf() {
     return Path.of("..", "conf").toAbsolutePath().normalize();

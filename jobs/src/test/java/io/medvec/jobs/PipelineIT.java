@@ -66,8 +66,8 @@ class PipelineIT {
     List<Map<String, Object>> rows = files.stream()
         .flatMap(f -> SimpleParquet.read(conf, HadoopFiles.qualify(conf, f.toString())).stream())
         .toList();
-    // 5 models (pretrained, 3 single_site, merged) x 2 splits x 3 metrics
-    assertThat(rows).hasSize(5 * 2 * 3);
+    // 5 models (pretrained, 3 single_site, merged) x 2 splits x (3 model metrics + 2 classes x 3 class metrics)
+    assertThat(rows).hasSize(5 * 2 * (3 + 2 * 3));
     Map<String, Long> kinds = rows.stream()
         .filter(r -> r.get("split").equals("test") && r.get("metric").equals("auc"))
         .collect(Collectors.groupingBy(r -> (String) r.get("model_kind"), Collectors.counting()));
@@ -77,15 +77,18 @@ class PipelineIT {
       assertThat(r.get("n")).isEqualTo(r.get("split").equals("test") ? 200L : 150L);
       assertThat(r.get("dataset")).isEqualTo("pneumoniamnist");
     });
-    assertThat(rows.stream().map(r -> (String) r.get("metric")).distinct())
+    assertThat(rows.stream().filter(r -> r.get("label") == null).map(r -> (String) r.get("metric")).distinct())
         .containsExactlyInAnyOrder("accuracy", "auc", "macro_f1");
+    assertThat(rows.stream().filter(r -> r.get("label") != null).map(r -> r.get("metric") + "@" + r.get("label"))
+        .distinct()).containsExactlyInAnyOrder("precision@0", "recall@0", "f1@0", "precision@1", "recall@1", "f1@1");
   }
 
   @Test
   void sparkReadsTheTableWithTheRunAsPartition() {
     Dataset<Row> table = SparkTests.spark().read().parquet(out.resolve("metrics").toString());
     assertThat(table.columns()).contains("run_id", "model_kind", "model_id", "split", "metric", "value", "n");
-    assertThat(table.where("run_id = 'it' and model_kind = 'merged' and split = 'test'").count()).isEqualTo(3);
+    assertThat(table.where("run_id = 'it' and model_kind = 'merged' and split = 'test' and label is null").count())
+        .isEqualTo(3);
   }
 
   @Test

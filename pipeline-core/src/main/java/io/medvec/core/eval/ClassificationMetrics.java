@@ -1,6 +1,8 @@
 package io.medvec.core.eval;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Accuracy, ROC AUC, confusion matrix and macro F1 of a {@link ScoreSet}.
@@ -123,6 +125,28 @@ public final class ClassificationMetrics {
       sum += denominator == 0 ? 0.0 : 2.0 * truePositives / denominator;
     }
     return sum / k;
+  }
+
+  /** Precision, recall and F1 of every class, in class order; their F1 mean is {@link #macroF1}. */
+  public static List<ClassMetrics> perClass(long[][] confusion) {
+    long[][] counts = copySquare(confusion);
+    List<ClassMetrics> classes = new ArrayList<>();
+    for (int cls = 0; cls < counts.length; cls += 1) {
+      long truePositives = counts[cls][cls];
+      long support = 0;
+      long predicted = 0;
+      for (int other = 0; other < counts.length; other += 1) {
+        support += counts[cls][other];
+        predicted += counts[other][cls];
+      }
+      classes.add(new ClassMetrics(cls, support, ratio(truePositives, predicted), ratio(truePositives, support),
+          ratio(2 * truePositives, support + predicted)));
+    }
+    return classes;
+  }
+
+  private static double ratio(long numerator, long denominator) {
+    return denominator == 0 ? 0.0 : (double) numerator / denominator;
   }
 
   static long[][] copySquare(long[][] matrix) {

@@ -45,8 +45,11 @@ public final class AtomicDir implements AutoCloseable {
   }
 
   /**
-   * Creates a hidden temp dir next to target: {@code <parent>/_tmp-<target name>-<uuid>} (hidden
-   * from Spark/Hadoop readers by the leading underscore).
+   * Creates a hidden temp dir next to target: {@code <parent>/_tmp-<target name>-<uuid>}, hidden
+   * from Spark/Hadoop readers by the leading underscore. A '=' in the target name becomes '-':
+   * Spark lists a name that starts with '_' but contains '=' as a partition directory, so
+   * {@code _tmp-run_id=X-…} would break every read of a hive-partitioned table while a writer
+   * runs or after it crashed.
    */
   public static AtomicDir begin(Configuration conf, Path target) {
     if (conf == null || target == null) {
@@ -166,6 +169,6 @@ public final class AtomicDir implements AutoCloseable {
   }
 
   private static Path sibling(Path path, String prefix) {
-    return new Path(path.getParent(), prefix + path.getName() + "-" + UUID.randomUUID());
+    return new Path(path.getParent(), prefix + path.getName().replace('=', '-') + "-" + UUID.randomUUID());
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +145,31 @@ class ClassificationMetricsTest {
     // class 2 never occurs: classes 0 and 1 are perfect, so the mean is 2/3
     assertThat(ClassificationMetrics.macroF1(new long[][] {{3, 0, 0}, {0, 2, 0}, {0, 0, 0}}))
         .isCloseTo(2.0 / 3.0, within(EPS));
+  }
+
+  @Test
+  void perClassMetricsOfASmallMatrix() {
+    // true 0: 3 right, 1 called 1; true 1: 2 right; nothing of class 2 and never predicted
+    List<ClassMetrics> classes = ClassificationMetrics.perClass(new long[][] {{3, 1, 0}, {0, 2, 0}, {0, 0, 0}});
+    assertThat(classes).extracting(ClassMetrics::label).containsExactly(0, 1, 2);
+    assertThat(classes).extracting(ClassMetrics::support).containsExactly(4L, 2L, 0L);
+    assertThat(classes.get(0).precision()).isCloseTo(1.0, within(EPS));
+    assertThat(classes.get(0).recall()).isCloseTo(0.75, within(EPS));
+    assertThat(classes.get(1).precision()).isCloseTo(2.0 / 3.0, within(EPS));
+    assertThat(classes.get(1).recall()).isCloseTo(1.0, within(EPS));
+    assertThat(classes.get(1).f1()).isCloseTo(0.8, within(EPS));
+    assertThat(classes.get(2)).isEqualTo(new ClassMetrics(2, 0, 0.0, 0.0, 0.0));
+  }
+
+  @Test
+  void perClassF1AveragesToMacroF1() {
+    Random random = new Random(5);
+    for (int trial = 0; trial < 20; trial += 1) {
+      int k = 2 + random.nextInt(5);
+      long[][] confusion = ClassificationMetrics.confusion(randomScores(random, k, 1 + random.nextInt(100), k));
+      double mean = ClassificationMetrics.perClass(confusion).stream().mapToDouble(ClassMetrics::f1).sum() / k;
+      assertThat(mean).isCloseTo(ClassificationMetrics.macroF1(confusion), within(EPS));
+    }
   }
 
   @Test

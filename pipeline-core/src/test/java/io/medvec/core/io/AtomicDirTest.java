@@ -32,6 +32,17 @@ class AtomicDirTest {
   }
 
   @Test
+  void tmpOfAPartitionDirectoryHasNoEqualsSignSoSparkKeepsItHidden() throws IOException {
+    Files.createDirectories(dir.resolve("run_id=a"));
+    Path target = path("run_id=a");
+    try (AtomicDir out = AtomicDir.begin(conf, target)) {
+      assertThat(out.tmp().getName()).startsWith("_tmp-run_id-a-").doesNotContain("=");
+      out.commit();
+    }
+    assertThat(listNames(dir)).containsExactly("run_id=a");
+  }
+
+  @Test
   void commitMakesTargetVisibleWithSuccessMarker() throws IOException {
     Path target = path("out");
     try (AtomicDir out = AtomicDir.begin(conf, target)) {
