@@ -29,9 +29,10 @@ class ExperimentIT {
   void everyBaselineAndControlIsScored() {
     ExperimentJob.CellResult cell = result.cells().get(0);
     assertThat(cell.evaluate().rows()).extracting(EvaluateModelsJob.MetricRow::modelKind).containsOnly(
-        "pretrained", "single_site", "pooled", "merged", "mean", "merged_no_bn_restore", "random_vector");
+        "pretrained", "single_site", "pooled", "merged", "mean", "merged_no_bn_restore", "random_vector",
+        "strategy_ties");
     assertThat(cell.merge().controls()).extracting(Controls.Control::kind)
-        .containsExactly("mean", "merged_no_bn_restore", "random_vector");
+        .containsExactly("mean", "merged_no_bn_restore", "random_vector", "strategy_ties");
     assertThat(cell.merge().controls().get(0).lambda()).isEqualTo(0.25);
   }
 
