@@ -261,7 +261,8 @@ class HdfsPipelineIT {
       assertThat(result.rows()).hasSize(2);
       assertThat(result.truncated()).isTrue();
       assertThat(result.columns()).containsExactly("dataset", "model_kind", "model_id", "split", "metric", "label",
-          "value", "n", "base_fingerprint", "created_at", "run_id");
+          "value", "n", "base_fingerprint", "hospitals", "partition_mode", "alpha", "public_fraction",
+          "partition_seed", "created_at", "run_id");
       assertThat(result.table()).endsWith("(first 2 rows; --limit N for more)");
     }
 
