@@ -30,6 +30,8 @@ fi
 
 # local mode: the driver JVM runs the tasks, so its environment is what ND4J sees
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# medvec's log configuration for the driver JVM started here (local and client mode)
+export LOG4J_CONFIGURATION_FILE="${LOG4J_CONFIGURATION_FILE:-$MEDVEC_HOME/conf/log4j2.properties}"
 extra=()
 if [[ "$target" == yarn ]]; then
   # ship the log configuration (and discovery script) into every container's working directory;
