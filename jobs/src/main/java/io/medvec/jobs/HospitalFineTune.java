@@ -54,14 +54,19 @@ record HospitalFineTune(
     }
   }
 
-  /** What a hospital's task reports back. */
+  /**
+   * What a hospital's task reports back; {@code device} is where it trained ({@code cpu}, or the
+   * GPU Spark assigned the task and whether ND4J was bound to it, see {@link GpuBinding}).
+   */
   record Outcome(
       String hospital, long examples, List<Long> labelCounts, double finalLoss, double seconds,
-      double examplesPerSecond, String vector, String vectorSha256)
+      double examplesPerSecond, String vector, String vectorSha256, String device)
       implements Serializable {}
 
   Outcome run(byte[] baseModel) {
     long start = System.nanoTime();
+    // before any array is created: ND4J allocates on the device bound to the current thread
+    String device = GpuBinding.bindCurrentTask("hospital " + hospital);
     Configuration conf = hadoop.get();
     MedMnist all = JobContext.loadData(conf, new Path(data));
     ImageSet local = all.train().subset(indices);
@@ -75,7 +80,7 @@ record HospitalFineTune(
     double seconds = (System.nanoTime() - start) / 1e9;
     double throughput = epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
     return new Outcome(hospital, local.size(), stored.manifest().labelCounts(), epochs.get(epochs.size() - 1).meanLoss(),
-        seconds, throughput, stored.dir().toString(), stored.manifest().vectorSha256());
+        seconds, throughput, stored.dir().toString(), stored.manifest().vectorSha256(), device);
   }
 
   private StoredVector publish(

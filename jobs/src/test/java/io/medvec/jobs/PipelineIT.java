@@ -103,6 +103,7 @@ class PipelineIT {
       assertThat(delta).hasSize((int) (result.pretrain().parameters() - 2 * (8 + 16)));
       total += o.examples();
       assertThat(Path.of(java.net.URI.create(o.vector())).resolve("manifest.json")).exists();
+      assertThat(o.device()).isEqualTo("cpu");
     }
     assertThat(total + result.partition().publicPool()).isEqualTo(900);
     assertThat(result.merge().vectors()).hasSize(3);
