@@ -14,7 +14,9 @@ import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.SyntheticWeights;
-import io.medvec.core.merge.VectorSum;
+import io.medvec.core.merge.screen.ScreenedSum;
+import io.medvec.core.merge.screen.ScreeningPolicy;
+import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
@@ -52,10 +54,11 @@ public final class MergeVectorsJob {
    * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
    * @param selectMetric {@code merge.select-metric}: auc (default) | accuracy
    * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
+   * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats, String selectMetric,
-      int batchSize) {
+      int batchSize, ScreeningPolicy screening) {
 
     public Config {
       lambdaGrid = List.copyOf(lambdaGrid);
@@ -72,7 +75,7 @@ public final class MergeVectorsJob {
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          m.string("select-metric", "auc"), m.integer("batch-size", 256, 1, 65_536));
+          m.string("select-metric", "auc"), m.integer("batch-size", 256, 1, 65_536), ScreeningPolicy.from(m));
     }
 
     private static Double parseLambda(String value) {
@@ -101,7 +104,7 @@ public final class MergeVectorsJob {
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, double lambda,
       String lambdaSelection, List<Candidate> candidates, String bnStats, long parameters, List<UsedVector> vectors,
-      String createdAt) {}
+      String createdAt, ScreeningReport screening) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -122,7 +125,8 @@ public final class MergeVectorsJob {
     }
     ctx.describe("merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    float[] sum = VectorSum.sum(store, vectors, layout);
+    ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
+    float[] sum = screened.sum();
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
@@ -147,7 +151,7 @@ public final class MergeVectorsJob {
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), lambda,
         config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric(), candidates,
         config.bnStats().name().toLowerCase(java.util.Locale.ROOT), best.numParams(), used(vectors),
-        Instant.now().toString());
+        Instant.now().toString(), screened.report());
     publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
