@@ -95,11 +95,16 @@ class PoisoningIT {
 
   /** @param collapse the AUC the plain sum must lose at least */
   void attack(String name, float factor, String expectedFlag, double collapse) {
+    attack(name, factor, expectedFlag, collapse, true);
+  }
+
+  void attack(String name, float factor, String expectedFlag, double collapse, boolean downWeightDiffers) {
     Path out = poisoned(name, factor);
     double plain = testAuc(merge(out, "merge.screening.mode=off"));
     MergeVectorsJob.Result rejected = merge(out, "merge.screening.mode=reject");
     double reject = testAuc(rejected);
-    MergeVectorsJob.Result downWeighted = merge(out, "merge.screening.mode=down-weight");
+    // a direction outlier gets weight 0 in both modes: the same merge, not run twice
+    MergeVectorsJob.Result downWeighted = downWeightDiffers ? merge(out, "merge.screening.mode=down-weight") : rejected;
     double downWeight = testAuc(downWeighted);
     LOG.info("POISONING {} (h3 x {}): test AUC clean {}, plain sum {}, screened reject {} (lambda {}),"
             + " down-weight {} (lambda {}); screening: {}", name, factor, String.format("%.4f", cleanAuc),
@@ -123,7 +128,7 @@ class PoisoningIT {
   void signFlipIsScreenedOut() {
     // one −τ among four only subtracts one hospital's contribution (measured: −0.7 points); it is
     // still flagged and dropped
-    attack("flip", -1f, "cosine", 0.005);
+    attack("flip", -1f, "cosine", 0.005, false);
   }
 
   @Test
