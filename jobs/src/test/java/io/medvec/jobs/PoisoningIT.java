@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
@@ -11,11 +12,13 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
+import io.medvec.core.privacy.GaussianMechanism;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,18 +77,69 @@ class PoisoningIT {
 
   /** A copy of the clean outputs where hospital h3 re-publishes its τ times {@code factor}. */
   static Path poisoned(String name, float factor) {
+    return republished(name, List.of("h3"), (h, delta) -> {
+      for (int i = 0; i < delta.length; i++) {
+        delta[i] *= factor;
+      }
+      return delta;
+    });
+  }
+
+  /** A copy of the clean outputs where {@code hospitals} re-publish {@code edit(τ)} with valid checksums. */
+  static Path republished(String name, List<String> hospitals, BiFunction<String, float[], float[]> edit) {
     Path out = tmp.resolve(name);
     RobustFixture.copyTree(clean, out);
     Configuration conf = new Configuration();
     VectorStore store = new VectorStore(conf, HadoopFiles.qualify(conf, out.resolve("vectors").toString()));
-    String fp = store.list(fingerprint(out)).get(0).manifest().baseFingerprint();
-    StoredVector h3 = store.list(fp).get(3);
-    float[] delta = store.readDelta(h3);
-    for (int i = 0; i < delta.length; i++) {
-      delta[i] *= factor;
+    for (StoredVector v : store.list(fingerprint(out))) {
+      if (hospitals.contains(v.manifest().hospital())) {
+        // valid checksums: a hostile sender, not a corrupt file
+        store.write(v.manifest(), edit.apply(v.manifest().hospital(), store.readDelta(v)), store.readBnStats(v));
+      }
     }
-    store.write(h3.manifest(), delta, store.readBnStats(h3)); // valid checksums: a hostile sender, not a corrupt file
     return out;
+  }
+
+  /**
+   * The accuracy cost of hospital-level differential privacy: every hospital clips τ to the
+   * median clean norm S and adds N(0, (z·S)²) per coordinate, z calibrated to (ε, 1e-5).
+   */
+  @Test
+  void differentialPrivacyCost() {
+    Configuration conf = new Configuration();
+    VectorStore store = new VectorStore(conf, HadoopFiles.qualify(conf, clean.resolve("vectors").toString()));
+    List<StoredVector> vectors = store.list(fingerprint(clean));
+    double[] norms = vectors.stream().mapToDouble(v -> norm(store.readDelta(v))).sorted().toArray();
+    double s = (norms[1] + norms[2]) / 2;
+    List<String> all = vectors.stream().map(v -> v.manifest().hospital()).toList();
+    StringBuilder table = new StringBuilder();
+    for (double epsilon : new double[] {1, 10, 100}) {
+      GaussianMechanism dp = new GaussianMechanism(s, GaussianMechanism.noiseMultiplierFor(epsilon, 1e-5));
+      assertThat(dp.epsilon(1e-5, 1)).isCloseTo(epsilon, within(1e-6));
+      Path out = republished("dp-" + (int) epsilon, all, (h, delta) -> {
+        float[] released = dp.release(delta, h.hashCode());
+        float[] clipped = dp.clip(delta);
+        for (int i = 0; i < released.length; i++) {
+          clipped[i] = released[i] - clipped[i];
+        }
+        assertThat(norm(clipped) / (dp.sigma() * Math.sqrt(delta.length))).as("noise norm / σ√P").isCloseTo(1,
+            within(0.05));
+        return released;
+      });
+      double auc = testAuc(merge(out, "merge.screening.mode=off"));
+      table.append(String.format(" eps %s (z %.3f): %.4f;", epsilon, dp.noiseMultiplier(), auc));
+      assertThat(auc).isBetween(0.0, 1.0);
+    }
+    LOG.info("DP COST (S {}, delta 1e-5, one release per hospital): clean {}; test AUC{}",
+        String.format("%.4f", s), String.format("%.4f", cleanAuc), table);
+  }
+
+  static double norm(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += (double) x * x;
+    }
+    return Math.sqrt(sum);
   }
 
   static String fingerprint(Path out) {
