@@ -15,8 +15,11 @@ import java.util.regex.Pattern;
  *     environment variable. Required by jobs that read images.
  * @param base {@code base}: fingerprint of θ_pre to use; empty = the one this run's pretrain job
  *     produced.
+ * @param overwrite {@code overwrite}: allow replacing outputs that another run (other inputs under
+ *     the same out and run-id) produced; checked by the partition job, which defines a run. Default
+ *     false.
  */
-public record CommonConfig(String runId, String out, String dataPath, String base) {
+public record CommonConfig(String runId, String out, String dataPath, String base, boolean overwrite) {
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
@@ -39,7 +42,8 @@ public record CommonConfig(String runId, String out, String dataPath, String bas
         map.string("run-id", "default"),
         map.string("out", "medvec-out"),
         map.string("data.path", envData == null ? "" : envData),
-        map.string("base", ""));
+        map.string("base", ""),
+        map.bool("overwrite", false));
   }
 
   /** The data path, or a config error telling how to set it. */

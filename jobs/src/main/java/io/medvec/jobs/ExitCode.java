@@ -11,7 +11,7 @@ public enum ExitCode {
   RUNTIME_FAILURE(1),
   /** Bad command line or configuration: unknown key, invalid value. Retrying will not help. */
   BAD_CONFIG(2),
-  /** Bad input data: missing/corrupt npz, malformed Parquet, checksum mismatch. */
+  /** Bad input data: missing/corrupt npz, malformed Parquet, checksum mismatch (ours or Hadoop's). */
   BAD_INPUT(3),
   /** Data vectors that cannot be combined: another base fingerprint, another layout, a duplicate hospital. */
   INCOMPATIBLE_VECTORS(4);
@@ -35,7 +35,8 @@ public enum ExitCode {
       if (t instanceof IncompatibleVectorException) {
         return INCOMPATIBLE_VECTORS;
       }
-      if (t instanceof IllegalArgumentException) {
+      // a file whose content no longer matches its Hadoop checksum (.crc / HDFS block checksum) is corrupt
+      if (t instanceof IllegalArgumentException || t instanceof org.apache.hadoop.fs.ChecksumException) {
         return BAD_INPUT;
       }
     }

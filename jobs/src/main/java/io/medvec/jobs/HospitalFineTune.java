@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ record HospitalFineTune(
     implements Serializable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HospitalFineTune.class);
+  /** System property naming a hospital whose first task attempt fails (tests only). */
+  static final String FAIL_FIRST_ATTEMPT = "medvec.fault.fail-first-attempt";
 
   /** Serializable copy of {@link TrainSettings}. */
   record Settings(int epochs, int batchSize, double learningRate, long seed) implements Serializable {
@@ -76,11 +79,24 @@ record HospitalFineTune(
     List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> LOG.info(
         "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)", hospital, e.epoch(), settings.epochs(),
         String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond()), e.examples()));
+    failFirstAttemptIfAsked();
     StoredVector stored = publish(base, tuned, local, epochs.get(epochs.size() - 1).meanLoss(), conf);
     double seconds = (System.nanoTime() - start) / 1e9;
     double throughput = epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
     return new Outcome(hospital, local.size(), stored.manifest().labelCounts(), epochs.get(epochs.size() - 1).meanLoss(),
         seconds, throughput, stored.dir().toString(), stored.manifest().vectorSha256(), device);
+  }
+
+  /**
+   * Test-only fault injection: with {@value #FAIL_FIRST_ATTEMPT}=ID, the first attempt of hospital
+   * ID's task fails after training, so tests can show that Spark's retry reproduces the vector.
+   */
+  private void failFirstAttemptIfAsked() {
+    TaskContext task = TaskContext.get();
+    if (task != null && task.attemptNumber() == 0 && hospital.equals(System.getProperty(FAIL_FIRST_ATTEMPT))) {
+      throw new IllegalStateException("Injected failure in the first attempt of hospital " + hospital + "'s task ("
+          + FAIL_FIRST_ATTEMPT + ")");
+    }
   }
 
   private StoredVector publish(

@@ -26,7 +26,7 @@ final class JobContext {
   JobContext(SparkSession spark, CommonConfig common) {
     this.spark = spark;
     this.common = common;
-    this.hadoop = spark.sparkContext().hadoopConfiguration();
+    this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
     this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId());
   }
 

@@ -14,6 +14,10 @@ import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.Params;
 import io.medvec.core.merge.strategy.StrategyMerge;
+import io.medvec.core.merge.screen.ScreenedSum;
+import io.medvec.core.merge.screen.ScreeningPolicy;
+import io.medvec.core.merge.screen.ScreeningReport;
+import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.vector.IncompatibleVectorException;
@@ -61,11 +65,12 @@ public final class MergeVectorsJob {
    * @param strategies {@code merge.strategies}: further strategies (default parameters) published as
    *     controls {@code strategy_NAME} for comparison (default none)
    * @param seed {@code merge.seed}: seed of randomised strategies (dare) and controls (17)
+   * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats,
       LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
-      Map<String, String> params, List<String> strategies, long seed) {
+      Map<String, String> params, List<String> strategies, long seed, ScreeningPolicy screening) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
@@ -101,7 +106,7 @@ public final class MergeVectorsJob {
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.AUC),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
           m.string("strategy", MergeStrategies.DEFAULT), params(m.section("params")), m.strings("strategies", List.of()),
-          m.longValue("seed", 17));
+          m.longValue("seed", 17), ScreeningPolicy.from(m));
     }
 
     private static Map<String, String> params(ConfigMap section) {
@@ -134,7 +139,7 @@ public final class MergeVectorsJob {
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
       Map<String, String> params, double lambda,
       String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, long parameters,
-      List<UsedVector> vectors, List<Controls.Control> controls, String createdAt) {
+      List<UsedVector> vectors, List<Controls.Control> controls, String createdAt, ScreeningReport screening) {
 
     public Result {
       controls = controls == null ? List.of() : List.copyOf(controls);
@@ -160,8 +165,8 @@ public final class MergeVectorsJob {
     }
     ctx.describe("merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    float[] sum = StrategyMerge.run(store, vectors, layout, MergeStrategies.get(config.strategy()), config.params(),
-        config.seed());
+    ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
+    float[] sum = combine(store, vectors, layout, screened.report(), screened.sum());
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
@@ -175,10 +180,34 @@ public final class MergeVectorsJob {
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), config.strategy(), config.params(), choice.lambda(),
         config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric().name().toLowerCase(Locale.ROOT),
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
-        controls, Instant.now().toString());
+        controls, Instant.now().toString(), screened.report());
     publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
+  }
+
+  /**
+   * τ_mix: the screened sum for task arithmetic (weights applied), otherwise the configured strategy
+   * over the vectors screening kept. Down-weighting is a weighted sum, so it needs task arithmetic.
+   */
+  private float[] combine(
+      VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningReport report, float[] screenedSum) {
+    MergeStrategy strategy = MergeStrategies.get(config.strategy());
+    if (strategy.name().equals(MergeStrategies.DEFAULT)) {
+      return screenedSum;
+    }
+    java.util.Set<String> kept = new java.util.HashSet<>();
+    for (ScreeningReport.Entry e : report.vectors()) {
+      if (e.weight() != 0 && e.weight() != 1) {
+        throw new ConfigException("Invalid config: merge.screening.mode=down-weight needs merge.strategy="
+            + MergeStrategies.DEFAULT + " (was " + config.strategy() + ")");
+      }
+      if (e.weight() == 1) {
+        kept.add(e.hospital());
+      }
+    }
+    List<StoredVector> use = vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
+    return StrategyMerge.run(store, use, layout, strategy, config.params(), config.seed());
   }
 
   List<Double> lambdas() {

@@ -9,6 +9,7 @@ import io.medvec.core.data.PartitionSpec;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.io.OutputGuard;
 import io.medvec.core.io.SimpleParquet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,6 +72,9 @@ public final class PartitionDataJob {
     }
     Assignment assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
     Path target = ctx.paths().partitionDir();
+    OutputGuard.requireSameInputs(ctx.hadoop(), new Path(target, "partition.json"),
+        Map.of("/spec", config.spec(), "/result/dataset", data.dataset()), "run " + config.common().runId(),
+        config.common().overwrite());
     Map<String, List<Long>> counts = labelCounts(assignment);
     PartitionSpec spec = config.spec();
     Result result = new Result(config.common().runId(), data.dataset(), new Path(target, ASSIGNMENT_FILE).toString(),

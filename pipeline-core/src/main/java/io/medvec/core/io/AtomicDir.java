@@ -109,6 +109,7 @@ public final class AtomicDir implements AutoCloseable {
       throw new IllegalStateException(
           "Cannot commit atomic directory: already " + (committed ? "committed" : "closed") + " (" + target + ")");
     }
+    FaultPoints.beforeCommit(target, tmp);
     try {
       // overwrite: a Spark writer inside tmp leaves its own (empty) _SUCCESS marker
       fs.create(new Path(tmp, SUCCESS_MARKER), true).close();

@@ -235,6 +235,8 @@ public final class FloatChunkFile {
     FileMetaData metadata;
     try (ParquetFileReader reader = ParquetFileReader.open(inputFile(conf, file))) {
       metadata = reader.getFooter().getFileMetaData();
+    } catch (java.io.EOFException e) {
+      throw new IllegalArgumentException("Cannot read float chunks: truncated Parquet file (" + file + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read float chunk footer of " + file, e);
     } catch (IllegalArgumentException e) {

@@ -37,4 +37,18 @@ public final class Json {
           "Cannot read " + type.getSimpleName() + " from " + source + ": " + e.getOriginalMessage(), e);
     }
   }
+
+  /** The JSON tree of a record or map, as {@link #write} would render it. */
+  public static com.fasterxml.jackson.databind.JsonNode tree(Object value) {
+    return MAPPER.valueToTree(value);
+  }
+
+  /** Parses JSON text into a tree; {@code source} names the file in errors. */
+  public static com.fasterxml.jackson.databind.JsonNode readTree(String json, String source) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Cannot read JSON from " + source + ": " + e.getOriginalMessage(), e);
+    }
+  }
 }

@@ -48,7 +48,7 @@ public final class VectorSum {
     for (int i = 1; i < ordered.size(); i++) {
       String hospital = ordered.get(i).manifest().hospital();
       if (hospital.equals(ordered.get(i - 1).manifest().hospital())) {
-        throw new IllegalArgumentException(
+        throw new io.medvec.core.vector.IncompatibleVectorException(
             "Cannot merge: two vectors claim hospital " + hospital + " (" + ordered.get(i - 1).dir() + ", "
                 + ordered.get(i).dir() + ")");
       }

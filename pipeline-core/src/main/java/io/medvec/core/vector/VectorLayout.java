@@ -23,10 +23,10 @@ public record VectorLayout(List<TensorSpec> tensors) {
     return tensors.isEmpty() ? 0 : tensors.get(tensors.size() - 1).offset() + tensors.get(tensors.size() - 1).length();
   }
 
-  /** Throws unless {@code other} has the same names and shapes in the same order; {@code what} names it. */
+  /** Throws {@link IncompatibleVectorException} unless {@code other} has the same names and shapes in the same order; {@code what} names it. */
   public void requireSameAs(VectorLayout other, String what) {
     if (!tensors.equals(other.tensors)) {
-      throw new IllegalArgumentException(
+      throw new IncompatibleVectorException(
           "Cannot use " + what + ": its parameter layout " + describe(other) + " differs from the expected "
               + describe(this));
     }

@@ -81,19 +81,27 @@ public final class VectorStore {
       for (FileStatus status : fs.listStatus(base)) {
         String name = status.getPath().getName();
         if (status.isDirectory() && name.startsWith("hospital=") && AtomicDir.isComplete(conf, status.getPath())) {
-          vectors.add(open(status.getPath(), baseFingerprint));
+          vectors.add(read(status.getPath(), baseFingerprint));
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list data vectors under " + base, e);
     }
     vectors.sort(Comparator.comparing(v -> v.manifest().hospital()));
+    requireDistinctHospitals(vectors, base);
     return vectors;
   }
 
   /** Reads and validates the vector in {@code dir}, refusing one built on another base. */
   public StoredVector open(Path dir, String expectedBaseFingerprint) {
+    StoredVector vector = read(dir, expectedBaseFingerprint);
+    requireFiledUnderItsHospital(vector);
+    return vector;
+  }
+
+  private StoredVector read(Path dir, String expectedBaseFingerprint) {
     Path manifestPath = new Path(dir, MANIFEST_FILE);
+    requireManifest(manifestPath);
     VectorManifest manifest =
         Json.read(HadoopFiles.readString(conf, manifestPath), VectorManifest.class, manifestPath.toString());
     if (!manifest.baseFingerprint().equals(expectedBaseFingerprint)) {
@@ -101,13 +109,44 @@ public final class VectorStore {
           "Cannot use data vector " + manifestPath + ": it was built on base " + manifest.baseFingerprint()
               + ", expected " + expectedBaseFingerprint);
     }
+    return new StoredVector(dir, manifest);
+  }
+
+  private static void requireFiledUnderItsHospital(StoredVector vector) {
+    Path dir = vector.dir();
+    VectorManifest manifest = vector.manifest();
+    Path manifestPath = new Path(dir, MANIFEST_FILE);
     String dirName = dir.getName();
     if (dirName.startsWith("hospital=") && !dirName.equals("hospital=" + manifest.hospital())) {
+      // list() reports a second claim on a hospital first; alone, a misfiled vector is bad input
       throw new IllegalArgumentException(
           "Cannot use data vector " + manifestPath + ": manifest hospital " + manifest.hospital()
               + " does not match its directory " + dirName);
     }
-    return new StoredVector(dir, manifest);
+  }
+
+  private static void requireDistinctHospitals(List<StoredVector> sorted, Path base) {
+    for (int i = 1; i < sorted.size(); i++) {
+      String hospital = sorted.get(i).manifest().hospital();
+      if (hospital.equals(sorted.get(i - 1).manifest().hospital())) {
+        throw new IncompatibleVectorException(
+            "Cannot use data vectors under " + base + ": two vectors claim hospital " + hospital + " ("
+                + sorted.get(i - 1).dir() + " from run " + sorted.get(i - 1).manifest().runId() + ", "
+                + sorted.get(i).dir() + " from run " + sorted.get(i).manifest().runId() + ")");
+      }
+    }
+    sorted.forEach(VectorStore::requireFiledUnderItsHospital);
+  }
+
+  private void requireManifest(Path manifestPath) {
+    try {
+      if (!manifestPath.getFileSystem(conf).exists(manifestPath)) {
+        throw new IllegalArgumentException(
+            "Cannot use data vector " + manifestPath.getParent() + ": its manifest is missing (" + manifestPath + ")");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check data-vector manifest " + manifestPath, e);
+    }
   }
 
   /** Streams the delta chunk by chunk, then verifies its SHA-256 against the manifest. */

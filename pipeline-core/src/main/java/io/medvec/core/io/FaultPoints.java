@@ -1,0 +1,40 @@
+package io.medvec.core.io;
+
+import java.util.concurrent.CountDownLatch;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Test-only fault injection, off unless a system property names a target. It lets a test kill a
+ * job (SIGKILL) at a known point instead of guessing with timers.
+ *
+ * <p>{@value #PAUSE_BEFORE_COMMIT}={@code NAME}: an {@link AtomicDir} whose target is named
+ * {@code NAME} (e.g. {@code hospital=h1}, {@code merged}) prints {@value #PAUSED_LINE} and its
+ * temporary directory on stdout once everything but the {@code _SUCCESS} marker is written,
+ * then blocks forever, waiting to be killed.
+ */
+final class FaultPoints {
+
+  /** System property naming the target directory to pause before committing. */
+  static final String PAUSE_BEFORE_COMMIT = "medvec.fault.pause-before-commit";
+  /** Printed on stdout, followed by the temporary directory, when paused. */
+  static final String PAUSED_LINE = "MEDVEC-FAULT-PAUSED";
+
+  private FaultPoints() {}
+
+  static void beforeCommit(Path target, Path tmp) {
+    String name = System.getProperty(PAUSE_BEFORE_COMMIT);
+    if (name == null || !name.equals(target.getName())) {
+      return;
+    }
+    System.out.println(PAUSED_LINE + " " + tmp);
+    System.out.flush();
+    CountDownLatch never = new CountDownLatch(1);
+    while (true) {
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        // a test-only pause ends with the process; keep blocking
+      }
+    }
+  }
+}

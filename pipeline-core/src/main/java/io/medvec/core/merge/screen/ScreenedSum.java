@@ -1,0 +1,63 @@
+package io.medvec.core.merge.screen;
+
+import io.medvec.core.merge.VectorSum;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Screens stored data vectors, then sums them with the resulting weights. When every weight is
+ * 1 (off, warn, or nothing flagged) the sum is {@link VectorSum}'s, bit for bit. Screening holds
+ * all K vectors in memory (K × parameters × 4 bytes); {@code off} keeps the streaming sum's
+ * one-vector footprint.
+ *
+ * @param sum Σ w_j·τ_j
+ * @param report what screening found and did
+ */
+public record ScreenedSum(float[] sum, ScreeningReport report) {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScreenedSum.class);
+
+  /** Screens and sums {@code vectors}, all of which must have {@code layout}. */
+  public static ScreenedSum of(VectorStore store, List<StoredVector> vectors, VectorLayout layout,
+      ScreeningPolicy policy) {
+    List<StoredVector> ordered = new ArrayList<>(vectors);
+    ordered.sort(Comparator.comparing(v -> v.manifest().hospital()));
+    List<String> hospitals = ordered.stream().map(v -> v.manifest().hospital()).toList();
+    if (policy.mode() == ScreeningMode.OFF) {
+      List<ScreeningReport.Entry> entries = hospitals.stream()
+          .map(h -> new ScreeningReport.Entry(h, 0, 0, 0, 0, List.of(), 1.0)).toList();
+      return new ScreenedSum(VectorSum.sum(store, ordered, layout),
+          new ScreeningReport(policy, false, "screening off", 0, entries));
+    }
+    List<float[]> deltas = new ArrayList<>();
+    for (StoredVector v : ordered) {
+      layout.requireSameAs(v.manifest().layout(), "data vector " + v.dir());
+      deltas.add(requireFinite(store.readDelta(v), v));
+    }
+    ScreeningReport report = VectorScreen.screen(hospitals, deltas, policy);
+    if (!report.flagged().isEmpty()) {
+      LOG.warn("Screening ({}): {}", policy.mode(), report.note());
+    } else {
+      LOG.info("Screening ({}): {}", policy.mode(), report.note());
+    }
+    float[] sum = report.unweighted() ? VectorSum.sum(store, ordered, layout)
+        : VectorScreen.weightedSum(deltas, report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
+    return new ScreenedSum(sum, report);
+  }
+
+  private static float[] requireFinite(float[] values, StoredVector vector) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IllegalArgumentException(
+            "Cannot merge data vector " + vector.vectorPath() + ": element " + i + " is " + values[i]);
+      }
+    }
+    return values;
+  }
+}
