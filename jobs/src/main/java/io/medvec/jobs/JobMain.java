@@ -2,6 +2,7 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.model.FastPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ final class JobMain {
 
   static <C> int execute(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
     try {
+      // before any network is built or restored, in this JVM (local mode runs the tasks here too)
+      FastPath.enable();
       C config = parseConfig(CliArgs.parse(args), job, parse);
       SparkSession spark = session(job);
       try {

@@ -27,6 +27,7 @@ public final class Medvec {
       "  merge       theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
       "  evaluate    score pretrained / single_site / merged, append to the metrics table",
       "  download    --dataset NAME --to DIR: fetch an official MedMNIST .npz and check its MD5",
+      "  bench       [train|infer|merge|spark|all] [--json FILE] [--size quick|full]: throughput figures",
       "exit codes: 0 ok, 1 runtime failure, 2 bad config, 3 bad input, 4 incompatible vectors");
 
   private Medvec() {}
@@ -46,6 +47,7 @@ public final class Medvec {
       case "merge" -> MergeVectorsJob.main(rest);
       case "evaluate" -> EvaluateModelsJob.main(rest);
       case "download" -> System.exit(download(rest));
+      case "bench" -> System.exit(BenchCommand.run(rest));
       default -> {
         System.err.println("medvec: unknown command '" + args[0] + "'\n" + USAGE);
         System.exit(ExitCode.BAD_CONFIG.code());
