@@ -1,27 +1,21 @@
 package io.medvec.jobs;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.BufferPoolMXBean;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import javax.management.ListenerNotFoundException;
-import javax.management.Notification;
-import javax.management.NotificationEmitter;
-import javax.management.NotificationListener;
-import javax.management.openmbean.CompositeData;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Peak memory of one call, above what was live before it. Heap: the largest heap occupancy right
- * after a garbage collection during the call (what was live, not garbage waiting to be
- * collected), including a full collection at its end while its result is still held. Off-heap:
- * direct NIO buffers plus JavaCPP (ND4J) allocations, sampled every millisecond.
+ * Peak memory of one call, above what was live before it (benchmarks only: it forces full
+ * collections while the call runs). Heap: the largest live heap, sampled by a full collection
+ * every {@value #SAMPLE_MS} ms and once at the end while the call's result is still held, so
+ * garbage waiting to be collected does not count. Off-heap: direct NIO buffers plus JavaCPP (ND4J)
+ * allocations, sampled every millisecond; native memory of compression libraries is not visible.
  */
 final class MemoryProbe {
+
+  private static final long SAMPLE_MS = 25;
 
   /** Peak bytes above the starting point. */
   record Peak(long heapBytes, long offHeapBytes) {}
@@ -29,23 +23,23 @@ final class MemoryProbe {
   private MemoryProbe() {}
 
   static Peak measure(Supplier<Object> body) {
-    long heapBefore = heapAfterGc();
+    long heapBefore = liveHeap();
     long offBefore = offHeap();
     AtomicLong heapPeak = new AtomicLong(heapBefore);
+    // soft-referenced buffers (compression pools) may be dropped during the call: the floor is
+    // the smallest live heap seen, not necessarily the one before it
+    AtomicLong heapFloor = new AtomicLong(heapBefore);
     AtomicLong offPeak = new AtomicLong(offBefore);
-    NotificationListener listener = (Notification n, Object handback) -> {
-      if (n.getType().equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
-        long used = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()).getGcInfo()
-            .getMemoryUsageAfterGc().entrySet().stream()
-            .filter(e -> isHeapPool(e.getKey())).mapToLong(e -> e.getValue().getUsed()).sum();
-        heapPeak.accumulateAndGet(used, Math::max);
-      }
-    };
-    ManagementFactory.getGarbageCollectorMXBeans().forEach(gc -> ((NotificationEmitter) gc)
-        .addNotificationListener(listener, null, null));
     Thread sampler = new Thread(() -> {
+      long nextGc = 0;
       while (!Thread.currentThread().isInterrupted()) {
         offPeak.accumulateAndGet(offHeap(), Math::max);
+        if (System.nanoTime() >= nextGc) {
+          long live = liveHeap();
+          heapPeak.accumulateAndGet(live, Math::max);
+          heapFloor.accumulateAndGet(live, Math::min);
+          nextGc = System.nanoTime() + SAMPLE_MS * 1_000_000;
+        }
         try {
           Thread.sleep(1);
         } catch (InterruptedException e) {
@@ -55,48 +49,28 @@ final class MemoryProbe {
     }, "medvec-memory-probe");
     sampler.setDaemon(true);
     sampler.start();
+    Object result;
     try {
-      Object result = body.get();
-      heapPeak.accumulateAndGet(heapAfterGc(), Math::max);
-      sleep(); // GC notifications arrive on another thread
-      if (result == null) {
-        throw new IllegalStateException("Cannot measure memory: the body returned null");
-      }
+      result = body.get();
+      heapPeak.accumulateAndGet(liveHeap(), Math::max);
     } finally {
       sampler.interrupt();
-      for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-        try {
-          ((NotificationEmitter) gc).removeNotificationListener(listener);
-        } catch (ListenerNotFoundException e) {
-          throw new IllegalStateException("Cannot remove GC listener", e);
-        }
-      }
     }
-    return new Peak(heapPeak.get() - heapBefore, offPeak.get() - offBefore);
+    if (result == null) {
+      throw new IllegalStateException("Cannot measure memory: the measured call returned null");
+    }
+    return new Peak(heapPeak.get() - heapFloor.get(), offPeak.get() - offBefore);
   }
 
-  private static boolean isHeapPool(String name) {
-    return ManagementFactory.getMemoryPoolMXBeans().stream()
-        .anyMatch(p -> p.getName().equals(name) && p.getType() == MemoryType.HEAP);
-  }
-
-  private static long heapAfterGc() {
+  /** Heap occupancy right after a full collection. */
+  private static long liveHeap() {
     System.gc();
-    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    return heap.getUsed();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static long offHeap() {
     long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
         .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     return direct + Pointer.totalBytes();
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(200);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
