@@ -42,6 +42,8 @@ public final class Nd4jCpu {
     public static boolean builtWithOneDnn() {
       Boolean built = builtWithOneDnn;
       if (built == null) {
+        // loads the ND4J backend first: NativeOpsHolder cannot initialise on its own
+        org.nd4j.linalg.factory.Nd4j.getExecutioner();
         String info = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
         built = info != null && info.contains("HAVE_ONEDNN");
         builtWithOneDnn = built;
