@@ -74,6 +74,17 @@ public final class FineTuneVectorsJob {
     return result;
   }
 
+  /**
+   * The same fine-tune as {@link #run()} for the configured hospitals, called in this thread
+   * without Spark (the reference of {@code bench spark}); publishes the same vectors.
+   */
+  List<HospitalFineTune.Outcome> runDirect() {
+    String fingerprint = ctx.baseFingerprint();
+    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
+    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    return tasks(assignment, fingerprint).stream().map(t -> t.run(base)).toList();
+  }
+
   private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
     List<String> ids = new ArrayList<>();
     if (config.hospitals().equals(List.of("all"))) {

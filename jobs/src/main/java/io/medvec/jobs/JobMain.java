@@ -2,6 +2,7 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.model.FastPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ final class JobMain {
   /** As above for a job that reads its command line itself (positional arguments, own flags). */
   static <C> int executeCli(String[] args, String job, Function<CliArgs, C> parse, BiFunction<SparkSession, C, ?> body) {
     try {
+      // before any network is built or restored, in this JVM (local mode runs the tasks here too)
+      FastPath.enable();
       C config = commandLine(args, parse);
       SparkSession spark = session(job);
       try {

@@ -29,6 +29,7 @@ public final class Medvec {
       "  experiment  a protocol (datasets x K x splits x seeds) with baselines, report in OUT/report/RUN/",
       "  sql         \"QUERY\" [--out DIR] [--limit N]: Spark SQL over the views metrics, vectors, merges",
       "  download    --dataset NAME --to DIR: fetch an official MedMNIST .npz and check its MD5",
+      "  bench       [train|infer|merge|spark|all] [--json FILE] [--size quick|full]: throughput figures",
       "exit codes: 0 ok, 1 runtime failure, 2 bad config, 3 bad input, 4 incompatible vectors");
 
   private Medvec() {}
@@ -50,6 +51,7 @@ public final class Medvec {
       case "experiment" -> ExperimentJob.main(rest);
       case "sql" -> QueryMetricsJob.main(rest);
       case "download" -> System.exit(download(rest));
+      case "bench" -> System.exit(BenchCommand.run(rest));
       default -> {
         System.err.println("medvec: unknown command '" + args[0] + "'\n" + USAGE);
         System.exit(ExitCode.BAD_CONFIG.code());

@@ -30,6 +30,7 @@ public final class ModelIO {
 
   /** Restores a network from bytes; {@code source} names them in errors. */
   public static MultiLayerNetwork fromBytes(byte[] bytes, String source) {
+    FastPath.enable();
     try (InputStream in = new ByteArrayInputStream(bytes)) {
       return ModelSerializer.restoreMultiLayerNetwork(in, false);
     } catch (IOException | RuntimeException e) {

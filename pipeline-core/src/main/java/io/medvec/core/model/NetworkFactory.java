@@ -25,6 +25,7 @@ public final class NetworkFactory {
 
   /** Returns a new, initialised network with seeded random weights. */
   public static MultiLayerNetwork build(NetworkSpec spec) {
+    FastPath.enable();
     NeuralNetConfiguration.ListBuilder layers =
         new NeuralNetConfiguration.Builder()
             .seed(spec.seed())

@@ -147,6 +147,35 @@ class DataVectorTest {
   }
 
   @Test
+  void parallelReadersSumExactlyLikeOneAndReportAReaderFailure() {
+    VectorStore store = store();
+    // 3.5 chunks per vector, so several chunks queue up ahead of the summation
+    int n = 3 * 65_536 + 30_000;
+    VectorLayout layout = new VectorLayout(List.of(new TensorSpec("0_W", List.of((long) n), 0, n)));
+    VectorLayout none = new VectorLayout(List.of());
+    java.util.Random random = new java.util.Random(3);
+    for (int h = 0; h < 5; h++) {
+      float[] delta = new float[n];
+      for (int i = 0; i < n; i++) {
+        delta[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(6) - 3));
+      }
+      store.write(manifest("p" + h, fingerprint, layout, none, 10), delta, new float[0]);
+    }
+    List<StoredVector> found = store.list(fingerprint);
+    float[] sequential = VectorSum.sum(store, found, layout, 1);
+    assertThat(bits(VectorSum.sum(store, found, layout, 3))).isEqualTo(bits(sequential));
+
+    List<StoredVector> tampered = new java.util.ArrayList<>(found);
+    StoredVector p2 = found.get(2);
+    tampered.set(2, new StoredVector(p2.dir(), p2.manifest().withFiles(
+        VectorStore.VECTOR_FILE, "f".repeat(64), VectorStore.BN_STATS_FILE, p2.manifest().bnStatsSha256())));
+    assertThatThrownBy(() -> VectorSum.sum(store, tampered, layout, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("hospital=p2")
+        .hasMessageContaining("does not match manifest");
+  }
+
+  @Test
   void vectorOfAnotherBaseIsRefused() {
     VectorStore store = store();
     StoredVector stored = publish(store, "h2");

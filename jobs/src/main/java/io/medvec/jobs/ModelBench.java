@@ -1,0 +1,144 @@
+package io.medvec.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.NpzReader;
+import io.medvec.core.io.Json;
+import io.medvec.core.model.FastPath;
+import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.Predictor;
+import io.medvec.core.model.TrainSettings;
+import io.medvec.core.model.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code bench train} and {@code bench infer}: images/s of the project's default CNN in DL4J and
+ * in PyTorch, per thread count. Each DL4J thread count runs in its own JVM
+ * ({@code OMP_NUM_THREADS} is read once when the native library loads), through the same
+ * {@link Trainer} and {@link Predictor} the jobs use.
+ */
+final class ModelBench {
+
+  /** Images per timed training run: 20 minibatches of 64. */
+  static final int TRAIN_IMAGES = 1280;
+  /** The test split is scored this many times per timed inference run. */
+  static final int INFER_REPEAT = 4;
+
+  private final BenchOptions options;
+
+  ModelBench(BenchOptions options) {
+    this.options = options;
+  }
+
+  /** Runs DL4J (child JVMs) and PyTorch for every thread count; returns the figures. */
+  List<BenchFigure> run(boolean train, boolean infer) {
+    List<BenchFigure> figures = new ArrayList<>();
+    String what = (train ? "train," : "") + (infer ? "infer" : "");
+    for (int threads : options.threads()) {
+      WorkerResult dl4j = Json.read(
+          ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class, "dl4j worker");
+      TorchPeer.Result torch = new TorchPeer(options).run(threads, what);
+      if (train) {
+        figures.add(figure("train", "dl4j", threads, dl4j.train(), torch));
+        torch.train().ifPresent(t -> figures.add(BenchFigure.of(name("train", "torch", threads), t, "img/s")));
+      }
+      if (infer) {
+        figures.add(figure("infer", "dl4j", threads, dl4j.infer(), torch));
+        torch.infer().ifPresent(t -> figures.add(BenchFigure.of(name("infer", "torch", threads), t, "img/s")));
+      }
+      System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
+    }
+    return figures;
+  }
+
+  private static BenchFigure figure(String group, String engine, int threads, Double value, TorchPeer.Result torch) {
+    BenchFigure figure = BenchFigure.of(name(group, engine, threads), value, "img/s");
+    var peer = group.equals("train") ? torch.train() : torch.infer();
+    return peer.isPresent() ? figure.against(peer.getAsDouble()) : figure;
+  }
+
+  private static String name(String group, String engine, int threads) {
+    return group + "." + engine + ".threads=" + threads;
+  }
+
+  private String[] workerArgs(String what) {
+    return new String[] {
+      options.data().toString(), Integer.toString(options.warmup()), Integer.toString(options.runs()),
+      Integer.toString(options.batchSize()), what
+    };
+  }
+
+  /** What a worker JVM reports: medians in images/s, null for what was not asked. */
+  record WorkerResult(Double train, Double infer, int threads, String layers) {}
+
+  /** Worker JVM: args DATA WARMUP RUNS BATCH WHAT; prints one JSON {@link WorkerResult}. */
+  public static void main(String[] args) {
+    FastPath.enable();
+    MedMnist data = NpzReader.read(Path.of(args[0]));
+    int warmup = Integer.parseInt(args[1]);
+    int runs = Integer.parseInt(args[2]);
+    int batch = Integer.parseInt(args[3]);
+    MultiLayerNetwork net = NetworkFactory.build(
+        ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
+    Double train = null;
+    Double infer = null;
+    if (args[4].contains("train")) {
+      int[] epochSeed = {0};
+      ImageSet images = data.train().subset(firstN(data.train().size(), TRAIN_IMAGES));
+      train = median(warmup, runs, () -> {
+        TrainSettings settings = new TrainSettings(1, batch, 1e-3, 11 + epochSeed[0]++);
+        return Trainer.fit(net, images, settings, e -> {}).get(0).examplesPerSecond();
+      });
+    }
+    if (args[4].contains("infer")) {
+      ImageSet test = data.test();
+      int evalBatch = 256;
+      infer = median(warmup, runs, () -> {
+        long start = System.nanoTime();
+        for (int r = 0; r < INFER_REPEAT; r++) {
+          Predictor.predict(net, test, evalBatch);
+        }
+        return INFER_REPEAT * test.size() / ((System.nanoTime() - start) / 1e9);
+      });
+    }
+    WorkerResult result = new WorkerResult(train, infer, Nd4j.getEnvironment().maxThreads(), FastPath.describe());
+    try {
+      // one line: the parent reads the line after the marker
+      System.out.println(ChildJvm.RESULT_MARKER + new ObjectMapper().writeValueAsString(result));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot encode benchmark result " + result, e);
+    }
+  }
+
+  static double median(int warmup, int runs, DoubleSupplier run) {
+    List<Double> values = new ArrayList<>();
+    for (int i = 0; i < warmup + runs; i++) {
+      double v = run.getAsDouble();
+      if (i >= warmup) {
+        values.add(v);
+      }
+    }
+    return BenchFigure.median(values);
+  }
+
+  private static int[] firstN(int size, int n) {
+    int[] idx = new int[Math.min(size, n)];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    return idx;
+  }
+
+  static Map<String, String> threadEnv(int threads) {
+    return Map.of("OMP_NUM_THREADS", Integer.toString(threads));
+  }
+}

@@ -1,0 +1,61 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.CliArgs;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code bench spark}: the fine-tune job for one hospital through Spark (local mode, session
+ * already up) against the same {@link HospitalFineTune} called directly in the driver on the same
+ * data, both publishing the same vector. Session start-up is reported on its own: the target is
+ * the overhead beyond it. Partition and θ_pre (one epoch) are prepared once, untimed.
+ */
+final class SparkBench {
+
+  private final BenchOptions options;
+
+  SparkBench(BenchOptions options) {
+    this.options = options;
+  }
+
+  List<BenchFigure> run() {
+    String out = options.dir().resolve("spark").toString();
+    String[] common = {"--data", options.data().toString(), "--out", out, "--run-id", "bench"};
+    long start = System.nanoTime();
+    SparkSession spark = JobMain.session("bench");
+    double startup = (System.nanoTime() - start) / 1e9;
+    try {
+      new PartitionDataJob(spark, JobMain.parseConfig(args(common), "partition", PartitionDataJob.Config::from)).run();
+      new PretrainModelJob(spark, JobMain.parseConfig(
+          args(common, "--set", "pretrain.epochs=1"), "pretrain", PretrainModelJob.Config::from)).run();
+      FineTuneVectorsJob.Config config = JobMain.parseConfig(
+          args(common, "--set", "finetune.hospitals=[h0]", "--set", "finetune.epochs=2"),
+          "finetune", FineTuneVectorsJob.Config::from);
+      int runs = Math.min(options.runs(), 3);
+      double direct = ModelBench.median(options.warmup(), runs,
+          () -> seconds(() -> new FineTuneVectorsJob(spark, config).runDirect()));
+      double job = ModelBench.median(options.warmup(), runs,
+          () -> seconds(() -> new FineTuneVectorsJob(spark, config).run()));
+      List<BenchFigure> figures = new ArrayList<>();
+      figures.add(BenchFigure.of("spark.session-startup", startup, "s"));
+      figures.add(BenchFigure.of("spark.finetune.direct", direct, "s"));
+      figures.add(BenchFigure.of("spark.finetune.job", job, "s").against(direct));
+      return figures;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static CliArgs args(String[] common, String... more) {
+    List<String> all = new ArrayList<>(List.of(common));
+    all.addAll(List.of(more));
+    return CliArgs.parse(all.toArray(String[]::new));
+  }
+
+  private static double seconds(Runnable body) {
+    long start = System.nanoTime();
+    body.run();
+    return (System.nanoTime() - start) / 1e9;
+  }
+}
