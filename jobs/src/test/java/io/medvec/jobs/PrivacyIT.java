@@ -92,7 +92,8 @@ class PrivacyIT {
     JsonNode result = Json.readTree(Files.readString(fx.out.resolve("runs/fix/finetune.json")), "finetune.json");
     assertThat((long) longestArray(result)).isLessThan(fx.result.finetune().hospitals().get(0).examples());
     assertThat(fieldNames(result.get("hospitals").get(0))).containsExactlyInAnyOrder("hospital", "examples",
-        "label_counts", "final_loss", "seconds", "examples_per_second", "vector", "vector_sha256");
+        "label_counts", "final_loss", "seconds", "examples_per_second", "vector", "vector_sha256",
+        "device"); // the device the task ran on (GpuBinding): aggregate, not per example
   }
 
   static Set<String> fieldNames(JsonNode node) {
