@@ -57,23 +57,23 @@ final class Controls {
     this.pool = pool;
   }
 
-  /** Builds and publishes every configured control. */
-  List<Control> run(VectorStore store, List<StoredVector> vectors, float[] sum, LambdaSearch.Choice merged) {
+  /** Builds and publishes every configured control; {@code bn} is the merged model's statistics source. */
+  List<Control> run(
+      VectorStore store, List<StoredVector> vectors, float[] sum, LambdaSearch.Choice merged, BatchNormSource bn) {
     List<Control> out = new ArrayList<>();
-    BatchNormSource bn = BatchNormSource.of(config.bnStats(), store, vectors, pool, config.batchSize());
     for (String control : config.controls()) {
       LambdaSearch.Choice choice = switch (control) {
         case MEAN -> search(sum, List.of(1.0 / vectors.size()), bn);
         case NO_BN_RESTORE -> search(sum, List.of(merged.lambda()),
             BatchNormSource.of(BnStatsMode.PRETRAINED, store, vectors, pool, config.batchSize()));
-        case RANDOM_VECTOR -> search(randomSum(store, vectors), lambdaGrid(), bn);
+        case RANDOM_VECTOR -> search(randomSum(store, vectors), config.lambdas(), bn);
         default -> throw new IllegalStateException("Unknown control " + control);
       };
       out.add(publish(control.replace('-', '_'), choice));
     }
     for (String name : config.strategies()) {
       float[] direction = StrategyMerge.run(store, vectors, layout, MergeStrategies.get(name), Map.of(), config.seed());
-      out.add(publish("strategy_" + name.replace('-', '_'), search(direction, lambdaGrid(), bn)));
+      out.add(publish("strategy_" + name.replace('-', '_'), search(direction, config.lambdas(), bn)));
     }
     return out;
   }
@@ -89,10 +89,6 @@ final class Controls {
       }
     }
     return acc;
-  }
-
-  private List<Double> lambdaGrid() {
-    return config.lambda() != null ? List.of(config.lambda()) : config.lambdaGrid();
   }
 
   private LambdaSearch.Choice search(float[] direction, List<Double> lambdas, BatchNormSource bn) {

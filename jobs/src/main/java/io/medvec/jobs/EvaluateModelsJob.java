@@ -165,15 +165,9 @@ public final class EvaluateModelsJob {
 
   /** This run's partition result (the protocol settings), or null when the run has none. */
   private PartitionDataJob.Result partition() {
-    Path file = ctx.paths().result(PartitionDataJob.NAME);
-    try {
-      if (!file.getFileSystem(ctx.hadoop()).exists(file)) {
-        return null;
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Cannot check " + file, e);
-    }
-    return Json.read(HadoopFiles.readString(ctx.hadoop(), file), PartitionDataJob.Result.class, file.toString());
+    return ctx.hasResult(PartitionDataJob.NAME)
+        ? ctx.readResult(PartitionDataJob.NAME, PartitionDataJob.Result.class)
+        : null;
   }
 
   /** This run's merge manifest, or null when the run has no (complete) merge. */

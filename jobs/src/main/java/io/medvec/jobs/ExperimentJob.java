@@ -131,7 +131,7 @@ public final class ExperimentJob {
     ConfigMap map = config.cellBase().withOverrides(overrides(cell));
     RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
     JobContext cellCtx = new JobContext(spark, pipeline.evaluate().common());
-    if (config.resume() && exists(cellCtx, EvaluateModelsJob.NAME) && exists(cellCtx, MergeVectorsJob.NAME)) {
+    if (config.resume() && cellCtx.hasResult(EvaluateModelsJob.NAME) && cellCtx.hasResult(MergeVectorsJob.NAME)) {
       LOG.info("experiment cell {}: reusing existing results", cell.runId());
       return new CellResult(cell, cellCtx.readResult(EvaluateModelsJob.NAME, EvaluateModelsJob.Result.class),
           cellCtx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class), 0);
@@ -140,15 +140,6 @@ public final class ExperimentJob {
     LOG.info("experiment cell {} done in {} s:\n{}", cell.runId(),
         String.format(Locale.ROOT, "%.0f", result.seconds()), RunPipelineJob.table(result.evaluate().rows()));
     return new CellResult(cell, result.evaluate(), result.merge(), (System.nanoTime() - start) / 1e9);
-  }
-
-  private static boolean exists(JobContext cellCtx, String job) {
-    org.apache.hadoop.fs.Path file = cellCtx.paths().result(job);
-    try {
-      return file.getFileSystem(cellCtx.hadoop()).exists(file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("Cannot check " + file, e);
-    }
   }
 
   private List<String> overrides(Cell cell) {

@@ -68,10 +68,12 @@ final class JobContext {
     if (!common.base().isEmpty()) {
       return common.base();
     }
-    Path result = paths.result(PretrainModelJob.NAME);
-    PretrainModelJob.Result pretrain =
-        Json.read(HadoopFiles.readString(hadoop, result), PretrainModelJob.Result.class, result.toString());
-    return pretrain.fingerprint();
+    return readResult(PretrainModelJob.NAME, PretrainModelJob.Result.class).fingerprint();
+  }
+
+  /** Whether this run has a result record of {@code job}. */
+  boolean hasResult(String job) {
+    return HadoopFiles.exists(hadoop, paths.result(job));
   }
 
   /** Reads a job's result record of this run. */

@@ -109,6 +109,11 @@ public final class MergeVectorsJob {
           m.longValue("seed", 17), ScreeningPolicy.from(m));
     }
 
+    /** The λ candidates: the fixed λ, or the grid. */
+    List<Double> lambdas() {
+      return lambda != null ? List.of(lambda) : lambdaGrid;
+    }
+
     private static Map<String, String> params(ConfigMap section) {
       Map<String, String> params = new TreeMap<>();
       section.keys().forEach(k -> params.put(k, section.string(k, null)));
@@ -171,10 +176,10 @@ public final class MergeVectorsJob {
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
     BatchNormSource bn = BatchNormSource.of(config.bnStats(), store, vectors, pool, config.batchSize());
-    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, lambdas(), bn, data.val(),
+    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, config.lambdas(), bn, data.val(),
         config.selectMetric(), config.batchSize());
     List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
-        .run(store, vectors, sum, choice);
+        .run(store, vectors, sum, choice, bn);
     MultiLayerNetwork best = choice.model();
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), config.strategy(), config.params(), choice.lambda(),
@@ -208,10 +213,6 @@ public final class MergeVectorsJob {
     }
     List<StoredVector> use = vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
     return StrategyMerge.run(store, use, layout, strategy, config.params(), config.seed());
-  }
-
-  List<Double> lambdas() {
-    return config.lambda() != null ? List.of(config.lambda()) : config.lambdaGrid();
   }
 
   private void publish(MultiLayerNetwork merged, VectorLayout layout, Result result) {

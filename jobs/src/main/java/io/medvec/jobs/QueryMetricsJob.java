@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
@@ -215,12 +214,7 @@ public final class QueryMetricsJob {
   }
 
   private boolean exists(Path path) {
-    try {
-      FileSystem fs = path.getFileSystem(hadoop);
-      return fs.exists(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check " + path, e);
-    }
+    return HadoopFiles.exists(hadoop, path);
   }
 
   /** The query: every positional argument, joined by spaces (quoting it whole is clearer). */

@@ -128,7 +128,8 @@ class PipelineIT {
     String other = new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run().fingerprint();
     String fp = result.pretrain().fingerprint();
     assertThat(other).isNotEqualTo(fp);
-    copy(out.resolve("vectors/base=" + fp + "/hospital=h0"), out.resolve("vectors/base=" + other + "/hospital=h0"));
+    RobustFixture.copyTree(out.resolve("vectors/base=" + fp + "/hospital=h0"),
+        out.resolve("vectors/base=" + other + "/hospital=h0"));
     MergeVectorsJob.Config merge = MergeVectorsJob.Config.from(map);
     assertThatThrownBy(() -> new MergeVectorsJob(SparkTests.spark(), merge).run())
         .isInstanceOf(IncompatibleVectorException.class)
@@ -188,18 +189,5 @@ class PipelineIT {
     ConfigMap map = config("merge.lamda=0.5");
     MergeVectorsJob.Config.from(map);
     assertThatThrownBy(map::rejectUnknown).hasMessageContaining("merge.lamda");
-  }
-
-  private static void copy(Path from, Path to) throws Exception {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 }

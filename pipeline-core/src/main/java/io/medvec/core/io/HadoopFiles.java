@@ -78,6 +78,15 @@ public final class HadoopFiles {
   }
 
   /** Reads a whole file as UTF-8; IAE naming the file if it is missing. */
+  /** Whether {@code path} exists on its file system. */
+  public static boolean exists(Configuration conf, Path path) {
+    try {
+      return path.getFileSystem(conf).exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check " + path, e);
+    }
+  }
+
   public static String readString(Configuration conf, Path file) {
     return new String(readBytes(conf, file), StandardCharsets.UTF_8);
   }
