@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -132,6 +133,8 @@ final class ExperimentReport {
           cell(perSeed(cells, kind, "accuracy", "test")), cell(perSeed(cells, kind, "macro_f1", "test")),
           cell(perSeed(cells, kind, "auc", "val"))));
     }
+    md.append(String.format(Locale.ROOT, "%nλ of `merged` per seed (%s): %s%n", cells.get(0).merge().lambdaSelection(),
+        cells.stream().map(c -> String.format(Locale.ROOT, "%.4g", c.merge().lambda())).collect(Collectors.joining(", "))));
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claims(cells));
     return md.toString();
   }
@@ -189,16 +192,19 @@ final class ExperimentReport {
         PlotOrientation.VERTICAL, true, false, false);
   }
 
+  /** Each cell's validation score of every λ candidate, in the metric that chose λ. */
   private static JFreeChart lambdaCurve(String dataset, List<ExperimentJob.CellResult> cells) {
+    boolean loss = cells.stream().anyMatch(c -> c.merge().lambdaSelection().endsWith("log_loss"));
     XYSeriesCollection data = new XYSeriesCollection();
     for (ExperimentJob.CellResult c : cells) {
       XYSeries series = new XYSeries(c.cell().runId());
       for (LambdaSearch.Candidate candidate : c.merge().candidates()) {
-        series.add(candidate.lambda(), candidate.valAuc());
+        series.add(candidate.lambda(), loss ? candidate.valLogLoss() : candidate.valAuc());
       }
       data.addSeries(series);
     }
-    return ChartFactory.createXYLineChart(dataset + ": validation AUC vs λ", "λ", "val AUC", data,
+    String metric = loss ? "val log-loss" : "val AUC";
+    return ChartFactory.createXYLineChart(dataset + ": " + metric + " vs λ", "λ", metric, data,
         PlotOrientation.VERTICAL, cells.size() <= 12, false, false);
   }
 

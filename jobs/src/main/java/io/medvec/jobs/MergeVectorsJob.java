@@ -51,7 +51,7 @@ public final class MergeVectorsJob {
    * @param lambdaGrid {@code merge.lambda-grid}: candidates scored on the validation split
    *     ([0.25, 0.5, 0.75, 1.0])
    * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
-   * @param selectMetric {@code merge.select-metric}: auc (default) | accuracy
+   * @param selectMetric {@code merge.select-metric}: log-loss (default; AUC saturates on easy validation splits) | auc | accuracy
    * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
    * @param controls {@code merge.controls}: extra models for comparison, each written to
    *     {@code runs/RUN/controls/KIND/} and scored by the evaluate job: {@code mean} (λ = 1/K, the
@@ -103,7 +103,7 @@ public final class MergeVectorsJob {
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.AUC),
+          m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
           m.string("strategy", MergeStrategies.DEFAULT), params(m.section("params")), m.strings("strategies", List.of()),
           m.longValue("seed", 17), ScreeningPolicy.from(m));

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Accuracy, ROC AUC, confusion matrix and macro F1 of a {@link ScoreSet}.
+ * Accuracy, ROC AUC, confusion matrix, macro F1 and log-loss of a {@link ScoreSet}.
  *
  * <p>Every result depends only on the multiset of examples, never on the order in which they
  * were added or merged: AUC sorts the scores and gives tied scores their average rank, counts
@@ -29,6 +29,44 @@ public final class ClassificationMetrics {
     }
     double accuracy = (double) correct / scores.size();
     return new Metrics(scores.size(), accuracy, macroOvrAuc(scores), macroF1(confusion), confusion);
+  }
+
+  /** Probabilities below this are clipped before the logarithm, so one confident miss stays finite. */
+  public static final double LOG_LOSS_FLOOR = 1e-7;
+
+  /** How far a row's probabilities may sum from 1 before {@link #logLoss} refuses it. */
+  public static final double PROBABILITY_SUM_TOLERANCE = 1e-3;
+
+  /**
+   * Mean cross-entropy −(1/n)·Σ ln p(label): the proper scoring rule that, unlike AUC and
+   * accuracy, still separates models whose rankings are already near perfect. Each row must be a
+   * probability distribution (non-negative, summing to 1 within {@value #PROBABILITY_SUM_TOLERANCE});
+   * probabilities are clipped below at {@value #LOG_LOSS_FLOOR}.
+   */
+  public static double logLoss(ScoreSet scores) {
+    checkScores(scores, "compute log-loss");
+    if (scores.size() == 0) {
+      throw new IllegalArgumentException("Cannot compute log-loss: score set is empty");
+    }
+    double total = 0;
+    for (int row = 0; row < scores.size(); row += 1) {
+      double sum = 0;
+      for (int cls = 0; cls < scores.numClasses(); cls += 1) {
+        float p = scores.score(row, cls);
+        if (p < 0) {
+          throw new IllegalArgumentException(String.format(
+              "Cannot compute log-loss: example %d has a negative probability for class %d (%s)", row, cls, p));
+        }
+        sum += p;
+      }
+      if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
+        throw new IllegalArgumentException(String.format(
+            "Cannot compute log-loss: probabilities of example %d sum to %s, not 1 (scores are not softmax outputs)",
+            row, sum));
+      }
+      total -= Math.log(Math.max(LOG_LOSS_FLOOR, scores.score(row, scores.label(row))));
+    }
+    return total / scores.size();
   }
 
   /**

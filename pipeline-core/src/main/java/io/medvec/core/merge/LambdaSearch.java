@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * Picks λ for θ = θ_pre + λ·τ_mix: every candidate is composed, given batch-norm statistics and
  * scored on a validation split; the best score wins and ties keep the earlier (smaller) λ. The
  * test split is never seen here.
+ *
+ * <p>AUC ranks candidates only by how they order examples, and on an easy validation split every
+ * reasonable λ orders them almost perfectly, so AUC ties at ~0.99 and the choice is noise.
+ * Log-loss (a proper scoring rule) also rewards calibrated confidence and keeps separating them.
  */
 public final class LambdaSearch {
 
@@ -23,12 +27,25 @@ public final class LambdaSearch {
 
   /** Validation metric used to rank candidates. */
   public enum Metric {
+    /** Macro one-vs-rest ROC AUC, higher is better. */
     AUC,
-    ACCURACY
+    /** Argmax accuracy, higher is better. */
+    ACCURACY,
+    /** Mean cross-entropy of the softmax outputs, lower is better. */
+    LOG_LOSS;
+
+    /** The candidate's score under this metric, oriented so that higher is better. */
+    public double merit(Candidate c) {
+      return switch (this) {
+        case AUC -> c.valAuc();
+        case ACCURACY -> c.valAccuracy();
+        case LOG_LOSS -> -c.valLogLoss();
+      };
+    }
   }
 
   /** One candidate's validation scores. */
-  public record Candidate(double lambda, double valAuc, double valAccuracy) {}
+  public record Candidate(double lambda, double valAuc, double valAccuracy, double valLogLoss) {}
 
   /** The chosen model and every candidate's scores. */
   public record Choice(MultiLayerNetwork model, double lambda, List<Candidate> candidates) {}
@@ -44,27 +61,41 @@ public final class LambdaSearch {
     }
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    double bestLambda = Double.NaN;
+    Candidate bestCandidate = null;
     for (double lambda : lambdas) {
-      MultiLayerNetwork candidate = bn.apply(SyntheticWeights.compose(base, layout, direction, lambda));
-      Metrics val = score(candidate, validation, batchSize);
-      candidates.add(new Candidate(lambda, val.auc(), val.accuracy()));
-      LOG.info("lambda {}: validation auc {} accuracy {}", lambda, val.auc(), val.accuracy());
-      double s = metric == Metric.AUC ? val.auc() : val.accuracy();
-      if (best == null || s > bestScore) {
-        best = candidate;
-        bestScore = s;
-        bestLambda = lambda;
+      MultiLayerNetwork model = bn.apply(SyntheticWeights.compose(base, layout, direction, lambda));
+      ScoreSet scores = scores(model, validation, batchSize);
+      Metrics val = ClassificationMetrics.compute(scores);
+      Candidate candidate = new Candidate(lambda, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
+      candidates.add(candidate);
+      LOG.info("lambda {}: validation auc {} accuracy {} log-loss {}", lambda, candidate.valAuc(),
+          candidate.valAccuracy(), candidate.valLogLoss());
+      if (best == null || beats(metric, candidate, bestCandidate)) {
+        best = model;
+        bestCandidate = candidate;
       }
     }
-    return new Choice(best, bestLambda, List.copyOf(candidates));
+    return new Choice(best, bestCandidate.lambda(), List.copyOf(candidates));
+  }
+
+  /**
+   * Whether {@code challenger} strictly beats {@code incumbent} under {@code metric}. A NaN score
+   * (AUC of a split with one class) never wins, so selection then keeps the first candidate.
+   */
+  public static boolean beats(Metric metric, Candidate challenger, Candidate incumbent) {
+    double mine = metric.merit(challenger);
+    double theirs = metric.merit(incumbent);
+    return mine > theirs || (Double.isNaN(theirs) && !Double.isNaN(mine));
   }
 
   /** Metrics of {@code net} on {@code split}. */
   public static Metrics score(MultiLayerNetwork net, ImageSet split, int batchSize) {
+    return ClassificationMetrics.compute(scores(net, split, batchSize));
+  }
+
+  private static ScoreSet scores(MultiLayerNetwork net, ImageSet split, int batchSize) {
     ScoreSet scores = new ScoreSet(split.numClasses());
     scores.addAll(split.labels(), Predictor.predict(net, split, batchSize));
-    return ClassificationMetrics.compute(scores);
+    return scores;
   }
 }

@@ -287,4 +287,46 @@ class ClassificationMetricsTest {
     }
     return sum / scores.numClasses();
   }
+
+  @Test
+  void logLossIsTheMeanNegativeLogProbabilityOfTheLabel() {
+    ScoreSet scores = new ScoreSet(3);
+    scores.add(0, new float[] {0.5f, 0.25f, 0.25f});
+    scores.add(2, new float[] {0.1f, 0.1f, 0.8f});
+    assertThat(ClassificationMetrics.logLoss(scores))
+        .isCloseTo(-(Math.log(0.5) + Math.log(0.8f)) / 2, within(1e-6));
+  }
+
+  @Test
+  void logLossSeparatesModelsThatRankAlike() {
+    ScoreSet confident = new ScoreSet(2);
+    ScoreSet hesitant = new ScoreSet(2);
+    confident.add(1, new float[] {0.1f, 0.9f});
+    confident.add(0, new float[] {0.9f, 0.1f});
+    hesitant.add(1, new float[] {0.4f, 0.6f});
+    hesitant.add(0, new float[] {0.6f, 0.4f});
+    assertThat(ClassificationMetrics.compute(confident).auc()).isEqualTo(ClassificationMetrics.compute(hesitant).auc());
+    assertThat(ClassificationMetrics.logLoss(confident)).isLessThan(ClassificationMetrics.logLoss(hesitant));
+  }
+
+  @Test
+  void logLossClipsAZeroProbabilityInsteadOfReturningInfinity() {
+    ScoreSet scores = new ScoreSet(2);
+    scores.add(0, new float[] {0f, 1f});
+    assertThat(ClassificationMetrics.logLoss(scores)).isCloseTo(-Math.log(ClassificationMetrics.LOG_LOSS_FLOOR), within(1e-9));
+  }
+
+  @Test
+  void logLossRefusesScoresThatAreNotProbabilities() {
+    ScoreSet logits = new ScoreSet(2);
+    logits.add(0, new float[] {0.2f, 0.3f});
+    logits.add(1, new float[] {2f, 3f});
+    assertThatThrownBy(() -> ClassificationMetrics.logLoss(logits))
+        .hasMessageContaining("example 0").hasMessageContaining("sum to");
+    ScoreSet negative = new ScoreSet(2);
+    negative.add(0, new float[] {-0.5f, 1.5f});
+    assertThatThrownBy(() -> ClassificationMetrics.logLoss(negative))
+        .hasMessageContaining("negative probability for class 0");
+    assertThatThrownBy(() -> ClassificationMetrics.logLoss(new ScoreSet(2))).hasMessageContaining("empty");
+  }
 }

@@ -9,6 +9,7 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.merge.VectorSum;
 import io.medvec.core.model.Fingerprint;
@@ -104,6 +105,28 @@ class DataVectorTest {
     }
     // and the base itself is not what we rebuilt: the test can fail
     assertThat(Fingerprint.of(rebuilt)).isNotEqualTo(fingerprint);
+  }
+
+  @Test
+  void logLossSearchPicksTheCandidateWithTheLowestValidationLoss() {
+    VectorStore store = store();
+    publish(store, "h0");
+    List<StoredVector> vectors = store.list(fingerprint);
+    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
+    float[] sum = VectorSum.sum(store, vectors, layout);
+    ImageSet val = TestData.pneumonia().val();
+
+    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, List.of(0.0, 0.5, 1.0, 3.0),
+        BatchNormSource.of(BnStatsMode.RESTORE, store, vectors, local, 64), val, LambdaSearch.Metric.LOG_LOSS, 128);
+
+    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambda).containsExactly(0.0, 0.5, 1.0, 3.0);
+    assertThat(choice.candidates()).allSatisfy(c -> assertThat(c.valLogLoss()).isPositive().isFinite());
+    LambdaSearch.Candidate lowest = choice.candidates().stream()
+        .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss)).orElseThrow();
+    assertThat(choice.lambda()).isEqualTo(lowest.lambda());
+    // the candidates really differ, so picking the minimum is a decision, not a tie
+    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::valLogLoss).doesNotHaveDuplicates();
+    assertThat(LambdaSearch.score(choice.model(), val, 128).auc()).isEqualTo(lowest.valAuc());
   }
 
   @Test
