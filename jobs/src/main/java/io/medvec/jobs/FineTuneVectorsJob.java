@@ -2,7 +2,9 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.model.TrainSettings;
+import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.vector.VectorManifest;
+import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +31,10 @@ public final class FineTuneVectorsJob {
    * @param pooled {@code finetune.pooled}: also fine-tune on the union of all hospitals' images (the
    *     "pooled" upper bound a consortium cannot have; false). Its vector goes to the run's
    *     {@code baselines/} store, never to the vectors a merge reads.
+   * @param dp {@code finetune.dp.*}: release each hospital's vector under differential privacy
+   *     (null: off); see {@link DpSettings#from}. The pooled baseline is never released, so never noised.
    */
-  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals, boolean pooled) {
+  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals, boolean pooled, DpSettings dp) {
     public Config {
       hospitals = List.copyOf(hospitals);
       if (!hospitals.equals(List.of("all"))) {
@@ -41,7 +45,7 @@ public final class FineTuneVectorsJob {
     public static Config from(ConfigMap map) {
       ConfigMap f = map.section("finetune");
       return new Config(CommonConfig.from(map), TrainConfig.from(f, 5, 1e-3, 11),
-          f.strings("hospitals", List.of("all")), f.bool("pooled", false));
+          f.strings("hospitals", List.of("all")), f.bool("pooled", false), DpSettings.from(f.section("dp")));
     }
   }
 
@@ -101,24 +105,28 @@ public final class FineTuneVectorsJob {
                 + " (hospitals there: " + assignment.keySet() + ")");
       }
       tasks.add(new HospitalFineTune(id, indices, ctx.dataPath().toString(), ctx.paths().vectorsRoot().toString(),
-          config.common().runId(), fingerprint, settings(), new HadoopConf(ctx.hadoop())));
+          config.common().runId(), fingerprint, settings(config.dp()), new HadoopConf(ctx.hadoop())));
     }
     if (tasks.isEmpty()) {
       throw new IllegalArgumentException("Cannot fine-tune: no hospitals in " + ctx.paths().partitionDir());
+    }
+    if (config.dp() != null) { // before hours of training, not after
+      VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
+      ids.forEach(id -> HospitalFineTune.requirePrivateHistory(store, fingerprint, id));
     }
     if (config.pooled()) {
       int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals("public"))
           .flatMapToInt(e -> java.util.Arrays.stream(e.getValue())).sorted().toArray();
       tasks.add(0, new HospitalFineTune(POOLED, union, ctx.dataPath().toString(),
-          ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(),
+          ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(null),
           new HadoopConf(ctx.hadoop())));
     }
     return tasks;
   }
 
-  private HospitalFineTune.Settings settings() {
+  private HospitalFineTune.Settings settings(DpSettings dp) {
     TrainSettings t = config.train();
-    return new HospitalFineTune.Settings(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
+    return new HospitalFineTune.Settings(t.epochs(), t.batchSize(), t.learningRate(), t.seed(), dp);
   }
 
   public static void main(String[] args) {

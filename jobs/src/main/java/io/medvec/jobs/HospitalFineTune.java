@@ -5,7 +5,12 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.TrainSettings;
+import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.model.Trainer;
+import io.medvec.core.privacy.DpRelease;
+import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.privacy.GaussianMechanism;
+import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -34,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * batch-norm γ/β). The batch-norm running mean/variance are not deltas but statistics of the
  * hospital's activations; they are published separately ({@code bn-stats.parquet}) so that the
  * single-site model can be rebuilt exactly, and are never summed.
+ *
+ * <p>With differential privacy ({@code finetune.dp.*}) the published vector is the clipped,
+ * noised τ of {@link GaussianMechanism}, and the statistics published are θ_pre's own: the
+ * hospital's running statistics are a function of its images that the mechanism does not cover.
+ * The merge restores statistics on the public pool by default, so the merged model loses nothing
+ * by this; the single-site model is evaluated with θ_pre's statistics.
  */
 record HospitalFineTune(
     String hospital,
@@ -51,7 +62,7 @@ record HospitalFineTune(
   static final String FAIL_FIRST_ATTEMPT = "medvec.fault.fail-first-attempt";
 
   /** Serializable copy of {@link TrainSettings}. */
-  record Settings(int epochs, int batchSize, double learningRate, long seed) implements Serializable {
+  record Settings(int epochs, int batchSize, double learningRate, long seed, DpSettings dp) implements Serializable {
     TrainSettings toTrainSettings() {
       return new TrainSettings(epochs, batchSize, learningRate, seed);
     }
@@ -110,9 +121,47 @@ record HospitalFineTune(
     VectorManifest manifest = new VectorManifest(VectorManifest.FORMAT, hospital, local.dataset(), runId,
         baseFingerprint, local.size(), Arrays.stream(local.labelCounts()).boxed().toList(), layout, bnLayout,
         training, null, null, null, null, Instant.now().toString());
-    StoredVector stored = new VectorStore(conf, new Path(vectorsRoot)).write(manifest, delta, bnStats);
+    VectorStore store = new VectorStore(conf, new Path(vectorsRoot));
+    DpSettings dp = settings.dp();
+    if (dp != null) {
+      delta = dp.mechanism().release(delta, dp.seedFor(hospital));
+      bnStats = ParamVectors.flatten(base, bnLayout);
+      DpRelease release = DpRelease.of(dp, releases(store, FloatChunkFile.sha256(delta)));
+      manifest = manifest.withPrivacy(release);
+      LOG.info("hospital {} releases its vector under differential privacy: S {}, z {}, release {}, ({}, {})-DP",
+          hospital, release.clipNorm(), release.noiseMultiplier(), release.releases(), release.epsilon(),
+          release.delta());
+    }
+    StoredVector stored = store.write(manifest, delta, bnStats);
     LOG.info("hospital {} published data vector {} ({} values, sha256 {})", hospital, stored.dir(), delta.length,
         stored.manifest().vectorSha256());
     return stored;
+  }
+
+  /**
+   * Which release of this hospital's data (for this base) a DP vector with checksum {@code sha}
+   * is: the first if none is published; the same count if the published one is identical (a rerun
+   * with a fixed seed releases nothing new); one more otherwise.
+   */
+  private int releases(VectorStore store, String sha) {
+    return requirePrivateHistory(store, baseFingerprint, hospital)
+        .map(before -> sha.equals(before.manifest().vectorSha256())
+            ? before.manifest().privacy().releases() : before.manifest().privacy().releases() + 1)
+        .orElse(1);
+  }
+
+  /**
+   * The vector {@code hospital} has published for the base, if any, refusing one released without
+   * differential privacy: it already revealed the data, which no later noise or count can repair.
+   * The job checks this before training, and the task again before publishing.
+   */
+  static java.util.Optional<StoredVector> requirePrivateHistory(VectorStore store, String base, String hospital) {
+    java.util.Optional<StoredVector> previous = store.find(base, hospital);
+    if (previous.isPresent() && previous.get().manifest().privacy() == null) {
+      throw new IncompatibleVectorException("Cannot release hospital " + hospital + "'s vector under differential"
+          + " privacy: " + previous.get().dir() + " already holds a vector of the same data released without it;"
+          + " remove it first or fine-tune from a new base");
+    }
+    return previous;
   }
 }

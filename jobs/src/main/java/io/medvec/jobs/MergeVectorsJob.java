@@ -137,7 +137,12 @@ public final class MergeVectorsJob {
   }
 
   /** One vector the merge used. */
-  public record UsedVector(String hospital, String dir, String sha256, long examples, String runId) {}
+  /**
+   * One merged vector; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
+   * hospital released it under differential privacy, else null.
+   */
+  public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
+      Double dpDelta) {}
 
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
@@ -231,7 +236,9 @@ public final class MergeVectorsJob {
   private static List<UsedVector> used(List<StoredVector> vectors) {
     return vectors.stream()
         .map(v -> new UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
-            v.manifest().examples(), v.manifest().runId()))
+            v.manifest().examples(), v.manifest().runId(),
+            v.manifest().privacy() == null ? null : v.manifest().privacy().epsilon(),
+            v.manifest().privacy() == null ? null : v.manifest().privacy().delta()))
         .toList();
   }
 

@@ -18,6 +18,8 @@ import io.medvec.core.vector.VectorStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,33 +103,47 @@ class PoisoningIT {
   }
 
   /**
-   * The accuracy cost of hospital-level differential privacy: every hospital clips τ to the
-   * median clean norm S and adds N(0, (z·S)²) per coordinate, z calibrated to (ε, 1e-5).
+   * The accuracy cost of hospital-level differential privacy, through the fine-tune job
+   * ({@code finetune.dp.*}): every hospital clips τ to the median clean norm S and adds
+   * N(0, (z·S)²) per coordinate, z calibrated to (ε, 1e-5); the merge records each vector's ε.
    */
   @Test
   void differentialPrivacyCost() {
     Configuration conf = new Configuration();
-    VectorStore store = new VectorStore(conf, HadoopFiles.qualify(conf, clean.resolve("vectors").toString()));
-    List<StoredVector> vectors = store.list(fingerprint(clean));
-    double[] norms = vectors.stream().mapToDouble(v -> norm(store.readDelta(v))).sorted().toArray();
+    VectorStore cleanStore = new VectorStore(conf, HadoopFiles.qualify(conf, clean.resolve("vectors").toString()));
+    Map<String, float[]> cleanDeltas = new TreeMap<>();
+    cleanStore.list(fingerprint(clean)).forEach(v -> cleanDeltas.put(v.manifest().hospital(), cleanStore.readDelta(v)));
+    double[] norms = cleanDeltas.values().stream().mapToDouble(PoisoningIT::norm).sorted().toArray();
     double s = (norms[1] + norms[2]) / 2;
-    List<String> all = vectors.stream().map(v -> v.manifest().hospital()).toList();
     StringBuilder table = new StringBuilder();
     for (double epsilon : new double[] {1, 10, 100}) {
+      Path out = tmp.resolve("dp-" + (int) epsilon);
+      RobustFixture.copyTree(clean, out);
+      RobustFixture.deleteTree(out.resolve("vectors"));
+      ConfigMap map = config(out, "finetune.dp.enabled=true", "finetune.dp.clip-norm=" + s,
+          "finetune.dp.epsilon=" + epsilon, "finetune.dp.noise-seed=3");
+      new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
       GaussianMechanism dp = new GaussianMechanism(s, GaussianMechanism.noiseMultiplierFor(epsilon, 1e-5));
-      assertThat(dp.epsilon(1e-5, 1)).isCloseTo(epsilon, within(1e-6));
-      Path out = republished("dp-" + (int) epsilon, all, (h, delta) -> {
-        float[] released = dp.release(delta, h.hashCode());
-        float[] clipped = dp.clip(delta);
-        for (int i = 0; i < released.length; i++) {
-          clipped[i] = released[i] - clipped[i];
+      VectorStore store = new VectorStore(conf, HadoopFiles.qualify(conf, out.resolve("vectors").toString()));
+      List<StoredVector> released = store.list(fingerprint(out));
+      assertThat(released).extracting(v -> v.manifest().hospital()).containsExactlyElementsOf(cleanDeltas.keySet());
+      for (StoredVector v : released) {
+        assertThat(v.manifest().privacy().epsilon()).isCloseTo(epsilon, within(1e-6));
+        assertThat(v.manifest().privacy().releases()).isEqualTo(1);
+        // the same seeds train the same τ, so what the job added is exactly the noise
+        float[] noise = store.readDelta(v);
+        float[] clipped = dp.clip(cleanDeltas.get(v.manifest().hospital()));
+        for (int i = 0; i < noise.length; i++) {
+          noise[i] -= clipped[i];
         }
-        assertThat(norm(clipped) / (dp.sigma() * Math.sqrt(delta.length))).as("noise norm / σ√P").isCloseTo(1,
+        assertThat(norm(noise) / (dp.sigma() * Math.sqrt(noise.length))).as("noise norm / σ√P").isCloseTo(1,
             within(0.05));
-        return released;
-      });
-      double auc = testAuc(merge(out, "merge.screening.mode=off"));
-      table.append(String.format(" eps %s (z %.3f): %.4f;", epsilon, dp.noiseMultiplier(), auc));
+      }
+      MergeVectorsJob.Result merged = merge(out, "merge.screening.mode=off");
+      assertThat(merged.vectors()).allSatisfy(u -> assertThat(u.dpEpsilon()).isCloseTo(epsilon, within(1e-6)));
+      double auc = testAuc(merged);
+      table.append(String.format(" eps %s (z %.3f): %.4f (lambda %s);", epsilon, dp.noiseMultiplier(), auc,
+          merged.lambda()));
       assertThat(auc).isBetween(0.0, 1.0);
     }
     LOG.info("DP COST (S {}, delta 1e-5, one release per hospital): clean {}; test AUC{}",

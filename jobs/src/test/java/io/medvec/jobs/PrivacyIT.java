@@ -1,6 +1,8 @@
 package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medvec.core.data.ImageSet;
@@ -8,6 +10,14 @@ import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.privacy.DpRelease;
+import io.medvec.core.privacy.GaussianMechanism;
+import io.medvec.core.vector.IncompatibleVectorException;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +95,8 @@ class PrivacyIT {
       JsonNode manifest = Json.readTree(Files.readString(dir.resolve("manifest.json")), "manifest");
       assertThat(fieldNames(manifest)).containsExactlyInAnyOrder("format", "hospital", "dataset", "run_id",
           "base_fingerprint", "examples", "label_counts", "layout", "bn_stats_layout", "training", "vector_file",
-          "vector_sha256", "bn_stats_file", "bn_stats_sha256", "created_at");
+          "vector_sha256", "bn_stats_file", "bn_stats_sha256", "created_at", "privacy");
+      assertThat(manifest.get("privacy").isNull()).as("no differential privacy asked for").isTrue();
       assertThat(manifest.get("examples").asLong()).isEqualTo(o.examples());
       assertThat(manifest.get("label_counts")).hasSize(2); // one count per class
       assertThat((long) longestArray(manifest)).isLessThan(o.examples());
@@ -94,6 +106,82 @@ class PrivacyIT {
     assertThat(fieldNames(result.get("hospitals").get(0))).containsExactlyInAnyOrder("hospital", "examples",
         "label_counts", "final_loss", "seconds", "examples_per_second", "vector", "vector_sha256",
         "device"); // the device the task ran on (GpuBinding): aggregate, not per example
+  }
+
+  /** Fine-tunes hospital h0 of the fixture into {@code out} under differential privacy. */
+  static HospitalFineTune.Outcome releaseH0(Path out, String... dp) {
+    List<String> overrides = new ArrayList<>(List.of("finetune.hospitals=[h0]", "finetune.dp.enabled=true",
+        "finetune.dp.clip-norm=0.05", "finetune.dp.epsilon=10"));
+    overrides.addAll(List.of(dp));
+    var map = fx.config(out, overrides.toArray(String[]::new));
+    return new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run().hospitals().get(0);
+  }
+
+  @Test
+  void aPrivateReleaseIsAccountedPublishesTheBaseStatisticsAndCountsRepeatedReleases() throws Exception {
+    Path out = fx.copyOut("dp-release");
+    RobustFixture.deleteTree(out.resolve("vectors"));
+    Configuration conf = new Configuration();
+    VectorStore store = new VectorStore(conf, HadoopFiles.qualify(conf, out.resolve("vectors").toString()));
+
+    releaseH0(out, "finetune.dp.noise-seed=7");
+    StoredVector first = store.find(fx.fingerprint(), "h0").orElseThrow();
+    DpRelease release = first.manifest().privacy();
+    GaussianMechanism mechanism = new GaussianMechanism(0.05, GaussianMechanism.noiseMultiplierFor(10, 1e-5));
+    assertThat(release).isEqualTo(new DpRelease("gaussian", "rdp", 0.05, mechanism.noiseMultiplier(),
+        mechanism.sigma(), 1e-5, 1, mechanism.epsilon(1e-5, 1), "fixed", "base"));
+    assertThat(release.epsilon()).isCloseTo(10, within(1e-6));
+    // nothing of the hospital's activations: the statistics are θ_pre's own
+    MultiLayerNetwork base = ModelIO.fromBytes(
+        PretrainModelJob.baseBytes(new JobContext(SparkTests.spark(), CommonConfig.from(fx.config(out))),
+            fx.fingerprint()), "base");
+    assertThat(store.readBnStats(first))
+        .containsExactly(ParamVectors.flatten(base, ParamVectors.layout(base, ParamKind.BN_STATISTIC)));
+    // and not the fine-tuned statistics the clean run published
+    StoredVector clean = new VectorStore(conf, HadoopFiles.qualify(conf, fx.out.resolve("vectors").toString()))
+        .find(fx.fingerprint(), "h0").orElseThrow();
+    assertThat(first.manifest().bnStatsSha256()).isNotEqualTo(clean.manifest().bnStatsSha256());
+    assertThat(first.manifest().vectorSha256()).isNotEqualTo(clean.manifest().vectorSha256());
+
+    releaseH0(out, "finetune.dp.noise-seed=7");
+    StoredVector again = store.find(fx.fingerprint(), "h0").orElseThrow();
+    assertThat(again.manifest().vectorSha256()).isEqualTo(first.manifest().vectorSha256());
+    assertThat(again.manifest().privacy().releases()).as("an identical rerun releases nothing new").isEqualTo(1);
+
+    releaseH0(out, "finetune.dp.noise-seed=8");
+    DpRelease second = store.find(fx.fingerprint(), "h0").orElseThrow().manifest().privacy();
+    assertThat(second.releases()).isEqualTo(2);
+    assertThat(second.epsilon()).isCloseTo(mechanism.epsilon(1e-5, 2), within(1e-9)).isGreaterThan(10);
+
+    releaseH0(out); // a secret seed: fresh noise, so a third release
+    DpRelease third = store.find(fx.fingerprint(), "h0").orElseThrow().manifest().privacy();
+    assertThat(third.releases()).isEqualTo(3);
+    assertThat(third.noiseSeed()).isEqualTo("secret");
+    // only public settings and the guarantee: no pre-clip norm, no clipping flag, no seed value
+    JsonNode privacy = Json.readTree(Files.readString(fx.vectorDir(out, "h0").resolve("manifest.json")), "manifest")
+        .get("privacy");
+    assertThat(fieldNames(privacy)).containsExactlyInAnyOrder("mechanism", "accountant", "clip_norm",
+        "noise_multiplier", "sigma", "delta", "releases", "epsilon", "noise_seed", "bn_stats");
+  }
+
+  @Test
+  void aPrivateReleaseIsRefusedWhereTheSameDataWasAlreadyReleasedWithoutIt() {
+    Path out = fx.copyOut("dp-after-clean");
+    var before = RobustFixture.snapshot(out.resolve("vectors"));
+    assertThatThrownBy(() -> releaseH0(out))
+        .isInstanceOf(IncompatibleVectorException.class).hasMessageContaining("hospital h0")
+        .hasMessageContaining("released without it").hasMessageContaining("hospital=h0");
+    assertThat(RobustFixture.snapshot(out.resolve("vectors"))).isEqualTo(before);
+  }
+
+  @Test
+  void privacyKeysWithoutPrivacyAreRefusedNamingTheKey() {
+    Path out = fx.copyOut("dp-off");
+    assertThatThrownBy(() -> FineTuneVectorsJob.Config.from(fx.config(out, "finetune.dp.epsilon=1")))
+        .hasMessageContaining("finetune.dp.epsilon").hasMessageContaining("enabled");
+    assertThatThrownBy(() -> FineTuneVectorsJob.Config.from(fx.config(out, "finetune.dp.enabled=true",
+        "finetune.dp.clip-norm=1", "finetune.dp.epsilon=1", "finetune.dp.noise-multiplier=2")))
+        .hasMessageContaining("exactly one");
   }
 
   static Set<String> fieldNames(JsonNode node) {

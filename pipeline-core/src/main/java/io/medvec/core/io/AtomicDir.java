@@ -2,8 +2,14 @@ package io.medvec.core.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -25,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * <p>Replacing an existing target takes two renames, so a reader may briefly find no target at
  * all, but never a partial one. On HDFS and local file systems directory renames are atomic; on
  * object stores (s3a) they are copies and this class gives no atomicity.
+ *
+ * <p>Recovery. A writer killed between the two renames leaves no target, the previous version
+ * moved aside ({@code _old-…}, complete) and its own complete {@code _tmp-…}. Readers that must
+ * not miss an output use {@link #lastCommitted}, which finds the moved-aside version. The next
+ * {@link #begin} of the same target puts it back and deletes every leftover {@code _tmp-}/{@code
+ * _old-} sibling of that target (a writer killed at any point leaves them): one writer per target
+ * at a time is the contract, which the pipeline keeps (one job owns each output path; Spark task
+ * attempts of one hospital run one after another, speculation off).
  */
 public final class AtomicDir implements AutoCloseable {
   /** Marker file written into the directory just before it becomes visible. */
@@ -63,6 +77,7 @@ public final class AtomicDir implements AutoCloseable {
         throw new IllegalArgumentException(
             "Cannot begin atomic directory: target has no parent (" + qualified + ")");
       }
+      recover(fs, qualified);
       Path tmp = sibling(qualified, "_tmp-");
       if (!fs.mkdirs(tmp)) {
         throw new IOException("mkdirs returned false for " + tmp);
@@ -84,6 +99,23 @@ public final class AtomicDir implements AutoCloseable {
       return dir.getFileSystem(conf).exists(new Path(dir, SUCCESS_MARKER));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot check for " + SUCCESS_MARKER + " in " + dir, e);
+    }
+  }
+
+  /**
+   * Where the last committed version of {@code target} is: the target itself when complete, else
+   * (its writer died between the two renames of a commit) the complete copy moved aside; empty
+   * when there is none. Read-only: safe while a writer commits.
+   */
+  public static Optional<Path> lastCommitted(Configuration conf, Path target) {
+    if (isComplete(conf, target)) {
+      return Optional.of(target);
+    }
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      return newestMovedAside(fs, HadoopFiles.normalize(fs.makeQualified(target)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot look for the last committed version of " + target, e);
     }
   }
 
@@ -111,9 +143,15 @@ public final class AtomicDir implements AutoCloseable {
     }
     FaultPoints.beforeCommit(target, tmp);
     try {
-      // overwrite: a Spark writer inside tmp leaves its own (empty) _SUCCESS marker
-      fs.create(new Path(tmp, SUCCESS_MARKER), true).close();
+      // overwrite: a Spark writer inside tmp leaves its own (empty) _SUCCESS marker. Ours names
+      // the target, so a copy moved aside can be told apart from another target's
+      try (var marker = fs.create(new Path(tmp, SUCCESS_MARKER), true)) {
+        marker.write(target.getName().getBytes(StandardCharsets.UTF_8));
+      }
       Path old = fs.exists(target) ? moveAside() : null;
+      if (old != null) {
+        FaultPoints.betweenRenames(target, tmp);
+      }
       if (!fs.rename(tmp, target)) {
         restore(old);
         throw new IOException("rename returned false: " + tmp + " -> " + target);
@@ -170,6 +208,84 @@ public final class AtomicDir implements AutoCloseable {
   }
 
   private static Path sibling(Path path, String prefix) {
-    return new Path(path.getParent(), prefix + path.getName().replace('=', '-') + "-" + UUID.randomUUID());
+    return new Path(path.getParent(), prefix + mangled(path) + "-" + UUID.randomUUID());
+  }
+
+  private static String mangled(Path target) {
+    return target.getName().replace('=', '-');
+  }
+
+  /** The hidden siblings {@code <prefix><mangled name>-<uuid>} of {@code target}. */
+  private static List<FileStatus> siblings(FileSystem fs, Path target, String prefix) throws IOException {
+    Pattern name = Pattern.compile(Pattern.quote(prefix + mangled(target) + "-") + "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
+    if (!fs.exists(target.getParent())) {
+      return List.of();
+    }
+    List<FileStatus> out = new ArrayList<>();
+    for (FileStatus status : fs.listStatus(target.getParent())) {
+      if (name.matcher(status.getPath().getName()).matches()) {
+        out.add(status);
+      }
+    }
+    return out;
+  }
+
+  /** The newest complete copy of {@code target} moved aside by an interrupted commit. */
+  private static Optional<Path> newestMovedAside(FileSystem fs, Path target) throws IOException {
+    Path newest = null;
+    long newestTime = Long.MIN_VALUE;
+    for (FileStatus old : siblings(fs, target, "_old-")) {
+      Path marker = new Path(old.getPath(), SUCCESS_MARKER);
+      if (!fs.exists(marker) || !mayBelongTo(fs, old.getPath(), target)) {
+        continue;
+      }
+      long time = fs.getFileStatus(marker).getModificationTime();
+      if (time > newestTime) {
+        newest = old.getPath();
+        newestTime = time;
+      }
+    }
+    return Optional.ofNullable(newest);
+  }
+
+  /**
+   * False when {@code dir}'s marker names another target. The name pattern has matched already;
+   * an empty or missing marker (an older writer, or a dead one) is taken as this target's.
+   */
+  private static boolean mayBelongTo(FileSystem fs, Path dir, Path target) throws IOException {
+    Path marker = new Path(dir, SUCCESS_MARKER);
+    if (!fs.exists(marker)) {
+      return true;
+    }
+    try (var in = fs.open(marker)) {
+      String named = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return named.isEmpty() || named.equals(target.getName());
+    }
+  }
+
+  /**
+   * Puts back a version moved aside by a commit that died between its renames, then deletes the
+   * target's leftover siblings: temp directories of dead writers and copies moved aside whose
+   * commit completed.
+   */
+  private static void recover(FileSystem fs, Path target) throws IOException {
+    if (!fs.exists(target)) {
+      Optional<Path> old = newestMovedAside(fs, target);
+      if (old.isPresent()) {
+        if (!fs.rename(old.get(), target)) {
+          throw new IOException("rename returned false: " + old.get() + " -> " + target);
+        }
+        LOG.warn("Recovered {} from {}: its last writer died between the two renames of a commit", target, old.get());
+      }
+    }
+    List<FileStatus> leftovers = new ArrayList<>(siblings(fs, target, "_tmp-"));
+    leftovers.addAll(siblings(fs, target, "_old-"));
+    for (FileStatus leftover : leftovers) {
+      if (!mayBelongTo(fs, leftover.getPath(), target)) {
+        continue;
+      }
+      LOG.info("Deleting {}, left over by an earlier writer of {}", leftover.getPath(), target);
+      fs.delete(leftover.getPath(), true);
+    }
   }
 }

@@ -11,18 +11,31 @@ import org.apache.hadoop.fs.Path;
  * {@code NAME} (e.g. {@code hospital=h1}, {@code merged}) prints {@value #PAUSED_LINE} and its
  * temporary directory on stdout once everything but the {@code _SUCCESS} marker is written,
  * then blocks forever, waiting to be killed.
+ *
+ * <p>{@value #PAUSE_BETWEEN_RENAMES}={@code NAME}: likewise, inside the commit of a target that
+ * already existed, after the old version was moved aside and before the new one takes its place.
  */
 final class FaultPoints {
 
   /** System property naming the target directory to pause before committing. */
   static final String PAUSE_BEFORE_COMMIT = "medvec.fault.pause-before-commit";
+  /** System property naming the target directory to pause between a commit's two renames. */
+  static final String PAUSE_BETWEEN_RENAMES = "medvec.fault.pause-between-renames";
   /** Printed on stdout, followed by the temporary directory, when paused. */
   static final String PAUSED_LINE = "MEDVEC-FAULT-PAUSED";
 
   private FaultPoints() {}
 
   static void beforeCommit(Path target, Path tmp) {
-    String name = System.getProperty(PAUSE_BEFORE_COMMIT);
+    pauseIfNamed(PAUSE_BEFORE_COMMIT, target, tmp);
+  }
+
+  static void betweenRenames(Path target, Path tmp) {
+    pauseIfNamed(PAUSE_BETWEEN_RENAMES, target, tmp);
+  }
+
+  private static void pauseIfNamed(String property, Path target, Path tmp) {
+    String name = System.getProperty(property);
     if (name == null || !name.equals(target.getName())) {
       return;
     }

@@ -1,5 +1,6 @@
 package io.medvec.core.vector;
 
+import io.medvec.core.privacy.DpRelease;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
  * @param bnStatsFile batch-norm statistics file name, relative to the manifest
  * @param bnStatsSha256 SHA-256 of the statistics' values
  * @param createdAt ISO-8601 instant
+ * @param privacy the differential-privacy record when the vector was released under DP, else null
  */
 public record VectorManifest(
     String format,
@@ -38,7 +40,8 @@ public record VectorManifest(
     String vectorSha256,
     String bnStatsFile,
     String bnStatsSha256,
-    String createdAt) {
+    String createdAt,
+    DpRelease privacy) {
 
   /** Current manifest format. */
   public static final String FORMAT = "medvec.data-vector.v1";
@@ -56,6 +59,22 @@ public record VectorManifest(
     require(layout != null && layout.size() > 0, "layout", layout);
     require(bnStatsLayout != null, "bn_stats_layout", bnStatsLayout);
     labelCounts = List.copyOf(labelCounts);
+    require(privacy == null || privacy.releases() >= 1 && privacy.epsilon() > 0, "privacy", privacy);
+  }
+
+  /** A manifest of a vector released without differential privacy. */
+  public VectorManifest(
+      String format, String hospital, String dataset, String runId, String baseFingerprint, long examples,
+      List<Long> labelCounts, VectorLayout layout, VectorLayout bnStatsLayout, TrainingInfo training,
+      String vectorFile, String vectorSha256, String bnStatsFile, String bnStatsSha256, String createdAt) {
+    this(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts, layout, bnStatsLayout, training,
+        vectorFile, vectorSha256, bnStatsFile, bnStatsSha256, createdAt, null);
+  }
+
+  /** This manifest with a differential-privacy record. */
+  public VectorManifest withPrivacy(DpRelease release) {
+    return new VectorManifest(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts,
+        layout, bnStatsLayout, training, vectorFile, vectorSha256, bnStatsFile, bnStatsSha256, createdAt, release);
   }
 
   /** Validates a hospital id, naming it in the error. */
@@ -67,7 +86,7 @@ public record VectorManifest(
   /** This manifest with the files and checksums of the written vector. */
   public VectorManifest withFiles(String vectorFile, String vectorSha, String bnFile, String bnSha) {
     return new VectorManifest(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts,
-        layout, bnStatsLayout, training, vectorFile, vectorSha, bnFile, bnSha, createdAt);
+        layout, bnStatsLayout, training, vectorFile, vectorSha, bnFile, bnSha, createdAt, privacy);
   }
 
   private static void require(boolean ok, String field, Object value) {

@@ -10,10 +10,17 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Data vectors on a Hadoop file system, keyed by base fingerprint and hospital:
@@ -22,6 +29,10 @@ import org.apache.hadoop.fs.Path;
  * replaces its previous vector for that base.
  */
 public final class VectorStore {
+  private static final Logger LOG = LoggerFactory.getLogger(VectorStore.class);
+  /** A hospital's vector moved aside by a commit: {@code _old-hospital-<id>-<uuid>}. */
+  private static final Pattern MOVED_ASIDE =
+      Pattern.compile("_old-hospital-(.+)-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}");
 
   public static final String VECTOR_FILE = "vector.parquet";
   public static final String BN_STATS_FILE = "bn-stats.parquet";
@@ -47,6 +58,11 @@ public final class VectorStore {
   /** Directory of one hospital's vector. */
   public Path dir(String baseFingerprint, String hospital) {
     return new Path(baseDir(baseFingerprint), "hospital=" + VectorManifest.requireHospitalId(hospital));
+  }
+
+  /** The complete vector {@code hospital} has published for the base, if any. */
+  public Optional<StoredVector> find(String baseFingerprint, String hospital) {
+    return AtomicDir.lastCommitted(conf, dir(baseFingerprint, hospital)).map(d -> read(d, baseFingerprint));
   }
 
   /** Writes delta, statistics and manifest atomically; returns the stored vector. */
@@ -78,10 +94,28 @@ public final class VectorStore {
       if (!fs.exists(base)) {
         return vectors;
       }
+      Set<String> hospitals = new TreeSet<>();
       for (FileStatus status : fs.listStatus(base)) {
         String name = status.getPath().getName();
-        if (status.isDirectory() && name.startsWith("hospital=") && AtomicDir.isComplete(conf, status.getPath())) {
-          vectors.add(read(status.getPath(), baseFingerprint));
+        if (status.isDirectory() && name.startsWith("hospital=")) {
+          hospitals.add(name.substring("hospital=".length()));
+        } else if (status.isDirectory() && MOVED_ASIDE.matcher(name).matches()) {
+          // a re-delivery that died between its commit's two renames: the previous vector is
+          // still the hospital's last committed one and must not silently drop out of a merge
+          Matcher m = MOVED_ASIDE.matcher(name);
+          m.matches();
+          hospitals.add(m.group(1));
+        }
+      }
+      for (String hospital : hospitals) {
+        Path dir = new Path(base, "hospital=" + hospital);
+        Optional<Path> committed = AtomicDir.lastCommitted(conf, dir);
+        if (committed.isPresent()) {
+          if (!committed.get().equals(dir)) {
+            LOG.warn("Hospital {}: reading its last committed vector from {} (a re-delivery died mid-commit;"
+                + " the next write of {} puts it back)", hospital, committed.get(), dir);
+          }
+          vectors.add(read(committed.get(), baseFingerprint));
         }
       }
     } catch (IOException e) {

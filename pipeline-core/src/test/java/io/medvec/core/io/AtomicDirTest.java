@@ -118,6 +118,77 @@ class AtomicDirTest {
   }
 
   /** Local file system that refuses to rename the temporary directory onto the target. */
+  /** Commits {@code content} into {@code name} through an AtomicDir. */
+  private void commit(String name, String content) throws IOException {
+    try (AtomicDir out = AtomicDir.begin(conf, path(name))) {
+      Files.writeString(local(out.tmp()).resolve("part-0"), content);
+      out.commit();
+    }
+  }
+
+  /**
+   * The state a writer of {@code name} leaves when killed between the two renames of a commit:
+   * the committed version moved aside, its own complete temp directory, no target.
+   */
+  private void dieBetweenRenames(String name, String newContent) throws IOException {
+    String mangled = name.replace('=', '-');
+    Files.move(dir.resolve(name), dir.resolve("_old-" + mangled + "-" + java.util.UUID.randomUUID()));
+    java.nio.file.Path tmp = Files.createDirectories(dir.resolve("_tmp-" + mangled + "-" + java.util.UUID.randomUUID()));
+    Files.writeString(tmp.resolve("part-0"), newContent);
+    Files.writeString(tmp.resolve(AtomicDir.SUCCESS_MARKER), name);
+  }
+
+  @Test
+  void theSuccessMarkerNamesItsTarget() throws IOException {
+    commit("run_id=a", "x");
+    assertThat(Files.readString(dir.resolve("run_id=a/_SUCCESS"))).isEqualTo("run_id=a");
+  }
+
+  @Test
+  void aCommitKilledBetweenItsRenamesIsReadFromTheMovedAsideCopyAndRepairedByTheNextWriter() throws IOException {
+    commit("hospital=h1", "v1");
+    dieBetweenRenames("hospital=h1", "v2");
+    Path target = path("hospital=h1");
+    assertThat(AtomicDir.isComplete(conf, target)).isFalse();
+    Path last = AtomicDir.lastCommitted(conf, target).orElseThrow();
+    assertThat(last.getName()).startsWith("_old-hospital-h1-");
+    assertThat(Files.readString(local(last).resolve("part-0"))).isEqualTo("v1");
+
+    try (AtomicDir out = AtomicDir.begin(conf, target)) {
+      // the last committed version is back before anything new is written, and the dead writer's
+      // leftovers are gone
+      assertThat(Files.readString(dir.resolve("hospital=h1/part-0"))).isEqualTo("v1");
+      assertThat(listNames(dir)).containsExactlyInAnyOrder("hospital=h1", out.tmp().getName());
+      Files.writeString(local(out.tmp()).resolve("part-0"), "v3");
+      out.commit();
+    }
+    assertThat(listNames(dir)).containsExactly("hospital=h1");
+    assertThat(Files.readString(dir.resolve("hospital=h1/part-0"))).isEqualTo("v3");
+    assertThat(AtomicDir.lastCommitted(conf, target)).contains(target);
+  }
+
+  @Test
+  void leftoversOfCompletedCommitsAndDeadWritersAreDeletedButNotThoseOfOtherTargets() throws IOException {
+    commit("a", "a1");
+    commit("a-b", "ab1");
+    Files.createDirectories(dir.resolve("_tmp-a-" + java.util.UUID.randomUUID())); // writer of a killed mid-write
+    Files.createDirectories(dir.resolve("_old-a-" + java.util.UUID.randomUUID())); // delete after commit lost
+    java.nio.file.Path otherTmp = Files.createDirectories(dir.resolve("_tmp-a-b-" + java.util.UUID.randomUUID()));
+    commit("a", "a2");
+    assertThat(listNames(dir)).containsExactlyInAnyOrder("a", "a-b", otherTmp.getFileName().toString());
+    assertThat(AtomicDir.lastCommitted(conf, path("missing"))).isEmpty();
+  }
+
+  @Test
+  void aMovedAsideCopyOfAnotherTargetIsNeverTakenForThisOne() throws IOException {
+    commit("a-b", "ab1");
+    // "_old-a-b-<uuid>" matches target "a" by name only if "b-<uuid>" were a uuid; it is not, and
+    // a marker naming another target is ignored as well
+    Files.move(dir.resolve("a-b"), dir.resolve("_old-a-" + java.util.UUID.randomUUID()));
+    Files.writeString(dir.resolve(listNames(dir).get(0)).resolve(AtomicDir.SUCCESS_MARKER), "a-b");
+    assertThat(AtomicDir.lastCommitted(conf, path("a"))).isEmpty();
+  }
+
   public static final class FailingRenameFileSystem extends RawLocalFileSystem {
     @Override
     public URI getUri() {

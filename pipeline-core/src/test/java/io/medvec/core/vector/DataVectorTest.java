@@ -130,6 +130,31 @@ class DataVectorTest {
   }
 
   @Test
+  void aVectorWhoseReDeliveryDiedMidCommitStillTakesPartFromWhereItWasMovedAside() throws Exception {
+    VectorStore store = store();
+    StoredVector published = publish(store, "h0");
+    publish(store, "h1");
+    float[] delta = store.readDelta(published);
+    // what a re-delivery of h0 killed between its commit's two renames leaves behind
+    java.nio.file.Path h0 = java.nio.file.Path.of(published.dir().toUri());
+    java.nio.file.Path aside = h0.resolveSibling("_old-hospital-h0-" + java.util.UUID.randomUUID());
+    java.nio.file.Files.move(h0, aside);
+
+    List<StoredVector> listed = store.list(fingerprint);
+    assertThat(listed).extracting(v -> v.manifest().hospital()).containsExactly("h0", "h1");
+    assertThat(listed.get(0).dir().getName()).isEqualTo(aside.getFileName().toString());
+    assertThat(store.readDelta(listed.get(0))).containsExactly(delta);
+    assertThat(store.find(fingerprint, "h0")).map(v -> v.manifest().vectorSha256())
+        .contains(published.manifest().vectorSha256());
+
+    publish(store, "h0"); // the next delivery puts things right
+    assertThat(store.list(fingerprint)).extracting(v -> v.dir().getName()).containsExactly("hospital=h0", "hospital=h1");
+    try (var names = java.nio.file.Files.list(h0.getParent())) {
+      assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("hospital=h0", "hospital=h1");
+    }
+  }
+
+  @Test
   void parquetRoundTripIsBitExact() {
     VectorStore store = store();
     StoredVector written = publish(store, "h1");
