@@ -2,11 +2,8 @@ package io.medvec.core.io;
 
 import io.medvec.core.io.FloatChunkFile.ChunkSequence;
 import io.medvec.core.io.FloatChunkFile.Footer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * Pull-style reading of a {@link FloatChunkFile}, one chunk per {@link #next()} call, so that a
@@ -24,16 +21,15 @@ public final class FloatChunkCursor implements AutoCloseable {
   private final String expectedSha256;
   private final String what;
   private final ChunkSequence sequence;
-  private final ParquetReader<FloatChunkReadSupport.Chunk> reader;
+  private final FloatChunkColumns columns;
   private boolean finished;
 
-  private FloatChunkCursor(Path file, String expectedSha256, String what, long length,
-      ParquetReader<FloatChunkReadSupport.Chunk> reader) {
+  private FloatChunkCursor(Path file, String expectedSha256, String what, FloatChunkColumns columns) {
     this.file = file;
     this.expectedSha256 = expectedSha256;
     this.what = what;
-    this.sequence = new ChunkSequence(file, length);
-    this.reader = reader;
+    this.sequence = new ChunkSequence(file, columns.footer().length());
+    this.columns = columns;
   }
 
   /**
@@ -44,16 +40,11 @@ public final class FloatChunkCursor implements AutoCloseable {
     if (conf == null || file == null) {
       throw new IllegalArgumentException("Cannot open float chunks: configuration or path is null (" + file + ")");
     }
-    Footer footer = FloatChunkFile.readFooter(conf, file);
+    FloatChunkColumns columns = FloatChunkColumns.open(conf, file);
+    Footer footer = columns.footer();
     String expected = expectedSha256 == null ? footer.sha256() : expectedSha256;
     String source = expectedSha256 == null ? "footer" : what;
-    try {
-      ParquetReader<FloatChunkReadSupport.Chunk> reader =
-          new FloatChunkFile.ReaderBuilder(FloatChunkFile.inputFile(conf, file)).withConf(conf).build();
-      return new FloatChunkCursor(file, expected, source, footer.length(), reader);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot open float chunks in " + file, e);
-    }
+    return new FloatChunkCursor(file, expected, source, columns);
   }
 
   /** The next chunk, or null after the last one (once the length and checksum have been verified). */
@@ -80,24 +71,16 @@ public final class FloatChunkCursor implements AutoCloseable {
   }
 
   private Chunk read() {
-    try {
-      FloatChunkReadSupport.Chunk raw = FloatChunkFile.next(reader, file);
-      if (raw == null) {
-        return null;
-      }
-      sequence.check(raw);
-      return new Chunk(raw.offset(), raw.values());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read float chunks from " + file, e);
+    FloatChunkColumns.Chunk raw = columns.next();
+    if (raw == null) {
+      return null;
     }
+    sequence.check(raw);
+    return new Chunk(raw.offset(), raw.values());
   }
 
   @Override
   public void close() {
-    try {
-      reader.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot close float chunks " + file, e);
-    }
+    columns.close();
   }
 }

@@ -1,6 +1,6 @@
 package io.medvec.core.io;
 
-import io.medvec.core.io.FloatChunkReadSupport.Chunk;
+import io.medvec.core.io.FloatChunkColumns.Chunk;
 import io.medvec.core.io.FloatChunkWriteSupport.Slice;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -12,14 +12,10 @@ import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ParquetProperties.WriterVersion;
-import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.InputFile;
@@ -103,33 +99,32 @@ public final class FloatChunkFile {
     if (consumer == null) {
       throw new IllegalArgumentException("Cannot read float chunks: consumer is null (" + file + ")");
     }
-    return read(conf, file, readFooter(conf, file), consumer);
+    try (FloatChunkColumns columns = FloatChunkColumns.open(conf, file)) {
+      return read(columns, consumer);
+    }
   }
 
   /** Reads the whole vector and verifies that its SHA-256 matches the footer. */
   public static float[] readAll(Configuration conf, Path file) {
     checkNotNull(conf, file, "read float chunks");
-    Footer footer = readFooter(conf, file);
-    long length = footer.length();
-    if (length > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          String.format("Cannot read float chunks into one array: too long (%d) (%s)", length, file));
+    try (FloatChunkColumns columns = FloatChunkColumns.open(conf, file)) {
+      Footer footer = columns.footer();
+      long length = footer.length();
+      if (length > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            String.format("Cannot read float chunks into one array: too long (%d) (%s)", length, file));
+      }
+      float[] values = new float[(int) length];
+      String sha = read(columns, (offset, chunk) -> System.arraycopy(chunk, 0, values, (int) offset, chunk.length));
+      String expected = footer.sha256();
+      if (!sha.equals(expected)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot read float chunks: content SHA-256 %s does not match footer %s (%s)",
+                sha, expected, file));
+      }
+      return values;
     }
-    float[] values = new float[(int) length];
-    String sha =
-        read(
-            conf,
-            file,
-            footer,
-            (offset, chunk) -> System.arraycopy(chunk, 0, values, (int) offset, chunk.length));
-    String expected = footer.sha256();
-    if (!sha.equals(expected)) {
-      throw new IllegalArgumentException(
-          String.format(
-              "Cannot read float chunks: content SHA-256 %s does not match footer %s (%s)",
-              sha, expected, file));
-    }
-    return values;
   }
 
   /** Number of floats, from the footer. */
@@ -148,15 +143,11 @@ public final class FloatChunkFile {
     return digest.hex();
   }
 
-  private static String read(Configuration conf, Path file, Footer footer, ChunkConsumer consumer) {
-    ChunkSequence sequence = new ChunkSequence(file, footer.length());
-    try (ParquetReader<Chunk> reader = new ReaderBuilder(inputFile(conf, file)).withConf(conf).build()) {
-      for (Chunk chunk = next(reader, file); chunk != null; chunk = next(reader, file)) {
-        sequence.check(chunk);
-        consumer.accept(chunk.offset(), chunk.values());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read float chunks from " + file, e);
+  private static String read(FloatChunkColumns columns, ChunkConsumer consumer) {
+    ChunkSequence sequence = new ChunkSequence(columns.file(), columns.footer().length());
+    for (Chunk chunk = columns.next(); chunk != null; chunk = columns.next()) {
+      sequence.check(chunk);
+      consumer.accept(chunk.offset(), chunk.values());
     }
     return sequence.finish();
   }
@@ -221,38 +212,10 @@ public final class FloatChunkFile {
     }
   }
 
-  static Chunk next(ParquetReader<Chunk> reader, Path file) throws IOException {
-    try {
-      return reader.read();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot read float chunks: corrupt Parquet data (" + file + ")", e);
-    }
-  }
-
   static Footer readFooter(Configuration conf, Path file) {
-    FileMetaData metadata;
-    try (ParquetFileReader reader = ParquetFileReader.open(inputFile(conf, file))) {
-      metadata = reader.getFooter().getFileMetaData();
-    } catch (java.io.EOFException e) {
-      throw new IllegalArgumentException("Cannot read float chunks: truncated Parquet file (" + file + ")", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read float chunk footer of " + file, e);
-    } catch (IllegalArgumentException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "Cannot read float chunks: not a valid Parquet file (" + file + ")", e);
+    try (FloatChunkColumns columns = FloatChunkColumns.open(conf, file)) {
+      return columns.footer();
     }
-    if (FloatChunkReadSupport.project(metadata.getSchema()) == null) {
-      throw new IllegalArgumentException(
-          String.format(
-              "Cannot read float chunks: expected columns chunk_id int32, offset int64,"
-                  + " values list<float> but found %s (%s)",
-              metadata.getSchema().toString().replaceAll("\\s+", " "), file));
-    }
-    return Footer.parse(metadata.getKeyValueMetaData(), file);
   }
 
   static InputFile inputFile(Configuration conf, Path file) throws IOException {
@@ -359,17 +322,6 @@ public final class FloatChunkFile {
 @Override
     protected WriteSupport<Slice> getWriteSupport(Configuration conf) {
       return new FloatChunkWriteSupport(footer);
-    }
-  }
-
-  static final class ReaderBuilder extends ParquetReader.Builder<Chunk> {
-    ReaderBuilder(InputFile file) {
-      super(file);
-    }
-
-    @Override
-    protected ReadSupport<Chunk> getReadSupport() {
-      return new FloatChunkReadSupport();
     }
   }
 }

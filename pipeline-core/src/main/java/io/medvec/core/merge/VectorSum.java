@@ -7,10 +7,10 @@ import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Decoding Parquet (and hashing the values) costs far more than adding them, so up to
  * {@code readers} vectors are decoded at once on background threads while the caller adds the
- * chunks of the earliest one in order. The readers together queue at most one vector's worth of
- * decoded chunks before they wait, so memory is the accumulator plus one vector plus the
- * readers' Parquet buffers, whatever the number of hospitals.
+ * chunks of the earliest one in order. The readers ahead together queue at most one vector's
+ * worth of decoded chunks before they wait (see {@link ReadAhead}), so memory is the accumulator
+ * plus one vector plus a few chunks plus the readers' Parquet buffers, whatever the number of
+ * hospitals.
  */
 public final class VectorSum {
 
@@ -55,20 +56,23 @@ public final class VectorSum {
       return acc;
     }
     int threads = Math.min(readers, ordered.size());
-    // medvec writes 64 k-float chunks; the queues of the readers ahead hold one vector in total
+    // medvec writes 64 k-float chunks: readers ahead of the vector being summed hold one vector in total
     long chunksPerVector = (layout.size() + FloatChunkFile.DEFAULT_CHUNK_SIZE - 1) / FloatChunkFile.DEFAULT_CHUNK_SIZE;
-    int capacity = (int) Math.max(2, chunksPerVector / Math.max(1, threads - 1)) + 1;
+    ReadAhead budget = new ReadAhead((int) Math.max(threads, chunksPerVector));
     ExecutorService pool = Executors.newFixedThreadPool(threads, daemonThreads());
     try {
       List<BlockingQueue<Chunk>> queues = new ArrayList<>();
-      for (StoredVector vector : ordered) {
-        BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(capacity);
+      for (int i = 0; i < ordered.size(); i++) {
+        BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(); // bounded by the budget
         queues.add(queue);
+        StoredVector vector = ordered.get(i);
+        int index = i;
         // a fixed pool runs tasks in submission order: the vector being summed is always being read
-        pool.execute(() -> read(store, vector, queue));
+        pool.execute(() -> read(store, vector, index, queue, budget));
       }
       for (int i = 0; i < ordered.size(); i++) {
-        drain(queues.get(i), acc, ordered.get(i));
+        budget.advance(i);
+        drain(queues.get(i), acc, ordered.get(i), budget);
       }
       return acc;
     } finally {
@@ -76,35 +80,96 @@ public final class VectorSum {
     }
   }
 
-  /** A decoded chunk, or the end of a vector ({@code values == null}), or its reader's failure. */
-  private record Chunk(long offset, float[] values, RuntimeException failure) {}
+  /**
+   * A decoded chunk, or the end of a vector ({@code values == null}), or its reader's failure;
+   * {@code permit}: whether it holds one of the read-ahead budget's permits.
+   */
+  private record Chunk(long offset, float[] values, RuntimeException failure, boolean permit) {}
 
-  private static void read(VectorStore store, StoredVector vector, BlockingQueue<Chunk> queue) {
+  /**
+   * How many decoded chunks may wait to be summed. Chunks of vectors after the one being summed
+   * (the head) need a permit, at most one vector's worth in all. The head's reader may also go a few
+   * chunks beyond the permits, so that it can never wait for readers further ahead: their chunks
+   * are only summed after the head's, so waiting for their permits would deadlock.
+   */
+  static final class ReadAhead {
+    static final int HEAD_SLACK = 4;
+    private int available;
+    private int head;
+    private int headOutstanding;
+
+    ReadAhead(int permits) {
+      this.available = permits;
+    }
+
+    /** Blocks until vector {@code index}'s reader may queue one more chunk; true if it took a permit. */
+    synchronized boolean reserve(int index) throws InterruptedException {
+      for (Boolean permit = tryReserve(index); ; permit = tryReserve(index)) {
+        if (permit != null) {
+          return permit;
+        }
+        wait();
+      }
+    }
+
+    /** As {@link #reserve} without blocking: null when the reader would have to wait. */
+    synchronized Boolean tryReserve(int index) {
+      if (available > 0) {
+        available -= 1;
+        return true;
+      }
+      if (index == head && headOutstanding < HEAD_SLACK) {
+        headOutstanding += 1;
+        return false;
+      }
+      return null;
+    }
+
+    /** A chunk was summed. */
+    synchronized void release(boolean permit) {
+      if (permit) {
+        available += 1;
+      } else {
+        headOutstanding -= 1;
+      }
+      notifyAll();
+    }
+
+    /** Vector {@code index} is now being summed (every earlier one is done). */
+    synchronized void advance(int index) {
+      head = index;
+      notifyAll();
+    }
+  }
+
+  private static void read(VectorStore store, StoredVector vector, int index, BlockingQueue<Chunk> queue,
+      ReadAhead budget) {
     try {
-      store.streamDelta(vector, (offset, values) -> put(queue, new Chunk(offset, values, null)));
-      put(queue, new Chunk(-1, null, null));
+      store.streamDelta(vector, (offset, values) -> {
+        boolean permit;
+        try {
+          permit = budget.reserve(index);
+        } catch (InterruptedException e) {
+          // the summation stopped (failure elsewhere): stop reading
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Cannot read data vector: merge cancelled", e);
+        }
+        queue.add(new Chunk(offset, values, null, permit));
+      });
+      queue.add(new Chunk(-1, null, null, false));
     } catch (RuntimeException e) {
       if (!Thread.currentThread().isInterrupted()) {
-        put(queue, new Chunk(-1, null, e));
+        queue.add(new Chunk(-1, null, e, false));
       }
     }
   }
 
-  private static void put(BlockingQueue<Chunk> queue, Chunk chunk) {
-    try {
-      queue.put(chunk);
-    } catch (InterruptedException e) {
-      // the summation stopped (failure elsewhere): stop reading
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Cannot read data vector: merge cancelled", e);
-    }
-  }
-
-  private static void drain(BlockingQueue<Chunk> queue, float[] acc, StoredVector vector) {
+  private static void drain(BlockingQueue<Chunk> queue, float[] acc, StoredVector vector, ReadAhead budget) {
     Chunk chunk;
     try {
       for (chunk = queue.take(); chunk.values() != null; chunk = queue.take()) {
         addChunk(acc, chunk.offset(), chunk.values(), vector);
+        budget.release(chunk.permit());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
