@@ -131,14 +131,7 @@ class FaultsIT {
     assertThat(RobustFixture.snapshot(merged)).as("the previous merged model").isEqualTo(previous);
     assertThat(hidden(merged.getParent(), "_tmp-merged-")).hasSize(1);
 
-    MergeVectorsJob.Result rerun =
-        new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(fx.config(out))).run();
-    assertThat(rerun.mergedFingerprint()).isEqualTo(fx.result.merge().mergedFingerprint());
-    Configuration conf = new Configuration();
-    assertThat(FloatChunkFile.sha256(FloatChunkFile.readAll(conf,
-        HadoopFiles.qualify(conf, merged.resolve("weights.parquet").toString()))))
-        .isEqualTo(FloatChunkFile.sha256(FloatChunkFile.readAll(conf,
-            HadoopFiles.qualify(conf, fx.out.resolve("runs/fix/merged/weights.parquet").toString()))));
+    rerunMergeEqualsCleanRun(out);
   }
 
   /**
@@ -162,14 +155,19 @@ class FaultsIT {
     assertThat(movedAside).hasSize(1);
     assertThat(RobustFixture.snapshot(movedAside.get(0))).as("the previous model, whole").isEqualTo(previous);
 
+    rerunMergeEqualsCleanRun(out);
+    assertThat(hidden(merged.getParent(), "_old-")).isEmpty();
+    assertThat(hidden(merged.getParent(), "_tmp-merged-")).isEmpty();
+  }
+
+  /** Reruns the merge in {@code out} in this JVM: same merged fingerprint and weights as the clean run. */
+  static void rerunMergeEqualsCleanRun(Path out) {
     MergeVectorsJob.Result rerun =
         new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(fx.config(out))).run();
     assertThat(rerun.mergedFingerprint()).isEqualTo(fx.result.merge().mergedFingerprint());
-    assertThat(hidden(merged.getParent(), "_old-")).isEmpty();
-    assertThat(hidden(merged.getParent(), "_tmp-merged-")).isEmpty();
     Configuration conf = new Configuration();
     assertThat(FloatChunkFile.sha256(FloatChunkFile.readAll(conf,
-        HadoopFiles.qualify(conf, merged.resolve("weights.parquet").toString()))))
+        HadoopFiles.qualify(conf, out.resolve("runs/fix/merged/weights.parquet").toString()))))
         .isEqualTo(FloatChunkFile.sha256(FloatChunkFile.readAll(conf,
             HadoopFiles.qualify(conf, fx.out.resolve("runs/fix/merged/weights.parquet").toString()))));
   }
