@@ -182,15 +182,25 @@ public final class VectorSum {
   }
 
   private static void addChunk(float[] acc, long offset, float[] values, StoredVector vector) {
+    requireFinite(values, offset, vector);
     int base = Math.toIntExact(offset);
     for (int i = 0; i < values.length; i++) {
-      float v = values[i];
-      if (!Float.isFinite(v)) {
-        throw new IllegalArgumentException(
-            "Cannot merge data vector " + vector.vectorPath() + ": element " + (offset + i) + " is " + v);
-      }
-      acc[base + i] += v;
+      acc[base + i] += values[i];
     }
+  }
+
+  /**
+   * Refuses a NaN or infinite element, naming its index in the vector: {@code values} are the
+   * elements from {@code offset} on of {@code vector}'s delta.
+   */
+  public static float[] requireFinite(float[] values, long offset, StoredVector vector) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IllegalArgumentException(
+            "Cannot merge data vector " + vector.vectorPath() + ": element " + (offset + i) + " is " + values[i]);
+      }
+    }
+    return values;
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads() {

@@ -138,7 +138,7 @@ class MedMnistDownloaderTest {
 
   @Test
   void copiesFromFileUrlWithoutQuery() throws IOException {
-    String base = SharedData.dir().toUri().toString();
+    String base = io.medvec.core.TestData.sharedDir().toUri().toString();
 
     Path file = new MedMnistDownloader(base).download("pneumoniamnist", dir);
 

@@ -38,7 +38,7 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
     List<float[]> deltas = new ArrayList<>();
     for (StoredVector v : ordered) {
       layout.requireSameAs(v.manifest().layout(), "data vector " + v.dir());
-      deltas.add(requireFinite(store.readDelta(v), v));
+      deltas.add(VectorSum.requireFinite(store.readDelta(v), 0, v));
     }
     ScreeningReport report = VectorScreen.screen(hospitals, deltas, policy);
     if (!report.flagged().isEmpty()) {
@@ -49,15 +49,5 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
     float[] sum = report.unweighted() ? VectorSum.sum(store, ordered, layout)
         : VectorScreen.weightedSum(deltas, report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
     return new ScreenedSum(sum, report);
-  }
-
-  private static float[] requireFinite(float[] values, StoredVector vector) {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(
-            "Cannot merge data vector " + vector.vectorPath() + ": element " + i + " is " + values[i]);
-      }
-    }
-    return values;
   }
 }
