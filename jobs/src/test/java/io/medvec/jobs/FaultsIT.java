@@ -121,13 +121,9 @@ class FaultsIT {
     Path out = fx.copyOut("kill-merge");
     Path merged = out.resolve("runs/fix/merged");
     SortedMap<String, String> previous = RobustFixture.snapshot(merged);
-    try (ChildJvm child = ChildJvm.start(fx.root.resolve("kill-merge.log"),
-        List.of("-Dmedvec.fault.pause-before-commit=merged"), args("merge", out))) {
-      Path tmp = Path.of(URI.create(child.awaitLine(PAUSED)));
-      assertThat(tmp.resolve("model.zip")).exists();
-      assertThat(child.kill()).isEqualTo(137);
-      assertThat(tmp.resolve("_SUCCESS")).doesNotExist();
-    }
+    Path tmp = killMergeAt("medvec.fault.pause-before-commit", out);
+    assertThat(tmp.resolve("model.zip")).exists();
+    assertThat(tmp.resolve("_SUCCESS")).doesNotExist();
     assertThat(RobustFixture.snapshot(merged)).as("the previous merged model").isEqualTo(previous);
     assertThat(hidden(merged.getParent(), "_tmp-merged-")).hasSize(1);
 
@@ -144,12 +140,8 @@ class FaultsIT {
     Path out = fx.copyOut("kill-merge-renames");
     Path merged = out.resolve("runs/fix/merged");
     SortedMap<String, String> previous = RobustFixture.snapshot(merged);
-    try (ChildJvm child = ChildJvm.start(fx.root.resolve("kill-merge-renames.log"),
-        List.of("-Dmedvec.fault.pause-between-renames=merged"), args("merge", out))) {
-      Path tmp = Path.of(URI.create(child.awaitLine(PAUSED)));
-      assertThat(child.kill()).isEqualTo(137);
-      assertThat(tmp.resolve("_SUCCESS")).as("the new model was complete").exists();
-    }
+    Path tmp = killMergeAt("medvec.fault.pause-between-renames", out);
+    assertThat(tmp.resolve("_SUCCESS")).as("the new model was complete").exists();
     assertThat(merged).doesNotExist();
     List<Path> movedAside = hidden(merged.getParent(), "_old-merged-");
     assertThat(movedAside).hasSize(1);
@@ -158,6 +150,19 @@ class FaultsIT {
     rerunMergeEqualsCleanRun(out);
     assertThat(hidden(merged.getParent(), "_old-")).isEmpty();
     assertThat(hidden(merged.getParent(), "_tmp-merged-")).isEmpty();
+  }
+
+  /**
+   * Runs the merge of {@code out} in a child JVM paused by the fault point {@code property} (for
+   * target {@code merged}), SIGKILLs it there and returns its temporary directory.
+   */
+  static Path killMergeAt(String property, Path out) throws Exception {
+    try (ChildJvm child = ChildJvm.start(fx.root.resolve(out.getFileName() + ".log"),
+        List.of("-D" + property + "=merged"), args("merge", out))) {
+      Path tmp = Path.of(URI.create(child.awaitLine(PAUSED)));
+      assertThat(child.kill()).isEqualTo(137); // 128 + SIGKILL
+      return tmp;
+    }
   }
 
   /** Reruns the merge in {@code out} in this JVM: same merged fingerprint and weights as the clean run. */
