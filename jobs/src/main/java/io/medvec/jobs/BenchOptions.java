@@ -16,7 +16,10 @@ import java.util.Set;
  *     {@code spark}; {@code all} = every group)
  * @param json {@code --json FILE}: also write the figures as a JSON list
  * @param runs {@code --runs} timed runs per figure (5); the figure is their median
- * @param warmup {@code --warmup} untimed runs before them (1)
+ * @param warmup {@code --warmup} untimed runs before them (1 for merge and spark)
+ * @param modelWarmup untimed runs before the timed ones of train and infer: {@code --warmup} when
+ *     given, else {@value #MODEL_WARMUP} (one run is 20 minibatches; DL4J's Java side needs about
+ *     that many before the JIT has compiled it, PyTorch gets the same warm-up)
  * @param threads {@code --threads} thread counts for train/infer ([1, 2])
  * @param batchSize {@code --batch-size} training minibatch (64, the fine-tune default)
  * @param full {@code --size full}: merge K ∈ {4, 16, 64} × P ∈ {1e6, 1e7} (2.6 GB of Parquet);
@@ -27,8 +30,10 @@ import java.util.Set;
  * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
  */
 record BenchOptions(
-    List<String> groups, Optional<Path> json, int runs, int warmup, List<Integer> threads, int batchSize,
-    boolean full, Path data, Path dir, Path home, String python) {
+    List<String> groups, Optional<Path> json, int runs, int warmup, int modelWarmup, List<Integer> threads,
+    int batchSize, boolean full, Path data, Path dir, Path home, String python) {
+
+  static final int MODEL_WARMUP = 8;
 
   static final List<String> GROUPS = List.of("train", "infer", "merge", "spark");
   private static final Set<String> FLAGS =
@@ -40,7 +45,7 @@ record BenchOptions(
         throw new ConfigException("Cannot run bench: unknown group '" + group + "' (valid: " + GROUPS + ", all)");
       }
     }
-    if (runs < 1 || warmup < 0 || batchSize < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+    if (runs < 1 || warmup < 0 || modelWarmup < 0 || batchSize < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
       throw new ConfigException("Cannot run bench: need runs >= 1, warmup >= 0, batch-size >= 1, threads >= 1 ("
           + runs + ", " + warmup + ", " + batchSize + ", " + threads + ")");
     }
@@ -62,7 +67,7 @@ record BenchOptions(
     String data = cli.flag("data").orElseGet(() -> Optional.ofNullable(System.getenv("MEDVEC_DATA"))
         .orElse(home.resolve("../shared/data/pneumoniamnist.npz").toString()));
     return new BenchOptions(groups, cli.flag("json").map(Path::of),
-        integer(cli, "runs", 5), integer(cli, "warmup", 1),
+        integer(cli, "runs", 5), integer(cli, "warmup", 1), integer(cli, "warmup", MODEL_WARMUP),
         Arrays.stream(cli.flag("threads").orElse("1,2").split(",")).map(s -> Integer.parseInt(s.strip())).toList(),
         integer(cli, "batch-size", 64), size.equals("full"), Path.of(data).toAbsolutePath().normalize(),
         Path.of(cli.flag("dir").orElse(home.resolve("target/bench").toString())).toAbsolutePath(),

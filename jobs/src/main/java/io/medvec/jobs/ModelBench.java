@@ -48,21 +48,24 @@ final class ModelBench {
           ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class, "dl4j worker");
       TorchPeer.Result torch = new TorchPeer(options).run(threads, what);
       if (train) {
-        figures.add(figure("train", "dl4j", threads, dl4j.train(), torch));
+        figures.add(figure(name("train", "dl4j", threads), dl4j.train(), torch.train()));
         torch.train().ifPresent(t -> figures.add(BenchFigure.of(name("train", "torch", threads), t, "img/s")));
+        figures.add(figure(name("train", "dl4j", threads) + ".cold", dl4j.trainCold(), torch.trainCold()));
+        torch.trainCold().ifPresent(t -> figures.add(BenchFigure.of(name("train", "torch", threads) + ".cold", t, "img/s")));
       }
       if (infer) {
-        figures.add(figure("infer", "dl4j", threads, dl4j.infer(), torch));
+        figures.add(figure(name("infer", "dl4j", threads), dl4j.infer(), torch.infer()));
         torch.infer().ifPresent(t -> figures.add(BenchFigure.of(name("infer", "torch", threads), t, "img/s")));
+        figures.add(figure(name("infer", "dl4j", threads) + ".cold", dl4j.inferCold(), torch.inferCold()));
+        torch.inferCold().ifPresent(t -> figures.add(BenchFigure.of(name("infer", "torch", threads) + ".cold", t, "img/s")));
       }
       System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
     }
     return figures;
   }
 
-  private static BenchFigure figure(String group, String engine, int threads, Double value, TorchPeer.Result torch) {
-    BenchFigure figure = BenchFigure.of(name(group, engine, threads), value, "img/s");
-    var peer = group.equals("train") ? torch.train() : torch.infer();
+  private static BenchFigure figure(String name, Double value, java.util.OptionalDouble peer) {
+    BenchFigure figure = BenchFigure.of(name, value, "img/s");
     return peer.isPresent() ? figure.against(peer.getAsDouble()) : figure;
   }
 
@@ -72,13 +75,16 @@ final class ModelBench {
 
   private String[] workerArgs(String what) {
     return new String[] {
-      options.data().toString(), Integer.toString(options.warmup()), Integer.toString(options.runs()),
+      options.data().toString(), Integer.toString(options.modelWarmup()), Integer.toString(options.runs()),
       Integer.toString(options.batchSize()), what
     };
   }
 
-  /** What a worker JVM reports: medians in images/s, null for what was not asked. */
-  record WorkerResult(Double train, Double infer, int threads, String layers) {}
+  /**
+   * What a worker JVM reports: medians in images/s after warm-up and the first (cold) run's,
+   * null for what was not asked.
+   */
+  record WorkerResult(Double train, Double infer, Double trainCold, Double inferCold, int threads, String layers) {}
 
   /** Worker JVM: args DATA WARMUP RUNS BATCH WHAT; prints one JSON {@link WorkerResult}. */
   public static void main(String[] args) {
@@ -89,12 +95,12 @@ final class ModelBench {
     int batch = Integer.parseInt(args[3]);
     MultiLayerNetwork net = NetworkFactory.build(
         ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
-    Double train = null;
-    Double infer = null;
+    Runs train = null;
+    Runs infer = null;
     if (args[4].contains("train")) {
       int[] epochSeed = {0};
       ImageSet images = data.train().subset(firstN(data.train().size(), TRAIN_IMAGES));
-      train = median(warmup, runs, () -> {
+      train = measure(warmup, runs, () -> {
         TrainSettings settings = new TrainSettings(1, batch, 1e-3, 11 + epochSeed[0]++);
         return Trainer.fit(net, images, settings, e -> {}).get(0).examplesPerSecond();
       });
@@ -102,7 +108,7 @@ final class ModelBench {
     if (args[4].contains("infer")) {
       ImageSet test = data.test();
       int evalBatch = 256;
-      infer = median(warmup, runs, () -> {
+      infer = measure(warmup, runs, () -> {
         long start = System.nanoTime();
         for (int r = 0; r < INFER_REPEAT; r++) {
           Predictor.predict(net, test, evalBatch);
@@ -110,24 +116,40 @@ final class ModelBench {
         return INFER_REPEAT * test.size() / ((System.nanoTime() - start) / 1e9);
       });
     }
-    WorkerResult result = new WorkerResult(train, infer, Nd4j.getEnvironment().maxThreads(), FastPath.describe());
+    WorkerResult result = new WorkerResult(train == null ? null : train.median(), infer == null ? null : infer.median(),
+        train == null ? null : train.first(), infer == null ? null : infer.first(), Nd4j.getEnvironment().maxThreads(),
+        FastPath.describe());
     try {
       // one line: the parent reads the line after the marker
-      System.out.println(ChildJvm.RESULT_MARKER + new ObjectMapper().writeValueAsString(result));
+      System.out.println(ChildJvm.RESULT_MARKER + new ObjectMapper()
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .writeValueAsString(result));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode benchmark result " + result, e);
     }
   }
 
+  /** The median of the timed runs and the value of the very first (cold) run. */
+  record Runs(double median, double first) {}
+
   static double median(int warmup, int runs, DoubleSupplier run) {
+    return measure(warmup, runs, run).median();
+  }
+
+  /** Runs {@code warmup} untimed then {@code runs} timed repetitions. */
+  static Runs measure(int warmup, int runs, DoubleSupplier run) {
     List<Double> values = new ArrayList<>();
+    double first = Double.NaN;
     for (int i = 0; i < warmup + runs; i++) {
       double v = run.getAsDouble();
+      if (i == 0) {
+        first = v;
+      }
       if (i >= warmup) {
         values.add(v);
       }
     }
-    return BenchFigure.median(values);
+    return new Runs(BenchFigure.median(values), first);
   }
 
   private static int[] firstN(int size, int n) {

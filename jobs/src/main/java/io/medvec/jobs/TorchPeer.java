@@ -21,10 +21,15 @@ final class TorchPeer {
 
   private static final Logger LOG = LoggerFactory.getLogger(TorchPeer.class);
 
-  /** Median images/s of each group, empty when torch did not run. */
-  record Result(OptionalDouble train, OptionalDouble infer, String version) {
+  /**
+   * Median images/s of each group after warm-up, and of the first (cold) run; empty when torch did
+   * not run.
+   */
+  record Result(OptionalDouble train, OptionalDouble infer, OptionalDouble trainCold, OptionalDouble inferCold,
+      String version) {
     static Result missing() {
-      return new Result(OptionalDouble.empty(), OptionalDouble.empty(), null);
+      return new Result(OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+          null);
     }
   }
 
@@ -43,7 +48,7 @@ final class TorchPeer {
     List<String> command = new ArrayList<>(List.of(options.python(), script.toString(),
         "--data", options.data().toString(), "--threads", Integer.toString(threads),
         "--batch", Integer.toString(options.batchSize()), "--train-images", Integer.toString(ModelBench.TRAIN_IMAGES),
-        "--infer-repeat", Integer.toString(ModelBench.INFER_REPEAT), "--warmup", Integer.toString(options.warmup()),
+        "--infer-repeat", Integer.toString(ModelBench.INFER_REPEAT), "--warmup", Integer.toString(options.modelWarmup()),
         "--runs", Integer.toString(options.runs()), "--what", what));
     try {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -71,7 +76,8 @@ final class TorchPeer {
   private static Result parse(String json) {
     try {
       JsonNode node = new ObjectMapper().readTree(json);
-      return new Result(median(node.get("train")), median(node.get("infer")), node.path("torch").asText());
+      return new Result(median(node.get("train")), median(node.get("infer")), median(node.get("train_cold")),
+          median(node.get("infer_cold")), node.path("torch").asText());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot parse the PyTorch peer's output: " + json, e);
     }

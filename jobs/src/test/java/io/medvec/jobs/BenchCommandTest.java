@@ -41,6 +41,10 @@ class BenchCommandTest {
     assertThat(all.groups()).containsExactly("train", "infer", "merge", "spark");
     assertThat(all.threads()).containsExactly(1, 2);
     assertThat(all.full()).isFalse();
+    assertThat(all.warmup()).as("merge and spark").isEqualTo(1);
+    assertThat(all.modelWarmup()).as("train and infer: past the JIT's warm-up").isEqualTo(BenchOptions.MODEL_WARMUP);
+    BenchOptions two = BenchOptions.parse(new String[] {"--data", data, "--warmup", "2"});
+    assertThat(List.of(two.warmup(), two.modelWarmup())).containsExactly(2, 2);
     assertThat(BenchOptions.parse(new String[] {"merge", "--size", "full", "--runs", "3"}).runs()).isEqualTo(3);
     assertThatThrownBy(() -> BenchOptions.parse(new String[] {"trian", "--data", data}))
         .isInstanceOf(ConfigException.class)
