@@ -21,7 +21,7 @@ import java.util.Locale;
 final class BenchCommand {
 
   static final String USAGE =
-      "usage: bin/medvec bench [all|train|infer|merge|spark]... [--json FILE] [--runs 5] [--warmup 1]"
+      "usage: bin/medvec bench [all|train|infer|merge|spark]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
           + " [--threads 1,2] [--batch-size 64] [--size quick|full] [--data FILE.npz] [--dir target/bench]";
 
   private BenchCommand() {}
