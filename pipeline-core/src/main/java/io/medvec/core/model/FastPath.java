@@ -2,6 +2,7 @@ package io.medvec.core.model;
 
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.nativeblas.Nd4jCpu;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,23 @@ import org.slf4j.LoggerFactory;
  * <p>Setting {@value #HELPERS_DISABLE} to {@code true} on the command line keeps DL4J's built-in
  * layers (the slow reference path, for comparisons); {@link #enable()} never overrides an
  * explicit setting.
+ *
+ * <p>It also keeps libnd4j's element-wise and reduction ops on one thread below
+ * {@value #SERIAL_BELOW} elements ({@value #SERIAL_BELOW_PROPERTY} overrides; 0 keeps libnd4j's
+ * defaults of 1 024 and 1). On this project's 28×28 networks every such op is that small, and
+ * splitting it across two OpenMP threads cost more than it saved: training at 2 threads ran
+ * 1 192–1 296 img/s with the defaults and 1 369–1 451 serial, against 1 472–1 488 at 1 thread
+ * (same minutes, same machine). oneDNN's convolutions and BLAS still use every thread.
  */
 public final class FastPath {
 
   /** DL4J's switch for all layer helpers (cuDNN and oneDNN). */
   public static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+  /** System property: ops with fewer elements than this run on one thread (0: libnd4j defaults). */
+  public static final String SERIAL_BELOW_PROPERTY = "medvec.nd4j.serial-below";
+  /** Default of {@value #SERIAL_BELOW_PROPERTY}: 4 Mi elements (16 MB of floats). */
+  public static final int SERIAL_BELOW = 1 << 22;
 
   private static final Logger LOG = LoggerFactory.getLogger(FastPath.class);
   private static volatile boolean logged;
@@ -37,7 +50,13 @@ public final class FastPath {
     }
     if (!logged) {
       logged = true;
-      LOG.info("DL4J layers: {}", describe());
+      int serialBelow = Integer.getInteger(SERIAL_BELOW_PROPERTY, SERIAL_BELOW);
+      if (serialBelow > 0) {
+        Nd4j.getEnvironment().setElementwiseThreshold(serialBelow);
+        Nd4j.getEnvironment().setTadThreshold(serialBelow);
+      }
+      LOG.info("DL4J layers: {}; ops below {} elements on one thread", describe(),
+          serialBelow > 0 ? serialBelow : "libnd4j's default number of");
     }
   }
 

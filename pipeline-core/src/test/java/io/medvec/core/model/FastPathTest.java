@@ -49,6 +49,9 @@ class FastPathTest {
       }
     }
     assertThat(helpers).containsExactly("conv", "bn", "pool", "conv", "bn", "pool");
+    // and libnd4j's small element-wise and reduction ops stay on one thread
+    assertThat(Nd4j.getEnvironment().elementwiseThreshold()).isEqualTo(FastPath.SERIAL_BELOW);
+    assertThat(Nd4j.getEnvironment().tadThreshold()).isEqualTo(FastPath.SERIAL_BELOW);
   }
 
   @Test
