@@ -2,10 +2,10 @@ package io.medvec.jobs;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.TrainSettings;
-import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.model.Trainer;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.privacy.DpSettings;
@@ -22,6 +22,7 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -126,7 +127,7 @@ record HospitalFineTune(
     if (dp != null) {
       delta = dp.mechanism().release(delta, dp.seedFor(hospital));
       bnStats = ParamVectors.flatten(base, bnLayout);
-      DpRelease release = DpRelease.of(dp, releases(store, FloatChunkFile.sha256(delta)));
+      DpRelease release = DpRelease.of(dp, releases(store, delta));
       manifest = manifest.withPrivacy(release);
       LOG.info("hospital {} releases its vector under differential privacy: S {}, z {}, release {}, ({}, {})-DP",
           hospital, release.clipNorm(), release.noiseMultiplier(), release.releases(), release.epsilon(),
@@ -139,13 +140,13 @@ record HospitalFineTune(
   }
 
   /**
-   * Which release of this hospital's data (for this base) a DP vector with checksum {@code sha}
-   * is: the first if none is published; the same count if the published one is identical (a rerun
-   * with a fixed seed releases nothing new); one more otherwise.
+   * Which release of this hospital's data (for this base) the DP vector {@code released} is: the
+   * first if none is published; the same count if the published one is identical (a rerun with a
+   * fixed seed releases nothing new); one more otherwise.
    */
-  private int releases(VectorStore store, String sha) {
+  private int releases(VectorStore store, float[] released) {
     return requirePrivateHistory(store, baseFingerprint, hospital)
-        .map(before -> sha.equals(before.manifest().vectorSha256())
+        .map(before -> FloatChunkFile.sha256(released).equals(before.manifest().vectorSha256())
             ? before.manifest().privacy().releases() : before.manifest().privacy().releases() + 1)
         .orElse(1);
   }
@@ -155,8 +156,8 @@ record HospitalFineTune(
    * differential privacy: it already revealed the data, which no later noise or count can repair.
    * The job checks this before training, and the task again before publishing.
    */
-  static java.util.Optional<StoredVector> requirePrivateHistory(VectorStore store, String base, String hospital) {
-    java.util.Optional<StoredVector> previous = store.find(base, hospital);
+  static Optional<StoredVector> requirePrivateHistory(VectorStore store, String base, String hospital) {
+    Optional<StoredVector> previous = store.find(base, hospital);
     if (previous.isPresent() && previous.get().manifest().privacy() == null) {
       throw new IncompatibleVectorException("Cannot release hospital " + hospital + "'s vector under differential"
           + " privacy: " + previous.get().dir() + " already holds a vector of the same data released without it;"

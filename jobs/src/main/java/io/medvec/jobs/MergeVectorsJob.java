@@ -20,6 +20,7 @@ import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -136,9 +137,8 @@ public final class MergeVectorsJob {
     }
   }
 
-  /** One vector the merge used. */
   /**
-   * One merged vector; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
+   * One vector the merge used; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
    * hospital released it under differential privacy, else null.
    */
   public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
@@ -235,10 +235,12 @@ public final class MergeVectorsJob {
 
   private static List<UsedVector> used(List<StoredVector> vectors) {
     return vectors.stream()
-        .map(v -> new UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
-            v.manifest().examples(), v.manifest().runId(),
-            v.manifest().privacy() == null ? null : v.manifest().privacy().epsilon(),
-            v.manifest().privacy() == null ? null : v.manifest().privacy().delta()))
+        .map(v -> {
+          DpRelease dp = v.manifest().privacy();
+          return new UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
+              v.manifest().examples(), v.manifest().runId(), dp == null ? null : dp.epsilon(),
+              dp == null ? null : dp.delta());
+        })
         .toList();
   }
 

@@ -1,7 +1,5 @@
 package io.medvec.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
@@ -48,25 +46,24 @@ final class ModelBench {
           ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class, "dl4j worker");
       TorchPeer.Result torch = new TorchPeer(options).run(threads, what);
       if (train) {
-        figures.add(figure(name("train", "dl4j", threads), dl4j.train(), torch.train()));
-        torch.train().ifPresent(t -> figures.add(BenchFigure.of(name("train", "torch", threads), t, "img/s")));
-        figures.add(figure(name("train", "dl4j", threads) + ".cold", dl4j.trainCold(), torch.trainCold()));
-        torch.trainCold().ifPresent(t -> figures.add(BenchFigure.of(name("train", "torch", threads) + ".cold", t, "img/s")));
+        add(figures, "train", threads, "", dl4j.train(), torch.train());
+        add(figures, "train", threads, ".cold", dl4j.trainCold(), torch.trainCold());
       }
       if (infer) {
-        figures.add(figure(name("infer", "dl4j", threads), dl4j.infer(), torch.infer()));
-        torch.infer().ifPresent(t -> figures.add(BenchFigure.of(name("infer", "torch", threads), t, "img/s")));
-        figures.add(figure(name("infer", "dl4j", threads) + ".cold", dl4j.inferCold(), torch.inferCold()));
-        torch.inferCold().ifPresent(t -> figures.add(BenchFigure.of(name("infer", "torch", threads) + ".cold", t, "img/s")));
+        add(figures, "infer", threads, "", dl4j.infer(), torch.infer());
+        add(figures, "infer", threads, ".cold", dl4j.inferCold(), torch.inferCold());
       }
       System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
     }
     return figures;
   }
 
-  private static BenchFigure figure(String name, Double value, java.util.OptionalDouble peer) {
-    BenchFigure figure = BenchFigure.of(name, value, "img/s");
-    return peer.isPresent() ? figure.against(peer.getAsDouble()) : figure;
+  /** DL4J's figure (with its ratio to PyTorch's when torch ran), then PyTorch's. */
+  private static void add(List<BenchFigure> figures, String group, int threads, String suffix, Double dl4j,
+      java.util.OptionalDouble torch) {
+    BenchFigure figure = BenchFigure.of(name(group, "dl4j", threads) + suffix, dl4j, "img/s");
+    figures.add(torch.isPresent() ? figure.against(torch.getAsDouble()) : figure);
+    torch.ifPresent(t -> figures.add(BenchFigure.of(name(group, "torch", threads) + suffix, t, "img/s")));
   }
 
   private static String name(String group, String engine, int threads) {
@@ -119,14 +116,8 @@ final class ModelBench {
     WorkerResult result = new WorkerResult(train == null ? null : train.median(), infer == null ? null : infer.median(),
         train == null ? null : train.first(), infer == null ? null : infer.first(), Nd4j.getEnvironment().maxThreads(),
         FastPath.describe());
-    try {
-      // one line: the parent reads the line after the marker
-      System.out.println(ChildJvm.RESULT_MARKER + new ObjectMapper()
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-          .writeValueAsString(result));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("Cannot encode benchmark result " + result, e);
-    }
+    // one line in the parent's own mapping (Json.read): the parent reads the line after the marker
+    System.out.println(ChildJvm.RESULT_MARKER + Json.tree(result));
   }
 
   /** The median of the timed runs and the value of the very first (cold) run. */

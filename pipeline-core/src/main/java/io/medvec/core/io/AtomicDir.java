@@ -1,5 +1,6 @@
 package io.medvec.core.io;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * attempts of one hospital run one after another, speculation off).
  */
 public final class AtomicDir implements AutoCloseable {
+  /** The random suffix of the hidden siblings {@code _tmp-NAME-UUID} and {@code _old-NAME-UUID}. */
+  public static final String UUID_PATTERN = "[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}";
+
   /** Marker file written into the directory just before it becomes visible. */
   public static final String SUCCESS_MARKER = "_SUCCESS";
 
@@ -113,7 +117,8 @@ public final class AtomicDir implements AutoCloseable {
     }
     try {
       FileSystem fs = target.getFileSystem(conf);
-      return newestMovedAside(fs, HadoopFiles.normalize(fs.makeQualified(target)));
+      Path qualified = HadoopFiles.normalize(fs.makeQualified(target));
+      return newestMovedAside(fs, qualified, siblings(fs, qualified));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot look for the last committed version of " + target, e);
     }
@@ -215,34 +220,47 @@ public final class AtomicDir implements AutoCloseable {
     return target.getName().replace('=', '-');
   }
 
-  /** The hidden siblings {@code <prefix><mangled name>-<uuid>} of {@code target}. */
-  private static List<FileStatus> siblings(FileSystem fs, Path target, String prefix) throws IOException {
-    Pattern name = Pattern.compile(Pattern.quote(prefix + mangled(target) + "-") + "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
-    if (!fs.exists(target.getParent())) {
-      return List.of();
-    }
+  /**
+   * The hidden siblings {@code _tmp-<mangled name>-<uuid>} and {@code _old-<mangled name>-<uuid>}
+   * that earlier writers of {@code target} left, in one listing of its parent.
+   */
+  private static List<FileStatus> siblings(FileSystem fs, Path target) throws IOException {
+    Pattern name = Pattern.compile("_(tmp|old)-" + Pattern.quote(mangled(target) + "-") + UUID_PATTERN);
     List<FileStatus> out = new ArrayList<>();
-    for (FileStatus status : fs.listStatus(target.getParent())) {
-      if (name.matcher(status.getPath().getName()).matches()) {
-        out.add(status);
+    try {
+      for (FileStatus status : fs.listStatus(target.getParent())) {
+        if (name.matcher(status.getPath().getName()).matches()) {
+          out.add(status);
+        }
       }
+    } catch (FileNotFoundException e) {
+      // no parent yet: nothing left over
     }
     return out;
   }
 
-  /** The newest complete copy of {@code target} moved aside by an interrupted commit. */
-  private static Optional<Path> newestMovedAside(FileSystem fs, Path target) throws IOException {
+  private static boolean isMovedAside(FileStatus sibling) {
+    return sibling.getPath().getName().startsWith("_old-");
+  }
+
+  /** The newest complete copy of {@code target} among {@code siblings}, moved aside by an interrupted commit. */
+  private static Optional<Path> newestMovedAside(FileSystem fs, Path target, List<FileStatus> siblings)
+      throws IOException {
     Path newest = null;
     long newestTime = Long.MIN_VALUE;
-    for (FileStatus old : siblings(fs, target, "_old-")) {
-      Path marker = new Path(old.getPath(), SUCCESS_MARKER);
-      if (!fs.exists(marker) || !mayBelongTo(fs, old.getPath(), target)) {
+    for (FileStatus old : siblings) {
+      if (!isMovedAside(old)) {
         continue;
       }
-      long time = fs.getFileStatus(marker).getModificationTime();
-      if (time > newestTime) {
+      FileStatus marker;
+      try {
+        marker = fs.getFileStatus(new Path(old.getPath(), SUCCESS_MARKER));
+      } catch (FileNotFoundException e) {
+        continue; // not complete
+      }
+      if (mayBelongTo(fs, old.getPath(), target) && marker.getModificationTime() > newestTime) {
         newest = old.getPath();
-        newestTime = time;
+        newestTime = marker.getModificationTime();
       }
     }
     return Optional.ofNullable(newest);
@@ -253,13 +271,11 @@ public final class AtomicDir implements AutoCloseable {
    * an empty or missing marker (an older writer, or a dead one) is taken as this target's.
    */
   private static boolean mayBelongTo(FileSystem fs, Path dir, Path target) throws IOException {
-    Path marker = new Path(dir, SUCCESS_MARKER);
-    if (!fs.exists(marker)) {
-      return true;
-    }
-    try (var in = fs.open(marker)) {
+    try (var in = fs.open(new Path(dir, SUCCESS_MARKER))) {
       String named = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       return named.isEmpty() || named.equals(target.getName());
+    } catch (FileNotFoundException e) {
+      return true;
     }
   }
 
@@ -269,17 +285,17 @@ public final class AtomicDir implements AutoCloseable {
    * commit completed.
    */
   private static void recover(FileSystem fs, Path target) throws IOException {
+    List<FileStatus> leftovers = siblings(fs, target);
     if (!fs.exists(target)) {
-      Optional<Path> old = newestMovedAside(fs, target);
+      Optional<Path> old = newestMovedAside(fs, target, leftovers);
       if (old.isPresent()) {
         if (!fs.rename(old.get(), target)) {
           throw new IOException("rename returned false: " + old.get() + " -> " + target);
         }
         LOG.warn("Recovered {} from {}: its last writer died between the two renames of a commit", target, old.get());
+        leftovers.removeIf(s -> s.getPath().equals(old.get()));
       }
     }
-    List<FileStatus> leftovers = new ArrayList<>(siblings(fs, target, "_tmp-"));
-    leftovers.addAll(siblings(fs, target, "_old-"));
     for (FileStatus leftover : leftovers) {
       if (!mayBelongTo(fs, leftover.getPath(), target)) {
         continue;

@@ -11,11 +11,17 @@ import java.util.SplittableRandom;
  * How a fine-tune releases its data vector under differential privacy ({@code finetune.dp.*}):
  * clip τ to L2 norm S, add N(0, (z·S)²) per coordinate (see {@link GaussianMechanism}).
  *
- * @param clipNorm S &gt; 0
- * @param noiseMultiplier z &gt; 0, given directly or calibrated from a target ε at δ
- * @param delta δ of the (ε, δ) guarantee, in (0, 1)
- * @param noiseSeed null: a fresh secret seed per release (the default, and the only private
- *     choice); a number: reproducible noise for tests and audits, removable by anyone who knows it
+ * <p>Keys: {@code finetune.dp.enabled} (false), {@code .clip-norm} (required when enabled),
+ * exactly one of {@code .epsilon} and {@code .noise-multiplier}, {@code .delta} (1e-5, at most
+ * 0.5), {@code .noise-seed} ({@code secret}, or an integer).
+ *
+ * @param clipNorm S &gt; 0 ({@code finetune.dp.clip-norm})
+ * @param noiseMultiplier z &gt; 0 ({@code finetune.dp.noise-multiplier}), or calibrated from a target
+ *     ε at δ for one release ({@code finetune.dp.epsilon})
+ * @param delta δ of the (ε, δ) guarantee, in (0, 1) ({@code finetune.dp.delta})
+ * @param noiseSeed {@code finetune.dp.noise-seed}: null ({@code secret}) for a fresh secret seed
+ *     per release (the default, and the only private choice); a number: reproducible noise for
+ *     tests and audits, removable by anyone who knows it
  */
 public record DpSettings(double clipNorm, double noiseMultiplier, double delta, Long noiseSeed)
     implements Serializable {

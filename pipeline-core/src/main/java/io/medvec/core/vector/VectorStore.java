@@ -32,7 +32,7 @@ public final class VectorStore {
   private static final Logger LOG = LoggerFactory.getLogger(VectorStore.class);
   /** A hospital's vector moved aside by a commit: {@code _old-hospital-<id>-<uuid>}. */
   private static final Pattern MOVED_ASIDE =
-      Pattern.compile("_old-hospital-(.+)-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}");
+      Pattern.compile("_old-hospital-(.+)-" + AtomicDir.UUID_PATTERN);
 
   public static final String VECTOR_FILE = "vector.parquet";
   public static final String BN_STATS_FILE = "bn-stats.parquet";
@@ -99,12 +99,13 @@ public final class VectorStore {
         String name = status.getPath().getName();
         if (status.isDirectory() && name.startsWith("hospital=")) {
           hospitals.add(name.substring("hospital=".length()));
-        } else if (status.isDirectory() && MOVED_ASIDE.matcher(name).matches()) {
+        } else {
           // a re-delivery that died between its commit's two renames: the previous vector is
           // still the hospital's last committed one and must not silently drop out of a merge
-          Matcher m = MOVED_ASIDE.matcher(name);
-          m.matches();
-          hospitals.add(m.group(1));
+          Matcher movedAside = MOVED_ASIDE.matcher(name);
+          if (status.isDirectory() && movedAside.matches()) {
+            hospitals.add(movedAside.group(1));
+          }
         }
       }
       for (String hospital : hospitals) {
