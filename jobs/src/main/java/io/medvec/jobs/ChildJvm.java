@@ -18,6 +18,38 @@ final class ChildJvm {
 
   private ChildJvm() {}
 
+  /**
+   * Whether {@code main} exits with 0 in a fresh JVM with this JVM's options except its heap and
+   * collector settings, replaced by {@code jvmOptions}; output discarded. A child still running
+   * after {@code timeoutSeconds} is killed and counts as failed.
+   */
+  static boolean succeeds(Class<?> main, List<String> jvmOptions, long timeoutSeconds, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(o -> !o.startsWith("-Xmx") && !o.startsWith("-Xms") && !o.matches("-XX:[+-]Use\\w*GC"))
+        .forEach(command::add);
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    try {
+      Process process = builder.start();
+      if (!process.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+        return false;
+      }
+      return process.exitValue() == 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start benchmark worker " + main.getSimpleName(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting for benchmark worker " + main.getSimpleName(), e);
+    }
+  }
+
   /** Runs {@code main} with extra environment; returns the JSON after {@link #RESULT_MARKER}. */
   static String run(Class<?> main, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>();

@@ -7,39 +7,22 @@ import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Peak memory of one call, above what was live before it (benchmarks only: it forces full
- * collections while the call runs). Heap: the largest live heap, sampled by a full collection
- * every {@value #SAMPLE_MS} ms and once at the end while the call's result is still held, so
- * garbage waiting to be collected does not count. Off-heap: direct NIO buffers plus JavaCPP (ND4J)
- * allocations, sampled every millisecond; native memory of compression libraries is not visible.
+ * Peak off-heap memory of one call, above what was allocated before it (benchmarks only): direct
+ * NIO buffers plus JavaCPP (ND4J) allocations, sampled every millisecond; native memory of
+ * compression libraries is not visible. The heap is measured differently (see
+ * {@link MergeBench}): sampling it needs forced collections, which Parquet's zstd decoder defers.
  */
 final class MemoryProbe {
 
-  private static final long SAMPLE_MS = 25;
-
-  /** Peak bytes above the starting point. */
-  record Peak(long heapBytes, long offHeapBytes) {}
-
   private MemoryProbe() {}
 
-  static Peak measure(Supplier<Object> body) {
-    long heapBefore = liveHeap();
-    long offBefore = offHeap();
-    AtomicLong heapPeak = new AtomicLong(heapBefore);
-    // soft-referenced buffers (compression pools) may be dropped during the call: the floor is
-    // the smallest live heap seen, not necessarily the one before it
-    AtomicLong heapFloor = new AtomicLong(heapBefore);
-    AtomicLong offPeak = new AtomicLong(offBefore);
+  /** Peak bytes above the starting point. */
+  static long offHeapPeak(Supplier<Object> body) {
+    long before = offHeap();
+    AtomicLong peak = new AtomicLong(before);
     Thread sampler = new Thread(() -> {
-      long nextGc = 0;
       while (!Thread.currentThread().isInterrupted()) {
-        offPeak.accumulateAndGet(offHeap(), Math::max);
-        if (System.nanoTime() >= nextGc) {
-          long live = liveHeap();
-          heapPeak.accumulateAndGet(live, Math::max);
-          heapFloor.accumulateAndGet(live, Math::min);
-          nextGc = System.nanoTime() + SAMPLE_MS * 1_000_000;
-        }
+        peak.accumulateAndGet(offHeap(), Math::max);
         try {
           Thread.sleep(1);
         } catch (InterruptedException e) {
@@ -52,20 +35,14 @@ final class MemoryProbe {
     Object result;
     try {
       result = body.get();
-      heapPeak.accumulateAndGet(liveHeap(), Math::max);
+      peak.accumulateAndGet(offHeap(), Math::max);
     } finally {
       sampler.interrupt();
     }
     if (result == null) {
       throw new IllegalStateException("Cannot measure memory: the measured call returned null");
     }
-    return new Peak(heapPeak.get() - heapFloor.get(), offPeak.get() - offBefore);
-  }
-
-  /** Heap occupancy right after a full collection. */
-  private static long liveHeap() {
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    return peak.get() - before;
   }
 
   private static long offHeap() {

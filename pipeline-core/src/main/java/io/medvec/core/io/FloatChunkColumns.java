@@ -54,6 +54,8 @@ final class FloatChunkColumns implements Closeable {
   private ColumnReader values;
   private long rowsLeft;
   private long valuesLeft;
+  /** After {@link #selectRowGroup}: {@link #next} stops at the end of that group. */
+  private boolean singleGroup;
   private float[] buffer = new float[FloatChunkFile.DEFAULT_CHUNK_SIZE];
 
   private FloatChunkColumns(Path file, ParquetFileReader reader, MessageType projection, Footer footer,
@@ -115,24 +117,54 @@ final class FloatChunkColumns implements Closeable {
     return file;
   }
 
+  /** Number of row groups in the file. */
+  int rowGroups() {
+    return reader.getRowGroups().size();
+  }
+
+  /** Number of rows in row group {@code group}. */
+  long rows(int group) {
+    return reader.getRowGroups().get(group).getRowCount();
+  }
+
+  /**
+   * Reads row group {@code group} only: {@link #next} then returns its rows and null after the
+   * last of them. IAE naming the file when it cannot be decoded.
+   */
+  void selectRowGroup(int group) {
+    decode(() -> {
+      PageReadStore pages = reader.readRowGroup(group);
+      if (pages == null) {
+        throw new IllegalArgumentException("Cannot read float chunks: row group " + group + " is missing (" + file + ")");
+      }
+      load(pages);
+      singleGroup = true;
+      return null;
+    });
+  }
+
   /** The next row, or null after the last; IAE naming the file when the data cannot be decoded. */
   Chunk next() {
-    try {
+    return decode(() -> {
       while (rowsLeft == 0) {
-        PageReadStore group = reader.readNextRowGroup();
+        PageReadStore group = singleGroup ? null : reader.readNextRowGroup();
         if (group == null) {
           return null;
         }
-        ColumnReadStoreImpl store = new ColumnReadStoreImpl(
-            group, new DummyRecordConverter(projection).getRootConverter(), projection, createdBy);
-        ids = store.getColumnReader(idColumn);
-        offsets = store.getColumnReader(offsetColumn);
-        values = store.getColumnReader(valuesColumn);
-        rowsLeft = group.getRowCount();
-        valuesLeft = values.getTotalValueCount();
+        load(group);
       }
       rowsLeft -= 1;
       return row();
+    });
+  }
+
+  private interface Decoding<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T decode(Decoding<T> body) {
+    try {
+      return body.run();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read float chunks from " + file, e);
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -140,6 +172,16 @@ final class FloatChunkColumns implements Closeable {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("Cannot read float chunks: corrupt Parquet data (" + file + ")", e);
     }
+  }
+
+  private void load(PageReadStore group) {
+    ColumnReadStoreImpl store = new ColumnReadStoreImpl(
+        group, new DummyRecordConverter(projection).getRootConverter(), projection, createdBy);
+    ids = store.getColumnReader(idColumn);
+    offsets = store.getColumnReader(offsetColumn);
+    values = store.getColumnReader(valuesColumn);
+    rowsLeft = group.getRowCount();
+    valuesLeft = values.getTotalValueCount();
   }
 
   private Chunk row() {

@@ -46,8 +46,9 @@ public final class FloatChunkFile {
   /** Footer key holding the content SHA-256 (lowercase hex). */
   public static final String SHA256_KEY = "medvec.sha256";
 
-  // a few MB: several row groups per large vector, so Spark can split one file across tasks
-  private static final long ROW_GROUP_BYTES = 4L << 20;
+  // about 1 MB: several row groups per vector, so Spark can split a file across tasks and the merge
+  // can decode one vector with several threads holding one group each (OrderedChunkReader)
+  private static final long ROW_GROUP_BYTES = 1L << 20;
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Logger LOG = LoggerFactory.getLogger(FloatChunkFile.class);
 

@@ -5,6 +5,7 @@ import io.medvec.core.io.FloatChunkCursor;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.io.OrderedChunkReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -188,6 +189,32 @@ public final class VectorStore {
   public void streamDelta(StoredVector vector, FloatChunkFile.ChunkConsumer consumer) {
     String sha = FloatChunkFile.read(conf, vector.vectorPath(), consumer);
     requireSha(vector.vectorPath(), vector.manifest().vectorSha256(), sha);
+  }
+
+  /** Receives the chunks of several deltas: {@code vector} is the index in the list given. */
+  @FunctionalInterface
+  public interface DeltaSink {
+    void accept(int vector, long offset, float[] values);
+  }
+
+  /**
+   * Streams the deltas of {@code vectors} in list order, each chunk by chunk, decoding with
+   * {@code readers} threads (see {@link OrderedChunkReader}); each delta's SHA-256 is checked
+   * against its manifest after its last chunk.
+   */
+  public void streamDeltas(List<StoredVector> vectors, int readers, DeltaSink sink) {
+    List<Path> files = vectors.stream().map(StoredVector::vectorPath).toList();
+    OrderedChunkReader.read(conf, files, readers, new OrderedChunkReader.Sink() {
+      @Override
+      public void chunk(int file, long offset, float[] values) {
+        sink.accept(file, offset, values);
+      }
+
+      @Override
+      public void end(int file, String sha256) {
+        requireSha(files.get(file), vectors.get(file).manifest().vectorSha256(), sha256);
+      }
+    });
   }
 
   /**
