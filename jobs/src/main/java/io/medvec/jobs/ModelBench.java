@@ -14,6 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.function.DoubleSupplier;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
@@ -55,7 +60,53 @@ final class ModelBench {
       }
       System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
     }
+    if (train && options.threads().stream().anyMatch(t -> t > 1)) {
+      concurrentTraining(figures, options.threads().stream().mapToInt(Integer::intValue).max().getAsInt());
+    }
     return figures;
+  }
+
+  /**
+   * {@code train.*.tasks=N}: N trainings of one thread each at the same time (each its own process),
+   * their images/s added up. That is how the pipeline uses N cores (one fine-tune per Spark task,
+   * {@code OMP_NUM_THREADS=1}), whereas {@code threads=N} is one training on N threads.
+   */
+  private void concurrentTraining(List<BenchFigure> figures, int tasks) {
+    List<Double> dl4j = concurrently(tasks, () -> Json.read(
+        ChildJvm.run(ModelBench.class, threadEnv(1), workerArgs("train")), WorkerResult.class, "dl4j worker").train());
+    List<TorchPeer.Result> torch = concurrently(tasks, () -> new TorchPeer(options).run(1, "train"));
+    BenchFigure figure = BenchFigure.of("train.dl4j.tasks=" + tasks,
+        dl4j.stream().mapToDouble(Double::doubleValue).sum(), "img/s");
+    if (torch.stream().allMatch(r -> r.train().isPresent())) {
+      double total = torch.stream().mapToDouble(r -> r.train().getAsDouble()).sum();
+      figures.add(figure.against(total));
+      figures.add(BenchFigure.of("train.torch.tasks=" + tasks, total, "img/s"));
+    } else {
+      figures.add(figure);
+    }
+  }
+
+  /** Runs {@code n} copies of {@code task} at once, each on its own thread (not the common pool: one thread on 2 cores). */
+  private static <T> List<T> concurrently(int n, Supplier<T> task) {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        futures.add(pool.submit(task::get));
+      }
+      List<T> results = new ArrayList<>();
+      for (Future<T> future : futures) {
+        results.add(future.get());
+      }
+      return results;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while running concurrent benchmark workers", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** DL4J's figure (with its ratio to PyTorch's when torch ran), then PyTorch's. */
