@@ -45,20 +45,25 @@ final class ModelBench {
   /** Runs DL4J (child JVMs) and PyTorch for every thread count; returns the figures. */
   List<BenchFigure> run(boolean train, boolean infer) {
     List<BenchFigure> figures = new ArrayList<>();
-    String what = (train ? "train," : "") + (infer ? "infer" : "");
     for (int threads : options.threads()) {
-      WorkerResult dl4j = Json.read(
-          ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class, "dl4j worker");
-      TorchPeer.Result torch = new TorchPeer(options).run(threads, what);
+      // train and infer each in fresh processes: PyTorch infers 2-5x faster at 2 threads right after
+      // training in the same process, and the evaluation job does not train first
       if (train) {
+        WorkerResult dl4j = worker(threads, "train");
+        TorchPeer.Result torch = new TorchPeer(options).run(threads, "train");
         add(figures, "train", threads, "", dl4j.train(), torch.train());
         add(figures, "train", threads, ".cold", dl4j.trainCold(), torch.trainCold());
+        System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
       }
       if (infer) {
+        WorkerResult dl4j = worker(threads, "infer");
+        TorchPeer.Result torch = new TorchPeer(options).run(threads, "infer");
         add(figures, "infer", threads, "", dl4j.infer(), torch.infer());
         add(figures, "infer", threads, ".cold", dl4j.inferCold(), torch.inferCold());
+        if (!train) {
+          System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
+        }
       }
-      System.out.printf("  [threads=%d] DL4J layers: %s%n", threads, dl4j.layers());
     }
     if (train && options.threads().stream().anyMatch(t -> t > 1)) {
       concurrentTraining(figures, options.threads().stream().mapToInt(Integer::intValue).max().getAsInt());
@@ -72,8 +77,7 @@ final class ModelBench {
    * {@code OMP_NUM_THREADS=1}), whereas {@code threads=N} is one training on N threads.
    */
   private void concurrentTraining(List<BenchFigure> figures, int tasks) {
-    List<Double> dl4j = concurrently(tasks, () -> Json.read(
-        ChildJvm.run(ModelBench.class, threadEnv(1), workerArgs("train")), WorkerResult.class, "dl4j worker").train());
+    List<Double> dl4j = concurrently(tasks, () -> worker(1, "train").train());
     List<TorchPeer.Result> torch = concurrently(tasks, () -> new TorchPeer(options).run(1, "train"));
     BenchFigure figure = BenchFigure.of("train.dl4j.tasks=" + tasks,
         dl4j.stream().mapToDouble(Double::doubleValue).sum(), "img/s");
@@ -107,6 +111,12 @@ final class ModelBench {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** One DL4J worker JVM with {@code threads} OpenMP threads measuring {@code what} (train, infer). */
+  private WorkerResult worker(int threads, String what) {
+    return Json.read(ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class,
+        "dl4j worker");
   }
 
   /** DL4J's figure (with its ratio to PyTorch's when torch ran), then PyTorch's. */
