@@ -24,15 +24,11 @@ final class ChildJvm {
    * after {@code timeoutSeconds} is killed and counts as failed.
    */
   static boolean succeeds(Class<?> main, List<String> jvmOptions, long timeoutSeconds, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+    List<String> options = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(o -> !o.startsWith("-Xmx") && !o.startsWith("-Xms") && !o.matches("-XX:[+-]Use\\w*GC"))
-        .forEach(command::add);
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command)
+        .toList());
+    options.addAll(jvmOptions);
+    ProcessBuilder builder = new ProcessBuilder(command(options, main, args))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
@@ -52,12 +48,9 @@ final class ChildJvm {
 
   /** Runs {@code main} with extra environment; returns the JSON after {@link #RESULT_MARKER}. */
   static String run(Class<?> main, Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder builder = new ProcessBuilder(
+        command(ManagementFactory.getRuntimeMXBean().getInputArguments(), main, args))
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().putAll(env);
     try {
       Process process = builder.start();
@@ -82,5 +75,15 @@ final class ChildJvm {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for benchmark worker " + main.getSimpleName(), e);
     }
+  }
+
+  /** This JVM's java executable, {@code jvmOptions}, this JVM's class path, {@code main} and its args. */
+  private static List<String> command(List<String> jvmOptions, Class<?> main, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    return command;
   }
 }

@@ -39,8 +39,12 @@ final class MergeBench {
   private static final String BASE = "0".repeat(64);
   private static final int[] KS = {4, 16, 64};
 
+  private static final int HEAP_STEP_MB = 1;
+
   private final BenchOptions options;
   private final Configuration conf = new Configuration();
+  /** Per P: the smallest heap of a child that only opens the vectors (see {@link #heapBaseline}). */
+  private final java.util.Map<Integer, Long> baselines = new java.util.HashMap<>();
 
   MergeBench(BenchOptions options) {
     this.options = options;
@@ -103,10 +107,6 @@ final class MergeBench {
     return baselines.computeIfAbsent(p, q -> smallestHeap(4, 512, q, 1, "baseline"));
   }
 
-  private final java.util.Map<Integer, Long> baselines = new java.util.HashMap<>();
-
-  private static final int HEAP_STEP_MB = 1;
-
   /** Binary search in [lowMb, highMb] MB; highMb must fit. Bytes. */
   private long smallestHeap(long lowMb, long highMb, int p, int k, String mode) {
     String dir = options.dir().resolve("merge/P=" + p).toUri().toString();
@@ -135,9 +135,7 @@ final class MergeBench {
     public static void main(String[] args) {
       VectorStore store = new VectorStore(new Configuration(), new Path(args[0]));
       int p = Integer.parseInt(args[1]);
-      List<StoredVector> vectors = new ArrayList<>(store.list(BASE));
-      vectors.sort(Comparator.comparing(v -> v.manifest().hospital()));
-      vectors = vectors.subList(0, Integer.parseInt(args[2]));
+      List<StoredVector> vectors = stored(store).subList(0, Integer.parseInt(args[2]));
       if (args[3].equals("sum")) {
         VectorSum.sum(store, vectors, layout(p));
       } else {
@@ -194,12 +192,18 @@ final class MergeBench {
 
   /** The first {@code k} vectors under the store, generating the missing ones (seeded Gaussian deltas). */
   private List<StoredVector> vectors(VectorStore store, int p, int k) {
-    List<StoredVector> existing = new ArrayList<>(store.list(BASE));
-    existing.sort(Comparator.comparing(v -> v.manifest().hospital()));
+    List<StoredVector> existing = stored(store);
     for (int h = existing.size(); h < k; h++) {
       existing.add(store.write(manifest(p, h), gaussian(p, h), new float[0]));
     }
     return existing.subList(0, k);
+  }
+
+  /** The vectors already under the store, in hospital order (h00, h01, …). */
+  private static List<StoredVector> stored(VectorStore store) {
+    List<StoredVector> vectors = new ArrayList<>(store.list(BASE));
+    vectors.sort(Comparator.comparing(v -> v.manifest().hospital()));
+    return vectors;
   }
 
   private static VectorManifest manifest(int p, int hospital) {

@@ -152,10 +152,8 @@ public final class OrderedChunkReader {
     private void decode(int f) throws InterruptedException {
       try (FloatChunkColumns columns = FloatChunkColumns.open(conf, files.get(f))) {
         int groups = columns.rowGroups();
-        for (int g = 0; g < Math.max(groups, 1); g++) {
-          if (owner(f, g, threads) != index) {
-            continue;
-          }
+        // this thread's groups: those g with owner(f, g) == index
+        for (int g = Math.floorMod(index - f, threads); g < Math.max(groups, 1); g += threads) {
           if (g == 0) {
             queue.add(new Start(columns.footer()));
           }
