@@ -57,23 +57,27 @@ final class Controls {
     this.pool = pool;
   }
 
-  /** Builds and publishes every configured control; {@code bn} is the merged model's statistics source. */
-  List<Control> run(
-      VectorStore store, List<StoredVector> vectors, float[] sum, LambdaSearch.Choice merged, BatchNormSource bn) {
+  /**
+   * Builds and publishes every configured control; {@code sum} is the (screened) task-arithmetic sum,
+   * {@code direction} the merged model's τ_mix, {@code bn} its statistics source.
+   */
+  List<Control> run(VectorStore store, List<StoredVector> vectors, float[] sum, float[] direction,
+      LambdaSearch.Choice merged, BatchNormSource bn) {
     List<Control> out = new ArrayList<>();
     for (String control : config.controls()) {
       LambdaSearch.Choice choice = switch (control) {
         case MEAN -> search(sum, List.of(1.0 / vectors.size()), bn);
-        case NO_BN_RESTORE -> search(sum, List.of(merged.lambda()),
-            BatchNormSource.of(BnStatsMode.PRETRAINED, store, vectors, pool, config.batchSize()));
+        case NO_BN_RESTORE -> search(direction, List.of(merged.lambda()),
+            config.restoration(BnStatsMode.PRETRAINED, store, vectors, pool));
         case RANDOM_VECTOR -> search(randomSum(store, vectors), config.lambdas(), bn);
         default -> throw new IllegalStateException("Unknown control " + control);
       };
       out.add(publish(control.replace('-', '_'), choice));
     }
     for (String name : config.strategies()) {
-      float[] direction = StrategyMerge.run(store, vectors, layout, MergeStrategies.get(name), Map.of(), config.seed());
-      out.add(publish("strategy_" + name.replace('-', '_'), search(direction, config.lambdas(), bn)));
+      float[] strategyDirection =
+          StrategyMerge.run(store, vectors, layout, MergeStrategies.get(name), Map.of(), config.seed());
+      out.add(publish("strategy_" + name.replace('-', '_'), search(strategyDirection, config.lambdas(), bn)));
     }
     return out;
   }

@@ -135,6 +135,11 @@ final class ExperimentReport {
     }
     md.append(String.format(Locale.ROOT, "%nλ of `merged` per seed (%s): %s%n", cells.get(0).merge().lambdaSelection(),
         cells.stream().map(c -> String.format(Locale.ROOT, "%.4g", c.merge().lambda())).collect(Collectors.joining(", "))));
+    if (!"fixed".equals(cells.get(0).merge().strategySelection()) && cells.get(0).merge().strategySelection() != null) {
+      md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%n",
+          cells.get(0).merge().strategySelection(),
+          cells.stream().map(c -> c.merge().strategy()).collect(Collectors.joining(", "))));
+    }
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claims(cells));
     return md.toString();
   }

@@ -20,6 +20,7 @@ import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.OutputBiasRefit;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
@@ -28,13 +29,18 @@ import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads every data vector registered for the base fingerprint, computes
@@ -42,6 +48,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * model with a manifest naming the vectors it used.
  */
 public final class MergeVectorsJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MergeVectorsJob.class);
 
   static final String NAME = "merge";
   static final String MODEL_FILE = "model.zip";
@@ -52,6 +60,11 @@ public final class MergeVectorsJob {
    * @param lambdaGrid {@code merge.lambda-grid}: candidates scored on the validation split
    *     ([0.25, 0.5, 0.75, 1.0])
    * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
+   * @param outputBias {@code merge.output-bias}: keep (default) | refit — after the batch-norm
+   *     statistics, re-fit the output layer's bias on the public pool's labels (maximum likelihood,
+   *     counts smoothed by {@code merge.output-bias-smoothing}, default 1 per class), for every λ
+   *     candidate and control; see {@link OutputBiasRefit}
+   * @param outputBiasSmoothing {@code merge.output-bias-smoothing}: pseudo-count per class (&gt; 0)
    * @param selectMetric {@code merge.select-metric}: log-loss (default; AUC saturates on easy validation splits) | auc | accuracy
    * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
    * @param controls {@code merge.controls}: extra models for comparison, each written to
@@ -60,7 +73,11 @@ public final class MergeVectorsJob {
    *     statistics), {@code random-vector} (per hospital a random direction with the same per-tensor
    *     norms, merged the same way). Default none.
    * @param strategy {@code merge.strategy}: how the vectors are combined into τ_mix (task-arithmetic;
-   *     also weighted-sum, ties, dare, median, trimmed-mean — see README "Merge strategies")
+   *     also weighted-sum, ties, dare, median, trimmed-mean — see README "Merge strategies"), or
+   *     {@code auto}: every strategy of {@code merge.candidates} (default parameters) gets its own λ
+   *     search and the best on the validation split wins
+   * @param candidates {@code merge.candidates}: the strategies {@code auto} chooses from (default all,
+   *     task-arithmetic first; on a tie the earlier wins); refused unless the strategy is auto
    * @param params {@code merge.params.*}: the strategy's parameters (e.g. {@code merge.params.top-k: 0.2}
    *     for ties); unknown names are refused with the valid ones
    * @param strategies {@code merge.strategies}: further strategies (default parameters) published as
@@ -69,9 +86,9 @@ public final class MergeVectorsJob {
    * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
    */
   public record Config(
-      CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats,
-      LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
-      Map<String, String> params, List<String> strategies, long seed, ScreeningPolicy screening) {
+      CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats, OutputBias outputBias,
+      double outputBiasSmoothing, LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
+      List<String> candidates, Map<String, String> params, List<String> strategies, long seed, ScreeningPolicy screening) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
@@ -81,11 +98,25 @@ public final class MergeVectorsJob {
       controls = List.copyOf(controls);
       params = Map.copyOf(params);
       strategies = List.copyOf(strategies);
+      if (candidates != null && !strategy.equals(AUTO)) {
+        throw new ConfigException("Invalid config key 'merge.candidates': only used with merge.strategy=" + AUTO
+            + " (strategy is " + strategy + ")");
+      }
+      candidates = strategy.equals(AUTO) ? List.copyOf(candidates == null ? defaultCandidates() : candidates) : List.of();
+      if (strategy.equals(AUTO) && (candidates.isEmpty() || !params.isEmpty())) {
+        throw new ConfigException("Invalid config key '" + (candidates.isEmpty() ? "merge.candidates" : "merge.params")
+            + "': merge.strategy=auto needs at least one candidate and tries each with its default parameters");
+      }
       try {
-        Params.parse(MergeStrategies.get(strategy), params);
+        if (strategy.equals(AUTO)) {
+          candidates.forEach(MergeStrategies::get);
+        } else {
+          Params.parse(MergeStrategies.get(strategy), params);
+        }
         strategies.forEach(MergeStrategies::get);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("Invalid config key 'merge.strategy', 'merge.params' or 'merge.strategies': "
+        throw new ConfigException("Invalid config key 'merge.strategy', 'merge.candidates', 'merge.params' or"
+            + " 'merge.strategies': "
             + e.getMessage(), e);
       }
       if (lambda == null && lambdaGrid.isEmpty()) {
@@ -104,10 +135,29 @@ public final class MergeVectorsJob {
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
+          m.enumValue("output-bias", OutputBias.class, OutputBias.KEEP),
+          m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
-          m.string("strategy", MergeStrategies.DEFAULT), params(m.section("params")), m.strings("strategies", List.of()),
+          m.string("strategy", MergeStrategies.DEFAULT), m.has("candidates") ? m.strings("candidates", List.of()) : null,
+          params(m.section("params")), m.strings("strategies", List.of()),
           m.longValue("seed", 17), ScreeningPolicy.from(m));
+    }
+
+    /** {@code merge.strategy} value that chooses the strategy on validation. */
+    static final String AUTO = "auto";
+
+    /** Every registered strategy, the paper's task arithmetic first. */
+    static List<String> defaultCandidates() {
+      List<String> names = new java.util.ArrayList<>(List.of(MergeStrategies.DEFAULT));
+      MergeStrategies.names().stream().filter(n -> !n.equals(MergeStrategies.DEFAULT)).forEach(names::add);
+      return names;
+    }
+
+    /** How the merged model's statistics (and output bias) are restored. */
+    BatchNormSource restoration(BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool) {
+      BatchNormSource bn = BatchNormSource.of(mode, store, vectors, pool, batchSize);
+      return outputBias == OutputBias.REFIT ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize) : bn;
     }
 
     /** The λ candidates: the fixed λ, or the grid. */
@@ -137,6 +187,14 @@ public final class MergeVectorsJob {
     }
   }
 
+  /** {@code merge.output-bias}: what happens to the output layer's bias after merging. */
+  public enum OutputBias {
+    /** θ_pre + λ·τ_mix as composed. */
+    KEEP,
+    /** Re-fitted on the public pool's labels ({@link OutputBiasRefit}). */
+    REFIT
+  }
+
   /**
    * One vector the merge used; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
    * hospital released it under differential privacy, else null.
@@ -144,15 +202,20 @@ public final class MergeVectorsJob {
   public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
       Double dpDelta) {}
 
+  /** One strategy {@code merge.strategy: auto} tried, with the validation scores of its best λ. */
+  public record StrategyCandidate(String strategy, LambdaSearch.Candidate best) {}
+
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
-      Map<String, String> params, double lambda,
-      String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, long parameters,
+      Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates, double lambda,
+      String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, String outputBias,
+      long parameters,
       List<UsedVector> vectors, List<Controls.Control> controls, String createdAt, ScreeningReport screening) {
 
     public Result {
       controls = controls == null ? List.of() : List.copyOf(controls);
+      strategyCandidates = strategyCandidates == null ? List.of() : List.copyOf(strategyCandidates);
     }
   }
 
@@ -176,20 +239,40 @@ public final class MergeVectorsJob {
     ctx.describe("merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
-    float[] sum = combine(store, vectors, layout, screened.report(), screened.sum());
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
-    BatchNormSource bn = BatchNormSource.of(config.bnStats(), store, vectors, pool, config.batchSize());
-    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, config.lambdas(), bn, data.val(),
-        config.selectMetric(), config.batchSize());
+    BatchNormSource bn = config.restoration(config.bnStats(), store, vectors, pool);
+    List<String> names = config.strategy().equals(Config.AUTO) ? config.candidates() : List.of(config.strategy());
+    String strategy = null;
+    float[] direction = null;
+    LambdaSearch.Choice choice = null;
+    List<StrategyCandidate> tried = new ArrayList<>();
+    for (String name : names) {
+      float[] d = combine(store, vectors, layout, screened.report(), screened.sum(), name);
+      LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdas(), bn, data.val(),
+          config.selectMetric(), config.batchSize());
+      tried.add(new StrategyCandidate(name, c.chosen()));
+      if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
+        strategy = name;
+        direction = d;
+        choice = c;
+      }
+    }
+    if (names.size() > 1) {
+      LOG.info("Strategy {} (λ {}) wins on validation {} among {}", strategy, choice.lambda(),
+          config.selectMetric().name().toLowerCase(Locale.ROOT), names);
+    }
     List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
-        .run(store, vectors, sum, choice, bn);
+        .run(store, vectors, screened.sum(), direction, choice, bn);
     MultiLayerNetwork best = choice.model();
+    String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), config.strategy(), config.params(), choice.lambda(),
-        config.lambda() != null ? "fixed" : "grid on val " + config.selectMetric().name().toLowerCase(Locale.ROOT),
-        choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
+        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
+        names.size() > 1 ? "best on val " + metric : "fixed", names.size() > 1 ? tried : List.of(), choice.lambda(),
+        config.lambda() != null ? "fixed" : "grid on val " + metric,
+        choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
+        config.outputBias().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
         controls, Instant.now().toString(), screened.report());
     publish(best, layout, result);
     ctx.writeResult(NAME, result);
@@ -197,20 +280,21 @@ public final class MergeVectorsJob {
   }
 
   /**
-   * τ_mix: the screened sum for task arithmetic (weights applied), otherwise the configured strategy
-   * over the vectors screening kept. Down-weighting is a weighted sum, so it needs task arithmetic.
+   * τ_mix of strategy {@code name}: the screened sum for task arithmetic (weights applied), otherwise
+   * that strategy over the vectors screening kept. Down-weighting is a weighted sum, so it needs task
+   * arithmetic.
    */
-  private float[] combine(
-      VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningReport report, float[] screenedSum) {
-    MergeStrategy strategy = MergeStrategies.get(config.strategy());
+  private float[] combine(VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningReport report,
+      float[] screenedSum, String name) {
+    MergeStrategy strategy = MergeStrategies.get(name);
     if (strategy.name().equals(MergeStrategies.DEFAULT)) {
       return screenedSum;
     }
-    java.util.Set<String> kept = new java.util.HashSet<>();
+    Set<String> kept = new HashSet<>();
     for (ScreeningReport.Entry e : report.vectors()) {
       if (e.weight() != 0 && e.weight() != 1) {
         throw new ConfigException("Invalid config: merge.screening.mode=down-weight needs merge.strategy="
-            + MergeStrategies.DEFAULT + " (was " + config.strategy() + ")");
+            + MergeStrategies.DEFAULT + " (was " + name + ")");
       }
       if (e.weight() == 1) {
         kept.add(e.hospital());

@@ -73,6 +73,26 @@ class ConfFilesTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.lambda").hasMessageContaining("-1");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.bn-stats=magic"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.bn-stats").hasMessageContaining("magic");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-bias=tune"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-bias").hasMessageContaining("tune");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(
+        base.withOverrides(List.of("merge.output-bias-smoothing=0")))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("merge.output-bias-smoothing");
+    assertThat(MergeVectorsJob.Config.from(base).outputBias()).isEqualTo(MergeVectorsJob.OutputBias.KEEP);
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.candidates=[ties]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.candidates")
+        .hasMessageContaining("merge.strategy=auto");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(
+        base.withOverrides(List.of("merge.strategy=auto", "merge.candidates=[ties, magic]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("magic").hasMessageContaining("trimmed-mean");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(
+        base.withOverrides(List.of("merge.strategy=auto", "merge.params.top-k=0.5"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.params");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(
+        base.withOverrides(List.of("merge.strategy=auto", "merge.candidates=[]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.candidates");
+    assertThat(MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.strategy=auto"))).candidates())
+        .containsExactly("task-arithmetic", "dare", "median", "ties", "trimmed-mean", "weighted-sum");
     ConfigMap partition = ConfigMap.load(conf().resolve("partition.yaml"));
     assertThatThrownBy(() -> PartitionDataJob.Config.from(partition.withOverrides(List.of("partition.hospitals=0"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("partition.hospitals");

@@ -34,6 +34,10 @@ class ExperimentIT {
     assertThat(cell.merge().controls()).extracting(Controls.Control::kind)
         .containsExactly("mean", "merged_no_bn_restore", "random_vector", "strategy_ties");
     assertThat(cell.merge().controls().get(0).lambda()).isEqualTo(0.25);
+    assertThat(cell.merge().outputBias()).isEqualTo("refit");
+    assertThat(cell.merge().strategySelection()).isEqualTo("best on val log_loss");
+    assertThat(cell.merge().strategyCandidates()).hasSize(6);
+    assertThat(cell.merge().strategy()).isIn(MergeVectorsJob.Config.defaultCandidates());
   }
 
   @Test
@@ -51,7 +55,8 @@ class ExperimentIT {
     Path report = tmp.resolve("out/report/ci");
     assertThat(report.resolve("_SUCCESS")).exists();
     String summary = Files.readString(report.resolve("summary.md"));
-    assertThat(summary).contains("| merged |", "| pooled |", "| random_vector |", "Claims", "ResNet-18");
+    assertThat(summary).contains("| merged |", "| pooled |", "| random_vector |", "Claims", "ResNet-18",
+        "Strategy of `merged` per seed (best on val log_loss)");
     for (String png : List.of("bars-pneumoniamnist-k4-iid.png", "lambda-pneumoniamnist.png",
         "hospitals-pneumoniamnist.png")) {
       byte[] bytes = Files.readAllBytes(report.resolve(png));

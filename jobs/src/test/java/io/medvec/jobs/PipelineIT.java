@@ -2,11 +2,16 @@ package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.SimpleParquet;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +22,11 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** All jobs, end to end, on a small subset of real PneumoniaMNIST in local mode. */
 class PipelineIT {
@@ -182,6 +189,69 @@ class PipelineIT {
         new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run();
     assertThat(imported.fingerprint()).isEqualTo(result.pretrain().fingerprint());
     assertThat(imported.epochs()).isEmpty();
+  }
+
+  @Test
+  void outputBiasRefitChangesOnlyTheOutputBiasAndMatchesThePoolsClassMix() {
+    ConfigMap keep = config("run-id=it4", "base=" + result.pretrain().fingerprint(), "merge.lambda=1.0");
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(keep)).run();
+    MergeVectorsJob.Result kept = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(keep)).run();
+    Configuration conf = new Configuration();
+    MultiLayerNetwork before = ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model()));
+    assertThat(kept.outputBias()).isEqualTo("keep");
+
+    ConfigMap refit = keep.withOverrides(List.of("merge.output-bias=refit", "merge.output-bias-smoothing=0.5"));
+    MergeVectorsJob.Result refitted =
+        new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(refit)).run();
+    MultiLayerNetwork after = ModelIO.load(conf, HadoopFiles.qualify(conf, refitted.model()));
+    assertThat(refitted.outputBias()).isEqualTo("refit");
+    assertThat(refitted.mergedFingerprint()).isNotEqualTo(kept.mergedFingerprint());
+
+    String bias = (after.getnLayers() - 1) + "_b";
+    for (Map.Entry<String, INDArray> e : before.paramTable().entrySet()) {
+      if (e.getKey().equals(bias)) {
+        assertThat(after.getParam(bias)).isNotEqualTo(e.getValue());
+      } else {
+        assertThat(after.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+    int[] publicRows = PartitionDataJob.readAssignment(conf,
+        HadoopFiles.qualify(conf, out.resolve("runs/it4/partition").toString())).get("public");
+    ImageSet pool = NpzReader.read(tmp.resolve("pneumoniamnist.npz")).train().subset(publicRows);
+    float[] probs = Predictor.predict(after, pool, 64);
+    long[] counts = pool.labelCounts();
+    for (int c = 0; c < 2; c++) {
+      double mean = 0;
+      for (int r = 0; r < pool.size(); r++) {
+        mean += probs[r * 2 + c] / pool.size();
+      }
+      assertThat(mean).as("class " + c).isCloseTo((counts[c] + 0.5) / (pool.size() + 1.0), within(1e-4));
+    }
+  }
+
+  @Test
+  void autoStrategyKeepsTheBestOnValidationAndEqualsThatStrategyRunAlone() {
+    ConfigMap auto = config("run-id=it5", "base=" + result.pretrain().fingerprint(), "merge.strategy=auto",
+        "merge.candidates=[median, task-arithmetic, ties]");
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(auto)).run();
+    MergeVectorsJob.Result chosen = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(auto)).run();
+
+    assertThat(chosen.strategySelection()).isEqualTo("best on val log_loss");
+    assertThat(chosen.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::strategy)
+        .containsExactly("median", "task-arithmetic", "ties");
+    double best = chosen.strategyCandidates().stream().mapToDouble(c -> c.best().valLogLoss()).min().orElseThrow();
+    MergeVectorsJob.StrategyCandidate winner = chosen.strategyCandidates().stream()
+        .filter(c -> c.strategy().equals(chosen.strategy())).findFirst().orElseThrow();
+    assertThat(winner.best().valLogLoss()).isEqualTo(best);
+    assertThat(winner.best().lambda()).isEqualTo(chosen.lambda());
+
+    MergeVectorsJob.Result alone = new MergeVectorsJob(SparkTests.spark(),
+        MergeVectorsJob.Config.from(config("run-id=it5", "base=" + result.pretrain().fingerprint(),
+            "merge.strategy=" + chosen.strategy()))).run();
+    assertThat(alone.strategySelection()).isEqualTo("fixed");
+    assertThat(alone.strategyCandidates()).isEmpty();
+    assertThat(alone.lambda()).isEqualTo(chosen.lambda());
+    assertThat(alone.mergedFingerprint()).isEqualTo(chosen.mergedFingerprint());
   }
 
   @Test

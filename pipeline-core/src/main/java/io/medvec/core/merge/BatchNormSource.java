@@ -2,6 +2,7 @@ package io.medvec.core.merge;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.model.BatchNormRestorer;
+import io.medvec.core.model.OutputBiasRefit;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -12,7 +13,11 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
-/** Gives a merged network its batch-norm running statistics according to a {@link BnStatsMode}. */
+/**
+ * Gives a merged network its batch-norm running statistics according to a {@link BnStatsMode}, and
+ * optionally then re-fits its output bias on the coordinator's labelled pool ({@link OutputBiasRefit}).
+ * Every candidate λ, the merged model and each control go through the same source.
+ */
 public final class BatchNormSource {
 
   private final UnaryOperator<MultiLayerNetwork> apply;
@@ -50,7 +55,23 @@ public final class BatchNormSource {
     }
   }
 
-  /** Sets the statistics of {@code net} in place and returns it. */
+  /**
+   * This source followed by a refit of the output bias on {@code pool} (class counts smoothed by
+   * {@code smoothing}), after the statistics are set since the logits depend on them.
+   */
+  public BatchNormSource thenRefitOutputBias(ImageSet pool, double smoothing, int batchSize) {
+    if (pool.size() == 0) {
+      throw new IllegalArgumentException(
+          "Cannot refit the output bias: the public pool is empty (set partition.public-fraction > 0"
+              + " or merge.output-bias=keep)");
+    }
+    return new BatchNormSource(net -> {
+      OutputBiasRefit.refit(apply.apply(net), pool, smoothing, batchSize);
+      return net;
+    });
+  }
+
+  /** Sets the statistics of {@code net} in place (and the output bias, if asked) and returns it. */
   public MultiLayerNetwork apply(MultiLayerNetwork net) {
     return apply.apply(net);
   }

@@ -48,7 +48,13 @@ public final class LambdaSearch {
   public record Candidate(double lambda, double valAuc, double valAccuracy, double valLogLoss) {}
 
   /** The chosen model and every candidate's scores. */
-  public record Choice(MultiLayerNetwork model, double lambda, List<Candidate> candidates) {}
+  public record Choice(MultiLayerNetwork model, double lambda, List<Candidate> candidates) {
+
+    /** The scores of the chosen λ. */
+    public Candidate chosen() {
+      return candidates.stream().filter(c -> c.lambda() == lambda).findFirst().orElseThrow();
+    }
+  }
 
   private LambdaSearch() {}
 
