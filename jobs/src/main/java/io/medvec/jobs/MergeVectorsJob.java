@@ -139,7 +139,7 @@ public final class MergeVectorsJob {
           m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
-          m.string("strategy", MergeStrategies.DEFAULT), m.has("candidates") ? m.strings("candidates", List.of()) : null,
+          m.string("strategy", MergeStrategies.DEFAULT), candidates(m),
           params(m.section("params")), m.strings("strategies", List.of()),
           m.longValue("seed", 17), ScreeningPolicy.from(m));
     }
@@ -163,6 +163,12 @@ public final class MergeVectorsJob {
     /** The λ candidates: the fixed λ, or the grid. */
     List<Double> lambdas() {
       return lambda != null ? List.of(lambda) : lambdaGrid;
+    }
+
+    /** {@code merge.candidates} as written, or null when absent (read either way, so it is a known key). */
+    private static List<String> candidates(ConfigMap m) {
+      List<String> written = m.strings("candidates", List.of());
+      return m.has("candidates") ? written : null;
     }
 
     private static Map<String, String> params(ConfigMap section) {

@@ -93,6 +93,13 @@ class ConfFilesTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.candidates");
     assertThat(MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.strategy=auto"))).candidates())
         .containsExactly("task-arithmetic", "dare", "median", "ties", "trimmed-mean", "weighted-sum");
+    ConfigMap auto = base.withOverrides(List.of("merge.strategy=auto", "merge.candidates=[ties, median]"));
+    assertThat(MergeVectorsJob.Config.from(auto).candidates()).containsExactly("ties", "median");
+    auto.rejectUnknown();
+    ConfigMap typo = base.withOverrides(List.of("merge.candidate=[ties]"));
+    MergeVectorsJob.Config.from(typo);
+    assertThatThrownBy(typo::rejectUnknown).hasMessageContaining("merge.candidate'")
+        .hasMessageContaining("merge.candidates");
     ConfigMap partition = ConfigMap.load(conf().resolve("partition.yaml"));
     assertThatThrownBy(() -> PartitionDataJob.Config.from(partition.withOverrides(List.of("partition.hospitals=0"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("partition.hospitals");
