@@ -35,10 +35,11 @@ final class Controls {
    *
    * @param kind the metrics table's {@code model_kind} (snake_case)
    * @param lambda λ used
+   * @param lambdaHead the head's λ under merge.lambda-scope=block, else null
    * @param model the model file
    * @param candidates λ candidates scored on validation (empty when λ was fixed)
    */
-  record Control(String kind, double lambda, String model, List<LambdaSearch.Candidate> candidates) {}
+  record Control(String kind, double lambda, Double lambdaHead, String model, List<LambdaSearch.Candidate> candidates) {}
 
   private final JobContext ctx;
   private final MergeVectorsJob.Config config;
@@ -66,10 +67,12 @@ final class Controls {
     List<Control> out = new ArrayList<>();
     for (String control : config.controls()) {
       LambdaSearch.Choice choice = switch (control) {
-        case MEAN -> search(sum, List.of(1.0 / vectors.size()), bn);
-        case NO_BN_RESTORE -> search(direction, List.of(merged.lambda()),
-            config.restoration(BnStatsMode.PRETRAINED, store, vectors, pool));
-        case RANDOM_VECTOR -> search(randomSum(store, vectors), config.lambdas(), bn);
+        case MEAN -> LambdaSearch.search(base, layout, sum, List.of(1.0 / vectors.size()), bn, validation,
+            config.selectMetric(), config.batchSize());
+        case NO_BN_RESTORE -> LambdaSearch.fixed(base, layout, direction, merged.lambda(), merged.lambdaHead(),
+            config.restoration(BnStatsMode.PRETRAINED, store, vectors, pool), validation, config.selectMetric(),
+            config.batchSize());
+        case RANDOM_VECTOR -> search(randomSum(store, vectors), bn);
         default -> throw new IllegalStateException("Unknown control " + control);
       };
       out.add(publish(control.replace('-', '_'), choice));
@@ -77,7 +80,7 @@ final class Controls {
     for (String name : config.strategies()) {
       float[] strategyDirection =
           StrategyMerge.run(store, vectors, layout, MergeStrategies.get(name), Map.of(), config.seed());
-      out.add(publish("strategy_" + name.replace('-', '_'), search(strategyDirection, config.lambdas(), bn)));
+      out.add(publish("strategy_" + name.replace('-', '_'), search(strategyDirection, bn)));
     }
     return out;
   }
@@ -95,15 +98,16 @@ final class Controls {
     return acc;
   }
 
-  private LambdaSearch.Choice search(float[] direction, List<Double> lambdas, BatchNormSource bn) {
-    return LambdaSearch.search(base, layout, direction, lambdas, bn, validation, config.selectMetric(),
-        config.batchSize());
+  /** The merged model's search (its λ grid and scope) over another direction. */
+  private LambdaSearch.Choice search(float[] direction, BatchNormSource bn) {
+    return LambdaSearch.search(base, layout, direction, config.lambdaScope(), config.lambdas(), bn, validation,
+        config.selectMetric(), config.batchSize());
   }
 
   private Control publish(String kind, LambdaSearch.Choice choice) {
     Path dir = ctx.paths().controlDir(kind);
-    Control control = new Control(kind, choice.lambda(), new Path(dir, MergeVectorsJob.MODEL_FILE).toString(),
-        choice.candidates());
+    Control control = new Control(kind, choice.lambda(), choice.lambdaHead(),
+        new Path(dir, MergeVectorsJob.MODEL_FILE).toString(), choice.candidates());
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
       ModelIO.save(choice.model(), ctx.hadoop(), new Path(out.tmp(), MergeVectorsJob.MODEL_FILE));
       HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(control));

@@ -133,8 +133,12 @@ final class ExperimentReport {
           cell(perSeed(cells, kind, "accuracy", "test")), cell(perSeed(cells, kind, "macro_f1", "test")),
           cell(perSeed(cells, kind, "auc", "val"))));
     }
-    md.append(String.format(Locale.ROOT, "%nλ of `merged` per seed (%s): %s%n", cells.get(0).merge().lambdaSelection(),
-        cells.stream().map(c -> String.format(Locale.ROOT, "%.4g", c.merge().lambda())).collect(Collectors.joining(", "))));
+    boolean block = cells.stream().anyMatch(c -> c.merge().lambdaHead() != null);
+    md.append(String.format(Locale.ROOT, "%nλ of `merged` per seed%s (%s): %s%n", block ? " (features / head)" : "",
+        cells.get(0).merge().lambdaSelection(), cells.stream().map(c -> c.merge().lambdaHead() == null
+            ? String.format(Locale.ROOT, "%.4g", c.merge().lambda())
+            : String.format(Locale.ROOT, "%.4g / %.4g", c.merge().lambda(), c.merge().lambdaHead()))
+            .collect(Collectors.joining(", "))));
     if (!"fixed".equals(cells.get(0).merge().strategySelection()) && cells.get(0).merge().strategySelection() != null) {
       md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%n",
           cells.get(0).merge().strategySelection(),
@@ -197,13 +201,20 @@ final class ExperimentReport {
         PlotOrientation.VERTICAL, true, false, false);
   }
 
-  /** Each cell's validation score of every λ candidate, in the metric that chose λ. */
+  /**
+   * Each cell's validation score of every λ candidate, in the metric that chose λ; under
+   * merge.lambda-scope=block the candidates with the head's λ equal to the features' (the curve
+   * one λ would trace).
+   */
   private static JFreeChart lambdaCurve(String dataset, List<ExperimentJob.CellResult> cells) {
     boolean loss = cells.stream().anyMatch(c -> c.merge().lambdaSelection().endsWith("log_loss"));
     XYSeriesCollection data = new XYSeriesCollection();
     for (ExperimentJob.CellResult c : cells) {
       XYSeries series = new XYSeries(c.cell().runId());
       for (LambdaSearch.Candidate candidate : c.merge().candidates()) {
+        if (candidate.lambdaHead() != null && candidate.lambdaHead() != candidate.lambda()) {
+          continue;
+        }
         series.add(candidate.lambda(), loss ? candidate.valLogLoss() : candidate.valAuc());
       }
       data.addSeries(series);

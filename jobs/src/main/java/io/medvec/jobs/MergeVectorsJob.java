@@ -59,6 +59,8 @@ public final class MergeVectorsJob {
    * @param lambda {@code merge.lambda}: a fixed λ ≥ 0, or {@code auto} (default) to pick from the grid
    * @param lambdaGrid {@code merge.lambda-grid}: candidates scored on the validation split
    *     ([0.25, 0.5, 0.75, 1.0])
+   * @param lambdaScope {@code merge.lambda-scope}: model (default: one λ) | block (one λ for the
+   *     feature layers and one for the head — the first dense layer on — every pair of the grid)
    * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
    * @param outputBias {@code merge.output-bias}: keep (default) | refit — after the batch-norm
    *     statistics, re-fit the output layer's bias on the public pool's labels (maximum likelihood,
@@ -86,7 +88,8 @@ public final class MergeVectorsJob {
    * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
    */
   public record Config(
-      CommonConfig common, Double lambda, List<Double> lambdaGrid, BnStatsMode bnStats, OutputBias outputBias,
+      CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope, BnStatsMode bnStats,
+      OutputBias outputBias,
       double outputBiasSmoothing, LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
       List<String> candidates, Map<String, String> params, List<String> strategies, long seed, ScreeningPolicy screening) {
 
@@ -134,6 +137,7 @@ public final class MergeVectorsJob {
       ConfigMap m = map.section("merge");
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
+          m.enumValue("lambda-scope", LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
           m.enumValue("output-bias", OutputBias.class, OutputBias.KEEP),
           m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
@@ -215,6 +219,7 @@ public final class MergeVectorsJob {
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
       Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates, double lambda,
+      Double lambdaHead,
       String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, String outputBias,
       long parameters,
       List<UsedVector> vectors, List<Controls.Control> controls, String createdAt, ScreeningReport screening) {
@@ -256,8 +261,8 @@ public final class MergeVectorsJob {
     List<StrategyCandidate> tried = new ArrayList<>();
     for (String name : names) {
       float[] d = combine(store, vectors, layout, screened.report(), screened.sum(), name);
-      LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdas(), bn, data.val(),
-          config.selectMetric(), config.batchSize());
+      LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdaScope(), config.lambdas(), bn,
+          data.val(), config.selectMetric(), config.batchSize());
       tried.add(new StrategyCandidate(name, c.chosen()));
       if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
         strategy = name;
@@ -276,6 +281,7 @@ public final class MergeVectorsJob {
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
         names.size() > 1 ? "best on val " + metric : "fixed", names.size() > 1 ? tried : List.of(), choice.lambda(),
+        choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
         config.outputBias().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),

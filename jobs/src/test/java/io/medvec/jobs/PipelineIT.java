@@ -10,6 +10,7 @@ import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.SimpleParquet;
+import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.IncompatibleVectorException;
@@ -252,6 +253,26 @@ class PipelineIT {
     assertThat(alone.strategyCandidates()).isEmpty();
     assertThat(alone.lambda()).isEqualTo(chosen.lambda());
     assertThat(alone.mergedFingerprint()).isEqualTo(chosen.mergedFingerprint());
+  }
+
+  @Test
+  void blockScopeChoosesAFeaturesAndAHeadLambda() {
+    ConfigMap block = config("run-id=it6", "base=" + result.pretrain().fingerprint(), "merge.lambda-scope=block",
+        "merge.controls=[merged-no-bn-restore, random-vector]");
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(block)).run();
+    MergeVectorsJob.Result merged = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(block)).run();
+
+    assertThat(merged.candidates()).hasSize(4);
+    assertThat(merged.lambdaHead()).isIn(0.34, 1.0);
+    double lowest = merged.candidates().stream().mapToDouble(LambdaSearch.Candidate::valLogLoss).min().orElseThrow();
+    assertThat(merged.candidates()).filteredOn(c -> c.lambda() == merged.lambda()
+        && c.lambdaHead().equals(merged.lambdaHead())).singleElement()
+        .satisfies(c -> assertThat(c.valLogLoss()).isEqualTo(lowest));
+    assertThat(merged.controls()).extracting(Controls.Control::kind)
+        .containsExactly("merged_no_bn_restore", "random_vector");
+    assertThat(merged.controls().get(0).lambda()).isEqualTo(merged.lambda());
+    assertThat(merged.controls().get(0).lambdaHead()).isEqualTo(merged.lambdaHead());
+    assertThat(merged.controls().get(1).candidates()).hasSize(4);
   }
 
   @Test

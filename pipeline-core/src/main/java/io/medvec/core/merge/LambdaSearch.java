@@ -8,6 +8,7 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.VectorLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,44 +45,108 @@ public final class LambdaSearch {
     }
   }
 
-  /** One candidate's validation scores. */
-  public record Candidate(double lambda, double valAuc, double valAccuracy, double valLogLoss) {}
+  /**
+   * How many scales are searched: one λ for every tensor ({@link #MODEL}), or one for the feature
+   * extractor and one for the classifier head ({@link #BLOCK}, every pair of the grid; see
+   * {@link SyntheticWeights#headStart}).
+   */
+  public enum Scope {
+    /** θ_pre + λ·τ_mix. */
+    MODEL,
+    /** θ_pre + λ·τ_mix on the feature layers and λ_head·τ_mix on the head. */
+    BLOCK
+  }
+
+  /**
+   * One candidate's validation scores; {@code lambdaHead} is the head's λ under {@link Scope#BLOCK},
+   * null when one λ scales everything.
+   */
+  public record Candidate(double lambda, Double lambdaHead, double valAuc, double valAccuracy, double valLogLoss) {
+
+    /** A one-λ candidate. */
+    public Candidate(double lambda, double valAuc, double valAccuracy, double valLogLoss) {
+      this(lambda, null, valAuc, valAccuracy, valLogLoss);
+    }
+  }
 
   /** The chosen model and every candidate's scores. */
-  public record Choice(MultiLayerNetwork model, double lambda, List<Candidate> candidates) {
+  public record Choice(MultiLayerNetwork model, double lambda, Double lambdaHead, List<Candidate> candidates) {
 
-    /** The scores of the chosen λ. */
+    /** The scores of the chosen λ (pair). */
     public Candidate chosen() {
-      return candidates.stream().filter(c -> c.lambda() == lambda).findFirst().orElseThrow();
+      return candidates.stream().filter(c -> c.lambda() == lambda && Objects.equals(c.lambdaHead(), lambdaHead))
+          .findFirst().orElseThrow();
     }
   }
 
   private LambdaSearch() {}
 
-  /** Composes, restores and scores each λ in order; returns the best. */
+  /** Composes, restores and scores each λ in order (one λ for every tensor); returns the best. */
   public static Choice search(
       MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double> lambdas, BatchNormSource bn,
       ImageSet validation, Metric metric, int batchSize) {
+    return search(base, layout, direction, Scope.MODEL, lambdas, bn, validation, metric, batchSize);
+  }
+
+  /**
+   * Composes, restores and scores every candidate of {@code scope} over {@code lambdas} — under
+   * {@link Scope#BLOCK} each (λ, λ_head) pair, features-major — and returns the best; ties keep
+   * the earlier.
+   */
+  public static Choice search(
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, Scope scope, List<Double> lambdas,
+      BatchNormSource bn, ImageSet validation, Metric metric, int batchSize) {
     if (lambdas.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose lambda: no candidates given");
     }
+    List<Double[]> settings = new ArrayList<>();
+    for (double lambda : lambdas) {
+      if (scope == Scope.MODEL) {
+        settings.add(new Double[] {lambda, null});
+      } else {
+        for (double head : lambdas) {
+          settings.add(new Double[] {lambda, head});
+        }
+      }
+    }
+    return searchSettings(base, layout, direction, settings, bn, validation, metric, batchSize);
+  }
+
+  /** Scores the one setting (λ, λ_head or null) the caller fixed. */
+  public static Choice fixed(
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, double lambda, Double lambdaHead,
+      BatchNormSource bn, ImageSet validation, Metric metric, int batchSize) {
+    List<Double[]> settings = new ArrayList<>();
+    settings.add(new Double[] {lambda, lambdaHead});
+    return searchSettings(base, layout, direction, settings, bn, validation, metric, batchSize);
+  }
+
+  private static Choice searchSettings(
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double[]> settings, BatchNormSource bn,
+      ImageSet validation, Metric metric, int batchSize) {
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;
     Candidate bestCandidate = null;
-    for (double lambda : lambdas) {
-      MultiLayerNetwork model = bn.apply(SyntheticWeights.compose(base, layout, direction, lambda));
+    int headStart = settings.stream().anyMatch(s -> s[1] != null) ? SyntheticWeights.headStart(base) : 0;
+    for (Double[] setting : settings) {
+      double lambda = setting[0];
+      Double head = setting[1];
+      MultiLayerNetwork model = bn.apply(head == null
+          ? SyntheticWeights.compose(base, layout, direction, lambda)
+          : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
       ScoreSet scores = scores(model, validation, batchSize);
       Metrics val = ClassificationMetrics.compute(scores);
-      Candidate candidate = new Candidate(lambda, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
+      Candidate candidate =
+          new Candidate(lambda, head, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
       candidates.add(candidate);
-      LOG.info("lambda {}: validation auc {} accuracy {} log-loss {}", lambda, candidate.valAuc(),
-          candidate.valAccuracy(), candidate.valLogLoss());
+      LOG.info("lambda {}{}: validation auc {} accuracy {} log-loss {}", lambda, head == null ? "" : " head " + head,
+          candidate.valAuc(), candidate.valAccuracy(), candidate.valLogLoss());
       if (best == null || beats(metric, candidate, bestCandidate)) {
         best = model;
         bestCandidate = candidate;
       }
     }
-    return new Choice(best, bestCandidate.lambda(), List.copyOf(candidates));
+    return new Choice(best, bestCandidate.lambda(), bestCandidate.lambdaHead(), List.copyOf(candidates));
   }
 
   /**

@@ -1,10 +1,17 @@
 package io.medvec.core.merge;
 
 import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.TensorSpec;
 import io.medvec.core.vector.VectorLayout;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
-/** θ_mix = θ_pre + λ·Σ τ_j over the trainable parameters of a copy of the base network. */
+/**
+ * θ_mix = θ_pre + λ·Σ τ_j over the trainable parameters of a copy of the base network, optionally
+ * with another λ for the classifier head.
+ */
 public final class SyntheticWeights {
 
   private SyntheticWeights() {}
@@ -14,20 +21,65 @@ public final class SyntheticWeights {
    * parameters {@code base + lambda * sum} (float32).
    */
   public static MultiLayerNetwork compose(MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda) {
-    if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-      throw new IllegalArgumentException("Cannot compose synthetic weights: lambda must be >= 0 (" + lambda + ")");
+    return compose(base, layout, sum, lambda, lambda, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #compose(MultiLayerNetwork, VectorLayout, float[], double)}, but tensors of layers
+   * from {@code headStart} on are scaled by {@code lambdaHead} instead of {@code lambda}.
+   */
+  public static MultiLayerNetwork compose(
+      MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda, double lambdaHead, int headStart) {
+    for (double l : new double[] {lambda, lambdaHead}) {
+      if (!(l >= 0) || !Double.isFinite(l)) {
+        throw new IllegalArgumentException("Cannot compose synthetic weights: lambda must be >= 0 (" + l + ")");
+      }
     }
     float[] theta = ParamVectors.flatten(base, layout);
     if (theta.length != sum.length) {
       throw new IllegalArgumentException(
           "Cannot compose synthetic weights: sum has " + sum.length + " values, base has " + theta.length);
     }
-    float scale = (float) lambda;
-    for (int i = 0; i < theta.length; i++) {
-      theta[i] += scale * sum[i];
+    for (TensorSpec tensor : layout.tensors()) {
+      float scale = (float) (layerOf(tensor) >= headStart ? lambdaHead : lambda);
+      int from = Math.toIntExact(tensor.offset());
+      int to = Math.toIntExact(tensor.offset() + tensor.length());
+      for (int i = from; i < to; i++) {
+        theta[i] += scale * sum[i];
+      }
     }
     MultiLayerNetwork mixed = base.clone();
     ParamVectors.assign(mixed, layout, theta);
     return mixed;
+  }
+
+  /**
+   * The index of the first head layer: the first dense or output layer, after which the network
+   * only classifies the features the layers before it extracted.
+   *
+   * @throws IllegalArgumentException if that splits nothing off (no such layer, or it is layer 0)
+   */
+  public static int headStart(MultiLayerNetwork net) {
+    for (int i = 0; i < net.getnLayers(); i++) {
+      Layer layer = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer) {
+        if (i == 0) {
+          break;
+        }
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("Cannot split the network into features and head: it needs layers before its"
+        + " first dense or output layer (merge.lambda-scope=block)");
+  }
+
+  private static int layerOf(TensorSpec tensor) {
+    String name = tensor.name();
+    int cut = name.indexOf('_');
+    try {
+      return Integer.parseInt(cut < 0 ? name : name.substring(0, cut));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Cannot tell the layer of parameter '" + name + "'", e);
+    }
   }
 }

@@ -66,6 +66,22 @@ class DataVectorTest {
         ParamVectors.delta(base, tuned, layout), ParamVectors.flatten(tuned, bnLayout));
   }
 
+  /** h0's vector as published and listed, its layout and the streaming sum. */
+  record OneVector(VectorStore store, List<StoredVector> vectors, VectorLayout layout, float[] sum) {
+
+    BatchNormSource restore() {
+      return BatchNormSource.of(BnStatsMode.RESTORE, store, vectors, local, 64);
+    }
+  }
+
+  OneVector publishH0() {
+    VectorStore store = store();
+    publish(store, "h0");
+    List<StoredVector> vectors = store.list(fingerprint);
+    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
+    return new OneVector(store, vectors, layout, VectorSum.sum(store, vectors, layout));
+  }
+
   @Test
   void batchNormStatisticsAreKeptOutOfTheDelta() {
     VectorLayout trainable = ParamVectors.layout(base, ParamKind.TRAINABLE);
@@ -109,15 +125,12 @@ class DataVectorTest {
 
   @Test
   void logLossSearchPicksTheCandidateWithTheLowestValidationLoss() {
-    VectorStore store = store();
-    publish(store, "h0");
-    List<StoredVector> vectors = store.list(fingerprint);
-    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    float[] sum = VectorSum.sum(store, vectors, layout);
+    OneVector h0 = publishH0();
+    VectorLayout layout = h0.layout();
     ImageSet val = TestData.pneumonia().val();
 
-    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, List.of(0.0, 0.5, 1.0, 3.0),
-        BatchNormSource.of(BnStatsMode.RESTORE, store, vectors, local, 64), val, LambdaSearch.Metric.LOG_LOSS, 128);
+    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, h0.sum(), List.of(0.0, 0.5, 1.0, 3.0),
+        h0.restore(), val, LambdaSearch.Metric.LOG_LOSS, 128);
 
     assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambda).containsExactly(0.0, 0.5, 1.0, 3.0);
     assertThat(choice.candidates()).allSatisfy(c -> assertThat(c.valLogLoss()).isPositive().isFinite());
@@ -127,6 +140,65 @@ class DataVectorTest {
     // the candidates really differ, so picking the minimum is a decision, not a tie
     assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::valLogLoss).doesNotHaveDuplicates();
     assertThat(LambdaSearch.score(choice.model(), val, 128).auc()).isEqualTo(lowest.valAuc());
+  }
+
+  @Test
+  void blockScopeScalesFeaturesAndHeadSeparately() {
+    VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
+    float[] delta = ParamVectors.delta(base, tuned, layout);
+    int head = SyntheticWeights.headStart(base);
+    assertThat(head).isEqualTo(8); // conv, bn, relu, pool ×2, then the dense layer
+
+    float[] same = ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5, 0.5, head), layout);
+    assertThat(same).containsExactly(ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5), layout));
+
+    MultiLayerNetwork split = SyntheticWeights.compose(base, layout, delta, 1.0, 0.0, head);
+    for (TensorSpec t : layout.tensors()) {
+      int layer = Integer.parseInt(t.name().substring(0, t.name().indexOf('_')));
+      assertThat(split.getParam(t.name())).as(t.name()).isEqualTo((layer >= head ? base : tuned).getParam(t.name()));
+    }
+    assertThat(split.getParam("1_mean")).isEqualTo(base.getParam("1_mean"));
+
+    MultiLayerNetwork noFeatures = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+        .list().layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(3).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(2)
+            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+        .build());
+    noFeatures.init();
+    assertThatThrownBy(() -> SyntheticWeights.headStart(noFeatures)).hasMessageContaining("merge.lambda-scope=block");
+  }
+
+  @Test
+  void blockSearchScoresEveryPairAndKeepsTheBest() {
+    OneVector h0 = publishH0();
+    VectorLayout layout = h0.layout();
+    float[] sum = h0.sum();
+    ImageSet val = TestData.pneumonia().val();
+    BatchNormSource bn = h0.restore();
+
+    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, LambdaSearch.Scope.BLOCK,
+        List.of(0.0, 1.0, 3.0), bn, val, LambdaSearch.Metric.LOG_LOSS, 128);
+
+    assertThat(choice.candidates()).hasSize(9);
+    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambda)
+        .containsExactly(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0);
+    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambdaHead)
+        .containsExactly(0.0, 1.0, 3.0, 0.0, 1.0, 3.0, 0.0, 1.0, 3.0);
+    LambdaSearch.Candidate lowest = choice.candidates().stream()
+        .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss)).orElseThrow();
+    assertThat(choice.chosen()).isEqualTo(lowest);
+    assertThat(choice.lambdaHead()).isEqualTo(lowest.lambdaHead());
+    // the diagonal is the one-λ search
+    LambdaSearch.Choice model = LambdaSearch.search(base, layout, sum, List.of(0.0, 1.0, 3.0), bn, val,
+        LambdaSearch.Metric.LOG_LOSS, 128);
+    for (LambdaSearch.Candidate c : model.candidates()) {
+      assertThat(choice.candidates()).anySatisfy(b -> {
+        assertThat(b.lambdaHead()).isEqualTo(c.lambda());
+        assertThat(b.lambda()).isEqualTo(c.lambda());
+        assertThat(b.valLogLoss()).isEqualTo(c.valLogLoss());
+      });
+    }
+    assertThat(lowest.valLogLoss()).isLessThanOrEqualTo(model.chosen().valLogLoss());
   }
 
   @Test
