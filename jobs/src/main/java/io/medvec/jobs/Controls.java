@@ -39,7 +39,8 @@ final class Controls {
    * @param model the model file
    * @param candidates λ candidates scored on validation (empty when λ was fixed)
    */
-  record Control(String kind, double lambda, Double lambdaHead, String model, List<LambdaSearch.Candidate> candidates) {}
+  record Control(
+      String kind, double lambda, Double lambdaHead, String model, List<LambdaSearch.Candidate> candidates) {}
 
   private final JobContext ctx;
   private final MergeVectorsJob.Config config;

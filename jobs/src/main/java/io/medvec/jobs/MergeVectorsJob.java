@@ -88,10 +88,10 @@ public final class MergeVectorsJob {
    * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
    */
   public record Config(
-      CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope, BnStatsMode bnStats,
-      OutputBias outputBias,
-      double outputBiasSmoothing, LambdaSearch.Metric selectMetric, int batchSize, List<String> controls, String strategy,
-      List<String> candidates, Map<String, String> params, List<String> strategies, long seed, ScreeningPolicy screening) {
+      CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope,
+      BnStatsMode bnStats, OutputBias outputBias, double outputBiasSmoothing, LambdaSearch.Metric selectMetric,
+      int batchSize, List<String> controls, String strategy, List<String> candidates, Map<String, String> params,
+      List<String> strategies, long seed, ScreeningPolicy screening) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
@@ -105,7 +105,11 @@ public final class MergeVectorsJob {
         throw new ConfigException("Invalid config key 'merge.candidates': only used with merge.strategy=" + AUTO
             + " (strategy is " + strategy + ")");
       }
-      candidates = strategy.equals(AUTO) ? List.copyOf(candidates == null ? defaultCandidates() : candidates) : List.of();
+      if (strategy.equals(AUTO)) {
+        candidates = List.copyOf(candidates == null ? defaultCandidates() : candidates);
+      } else {
+        candidates = List.of();
+      }
       if (strategy.equals(AUTO) && (candidates.isEmpty() || !params.isEmpty())) {
         throw new ConfigException("Invalid config key '" + (candidates.isEmpty() ? "merge.candidates" : "merge.params")
             + "': merge.strategy=auto needs at least one candidate and tries each with its default parameters");
@@ -153,7 +157,7 @@ public final class MergeVectorsJob {
 
     /** Every registered strategy, the paper's task arithmetic first. */
     static List<String> defaultCandidates() {
-      List<String> names = new java.util.ArrayList<>(List.of(MergeStrategies.DEFAULT));
+      List<String> names = new ArrayList<>(List.of(MergeStrategies.DEFAULT));
       MergeStrategies.names().stream().filter(n -> !n.equals(MergeStrategies.DEFAULT)).forEach(names::add);
       return names;
     }
@@ -218,11 +222,10 @@ public final class MergeVectorsJob {
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
-      Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates, double lambda,
-      Double lambdaHead,
-      String lambdaSelection, List<LambdaSearch.Candidate> candidates, String bnStats, String outputBias,
-      long parameters,
-      List<UsedVector> vectors, List<Controls.Control> controls, String createdAt, ScreeningReport screening) {
+      Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates,
+      double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
+      String bnStats, String outputBias, long parameters, List<UsedVector> vectors, List<Controls.Control> controls,
+      String createdAt, ScreeningReport screening) {
 
     public Result {
       controls = controls == null ? List.of() : List.copyOf(controls);
@@ -254,7 +257,8 @@ public final class MergeVectorsJob {
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
     BatchNormSource bn = config.restoration(config.bnStats(), store, vectors, pool);
-    List<String> names = config.strategy().equals(Config.AUTO) ? config.candidates() : List.of(config.strategy());
+    boolean auto = config.strategy().equals(Config.AUTO);
+    List<String> names = auto ? config.candidates() : List.of(config.strategy());
     String strategy = null;
     float[] direction = null;
     LambdaSearch.Choice choice = null;
@@ -270,7 +274,7 @@ public final class MergeVectorsJob {
         choice = c;
       }
     }
-    if (names.size() > 1) {
+    if (auto) {
       LOG.info("Strategy {} (λ {}) wins on validation {} among {}", strategy, choice.lambda(),
           config.selectMetric().name().toLowerCase(Locale.ROOT), names);
     }
@@ -280,8 +284,7 @@ public final class MergeVectorsJob {
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
-        names.size() > 1 ? "best on val " + metric : "fixed", names.size() > 1 ? tried : List.of(), choice.lambda(),
-        choice.lambdaHead(),
+        auto ? "best on val " + metric : "fixed", auto ? tried : List.of(), choice.lambda(), choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
         config.outputBias().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
