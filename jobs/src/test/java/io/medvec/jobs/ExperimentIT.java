@@ -56,7 +56,7 @@ class ExperimentIT {
     assertThat(report.resolve("_SUCCESS")).exists();
     String summary = Files.readString(report.resolve("summary.md"));
     assertThat(summary).contains("| merged |", "| pooled |", "| random_vector |", "Claims", "ResNet-18",
-        "Strategy of `merged` per seed (best on val log_loss)");
+        "Strategy of `merged` per seed (best on val log_loss)", "gap closed (merged − mean single site)");
     for (String png : List.of("bars-pneumoniamnist-k4-iid.png", "lambda-pneumoniamnist.png",
         "hospitals-pneumoniamnist.png")) {
       byte[] bytes = Files.readAllBytes(report.resolve(png));
