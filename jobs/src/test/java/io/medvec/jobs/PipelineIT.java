@@ -16,6 +16,7 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -192,18 +193,33 @@ class PipelineIT {
     assertThat(imported.epochs()).isEmpty();
   }
 
+  /** Config of run {@code runId} on the fixture's base (no pretrain of its own). */
+  static ConfigMap onBase(String runId, String... overrides) {
+    List<String> all = new ArrayList<>(List.of("run-id=" + runId, "base=" + result.pretrain().fingerprint()));
+    all.addAll(List.of(overrides));
+    return config(all.toArray(String[]::new));
+  }
+
+  /** Partitions {@code map}'s run (the fixture's spec, so the same public pool) and returns {@code map}. */
+  static ConfigMap partitioned(ConfigMap map) {
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
+    return map;
+  }
+
+  static MergeVectorsJob.Result merge(ConfigMap map) {
+    return new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(map)).run();
+  }
+
   @Test
   void outputBiasRefitChangesOnlyTheOutputBiasAndMatchesThePoolsClassMix() {
-    ConfigMap keep = config("run-id=it4", "base=" + result.pretrain().fingerprint(), "merge.lambda=1.0");
-    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(keep)).run();
-    MergeVectorsJob.Result kept = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(keep)).run();
+    ConfigMap keep = partitioned(onBase("it4", "merge.lambda=1.0"));
+    MergeVectorsJob.Result kept = merge(keep);
     Configuration conf = new Configuration();
     MultiLayerNetwork before = ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model()));
     assertThat(kept.outputBias()).isEqualTo("keep");
 
     ConfigMap refit = keep.withOverrides(List.of("merge.output-bias=refit", "merge.output-bias-smoothing=0.5"));
-    MergeVectorsJob.Result refitted =
-        new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(refit)).run();
+    MergeVectorsJob.Result refitted = merge(refit);
     MultiLayerNetwork after = ModelIO.load(conf, HadoopFiles.qualify(conf, refitted.model()));
     assertThat(refitted.outputBias()).isEqualTo("refit");
     assertThat(refitted.mergedFingerprint()).isNotEqualTo(kept.mergedFingerprint());
@@ -232,10 +248,8 @@ class PipelineIT {
 
   @Test
   void autoStrategyKeepsTheBestOnValidationAndEqualsThatStrategyRunAlone() {
-    ConfigMap auto = config("run-id=it5", "base=" + result.pretrain().fingerprint(), "merge.strategy=auto",
-        "merge.candidates=[median, task-arithmetic, ties]");
-    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(auto)).run();
-    MergeVectorsJob.Result chosen = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(auto)).run();
+    MergeVectorsJob.Result chosen = merge(partitioned(
+        onBase("it5", "merge.strategy=auto", "merge.candidates=[median, task-arithmetic, ties]")));
 
     assertThat(chosen.strategySelection()).isEqualTo("best on val log_loss");
     assertThat(chosen.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::strategy)
@@ -246,9 +260,7 @@ class PipelineIT {
     assertThat(winner.best().valLogLoss()).isEqualTo(best);
     assertThat(winner.best().lambda()).isEqualTo(chosen.lambda());
 
-    MergeVectorsJob.Result alone = new MergeVectorsJob(SparkTests.spark(),
-        MergeVectorsJob.Config.from(config("run-id=it5", "base=" + result.pretrain().fingerprint(),
-            "merge.strategy=" + chosen.strategy()))).run();
+    MergeVectorsJob.Result alone = merge(onBase("it5", "merge.strategy=" + chosen.strategy()));
     assertThat(alone.strategySelection()).isEqualTo("fixed");
     assertThat(alone.strategyCandidates()).isEmpty();
     assertThat(alone.lambda()).isEqualTo(chosen.lambda());
@@ -257,10 +269,8 @@ class PipelineIT {
 
   @Test
   void blockScopeChoosesAFeaturesAndAHeadLambda() {
-    ConfigMap block = config("run-id=it6", "base=" + result.pretrain().fingerprint(), "merge.lambda-scope=block",
-        "merge.controls=[merged-no-bn-restore, random-vector]");
-    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(block)).run();
-    MergeVectorsJob.Result merged = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(block)).run();
+    MergeVectorsJob.Result merged = merge(partitioned(
+        onBase("it6", "merge.lambda-scope=block", "merge.controls=[merged-no-bn-restore, random-vector]")));
 
     assertThat(merged.candidates()).hasSize(4);
     assertThat(merged.lambdaHead()).isIn(0.34, 1.0);

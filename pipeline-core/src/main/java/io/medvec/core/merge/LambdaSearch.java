@@ -8,7 +8,6 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.VectorLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,15 +68,22 @@ public final class LambdaSearch {
     }
   }
 
-  /** The chosen model and every candidate's scores. */
-  public record Choice(MultiLayerNetwork model, double lambda, Double lambdaHead, List<Candidate> candidates) {
+  /** The chosen model, the candidate it was built from, and every candidate's scores. */
+  public record Choice(MultiLayerNetwork model, Candidate chosen, List<Candidate> candidates) {
 
-    /** The scores of the chosen λ (pair). */
-    public Candidate chosen() {
-      return candidates.stream().filter(c -> c.lambda() == lambda && Objects.equals(c.lambdaHead(), lambdaHead))
-          .findFirst().orElseThrow();
+    /** The chosen λ (the features' under {@link Scope#BLOCK}). */
+    public double lambda() {
+      return chosen.lambda();
+    }
+
+    /** The chosen head λ, or null when one λ scales everything. */
+    public Double lambdaHead() {
+      return chosen.lambdaHead();
     }
   }
+
+  /** A λ, and the head's λ or null, to compose and score. */
+  private record Setting(double lambda, Double head) {}
 
   private LambdaSearch() {}
 
@@ -99,13 +105,13 @@ public final class LambdaSearch {
     if (lambdas.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose lambda: no candidates given");
     }
-    List<Double[]> settings = new ArrayList<>();
+    List<Setting> settings = new ArrayList<>();
     for (double lambda : lambdas) {
       if (scope == Scope.MODEL) {
-        settings.add(new Double[] {lambda, null});
+        settings.add(new Setting(lambda, null));
       } else {
         for (double head : lambdas) {
-          settings.add(new Double[] {lambda, head});
+          settings.add(new Setting(lambda, head));
         }
       }
     }
@@ -116,21 +122,20 @@ public final class LambdaSearch {
   public static Choice fixed(
       MultiLayerNetwork base, VectorLayout layout, float[] direction, double lambda, Double lambdaHead,
       BatchNormSource bn, ImageSet validation, Metric metric, int batchSize) {
-    List<Double[]> settings = new ArrayList<>();
-    settings.add(new Double[] {lambda, lambdaHead});
-    return searchSettings(base, layout, direction, settings, bn, validation, metric, batchSize);
+    return searchSettings(base, layout, direction, List.of(new Setting(lambda, lambdaHead)), bn, validation, metric,
+        batchSize);
   }
 
   private static Choice searchSettings(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double[]> settings, BatchNormSource bn,
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Setting> settings, BatchNormSource bn,
       ImageSet validation, Metric metric, int batchSize) {
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;
     Candidate bestCandidate = null;
-    int headStart = settings.stream().anyMatch(s -> s[1] != null) ? SyntheticWeights.headStart(base) : 0;
-    for (Double[] setting : settings) {
-      double lambda = setting[0];
-      Double head = setting[1];
+    int headStart = settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
+    for (Setting setting : settings) {
+      double lambda = setting.lambda();
+      Double head = setting.head();
       MultiLayerNetwork model = bn.apply(head == null
           ? SyntheticWeights.compose(base, layout, direction, lambda)
           : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
@@ -146,7 +151,7 @@ public final class LambdaSearch {
         bestCandidate = candidate;
       }
     }
-    return new Choice(best, bestCandidate.lambda(), bestCandidate.lambdaHead(), List.copyOf(candidates));
+    return new Choice(best, bestCandidate, List.copyOf(candidates));
   }
 
   /**

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -189,15 +188,10 @@ class AtomicDirTest {
     assertThat(AtomicDir.lastCommitted(conf, path("a"))).isEmpty();
   }
 
-  public static final class FailingRenameFileSystem extends RawLocalFileSystem {
-    @Override
-    public URI getUri() {
-      return URI.create("failrename:///");
-    }
-
-    @Override
-    public String getScheme() {
-      return "failrename";
+  /** The local file system under another scheme, whose rename of a {@code _tmp-} directory fails. */
+  public static final class FailingRenameFileSystem extends OtherSchemeLocalFileSystem {
+    public FailingRenameFileSystem() {
+      super("failrename");
     }
 
     @Override

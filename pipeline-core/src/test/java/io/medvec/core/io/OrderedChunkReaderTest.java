@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.junit.jupiter.api.Test;
@@ -140,15 +138,9 @@ class OrderedChunkReaderTest {
   }
 
   /** The local file system under another scheme, whose open of a file named boom* throws an Error. */
-  public static final class ErrorOnOpen extends RawLocalFileSystem {
-    @Override
-    public URI getUri() {
-      return URI.create("boomfs:///");
-    }
-
-    @Override
-    public String getScheme() {
-      return "boomfs";
+  public static final class ErrorOnOpen extends OtherSchemeLocalFileSystem {
+    public ErrorOnOpen() {
+      super("boomfs");
     }
 
     @Override
