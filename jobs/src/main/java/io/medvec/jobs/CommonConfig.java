@@ -18,8 +18,18 @@ import java.util.regex.Pattern;
  * @param overwrite {@code overwrite}: allow replacing outputs that another run (other inputs under
  *     the same out and run-id) produced; checked by the partition job, which defines a run. Default
  *     false.
+ * @param runVectors {@code vectors.scope}: {@code shared} (default) publishes and merges data vectors
+ *     under {@code OUT/vectors}, the consortium's store every run of the same base adds to and
+ *     merges from; {@code run} keeps them under {@code OUT/runs/RUN/vectors}, so that runs sharing a
+ *     base but simulating different hospitals (the experiment's cells) never see or replace each
+ *     other's vectors.
  */
-public record CommonConfig(String runId, String out, String dataPath, String base, boolean overwrite) {
+public record CommonConfig(
+    String runId, String out, String dataPath, String base, boolean overwrite, boolean runVectors) {
+
+  /** Values of {@code vectors.scope}. */
+  static final String SHARED = "shared";
+  static final String RUN = "run";
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
@@ -43,7 +53,16 @@ public record CommonConfig(String runId, String out, String dataPath, String bas
         map.string("out", "medvec-out"),
         map.string("data.path", envData == null ? "" : envData),
         map.string("base", ""),
-        map.bool("overwrite", false));
+        map.bool("overwrite", false),
+        runVectors(map.string("vectors.scope", SHARED)));
+  }
+
+  private static boolean runVectors(String scope) {
+    if (!scope.equals(SHARED) && !scope.equals(RUN)) {
+      throw new ConfigException(
+          "Invalid config key 'vectors.scope': expected " + SHARED + " or " + RUN + " (" + scope + ")");
+    }
+    return scope.equals(RUN);
   }
 
   /** The data path, or a config error telling how to set it. */

@@ -154,6 +154,8 @@ public final class ExperimentJob {
         "pretrain.seed=" + cell.seed(),
         "finetune.seed=" + (100 + cell.seed()),
         "finetune.pooled=true",
+        // cells share a base (same seed, same public pool) but not their hospitals
+        "vectors.scope=run",
         "merge.controls=[mean, merged-no-bn-restore, random-vector]",
         "merge.strategies=" + config.strategies());
   }

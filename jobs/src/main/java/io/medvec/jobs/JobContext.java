@@ -27,7 +27,7 @@ final class JobContext {
     this.spark = spark;
     this.common = common;
     this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
-    this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId());
+    this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
   }
 
   SparkSession spark() {

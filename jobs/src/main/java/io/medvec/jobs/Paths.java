@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -10,13 +11,19 @@ import org.apache.hadoop.fs.Path;
  * out/runs/RUN/JOB.json         result of each job of that run
  * out/base/FINGERPRINT/         model.zip, manifest.json                 (pretrain job)
  * out/vectors/base=FP/hospital=ID/  vector.parquet, bn-stats.parquet, manifest.json (fine-tune job)
+ * out/runs/RUN/vectors/base=FP/hospital=ID/  the same, with vectors.scope: run (experiment cells)
  * out/runs/RUN/baselines/base=FP/hospital=pooled/   the pooled baseline's vector (fine-tune job)
  * out/runs/RUN/merged/          model.zip, weights.parquet, bn-stats.parquet, manifest.json (merge job)
  * out/runs/RUN/controls/KIND/   model.zip, manifest.json: control merges (mean, random_vector, …)
  * out/metrics/run_id=RUN/       metrics table partition                  (evaluate job)
  * </pre>
  */
-public record Paths(Path out, String runId) {
+public record Paths(Path out, String runId, boolean runVectors) {
+
+  /** The layout with the shared vector store ({@code vectors.scope: shared}). */
+  public Paths(Path out, String runId) {
+    this(out, runId, false);
+  }
 
   public Path runDir() {
     return new Path(new Path(out, "runs"), runId);
@@ -34,8 +41,14 @@ public record Paths(Path out, String runId) {
     return new Path(new Path(out, "base"), fingerprint);
   }
 
+  /** Where this run publishes and reads data vectors. */
   public Path vectorsRoot() {
-    return new Path(out, "vectors");
+    return runVectors ? new Path(runDir(), "vectors") : new Path(out, "vectors");
+  }
+
+  /** Globs of every vector directory under {@code out}, shared and run-scoped. */
+  public List<Path> allVectorDirs() {
+    return List.of(new Path(out, "vectors/base=*/hospital=*"), new Path(out, "runs/*/vectors/base=*/hospital=*"));
   }
 
   public Path baselinesRoot() {

@@ -33,7 +33,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code metrics}: the metrics table ({@code OUT/metrics}, partitioned by {@code run_id},
  *       which stays a string: run ids like 2026-11-27 are not dates);
  *   <li>{@code vectors}: one row per published data vector
- *       ({@code OUT/vectors/base=*}{@code /hospital=*}{@code /manifest.json});
+ *       ({@code OUT/vectors/base=*}{@code /hospital=*}{@code /manifest.json}, and the run-scoped
+ *       ones under {@code OUT/runs/*}{@code /vectors/});
  *   <li>{@code merges}: one row per run's merge ({@code OUT/runs/*}{@code /merged/manifest.json}),
  *       with the vectors it used.
  * </ul>
@@ -129,9 +130,9 @@ public final class QueryMetricsJob {
     if (!registered) {
       session.conf().set(INFER_PARTITION_TYPES, "false");
       metrics().createOrReplaceTempView(METRICS);
-      manifests(VECTORS, new Path(paths.vectorsRoot(), "base=*/hospital=*"), "hospital STRING, base_fingerprint STRING")
+      manifests(VECTORS, paths.allVectorDirs(), "hospital STRING, base_fingerprint STRING")
           .createOrReplaceTempView(VECTORS);
-      manifests(MERGES, new Path(paths.out(), "runs/*/merged"), "run_id STRING, base_fingerprint STRING")
+      manifests(MERGES, List.of(new Path(paths.out(), "runs/*/merged")), "run_id STRING, base_fingerprint STRING")
           .createOrReplaceTempView(MERGES);
       registered = true;
     }
@@ -183,12 +184,14 @@ public final class QueryMetricsJob {
     return session.read().schema(METRICS_SCHEMA).parquet(root.toString());
   }
 
-  /** The manifest.json of every committed directory matching {@code dirs}, one row each. */
-  private Dataset<Row> manifests(String view, Path dirs, String emptySchema) {
+  /** The manifest.json of every committed directory matching one of {@code globs}, one row each. */
+  private Dataset<Row> manifests(String view, List<Path> globs, String emptySchema) {
     List<String> files = new ArrayList<>();
-    for (Path dir : glob(dirs)) {
-      if (AtomicDir.isComplete(hadoop, dir)) {
-        files.add(new Path(dir, "manifest.json").toString());
+    for (Path pattern : globs) {
+      for (Path dir : glob(pattern)) {
+        if (AtomicDir.isComplete(hadoop, dir)) {
+          files.add(new Path(dir, "manifest.json").toString());
+        }
       }
     }
     if (files.isEmpty()) {

@@ -71,6 +71,8 @@ class ConfFilesTest {
     ConfigMap base = ConfigMap.load(conf().resolve("merge.yaml"));
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.lambda=-1"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.lambda").hasMessageContaining("-1");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("vectors.scope=global"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("vectors.scope").hasMessageContaining("global");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.bn-stats=magic"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.bn-stats").hasMessageContaining("magic");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-bias=tune"))))

@@ -38,6 +38,9 @@ class ExperimentIT {
     assertThat(cell.merge().strategySelection()).isEqualTo("best on val log_loss");
     assertThat(cell.merge().strategyCandidates()).hasSize(6);
     assertThat(cell.merge().strategy()).isIn(MergeVectorsJob.Config.defaultCandidates());
+    // the cell merged its own hospitals' vectors, published under its run (vectors.scope: run)
+    assertThat(cell.merge().vectors()).hasSize(4)
+        .allSatisfy(v -> assertThat(v.dir()).contains("/runs/" + cell.cell().runId() + "/vectors/base="));
   }
 
   @Test

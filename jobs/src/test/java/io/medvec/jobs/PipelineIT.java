@@ -14,6 +14,7 @@ import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.vector.IncompatibleVectorException;
+import io.medvec.core.vector.VectorStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -283,6 +284,27 @@ class PipelineIT {
     assertThat(merged.controls().get(0).lambda()).isEqualTo(merged.lambda());
     assertThat(merged.controls().get(0).lambdaHead()).isEqualTo(merged.lambdaHead());
     assertThat(merged.controls().get(1).candidates()).hasSize(4);
+  }
+
+  @Test
+  void runScopedVectorsStayWithTheirRunAndLeaveTheSharedStoreAlone() {
+    // an experiment cell: same base as the fixture, other hospitals under the same ids h0, h1
+    ConfigMap map = partitioned(onBase("it7", "vectors.scope=run", "partition.hospitals=2"));
+    FineTuneVectorsJob.Result tuned = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
+    MergeVectorsJob.Result merged = merge(map);
+
+    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).containsExactly("h0", "h1");
+    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::sha256)
+        .containsExactlyElementsOf(tuned.hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
+    assertThat(merged.vectors()).allSatisfy(v -> assertThat(v.dir()).contains("/runs/it7/vectors/base="));
+    // the shared store still holds the fixture's three vectors, bit for bit
+    VectorStore shared = new VectorStore(new Configuration(), new org.apache.hadoop.fs.Path(out.resolve("vectors").toUri()));
+    assertThat(shared.list(result.pretrain().fingerprint())).extracting(v -> v.manifest().vectorSha256())
+        .containsExactlyElementsOf(result.finetune().hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
+    // and the sql view lists both kinds
+    QueryMetricsJob sql = new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out.toString(), 10));
+    assertThat(sql.run("SELECT run_id, count(*) FROM vectors GROUP BY run_id ORDER BY run_id").rows())
+        .containsExactly(List.of("it", "3"), List.of("it7", "2"));
   }
 
   @Test
