@@ -136,10 +136,17 @@ public final class LambdaSearch {
     for (Setting setting : settings) {
       double lambda = setting.lambda();
       Double head = setting.head();
-      MultiLayerNetwork model = bn.apply(head == null
-          ? SyntheticWeights.compose(base, layout, direction, lambda)
-          : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
-      ScoreSet scores = scores(model, validation, batchSize);
+      MultiLayerNetwork model;
+      ScoreSet scores;
+      try {
+        model = bn.apply(head == null
+            ? SyntheticWeights.compose(base, layout, direction, lambda)
+            : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
+        scores = scores(model, validation, batchSize);
+      } catch (IllegalArgumentException | IllegalStateException e) { // e.g. a diverged candidate's NaN outputs
+        throw new IllegalStateException("Cannot score the merge at λ " + lambda + (head == null ? "" : ", head λ " + head)
+            + ": " + e.getMessage(), e);
+      }
       Metrics val = ClassificationMetrics.compute(scores);
       Candidate candidate =
           new Candidate(lambda, head, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));

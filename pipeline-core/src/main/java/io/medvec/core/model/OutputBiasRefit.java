@@ -103,6 +103,10 @@ public final class OutputBiasRefit {
     }
     double[] logp = new double[probs.length];
     for (int i = 0; i < probs.length; i++) {
+      if (!Float.isFinite(probs[i])) { // a diverged network: no bias can fix it, and scaling would never converge
+        throw new IllegalArgumentException("Cannot refit the output bias: the network predicts " + probs[i]
+            + " for class " + i % classes + " of example " + i / classes + " (non-finite weights?)");
+      }
       logp[i] = Math.log(Math.max(FLOOR, probs[i]));
     }
     double[] shift = new double[classes];

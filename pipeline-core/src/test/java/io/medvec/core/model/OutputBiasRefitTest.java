@@ -69,6 +69,13 @@ class OutputBiasRefitTest {
   }
 
   @Test
+  void nonFiniteProbabilitiesAreRefusedAtOnceNamingTheExample() {
+    float[] probs = {0.5f, 0.5f, Float.NaN, Float.NaN};
+    assertThatThrownBy(() -> OutputBiasRefit.fit(probs, new long[] {1, 1}, 1.0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN").hasMessageContaining("example 1");
+  }
+
+  @Test
   void refitOnANetworkChangesOnlyTheOutputBiasAndRecalibratesIt() {
     ImageSet pool = TestData.pneumonia().train().subset(TestData.first(300));
     MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));

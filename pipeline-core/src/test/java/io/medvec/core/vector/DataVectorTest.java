@@ -143,6 +143,22 @@ class DataVectorTest {
   }
 
   @Test
+  void aCandidateWithNonFiniteOutputsStopsTheSearchNamingItsLambda() {
+    OneVector h0 = publishH0();
+    float[] diverged = h0.sum().clone();
+    diverged[diverged.length - 1] = Float.NaN; // the output bias of the last class
+    ImageSet val = TestData.pneumonia().val();
+    assertThatThrownBy(() -> LambdaSearch.search(base, h0.layout(), diverged, List.of(0.5), h0.restore(), val,
+        LambdaSearch.Metric.LOG_LOSS, 128))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("λ 0.5").hasMessageContaining("not finite")
+        .hasRootCauseInstanceOf(IllegalArgumentException.class);
+    // with the refit, at once (not after the scaling loop's cap) and saying what it saw
+    assertThatThrownBy(() -> LambdaSearch.search(base, h0.layout(), diverged, List.of(0.5),
+        h0.restore().thenRefitOutputBias(local, 1.0, 64), val, LambdaSearch.Metric.LOG_LOSS, 128))
+        .hasMessageContaining("λ 0.5").hasMessageContaining("Cannot refit the output bias: the network predicts NaN");
+  }
+
+  @Test
   void blockScopeScalesFeaturesAndHeadSeparately() {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     float[] delta = ParamVectors.delta(base, tuned, layout);
