@@ -61,17 +61,18 @@ final class Controls {
 
   /**
    * Builds and publishes every configured control; {@code sum} is the (screened) task-arithmetic sum,
-   * {@code direction} the merged model's τ_mix, {@code bn} its statistics source.
+   * {@code direction} the merged model's τ_mix, {@code bn} its statistics source and {@code pull} its
+   * output layer's μ (null when the layer is kept).
    */
   List<Control> run(VectorStore store, List<StoredVector> vectors, float[] sum, float[] direction,
-      LambdaSearch.Choice merged, BatchNormSource bn) {
+      LambdaSearch.Choice merged, BatchNormSource bn, Double pull) {
     List<Control> out = new ArrayList<>();
     for (String control : config.controls()) {
       LambdaSearch.Choice choice = switch (control) {
         case MEAN -> LambdaSearch.search(base, layout, sum, List.of(1.0 / vectors.size()), bn, validation,
             config.selectMetric(), config.batchSize());
         case NO_BN_RESTORE -> LambdaSearch.fixed(base, layout, direction, merged.lambda(), merged.lambdaHead(),
-            config.restoration(BnStatsMode.PRETRAINED, store, vectors, pool), validation, config.selectMetric(),
+            config.restoration(BnStatsMode.PRETRAINED, store, vectors, pool, pull), validation, config.selectMetric(),
             config.batchSize());
         case RANDOM_VECTOR -> search(randomSum(store, vectors), bn);
         default -> throw new IllegalStateException("Unknown control " + control);

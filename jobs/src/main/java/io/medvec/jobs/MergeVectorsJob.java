@@ -67,6 +67,11 @@ public final class MergeVectorsJob {
    *     counts smoothed by {@code merge.output-bias-smoothing}, default 1 per class), for every λ
    *     candidate and control; see {@link OutputBiasRefit}
    * @param outputBiasSmoothing {@code merge.output-bias-smoothing}: pseudo-count per class (&gt; 0)
+   * @param outputLayer {@code merge.output-layer}: keep (default) | refit — after the batch-norm
+   *     statistics (and before the bias refit, when on), re-fit the output layer's weights and bias on
+   *     the public pool, pulled toward the merged layer with strength μ; see {@link OutputLayerRefit}
+   * @param outputLayerPulls {@code merge.output-layer-pull}: the μ candidates ([0.1, 1.0]), each
+   *     chosen on the validation split together with λ (and the strategy under auto)
    * @param selectMetric {@code merge.select-metric}: log-loss (default; AUC saturates on easy validation splits) | auc | accuracy
    * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
    * @param controls {@code merge.controls}: extra models for comparison, each written to
@@ -89,7 +94,8 @@ public final class MergeVectorsJob {
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope,
-      BnStatsMode bnStats, OutputBias outputBias, double outputBiasSmoothing, LambdaSearch.Metric selectMetric,
+      BnStatsMode bnStats, OutputBias outputBias, double outputBiasSmoothing, OutputBias outputLayer,
+      List<Double> outputLayerPulls, LambdaSearch.Metric selectMetric,
       int batchSize, List<String> controls, String strategy, List<String> candidates, Map<String, String> params,
       List<String> strategies, long seed, ScreeningPolicy screening) {
 
@@ -98,6 +104,10 @@ public final class MergeVectorsJob {
 
     public Config {
       lambdaGrid = List.copyOf(lambdaGrid);
+      outputLayerPulls = List.copyOf(outputLayerPulls);
+      if (outputLayerPulls.isEmpty()) {
+        throw new ConfigException("Invalid config key 'merge.output-layer-pull': must not be empty");
+      }
       controls = List.copyOf(controls);
       params = Map.copyOf(params);
       strategies = List.copyOf(strategies);
@@ -145,6 +155,8 @@ public final class MergeVectorsJob {
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
           m.enumValue("output-bias", OutputBias.class, OutputBias.KEEP),
           m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
+          m.enumValue("output-layer", OutputBias.class, OutputBias.KEEP),
+          m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
           m.string("strategy", MergeStrategies.DEFAULT), candidates(m),
@@ -162,10 +174,22 @@ public final class MergeVectorsJob {
       return names;
     }
 
-    /** How the merged model's statistics (and output bias) are restored. */
-    BatchNormSource restoration(BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool) {
+    /**
+     * How the merged model's statistics (and output layer, output bias) are restored; {@code pull} is
+     * the output layer's μ, null when it is kept.
+     */
+    BatchNormSource restoration(
+        BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, Double pull) {
       BatchNormSource bn = BatchNormSource.of(mode, store, vectors, pool, batchSize);
+      if (pull != null) {
+        bn = bn.thenRefitOutputLayer(pool, pull, batchSize);
+      }
       return outputBias == OutputBias.REFIT ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize) : bn;
+    }
+
+    /** The output layer's μ candidates: the configured ones under refit, else only "kept" (null). */
+    List<Double> pulls() {
+      return outputLayer == OutputBias.REFIT ? outputLayerPulls : java.util.Collections.singletonList(null);
     }
 
     /** The λ candidates: the fixed λ, or the grid. */
@@ -201,11 +225,11 @@ public final class MergeVectorsJob {
     }
   }
 
-  /** {@code merge.output-bias}: what happens to the output layer's bias after merging. */
+  /** {@code merge.output-bias} and {@code merge.output-layer}: what happens to them after merging. */
   public enum OutputBias {
     /** θ_pre + λ·τ_mix as composed. */
     KEEP,
-    /** Re-fitted on the public pool's labels ({@link OutputBiasRefit}). */
+    /** Re-fitted on the public pool's labels ({@link OutputBiasRefit}, {@link OutputLayerRefit}). */
     REFIT
   }
 
@@ -216,15 +240,19 @@ public final class MergeVectorsJob {
   public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
       Double dpDelta) {}
 
-  /** One strategy {@code merge.strategy: auto} tried, with the validation scores of its best λ. */
-  public record StrategyCandidate(String strategy, LambdaSearch.Candidate best) {}
+  /**
+   * One strategy ({@code merge.strategy: auto}) and output-layer μ ({@code merge.output-layer: refit},
+   * else null) tried, with the validation scores of its best λ.
+   */
+  public record StrategyCandidate(String strategy, Double outputLayerPull, LambdaSearch.Candidate best) {}
 
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
       Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates,
       double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
-      String bnStats, String outputBias, long parameters, List<UsedVector> vectors, List<Controls.Control> controls,
+      String bnStats, String outputBias, String outputLayer, Double outputLayerPull, long parameters,
+      List<UsedVector> vectors, List<Controls.Control> controls,
       String createdAt, ScreeningReport screening) {
 
     public Result {
@@ -256,38 +284,48 @@ public final class MergeVectorsJob {
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(
         PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
-    BatchNormSource bn = config.restoration(config.bnStats(), store, vectors, pool);
     boolean auto = config.strategy().equals(Config.AUTO);
     List<String> names = auto ? config.candidates() : List.of(config.strategy());
+    List<Double> pulls = config.pulls();
     String strategy = null;
+    Double pull = null;
+    BatchNormSource bn = null;
     float[] direction = null;
     LambdaSearch.Choice choice = null;
     List<StrategyCandidate> tried = new ArrayList<>();
     for (String name : names) {
       float[] d = combine(store, vectors, layout, screened.report(), screened.sum(), name);
-      LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdaScope(), config.lambdas(), bn,
-          data.val(), config.selectMetric(), config.batchSize());
-      tried.add(new StrategyCandidate(name, c.chosen()));
-      if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
-        strategy = name;
-        direction = d;
-        choice = c;
+      for (Double mu : pulls) {
+        BatchNormSource source = config.restoration(config.bnStats(), store, vectors, pool, mu);
+        LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdaScope(), config.lambdas(), source,
+            data.val(), config.selectMetric(), config.batchSize());
+        tried.add(new StrategyCandidate(name, mu, c.chosen()));
+        if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
+          strategy = name;
+          pull = mu;
+          bn = source;
+          direction = d;
+          choice = c;
+        }
       }
     }
-    if (auto) {
-      LOG.info("Strategy {} (λ {}) wins on validation {} among {}", strategy, choice.lambda(),
-          config.selectMetric().name().toLowerCase(Locale.ROOT), names);
+    if (auto || pulls.size() > 1) {
+      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", strategy,
+          pull == null ? "" : " with output-layer μ " + pull, choice.lambda(),
+          config.selectMetric().name().toLowerCase(Locale.ROOT), tried.size());
     }
     List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
-        .run(store, vectors, screened.sum(), direction, choice, bn);
+        .run(store, vectors, screened.sum(), direction, choice, bn, pull);
     MultiLayerNetwork best = choice.model();
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
-        auto ? "best on val " + metric : "fixed", auto ? tried : List.of(), choice.lambda(), choice.lambdaHead(),
+        auto ? "best on val " + metric : "fixed", auto || pulls.size() > 1 ? tried : List.of(), choice.lambda(),
+        choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
-        config.outputBias().name().toLowerCase(Locale.ROOT), best.numParams(), used(vectors),
+        config.outputBias().name().toLowerCase(Locale.ROOT), config.outputLayer().name().toLowerCase(Locale.ROOT),
+        pull, best.numParams(), used(vectors),
         controls, Instant.now().toString(), screened.report());
     publish(best, layout, result);
     ctx.writeResult(NAME, result);

@@ -71,6 +71,12 @@ class ConfFilesTest {
     ConfigMap base = ConfigMap.load(conf().resolve("merge.yaml"));
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.lambda=-1"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.lambda").hasMessageContaining("-1");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer=tune"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer").hasMessageContaining("tune");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer-pull=[0]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer-pull");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer-pull=[]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer-pull");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("vectors.scope=global"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("vectors.scope").hasMessageContaining("global");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.bn-stats=magic"))))
@@ -81,6 +87,9 @@ class ConfFilesTest {
         base.withOverrides(List.of("merge.output-bias-smoothing=0")))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("merge.output-bias-smoothing");
     assertThat(MergeVectorsJob.Config.from(base).outputBias()).isEqualTo(MergeVectorsJob.OutputBias.KEEP);
+    assertThat(MergeVectorsJob.Config.from(base).pulls()).containsExactly((Double) null);
+    assertThat(MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer=refit"))).pulls())
+        .containsExactly(0.1, 1.0);
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.candidates=[ties]"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.candidates")
         .hasMessageContaining("merge.strategy=auto");

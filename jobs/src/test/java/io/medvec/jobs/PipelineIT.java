@@ -248,6 +248,37 @@ class PipelineIT {
   }
 
   @Test
+  void outputLayerRefitChoosesItsPullOnValidationAndChangesOnlyTheOutputLayer() {
+    ConfigMap keep = partitioned(onBase("it8", "merge.lambda=1.0"));
+    MergeVectorsJob.Result kept = merge(keep);
+    Configuration conf = new Configuration();
+    MultiLayerNetwork before = ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model())); // same run: replaced below
+    MergeVectorsJob.Result refitted = merge(
+        keep.withOverrides(List.of("merge.output-layer=refit", "merge.output-layer-pull=[0.01, 0.1]")));
+
+    assertThat(kept.outputLayer()).isEqualTo("keep");
+    assertThat(kept.outputLayerPull()).isNull();
+    assertThat(refitted.outputLayer()).isEqualTo("refit");
+    assertThat(refitted.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::outputLayerPull)
+        .containsExactly(0.01, 0.1);
+    MergeVectorsJob.StrategyCandidate winner = refitted.strategyCandidates().stream()
+        .min(java.util.Comparator.comparingDouble(c -> c.best().valLogLoss())).orElseThrow();
+    assertThat(refitted.outputLayerPull()).isEqualTo(winner.outputLayerPull());
+    assertThat(refitted.candidates()).singleElement()
+        .satisfies(c -> assertThat(c.valLogLoss()).isEqualTo(winner.best().valLogLoss()));
+
+    MultiLayerNetwork after = ModelIO.load(conf, HadoopFiles.qualify(conf, refitted.model()));
+    String output = (after.getnLayers() - 1) + "_";
+    for (Map.Entry<String, INDArray> e : before.paramTable().entrySet()) {
+      if (e.getKey().startsWith(output)) {
+        assertThat(after.getParam(e.getKey())).as(e.getKey()).isNotEqualTo(e.getValue());
+      } else {
+        assertThat(after.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+  }
+
+  @Test
   void autoStrategyKeepsTheBestOnValidationAndEqualsThatStrategyRunAlone() {
     MergeVectorsJob.Result chosen = merge(partitioned(
         onBase("it5", "merge.strategy=auto", "merge.candidates=[median, task-arithmetic, ties]")));

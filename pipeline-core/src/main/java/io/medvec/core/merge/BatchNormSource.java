@@ -3,6 +3,7 @@ package io.medvec.core.merge;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.model.BatchNormRestorer;
 import io.medvec.core.model.OutputBiasRefit;
+import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -15,7 +16,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Gives a merged network its batch-norm running statistics according to a {@link BnStatsMode}, and
- * optionally then re-fits its output bias on the coordinator's labelled pool ({@link OutputBiasRefit}).
+ * optionally then re-fits its output layer ({@link OutputLayerRefit}) and its output bias
+ * ({@link OutputBiasRefit}) on the coordinator's labelled pool.
  * Every candidate λ, the merged model and each control go through the same source.
  */
 public final class BatchNormSource {
@@ -67,6 +69,22 @@ public final class BatchNormSource {
     }
     return new BatchNormSource(net -> {
       OutputBiasRefit.refit(apply.apply(net), pool, smoothing, batchSize);
+      return net;
+    });
+  }
+
+  /**
+   * This source followed by a refit of the output layer's weights and bias on {@code pool}, pulled
+   * toward the merged values with strength {@code pull} ({@link OutputLayerRefit}).
+   */
+  public BatchNormSource thenRefitOutputLayer(ImageSet pool, double pull, int batchSize) {
+    if (pool.size() == 0) {
+      throw new IllegalArgumentException(
+          "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
+              + " or merge.output-layer=keep)");
+    }
+    return new BatchNormSource(net -> {
+      OutputLayerRefit.refit(apply.apply(net), pool, pull, batchSize);
       return net;
     });
   }
