@@ -144,6 +144,11 @@ final class ExperimentReport {
           cells.get(0).merge().strategySelection(),
           cells.stream().map(c -> c.merge().strategy()).collect(Collectors.joining(", "))));
     }
+    if (cells.stream().anyMatch(c -> c.merge().outputLayerPull() != null)) {
+      md.append(String.format(Locale.ROOT, "%nOutput-layer refit μ of `merged` per seed (chosen on val): %s%n",
+          cells.stream().map(c -> c.merge().outputLayerPull() == null ? "kept" : String.format(Locale.ROOT, "%.4g",
+              c.merge().outputLayerPull())).collect(Collectors.joining(", "))));
+    }
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claims(cells));
     return md.toString();
   }

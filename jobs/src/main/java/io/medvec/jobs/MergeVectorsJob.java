@@ -21,6 +21,7 @@ import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.OutputBiasRefit;
+import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
@@ -94,7 +95,7 @@ public final class MergeVectorsJob {
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope,
-      BnStatsMode bnStats, OutputBias outputBias, double outputBiasSmoothing, OutputBias outputLayer,
+      BnStatsMode bnStats, Refit outputBias, double outputBiasSmoothing, Refit outputLayer,
       List<Double> outputLayerPulls, LambdaSearch.Metric selectMetric,
       int batchSize, List<String> controls, String strategy, List<String> candidates, Map<String, String> params,
       List<String> strategies, long seed, ScreeningPolicy screening) {
@@ -153,9 +154,9 @@ public final class MergeVectorsJob {
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("lambda-scope", LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          m.enumValue("output-bias", OutputBias.class, OutputBias.KEEP),
+          m.enumValue("output-bias", Refit.class, Refit.KEEP),
           m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
-          m.enumValue("output-layer", OutputBias.class, OutputBias.KEEP),
+          m.enumValue("output-layer", Refit.class, Refit.KEEP),
           m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
@@ -184,12 +185,12 @@ public final class MergeVectorsJob {
       if (pull != null) {
         bn = bn.thenRefitOutputLayer(pool, pull, batchSize);
       }
-      return outputBias == OutputBias.REFIT ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize) : bn;
+      return outputBias == Refit.REFIT ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize) : bn;
     }
 
     /** The output layer's μ candidates: the configured ones under refit, else only "kept" (null). */
     List<Double> pulls() {
-      return outputLayer == OutputBias.REFIT ? outputLayerPulls : java.util.Collections.singletonList(null);
+      return outputLayer == Refit.REFIT ? outputLayerPulls : java.util.Collections.singletonList(null);
     }
 
     /** The λ candidates: the fixed λ, or the grid. */
@@ -225,8 +226,8 @@ public final class MergeVectorsJob {
     }
   }
 
-  /** {@code merge.output-bias} and {@code merge.output-layer}: what happens to them after merging. */
-  public enum OutputBias {
+  /** {@code merge.output-bias}, {@code merge.output-layer}: what happens to that part after merging. */
+  public enum Refit {
     /** θ_pre + λ·τ_mix as composed. */
     KEEP,
     /** Re-fitted on the public pool's labels ({@link OutputBiasRefit}, {@link OutputLayerRefit}). */

@@ -86,7 +86,7 @@ class ConfFilesTest {
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(
         base.withOverrides(List.of("merge.output-bias-smoothing=0")))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("merge.output-bias-smoothing");
-    assertThat(MergeVectorsJob.Config.from(base).outputBias()).isEqualTo(MergeVectorsJob.OutputBias.KEEP);
+    assertThat(MergeVectorsJob.Config.from(base).outputBias()).isEqualTo(MergeVectorsJob.Refit.KEEP);
     assertThat(MergeVectorsJob.Config.from(base).pulls()).containsExactly((Double) null);
     assertThat(MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer=refit"))).pulls())
         .containsExactly(0.1, 1.0);

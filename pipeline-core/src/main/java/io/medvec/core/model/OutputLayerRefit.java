@@ -47,9 +47,10 @@ public final class OutputLayerRefit {
 
   /**
    * Convergence: the Newton decrement gᵀH⁻¹g (twice the predicted decrease of the objective, the same
-   * in any scaling of the features). Quadratic convergence takes it far below this in one more step.
+   * in any scaling of the features) relative to the objective. Below it, one more full step —
+   * quadratic convergence — and the fit is at the minimum to double precision.
    */
-  static final double TOLERANCE = 1e-20;
+  static final double TOLERANCE = 1e-12;
 
   /**
    * The fit.
@@ -129,8 +130,15 @@ public final class OutputLayerRefit {
       for (int k = 0; k < p; k++) {
         decrement += gradient[k] * step[k];
       }
-      if (decrement < TOLERANCE) {
-        return result(theta, inputs, classes, iteration, lossBefore, objective.logLoss(theta));
+      if (decrement <= TOLERANCE * Math.max(1, value)) {
+        double[] last = new double[p];
+        for (int k = 0; k < p; k++) {
+          last[k] = theta[k] - step[k];
+        }
+        if (objective.value(last) <= value) {
+          theta = last;
+        }
+        return result(theta, inputs, classes, iteration + 1, lossBefore, objective.logLoss(theta));
       }
       double t = 1;
       double[] next = new double[p];
