@@ -144,13 +144,22 @@ final class ExperimentReport {
           cells.get(0).merge().strategySelection(),
           cells.stream().map(c -> c.merge().strategy()).collect(Collectors.joining(", "))));
     }
-    if (cells.stream().anyMatch(c -> c.merge().outputLayerPull() != null)) {
-      md.append(String.format(Locale.ROOT, "%nOutput-layer refit μ of `merged` per seed (chosen on val): %s%n",
-          cells.stream().map(c -> c.merge().outputLayerPull() == null ? "kept" : String.format(Locale.ROOT, "%.4g",
-              c.merge().outputLayerPull())).collect(Collectors.joining(", "))));
-    }
+    md.append(pullsLine(cells.stream().map(c -> c.merge().outputLayerPull()).toList()));
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claims(cells));
     return md.toString();
+  }
+
+  /**
+   * The line giving each seed's output-layer μ ("kept" where the layer was kept), or nothing when no
+   * seed re-fitted it.
+   */
+  static String pullsLine(List<Double> pulls) {
+    if (pulls.stream().allMatch(java.util.Objects::isNull)) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "%nOutput-layer refit μ of `merged` per seed (chosen on val): %s%n",
+        pulls.stream().map(p -> p == null ? "kept" : String.format(Locale.ROOT, "%.4g", p))
+            .collect(Collectors.joining(", ")));
   }
 
   /**

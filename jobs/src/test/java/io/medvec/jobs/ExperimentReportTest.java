@@ -15,6 +15,13 @@ class ExperimentReportTest {
   }
 
   @Test
+  void outputLayerPullsArePrintedPerSeedOnlyWhenRefitted() {
+    assertThat(ExperimentReport.pullsLine(java.util.Arrays.asList(1.0, 0.1, null)))
+        .isEqualTo("\nOutput-layer refit μ of `merged` per seed (chosen on val): 1.000, 0.1000, kept\n");
+    assertThat(ExperimentReport.pullsLine(java.util.Arrays.asList(null, null))).isEmpty();
+  }
+
+  @Test
   void noGapIsNotAPercentage() {
     assertThat(ExperimentReport.gapClosed(0.95, 0.94, 0.94)).startsWith("gap closed: n/a").doesNotContain("%");
     assertThat(ExperimentReport.gapClosed(0.95, 0.94, Double.NaN)).startsWith("gap closed: n/a");
