@@ -89,7 +89,7 @@ public final class BatchNormSource {
     });
   }
 
-  /** Sets the statistics of {@code net} in place (and the output bias, if asked) and returns it. */
+  /** Sets the statistics of {@code net} in place (and the output layer and bias, if asked) and returns it. */
   public MultiLayerNetwork apply(MultiLayerNetwork net) {
     return apply.apply(net);
   }
