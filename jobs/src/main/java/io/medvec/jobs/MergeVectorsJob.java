@@ -155,14 +155,27 @@ public final class MergeVectorsJob {
           m.enumValue("lambda-scope", LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
           m.enumValue("output-bias", Refit.class, Refit.KEEP),
-          m.number("output-bias-smoothing", 1.0, 1e-9, 1e9),
+          onlyWithRefit(m, "output-bias", m.number("output-bias-smoothing", 1.0, 1e-9, 1e9)),
           m.enumValue("output-layer", Refit.class, Refit.KEEP),
-          m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9),
+          onlyWithRefit(m, "output-layer", m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9)),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
           m.string("strategy", MergeStrategies.DEFAULT), candidates(m),
           params(m.section("params")), m.strings("strategies", List.of()),
           m.longValue("seed", 17), ScreeningPolicy.from(m));
+    }
+
+    /**
+     * {@code value} of the setting of {@code merge.PART} ({@code -smoothing} of the bias, {@code -pull}
+     * of the layer); refused when written while that part is kept, where it would be silently ignored.
+     */
+    private static <T> T onlyWithRefit(ConfigMap m, String part, T value) {
+      String key = part.equals("output-bias") ? "output-bias-smoothing" : "output-layer-pull";
+      if (m.has(key) && m.enumValue(part, Refit.class, Refit.KEEP) == Refit.KEEP) {
+        throw new ConfigException("Invalid config key 'merge." + key + "': only used with merge." + part
+            + "=refit (it is keep)");
+      }
+      return value;
     }
 
     /** {@code merge.strategy} value that chooses the strategy on validation. */

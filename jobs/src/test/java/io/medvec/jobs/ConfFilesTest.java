@@ -75,8 +75,16 @@ class ConfFilesTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer").hasMessageContaining("tune");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer-pull=[0]"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer-pull");
-    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer-pull=[]"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer-pull");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(
+        base.withOverrides(List.of("merge.output-layer=refit", "merge.output-layer-pull=[]"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.output-layer-pull")
+        .hasMessageContaining("must not be empty");
+    // a setting of a part that is kept would be ignored: refused instead
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-layer-pull=[1.0]"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid config key 'merge.output-layer-pull': only used with merge.output-layer=refit (it is keep)");
+    assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.output-bias-smoothing=2"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("only used with merge.output-bias=refit");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("vectors.scope=global"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("vectors.scope").hasMessageContaining("global");
     assertThatThrownBy(() -> MergeVectorsJob.Config.from(base.withOverrides(List.of("merge.bn-stats=magic"))))
