@@ -150,14 +150,16 @@ public final class MergeVectorsJob {
 
     public static Config from(ConfigMap map) {
       ConfigMap m = map.section("merge");
+      Refit outputBias = m.enumValue("output-bias", Refit.class, Refit.KEEP);
+      Refit outputLayer = m.enumValue("output-layer", Refit.class, Refit.KEEP);
       return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
           m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
           m.enumValue("lambda-scope", LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL),
           m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          m.enumValue("output-bias", Refit.class, Refit.KEEP),
-          onlyWithRefit(m, "output-bias", m.number("output-bias-smoothing", 1.0, 1e-9, 1e9)),
-          m.enumValue("output-layer", Refit.class, Refit.KEEP),
-          onlyWithRefit(m, "output-layer", m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9)),
+          outputBias, onlyWithRefit(m, "output-bias", outputBias, "output-bias-smoothing",
+              m.number("output-bias-smoothing", 1.0, 1e-9, 1e9)),
+          outputLayer, onlyWithRefit(m, "output-layer", outputLayer, "output-layer-pull",
+              m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9)),
           m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
           m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
           m.string("strategy", MergeStrategies.DEFAULT), candidates(m),
@@ -166,12 +168,11 @@ public final class MergeVectorsJob {
     }
 
     /**
-     * {@code value} of the setting of {@code merge.PART} ({@code -smoothing} of the bias, {@code -pull}
-     * of the layer); refused when written while that part is kept, where it would be silently ignored.
+     * {@code value}, read from {@code merge.KEY}, a setting of the refit of {@code merge.PART}; refused
+     * when written while that part is kept, where it would be silently ignored.
      */
-    private static <T> T onlyWithRefit(ConfigMap m, String part, T value) {
-      String key = part.equals("output-bias") ? "output-bias-smoothing" : "output-layer-pull";
-      if (m.has(key) && m.enumValue(part, Refit.class, Refit.KEEP) == Refit.KEEP) {
+    private static <T> T onlyWithRefit(ConfigMap m, String part, Refit refit, String key, T value) {
+      if (m.has(key) && refit == Refit.KEEP) {
         throw new ConfigException("Invalid config key 'merge." + key + "': only used with merge." + part
             + "=refit (it is keep)");
       }
@@ -323,7 +324,8 @@ public final class MergeVectorsJob {
         }
       }
     }
-    if (auto || pulls.size() > 1) {
+    boolean chosenAmongSeveral = auto || pulls.size() > 1;
+    if (chosenAmongSeveral) {
       LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", strategy,
           pull == null ? "" : " with output-layer μ " + pull, choice.lambda(),
           config.selectMetric().name().toLowerCase(Locale.ROOT), tried.size());
@@ -334,7 +336,7 @@ public final class MergeVectorsJob {
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
         new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
-        auto ? "best on val " + metric : "fixed", auto || pulls.size() > 1 ? tried : List.of(), choice.lambda(),
+        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? tried : List.of(), choice.lambda(),
         choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),

@@ -11,6 +11,7 @@ import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -62,15 +63,7 @@ public final class BatchNormSource {
    * {@code smoothing}), after the statistics are set since the logits depend on them.
    */
   public BatchNormSource thenRefitOutputBias(ImageSet pool, double smoothing, int batchSize) {
-    if (pool.size() == 0) {
-      throw new IllegalArgumentException(
-          "Cannot refit the output bias: the public pool is empty (set partition.public-fraction > 0"
-              + " or merge.output-bias=keep)");
-    }
-    return new BatchNormSource(net -> {
-      OutputBiasRefit.refit(apply.apply(net), pool, smoothing, batchSize);
-      return net;
-    });
+    return then("bias", pool, net -> OutputBiasRefit.refit(net, pool, smoothing, batchSize));
   }
 
   /**
@@ -78,13 +71,17 @@ public final class BatchNormSource {
    * toward the merged values with strength {@code pull} ({@link OutputLayerRefit}).
    */
   public BatchNormSource thenRefitOutputLayer(ImageSet pool, double pull, int batchSize) {
+    return then("layer", pool, net -> OutputLayerRefit.refit(net, pool, pull, batchSize));
+  }
+
+  /** This source followed by {@code refit} of the output {@code part} on {@code pool}, refused if it is empty. */
+  private BatchNormSource then(String part, ImageSet pool, Consumer<MultiLayerNetwork> refit) {
     if (pool.size() == 0) {
-      throw new IllegalArgumentException(
-          "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
-              + " or merge.output-layer=keep)");
+      throw new IllegalArgumentException("Cannot refit the output " + part + ": the public pool is empty (set"
+          + " partition.public-fraction > 0 or merge.output-" + part + "=keep)");
     }
     return new BatchNormSource(net -> {
-      OutputLayerRefit.refit(apply.apply(net), pool, pull, batchSize);
+      refit.accept(apply.apply(net));
       return net;
     });
   }

@@ -234,8 +234,7 @@ public final class OutputLayerRefit {
         gradient[i] += mu * (theta[i] - theta0[i]);
         hessian[i * p + i] += mu;
         for (int j = 0; j < i; j++) {
-          double upper = Math.max(i, j) == i ? hessian[j * p + i] : hessian[i * p + j];
-          hessian[i * p + j] = upper;
+          hessian[i * p + j] = hessian[j * p + i];
         }
       }
     }

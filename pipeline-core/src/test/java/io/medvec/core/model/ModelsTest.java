@@ -7,17 +7,42 @@ import static org.assertj.core.api.Assertions.within;
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.eval.ClassificationMetrics;
+import io.medvec.core.eval.ScoreSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class ModelsTest {
 
   static NetworkSpec spec(MedMnist data) {
     return new NetworkSpec(data.channels(), 28, 28, data.numClasses(), List.of(4, 8), 3, true, 16, 1e-3, 42);
+  }
+
+  /** A dense network whose output layer is sigmoid, not softmax (what the output refits refuse). */
+  static MultiLayerNetwork sigmoidOutputNetwork() {
+    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2).activation(Activation.SIGMOID)
+            .build())
+        .build());
+    net.init();
+    return net;
+  }
+
+  /** The network's mean log-loss on {@code data}. */
+  static double logLoss(MultiLayerNetwork net, ImageSet data) {
+    ScoreSet scores = new ScoreSet(data.numClasses());
+    scores.addAll(data.labels(), Predictor.predict(net, data, 64));
+    return ClassificationMetrics.logLoss(scores);
   }
 
   @Test

@@ -6,18 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
-import io.medvec.core.eval.ClassificationMetrics;
-import io.medvec.core.eval.ScoreSet;
 import java.util.Map;
 import java.util.Random;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class OutputBiasRefitTest {
 
@@ -84,7 +77,7 @@ class OutputBiasRefitTest {
     skewed.putScalar(0, skewed.getDouble(0) + 4.0);
     net.setParam(key, skewed);
     MultiLayerNetwork before = net.clone();
-    double lossBefore = logLoss(net, pool);
+    double lossBefore = ModelsTest.logLoss(net, pool);
 
     OutputBiasRefit.Fit fit = OutputBiasRefit.refit(net, pool, 1.0, 64);
 
@@ -100,7 +93,7 @@ class OutputBiasRefitTest {
     assertThat(mean).containsExactly(fit.target(), within(1e-4));
     long[] counts = pool.labelCounts();
     assertThat(fit.target()[1]).isCloseTo((counts[1] + 1.0) / (pool.size() + 2.0), within(1e-12));
-    assertThat(logLoss(net, pool)).isLessThan(lossBefore - 0.5);
+    assertThat(ModelsTest.logLoss(net, pool)).isLessThan(lossBefore - 0.5);
   }
 
   @Test
@@ -111,12 +104,7 @@ class OutputBiasRefitTest {
     assertThatThrownBy(() -> OutputBiasRefit.refit(net, pool.subset(new int[0]), 1.0, 8))
         .hasMessageContaining("no examples");
 
-    MultiLayerNetwork sigmoid = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2).activation(Activation.SIGMOID)
-            .build())
-        .build());
-    sigmoid.init();
+    MultiLayerNetwork sigmoid = ModelsTest.sigmoidOutputNetwork();
     assertThatThrownBy(() -> OutputBiasRefit.biasKey(sigmoid))
         .hasMessageContaining("layer 1").hasMessageContaining("not a softmax output layer");
   }
@@ -136,11 +124,5 @@ class OutputBiasRefitTest {
       }
     }
     return mean;
-  }
-
-  private static double logLoss(MultiLayerNetwork net, ImageSet data) {
-    ScoreSet scores = new ScoreSet(data.numClasses());
-    scores.addAll(data.labels(), Predictor.predict(net, data, 64));
-    return ClassificationMetrics.logLoss(scores);
   }
 }

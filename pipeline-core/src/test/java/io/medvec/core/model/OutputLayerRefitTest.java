@@ -6,18 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
-import io.medvec.core.eval.ClassificationMetrics;
-import io.medvec.core.eval.ScoreSet;
 import java.util.Map;
 import java.util.Random;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class OutputLayerRefitTest {
 
@@ -135,7 +128,7 @@ class OutputLayerRefitTest {
     MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));
     int last = net.getnLayers() - 1;
     MultiLayerNetwork before = net.clone();
-    double lossBefore = logLoss(net, pool);
+    double lossBefore = ModelsTest.logLoss(net, pool);
 
     OutputLayerRefit.Fit fit = OutputLayerRefit.refit(net, pool, 0.1, 64);
 
@@ -148,7 +141,7 @@ class OutputLayerRefitTest {
     }
     // the network's own predictions give the log-loss the fit reports (same features, float weights)
     assertThat(fit.lossBefore()).isCloseTo(lossBefore, within(1e-4));
-    assertThat(logLoss(net, pool)).isCloseTo(fit.lossAfter(), within(1e-4)).isLessThan(lossBefore - 0.05);
+    assertThat(ModelsTest.logLoss(net, pool)).isCloseTo(fit.lossAfter(), within(1e-4)).isLessThan(lossBefore - 0.05);
   }
 
   @Test
@@ -159,12 +152,18 @@ class OutputLayerRefitTest {
     assertThatThrownBy(() -> OutputLayerRefit.refit(net, pool.subset(new int[0]), 1.0, 8))
         .hasMessageContaining("no examples");
 
-    MultiLayerNetwork sigmoid = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2).activation(Activation.SIGMOID)
-            .build())
-        .build());
-    sigmoid.init();
+    // both refits refuse an empty pool when the merge is set up, naming the key that turns them off
+    io.medvec.core.merge.BatchNormSource none =
+        io.medvec.core.merge.BatchNormSource.of(io.medvec.core.merge.BnStatsMode.PRETRAINED, null, java.util.List.of(),
+            pool, 8);
+    assertThatThrownBy(() -> none.thenRefitOutputLayer(pool.subset(new int[0]), 1.0, 8)).hasMessage(
+        "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
+            + " or merge.output-layer=keep)");
+    assertThatThrownBy(() -> none.thenRefitOutputBias(pool.subset(new int[0]), 1.0, 8)).hasMessage(
+        "Cannot refit the output bias: the public pool is empty (set partition.public-fraction > 0"
+            + " or merge.output-bias=keep)");
+
+    MultiLayerNetwork sigmoid = ModelsTest.sigmoidOutputNetwork();
     assertThatThrownBy(() -> OutputLayerRefit.outputLayer(sigmoid))
         .hasMessageContaining("layer 1").hasMessageContaining("not a dense softmax output layer");
 
@@ -194,11 +193,5 @@ class OutputLayerRefitTest {
       z[c] /= sum;
     }
     return z;
-  }
-
-  private static double logLoss(MultiLayerNetwork net, ImageSet data) {
-    ScoreSet scores = new ScoreSet(data.numClasses());
-    scores.addAll(data.labels(), Predictor.predict(net, data, 64));
-    return ClassificationMetrics.logLoss(scores);
   }
 }
