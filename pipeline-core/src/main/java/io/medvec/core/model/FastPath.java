@@ -1,6 +1,11 @@
 package io.medvec.core.model;
 
+import java.lang.reflect.Field;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.nativeblas.Nd4jCpu;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -43,6 +48,9 @@ public final class FastPath {
 
   private FastPath() {}
 
+  /** System property: {@code false} keeps DL4J's oneDNN batch-norm helper for training too. */
+  public static final String FAST_BATCH_NORM_PROPERTY = "medvec.nd4j.fast-batch-norm";
+
   /** Allows DL4J layer helpers unless the user set {@value #HELPERS_DISABLE}; idempotent. */
   public static void enable() {
     if (System.getProperty(HELPERS_DISABLE) == null) {
@@ -57,6 +65,43 @@ public final class FastPath {
       }
       LOG.info("DL4J layers: {}; ops below {} elements on one thread", describe(),
           serialBelow > 0 ? serialBelow : "libnd4j's default number of");
+    }
+  }
+
+  /**
+   * Gives every batch-norm layer of {@code net} that has DL4J's oneDNN helper a {@link FastBatchNorm}
+   * for training (which hands inference back to that helper); idempotent, and a no-op on the slow
+   * path or with {@value #FAST_BATCH_NORM_PROPERTY}{@code =false}. DL4J creates helpers per layer
+   * object with no hook, so the field is set reflectively; {@code FastPathTest} fails if it stops
+   * taking.
+   *
+   * @return the number of layers now using it
+   */
+  public static int install(MultiLayerNetwork net) {
+    if (!active() || !Boolean.parseBoolean(System.getProperty(FAST_BATCH_NORM_PROPERTY, "true"))) {
+      return 0;
+    }
+    int installed = 0;
+    for (Layer layer : net.getLayers()) {
+      if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof BatchNormalizationHelper helper) {
+        if (!(helper instanceof FastBatchNorm)) {
+          setHelper(bn, new FastBatchNorm(helper));
+        }
+        installed++;
+      }
+    }
+    return installed;
+  }
+
+  private static void setHelper(BatchNormalization layer, BatchNormalizationHelper helper) {
+    try {
+      Field field = BatchNormalization.class.getDeclaredField("helper");
+      field.setAccessible(true);
+      field.set(layer, helper);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException("Cannot install the batch-norm training helper on DL4J "
+          + BatchNormalization.class.getPackage().getImplementationVersion() + " (set -D"
+          + FAST_BATCH_NORM_PROPERTY + "=false to train with DL4J's own): " + e, e);
     }
   }
 

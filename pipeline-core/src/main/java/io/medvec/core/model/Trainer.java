@@ -23,6 +23,7 @@ public final class Trainer {
       throw new IllegalArgumentException(
           "Cannot train on " + data.dataset() + "/" + data.split().id() + ": no examples");
     }
+    FastPath.install(net);
     net.setLearningRate(settings.learningRate());
     SplittableRandom random = new SplittableRandom(settings.seed());
     List<EpochStats> epochs = new ArrayList<>();

@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.Nd4jCpu;
 
@@ -38,10 +39,14 @@ class FastPathTest {
       if (layer instanceof ConvolutionLayer conv) {
         assertThat(conv.getHelper()).isInstanceOf(MKLDNNConvHelper.class);
         // ConvolutionLayer counts helper exceptions before falling back to its own loops
-        assertThat(helperFailures(conv)).as("conv helper failures").isZero();
+        assertThat(helperFailures(ConvolutionLayer.class, conv)).as("conv helper failures").isZero();
         helpers.add("conv");
       } else if (layer instanceof BatchNormalization bn) {
-        assertThat(bn.getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
+        // training runs FastBatchNorm (4 minibatches), which hands inference to DL4J's oneDNN helper
+        assertThat(bn.getHelper()).isInstanceOf(FastBatchNorm.class);
+        assertThat(((FastBatchNorm) bn.getHelper()).inference()).isInstanceOf(MKLDNNBatchNormHelper.class);
+        assertThat(((FastBatchNorm) bn.getHelper()).trainingSteps()).isEqualTo(4);
+        assertThat(helperFailures(BatchNormalization.class, bn)).as("batch-norm helper failures").isZero();
         helpers.add("bn");
       } else if (layer instanceof SubsamplingLayer pool) {
         assertThat(pool.getHelper()).isInstanceOf(MKLDNNSubsamplingHelper.class);
@@ -85,13 +90,58 @@ class FastPathTest {
     }
   }
 
-  private static int helperFailures(ConvolutionLayer conv) {
+  @Test
+  void fastBatchNormGivesTheGradientsOfDl4jsOwnHelper() {
+    NetworkSpec spec = ModelsTest.spec(TestData.pneumonia());
+    MultiLayerNetwork fast = NetworkFactory.build(spec);
+    MultiLayerNetwork dl4j = NetworkFactory.build(spec);
+    assertThat(FastPath.install(fast)).isEqualTo(2);
+    assertThat(dl4j.getLayer(1).getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
+
+    DataSet batch = Batches.dataSet(DATA, Batches.identity(DATA.size()), 0, 64);
+    float[] expected = gradient(dl4j, batch);
+    float[] actual = gradient(fast, batch);
+    assertThat(((FastBatchNorm) fast.getLayer(1).getHelper()).trainingSteps()).isEqualTo(1);
+    // every gradient, including the running mean/variance updates the layers derive from the batch statistics
+    float scale = 0;
+    for (float g : expected) {
+      scale = Math.max(scale, Math.abs(g));
+    }
+    assertThat(scale).isPositive();
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(actual[i]).as("gradient %d", i).isCloseTo(expected[i], within(2e-5f * scale));
+    }
+  }
+
+  @Test
+  void fastBatchNormCanBeSwitchedOff() {
+    MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));
+    System.setProperty(FastPath.FAST_BATCH_NORM_PROPERTY, "false");
     try {
-      Field field = ConvolutionLayer.class.getDeclaredField("helperCountFail");
+      assertThat(FastPath.install(net)).isZero();
+    } finally {
+      System.clearProperty(FastPath.FAST_BATCH_NORM_PROPERTY);
+    }
+    assertThat(net.getLayer(1).getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
+    assertThat(FastPath.install(net)).isEqualTo(2);
+    assertThat(FastPath.install(net)).as("idempotent").isEqualTo(2);
+    assertThat(((FastBatchNorm) net.getLayer(1).getHelper()).inference()).isInstanceOf(MKLDNNBatchNormHelper.class);
+  }
+
+  private static float[] gradient(MultiLayerNetwork net, DataSet batch) {
+    net.setInput(batch.getFeatures());
+    net.setLabels(batch.getLabels());
+    net.computeGradientAndScore();
+    return net.gradient().gradient().dup().toFloatVector();
+  }
+
+  private static int helperFailures(Class<?> type, Layer layer) {
+    try {
+      Field field = type.getDeclaredField("helperCountFail");
       field.setAccessible(true);
-      return field.getInt(conv);
+      return field.getInt(layer);
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("Cannot read ConvolutionLayer.helperCountFail", e);
+      throw new IllegalStateException("Cannot read " + type.getSimpleName() + ".helperCountFail", e);
     }
   }
 }
