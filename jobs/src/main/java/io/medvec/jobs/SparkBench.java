@@ -8,8 +8,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code bench spark}: the fine-tune job for one hospital through Spark (local mode, session
  * already up) against the same {@link HospitalFineTune} called directly in the driver on the same
- * data, both publishing the same vector. Session start-up is reported on its own: the target is
- * the overhead beyond it. Partition and θ_pre (one epoch) are prepared once, untimed.
+ * data, both publishing the same vector, run alternately (up to 5 timed pairs after the warm-up
+ * pairs). Session start-up is reported on its own: the target is the overhead beyond it. Partition
+ * and θ_pre (one epoch) are prepared once, untimed.
  */
 final class SparkBench {
 
@@ -32,15 +33,23 @@ final class SparkBench {
       FineTuneVectorsJob.Config config = JobMain.parseConfig(
           args(common, "--set", "finetune.hospitals=[h0]", "--set", "finetune.epochs=2"),
           "finetune", FineTuneVectorsJob.Config::from);
-      int runs = Math.min(options.runs(), 3);
-      double direct = ModelBench.median(options.warmup(), runs,
-          () -> seconds(() -> new FineTuneVectorsJob(spark, config).runDirect()));
-      double job = ModelBench.median(options.warmup(), runs,
-          () -> seconds(() -> new FineTuneVectorsJob(spark, config).run()));
+      // direct and job alternate, so the host's drift over the minute reaches both alike
+      List<Double> direct = new ArrayList<>();
+      List<Double> job = new ArrayList<>();
+      int runs = Math.min(options.runs(), 5);
+      for (int i = 0; i < options.warmup() + runs; i++) {
+        double d = seconds(() -> new FineTuneVectorsJob(spark, config).runDirect());
+        double j = seconds(() -> new FineTuneVectorsJob(spark, config).run());
+        if (i >= options.warmup()) {
+          direct.add(d);
+          job.add(j);
+        }
+      }
       List<BenchFigure> figures = new ArrayList<>();
       figures.add(BenchFigure.of("spark.session-startup", startup, "s"));
-      figures.add(BenchFigure.of("spark.finetune.direct", direct, "s"));
-      figures.add(BenchFigure.of("spark.finetune.job", job, "s").against(direct));
+      double directMedian = BenchFigure.median(direct);
+      figures.add(BenchFigure.of("spark.finetune.direct", directMedian, "s"));
+      figures.add(BenchFigure.of("spark.finetune.job", BenchFigure.median(job), "s").against(directMedian));
       return figures;
     } finally {
       spark.stop();

@@ -8,10 +8,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
@@ -67,17 +70,42 @@ public final class HadoopFiles {
     Path tmp = new Path(file.getParent(), "_tmp-" + file.getName() + "-" + UUID.randomUUID());
     try {
       FileSystem fs = file.getFileSystem(conf);
-      try (OutputStream out = fs.create(tmp, false)) {
-        out.write(content.getBytes(StandardCharsets.UTF_8));
+      if (fs instanceof LocalFileSystem local) {
+        writeLocally(local, tmp, file, content);
+      } else {
+        try (OutputStream out = fs.create(tmp, false)) {
+          out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        renameOver(conf, fs, tmp, file);
       }
-      renameOver(conf, fs, tmp, file);
     } catch (IOException e) {
       deleteQuietly(conf, tmp, e);
       throw new UncheckedIOException("Cannot write file " + file, e);
     }
   }
 
-  /** Reads a whole file as UTF-8; IAE naming the file if it is missing. */
+  /**
+   * {@link #writeStringAtomically} on the local file system: Hadoop writes the temporary file and
+   * its checksum, {@code java.nio} renames them. {@code FileContext}'s overwriting rename forks a
+   * {@code readlink} for every path it checks when libhadoop is not loaded (the usual case), about
+   * 80 ms per result file. Order: drop the target's old checksum, rename the file over the target
+   * (one POSIX rename), then move the new checksum beside it — a reader, or a process that dies
+   * in between, sees old content with no checksum or new content with none or its own, never a
+   * checksum of other content.
+   */
+  private static void writeLocally(LocalFileSystem fs, Path tmp, Path file, String content) throws IOException {
+    try (OutputStream out = fs.create(tmp, false)) {
+      out.write(content.getBytes(StandardCharsets.UTF_8));
+    }
+    java.nio.file.Path targetChecksum = fs.pathToFile(fs.getChecksumFile(file)).toPath();
+    java.nio.file.Path tmpChecksum = fs.pathToFile(fs.getChecksumFile(tmp)).toPath();
+    Files.deleteIfExists(targetChecksum);
+    Files.move(fs.pathToFile(tmp).toPath(), fs.pathToFile(file).toPath(), StandardCopyOption.ATOMIC_MOVE);
+    if (Files.exists(tmpChecksum)) {
+      Files.move(tmpChecksum, targetChecksum, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
   /** Whether {@code path} exists on its file system. */
   public static boolean exists(Configuration conf, Path path) {
     try {

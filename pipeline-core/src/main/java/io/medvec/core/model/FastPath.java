@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * oneDNN (the {@code nd4j.classifier} of the build). {@link #enable()} is called wherever core
  * builds or restores a network, so every entry point takes the same path.
  *
+ * <p>{@link #install} then replaces DL4J's oneDNN batch-norm helper for training with
+ * {@link FastBatchNorm} (DL4J's keeps inference); {@link Trainer#fit} calls it.
+ *
  * <p>Setting {@value #HELPERS_DISABLE} to {@code true} on the command line keeps DL4J's built-in
  * layers (the slow reference path, for comparisons); {@link #enable()} never overrides an
  * explicit setting.
@@ -78,7 +81,7 @@ public final class FastPath {
    * @return the number of layers now using it
    */
   public static int install(MultiLayerNetwork net) {
-    if (!active() || !Boolean.parseBoolean(System.getProperty(FAST_BATCH_NORM_PROPERTY, "true"))) {
+    if (!active() || !fastBatchNorm()) {
       return 0;
     }
     int installed = 0;
@@ -91,6 +94,10 @@ public final class FastPath {
       }
     }
     return installed;
+  }
+
+  private static boolean fastBatchNorm() {
+    return Boolean.parseBoolean(System.getProperty(FAST_BATCH_NORM_PROPERTY, "true"));
   }
 
   private static void setHelper(BatchNormalization layer, BatchNormalizationHelper helper) {
@@ -114,7 +121,7 @@ public final class FastPath {
   /** One line for logs and benchmark output. */
   public static String describe() {
     if (active()) {
-      return "oneDNN helpers (fast path)";
+      return "oneDNN helpers (fast path)" + (fastBatchNorm() ? ", batch-norm training in Java" : "");
     }
     return String.format(
         "built-in layers (slow path: %s=%s, native library with oneDNN=%s)",

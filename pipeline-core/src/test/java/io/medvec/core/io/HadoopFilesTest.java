@@ -33,6 +33,37 @@ class HadoopFilesTest {
   }
 
   @Test
+  void localReplacementReplacesTheChecksumSoHadoopStillReadsTheFile() throws IOException {
+    Path file = new Path(dir.resolve("finetune.json").toUri());
+    // a result written by Hadoop's local file system, which keeps a .crc beside it
+    try (var out = file.getFileSystem(conf).create(file, false)) {
+      out.write("{\"old\": true}".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(dir.resolve(".finetune.json.crc")).exists();
+
+    HadoopFiles.writeStringAtomically(conf, file, "{\"new\": \"longer content\"}");
+    // read through the checksumming file system: a stale .crc would fail this with a ChecksumException
+    assertThat(HadoopFiles.readString(conf, file)).isEqualTo("{\"new\": \"longer content\"}");
+    // the new content's own checksum, and no temporary file or checksum left
+    assertThat(dir.resolve(".finetune.json.crc")).exists();
+    try (var names = java.nio.file.Files.list(dir)) {
+      assertThat(names.map(n -> n.getFileName().toString()))
+          .containsExactlyInAnyOrder("finetune.json", ".finetune.json.crc");
+    }
+  }
+
+  @Test
+  void aFailedLocalWriteNamesTheFileAndLeavesNothingBehind() throws IOException {
+    java.nio.file.Files.createDirectories(dir.resolve("result.json"));
+    Path file = new Path(dir.resolve("result.json").toUri());
+    assertThatThrownBy(() -> HadoopFiles.writeStringAtomically(conf, file, "{}"))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessage("Cannot write file " + file);
+    assertThat(AtomicDirTest.listNames(dir)).containsExactly("result.json");
+    assertThat(java.nio.file.Files.isDirectory(dir.resolve("result.json"))).isTrue();
+  }
+
+  @Test
   void missingFileIsIllegalArgument() {
     Path missing = new Path(dir.resolve("missing.txt").toUri());
     assertThatThrownBy(() -> HadoopFiles.readString(conf, missing))
