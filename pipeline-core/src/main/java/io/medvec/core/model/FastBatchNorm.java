@@ -239,14 +239,14 @@ final class FastBatchNorm implements BatchNormalizationHelper {
   }
 
   /** Copies {@code array}'s elements, in C order, into the start of {@code into}. */
-  static float[] read(INDArray array, float[] into) {
+  private static float[] read(INDArray array, float[] into) {
     INDArray dense = dense(array);
     floats(dense).get(into, 0, (int) dense.length());
     return into;
   }
 
   /** Writes the first {@code out.length()} values of {@code from} into {@code out} (C order, dense). */
-  static void write(float[] from, INDArray out) {
+  private static void write(float[] from, INDArray out) {
     if (dense(out) != out) {
       throw new IllegalStateException("Expected a dense C-order array for the output, got " + out.shapeInfoToString());
     }
@@ -327,25 +327,25 @@ final class FastBatchNorm implements BatchNormalizationHelper {
 
   /** Runs {@code body} for every channel, split in contiguous blocks over the native thread count. */
   private static void channels(int c, int threadCount, IntConsumer body) {
-    int threads = Math.min(c, threadCount);
-    if (threads <= 1) {
+    int parts = Math.min(c, threadCount);
+    if (parts <= 1) {
       for (int ch = 0; ch < c; ch++) {
         body.accept(ch);
       }
       return;
     }
-    ForkJoinPool workers = pool(threads);
-    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[threads - 1];
-    for (int t = 1; t < threads; t++) {
-      int from = c * t / threads;
-      int to = c * (t + 1) / threads;
+    ForkJoinPool workers = pool(parts);
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+    for (int t = 1; t < parts; t++) {
+      int from = c * t / parts;
+      int to = c * (t + 1) / parts;
       tasks[t - 1] = workers.submit(() -> {
         for (int ch = from; ch < to; ch++) {
           body.accept(ch);
         }
       });
     }
-    for (int ch = 0; ch < c / threads; ch++) {
+    for (int ch = 0; ch < c / parts; ch++) {
       body.accept(ch);
     }
     for (ForkJoinTask<?> task : tasks) {
