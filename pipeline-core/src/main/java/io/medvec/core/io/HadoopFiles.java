@@ -70,39 +70,13 @@ public final class HadoopFiles {
     Path tmp = new Path(file.getParent(), "_tmp-" + file.getName() + "-" + UUID.randomUUID());
     try {
       FileSystem fs = file.getFileSystem(conf);
-      if (fs instanceof LocalFileSystem local) {
-        writeLocally(local, tmp, file, content);
-      } else {
-        try (OutputStream out = fs.create(tmp, false)) {
-          out.write(content.getBytes(StandardCharsets.UTF_8));
-        }
-        renameOver(conf, fs, tmp, file);
+      try (OutputStream out = fs.create(tmp, false)) {
+        out.write(content.getBytes(StandardCharsets.UTF_8));
       }
+      renameOver(conf, fs, tmp, file);
     } catch (IOException e) {
       deleteQuietly(conf, tmp, e);
       throw new UncheckedIOException("Cannot write file " + file, e);
-    }
-  }
-
-  /**
-   * {@link #writeStringAtomically} on the local file system: Hadoop writes the temporary file and
-   * its checksum, {@code java.nio} renames them. {@code FileContext}'s overwriting rename forks a
-   * {@code readlink} for every path it checks when libhadoop is not loaded (the usual case), about
-   * 80 ms per result file. Order: drop the target's old checksum, rename the file over the target
-   * (one POSIX rename), then move the new checksum beside it — a reader, or a process that dies
-   * in between, sees old content with no checksum or new content with none or its own, never a
-   * checksum of other content.
-   */
-  private static void writeLocally(LocalFileSystem fs, Path tmp, Path file, String content) throws IOException {
-    try (OutputStream out = fs.create(tmp, false)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
-    }
-    java.nio.file.Path targetChecksum = fs.pathToFile(fs.getChecksumFile(file)).toPath();
-    java.nio.file.Path tmpChecksum = fs.pathToFile(fs.getChecksumFile(tmp)).toPath();
-    Files.deleteIfExists(targetChecksum);
-    Files.move(fs.pathToFile(tmp).toPath(), fs.pathToFile(file).toPath(), StandardCopyOption.ATOMIC_MOVE);
-    if (Files.exists(tmpChecksum)) {
-      Files.move(tmpChecksum, targetChecksum, StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
@@ -163,9 +137,28 @@ public final class HadoopFiles {
     return new Path(uri.getScheme(), uri.getAuthority(), uri.getPath());
   }
 
+  /**
+   * Renames {@code tmp} over {@code file}, replacing it in one step. On the local file system with
+   * {@code java.nio}: {@code FileContext}'s overwriting rename forks a {@code readlink} for every
+   * path it checks when libhadoop is not loaded (the usual case), about 80 ms per file. There the
+   * order is: drop the target's old checksum, rename the file over the target (one POSIX rename),
+   * then move the new checksum beside it — a reader, or a process that dies in between, sees old
+   * content with no checksum or new content with none or its own, never a checksum of other
+   * content. Elsewhere (HDFS: atomic) {@code FileContext}, since {@code FileSystem.rename} cannot
+   * overwrite.
+   */
   private static void renameOver(Configuration conf, FileSystem fs, Path tmp, Path file)
       throws IOException {
-    // FileContext can overwrite in one rename (atomic on HDFS); FileSystem.rename cannot
+    if (fs instanceof LocalFileSystem local) {
+      java.nio.file.Path targetChecksum = local.pathToFile(local.getChecksumFile(file)).toPath();
+      java.nio.file.Path tmpChecksum = local.pathToFile(local.getChecksumFile(tmp)).toPath();
+      Files.deleteIfExists(targetChecksum);
+      Files.move(local.pathToFile(tmp).toPath(), local.pathToFile(file).toPath(), StandardCopyOption.ATOMIC_MOVE);
+      if (Files.exists(tmpChecksum)) {
+        Files.move(tmpChecksum, targetChecksum, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return;
+    }
     FileContext context = FileContext.getFileContext(fs.getUri(), conf);
     context.rename(fs.makeQualified(tmp), fs.makeQualified(file), Options.Rename.OVERWRITE);
   }

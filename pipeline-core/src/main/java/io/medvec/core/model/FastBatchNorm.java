@@ -121,7 +121,7 @@ final class FastBatchNorm implements BatchNormalizationHelper {
       double mu = sum / count;
       double squares = 0;
       for (int i = 0; i < n; i++) {
-        squares += squaredDeviations(xs, (i * c + ch) * hw, hw, mu);
+        squares += centredProducts(xs, mu, xs, mu, (i * c + ch) * hw, hw);
       }
       double var = squares / count;
       double inv = 1 / Math.sqrt(var + eps);
@@ -171,7 +171,7 @@ final class FastBatchNorm implements BatchNormalizationHelper {
       for (int i = 0; i < n; i++) {
         int from = (i * c + ch) * hw;
         sumDy += sum(dy, from, hw);
-        sumDyXmu += dotDeviations(dy, xs, from, hw, mu);
+        sumDyXmu += centredProducts(dy, 0, xs, mu, from, hw);
       }
       double inv = invStd[ch];
       double dg = sumDyXmu * inv;
@@ -231,11 +231,7 @@ final class FastBatchNorm implements BatchNormalizationHelper {
   }
 
   private static float[] vector(INDArray values, int c) {
-    float[] out = values.reshape(c).toFloatVector();
-    if (out.length != c) {
-      throw new IllegalStateException("Batch norm expects " + c + " values per parameter, got " + out.length);
-    }
-    return out;
+    return values.reshape(c).toFloatVector();
   }
 
   /** Copies {@code array}'s elements, in C order, into the start of {@code into}. */
@@ -282,7 +278,8 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     return (s0 + s1) + (s2 + s3);
   }
 
-  private static double squaredDeviations(float[] v, int from, int length, double mu) {
+  /** Σ (a[j] − p)(b[j] − q) over {@code length} elements from {@code from}, in double, 4-way unrolled. */
+  private static double centredProducts(float[] a, double p, float[] b, double q, int from, int length) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
@@ -290,37 +287,13 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     int j = from;
     int end = from + length;
     for (; j + 3 < end; j += 4) {
-      double d0 = v[j] - mu;
-      double d1 = v[j + 1] - mu;
-      double d2 = v[j + 2] - mu;
-      double d3 = v[j + 3] - mu;
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
+      s0 += (a[j] - p) * (b[j] - q);
+      s1 += (a[j + 1] - p) * (b[j + 1] - q);
+      s2 += (a[j + 2] - p) * (b[j + 2] - q);
+      s3 += (a[j + 3] - p) * (b[j + 3] - q);
     }
     for (; j < end; j++) {
-      double d = v[j] - mu;
-      s0 += d * d;
-    }
-    return (s0 + s1) + (s2 + s3);
-  }
-
-  private static double dotDeviations(float[] dy, float[] v, int from, int length, double mu) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int j = from;
-    int end = from + length;
-    for (; j + 3 < end; j += 4) {
-      s0 += dy[j] * (v[j] - mu);
-      s1 += dy[j + 1] * (v[j + 1] - mu);
-      s2 += dy[j + 2] * (v[j + 2] - mu);
-      s3 += dy[j + 3] * (v[j + 3] - mu);
-    }
-    for (; j < end; j++) {
-      s0 += dy[j] * (v[j] - mu);
+      s0 += (a[j] - p) * (b[j] - q);
     }
     return (s0 + s1) + (s2 + s3);
   }

@@ -149,6 +149,15 @@ class FastBatchNormTest {
     }
   }
 
+  private static void assertSameBits(Result actual, Result expected, String what) {
+    assertThat(actual.y()).as("y, %s", what).containsExactly(expected.y());
+    assertThat(actual.dx()).as("dx, %s", what).containsExactly(expected.dx());
+    assertThat(actual.dGamma()).as("dGamma, %s", what).containsExactly(expected.dGamma());
+    assertThat(actual.dBeta()).as("dBeta, %s", what).containsExactly(expected.dBeta());
+    assertThat(actual.mean()).as("mean, %s", what).containsExactly(expected.mean());
+    assertThat(actual.var()).as("var, %s", what).containsExactly(expected.var());
+  }
+
   private static FastBatchNorm fast(int threads) {
     return new FastBatchNorm(new MKLDNNBatchNormHelper(DataType.FLOAT), () -> threads);
   }
@@ -174,12 +183,7 @@ class FastBatchNormTest {
     Batch batch = Batch.random(4, 7, 8, 8, 3);
     Result one = run(fast(1), batch);
     for (int threads : new int[] {2, 3, 16}) {
-      Result many = run(fast(threads), batch);
-      assertThat(many.y()).as("y, %d threads", threads).containsExactly(one.y());
-      assertThat(many.dx()).as("dx, %d threads", threads).containsExactly(one.dx());
-      assertThat(many.dGamma()).containsExactly(one.dGamma());
-      assertThat(many.dBeta()).containsExactly(one.dBeta());
-      assertThat(many.var()).containsExactly(one.var());
+      assertSameBits(run(fast(threads), batch), one, threads + " threads");
     }
   }
 
@@ -199,10 +203,8 @@ class FastBatchNormTest {
     Result expected = run(fast(1), dense);
     Result strided = run(fast(1), new Batch(x, dy, dense.gamma(), dense.beta()));
     Result offset = run(fast(1), new Batch(offsetView, dense.dy(), dense.gamma(), dense.beta()));
-    assertThat(strided.y()).containsExactly(expected.y());
-    assertThat(strided.dx()).containsExactly(expected.dx());
-    assertThat(offset.y()).containsExactly(expected.y());
-    assertThat(offset.dx()).containsExactly(expected.dx());
+    assertSameBits(strided, expected, "strided");
+    assertSameBits(offset, expected, "offset");
   }
 
   @Test
