@@ -11,18 +11,18 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.Test;
 
-/** The README's metrics-table schema names exactly the columns readers get, with their types. */
+/** docs/querying.md's metrics-table schema names exactly the columns readers get, with their types. */
 class MetricsSchemaDocTest {
 
   private static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| ([a-z]+)[^|]*\\|");
 
   @Test
-  void readmeDocumentsEveryColumnWithItsType() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int start = readme.indexOf("### The metrics table");
-    assertThat(start).as("README section").isPositive();
+  void queryingPageDocumentsEveryColumnWithItsType() throws Exception {
+    String page = Files.readString(Path.of("..", "docs", "querying.md"));
+    int start = page.indexOf("### The metrics table");
+    assertThat(start).as("docs/querying.md section").isPositive();
     List<String> documented = new ArrayList<>();
-    for (String line : readme.substring(start, readme.indexOf("\n### ", start + 1)).split("\n")) {
+    for (String line : page.substring(start, page.indexOf("\n### ", start + 1)).split("\n")) {
       Matcher m = ROW.matcher(line);
       if (m.find()) {
         documented.add(m.group(1) + ":" + m.group(2));
