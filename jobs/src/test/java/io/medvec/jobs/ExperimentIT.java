@@ -71,6 +71,19 @@ class ExperimentIT {
     }
   }
 
+  /** Also records Spark's answers in target/view-answers/ for .ci/run's DuckDB comparison. */
+  @Test
+  void viewsHoldEveryCellsRunScopedOutputs() {
+    List<Long> counts = ViewAnswers.record("experiment", tmp.resolve("out").toString(),
+        SparkTests.spark().sparkContext().hadoopConfiguration());
+    long metrics = result.cells().stream().mapToLong(c -> c.evaluate().rows().size()).sum();
+    long vectors = result.cells().stream().mapToLong(c -> c.merge().vectors().size()).sum();
+    assertThat(counts).containsExactly(metrics, vectors, (long) result.cells().size());
+    // an output root nothing has written to yet: three empty views, no error
+    assertThat(ViewAnswers.record("empty", tmp.resolve("nothing-yet").toString(),
+        SparkTests.spark().sparkContext().hadoopConfiguration())).containsExactly(0L, 0L, 0L);
+  }
+
   @Test
   void protocolSettingsAreColumnsOfTheMetricsTable() {
     var table = SparkTests.spark().read().parquet(tmp.resolve("out/metrics").toString());

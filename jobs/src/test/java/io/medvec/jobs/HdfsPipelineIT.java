@@ -251,6 +251,13 @@ class HdfsPipelineIT {
       assertThat(Double.parseDouble(auc.rows().get(0).get(0))).isEqualTo(expected);
     }
 
+    /** Also records Spark's answers in target/view-answers/hdfs/ for .ci/run's DuckDB comparison. */
+    @Test
+    void viewsHideTheCrashedAttempts() {
+      // the two nights' metrics (72 + 90 rows), vectors h0, h1, h2 and merges; not h9, not the crashed run
+      assertThat(ViewAnswers.record("hdfs", out, conf)).containsExactly(72L + 90L, 3L, 2L);
+    }
+
     @Test
     void vectorAndMergeManifestsAreViews() {
       assertThat(job(10).run("SELECT hospital, run_id, examples > 0 FROM vectors ORDER BY hospital").rows())
