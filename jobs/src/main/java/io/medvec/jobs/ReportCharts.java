@@ -5,12 +5,18 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.block.BlockBorder;
@@ -56,6 +62,8 @@ final class ReportCharts {
       new Color(0xad494a));
 
   private static final Color GRID = new Color(0xdddddd);
+
+  private static final Shape DOT = new Ellipse2D.Double(-4, -4, 8, 8);
 
   private ReportCharts() {}
 
@@ -108,10 +116,13 @@ final class ReportCharts {
     renderer.setDrawBarOutline(false);
     renderer.setErrorIndicatorPaint(Color.BLACK);
     renderer.setErrorIndicatorStroke(new BasicStroke(1.5f));
-    NumberAxis value = new NumberAxis(metric);
     // differences between models are a few points: an axis from 0 would hide them
-    value.setAutoRangeIncludesZero(false);
+    renderer.setIncludeBaseInRange(false);
+    NumberAxis value = valueAxis(metric);
+    // room left of the lowest bar's error bar, so that no bar has zero length
+    value.setLowerMargin(0.15);
     CategoryPlot panel = new CategoryPlot(statistics(series), null, value, renderer);
+    panel.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
     whiteBackground(panel);
     return panel;
   }
@@ -130,7 +141,12 @@ final class ReportCharts {
     NumberAxis hospitals = new NumberAxis("hospitals (K)");
     hospitals.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     hospitals.setAutoRangeIncludesZero(false);
-    CombinedDomainXYPlot plot = new CombinedDomainXYPlot(hospitals);
+    CombinedDomainXYPlot plot = new CombinedDomainXYPlot(hospitals) {
+      @Override
+      public LegendItemCollection getLegendItems() {
+        return distinct(super.getLegendItems());
+      }
+    };
     plot.setGap(12);
     panels.forEach((metric, curves) -> plot.add(curvePanel(metric, curves), 1));
     return Optional.of(chart(title, subtitle, plot, true));
@@ -161,23 +177,52 @@ final class ReportCharts {
     for (int i = 0; i < curves.size(); i++) {
       renderer.setSeriesPaint(i, colour(curves.get(i).kind()));
       renderer.setSeriesStroke(i, new BasicStroke(2f));
+      renderer.setSeriesShape(i, DOT);
     }
-    NumberAxis value = new NumberAxis(metric);
-    value.setAutoRangeIncludesZero(false);
-    XYPlot panel = new XYPlot(curves(curves), null, value, renderer);
+    XYPlot panel = new XYPlot(curves(curves), null, valueAxis(metric), renderer);
     whiteBackground(panel);
     return panel;
   }
 
-  /** Validation score against λ, one line per series (a cell of the protocol). */
+  /**
+   * Validation score of {@code merged} against λ, one line per series (a cell of the protocol), in
+   * shades of {@code merged}'s colour.
+   */
   static JFreeChart lambda(String title, String subtitle, String metric, XYSeriesCollection data) {
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-    NumberAxis lambda = new NumberAxis("λ");
-    NumberAxis value = new NumberAxis(metric);
-    value.setAutoRangeIncludesZero(false);
-    XYPlot plot = new XYPlot(data, lambda, value, renderer);
+    int n = data.getSeriesCount();
+    for (int i = 0; i < n; i++) {
+      float t = n == 1 ? 0 : (float) i / (n - 1);
+      renderer.setSeriesPaint(i, new Color(mix(0x08, 0x6b, t), mix(0x30, 0xae, t), mix(0x6b, 0xd6, t)));
+      renderer.setSeriesShape(i, DOT);
+    }
+    XYPlot plot = new XYPlot(data, new NumberAxis("λ"), valueAxis(metric), renderer);
     whiteBackground(plot);
     return chart(title, subtitle, plot, data.getSeriesCount() <= 12);
+  }
+
+  private static int mix(int from, int to, float t) {
+    return Math.round(from + (to - from) * t);
+  }
+
+  /** A value axis zoomed to the data; a range of one value still shows readable ticks. */
+  private static NumberAxis valueAxis(String label) {
+    NumberAxis axis = new NumberAxis(label);
+    axis.setAutoRangeIncludesZero(false);
+    axis.setAutoRangeMinimumSize(0.01);
+    return axis;
+  }
+
+  /** The first legend item of each label (the panels of a combined plot repeat their series). */
+  private static LegendItemCollection distinct(LegendItemCollection items) {
+    LegendItemCollection out = new LegendItemCollection();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < items.getItemCount(); i++) {
+      if (seen.add(items.get(i).getLabel())) {
+        out.add(items.get(i));
+      }
+    }
+    return out;
   }
 
   private static JFreeChart chart(String title, String subtitle, org.jfree.chart.plot.Plot plot, boolean legend) {
