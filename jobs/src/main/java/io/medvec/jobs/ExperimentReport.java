@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -168,13 +169,32 @@ final class ExperimentReport {
             : String.format(Locale.ROOT, "%.4g / %.4g", c.merge().lambda(), c.merge().lambdaHead()))
             .collect(Collectors.joining(", "))));
     if (!"fixed".equals(cells.get(0).merge().strategySelection()) && cells.get(0).merge().strategySelection() != null) {
-      md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%n",
-          cells.get(0).merge().strategySelection(),
-          cells.stream().map(c -> c.merge().strategy()).collect(Collectors.joining(", "))));
+      List<String> chosen = cells.stream().map(ExperimentReport::chosenStrategy).toList();
+      md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%s%n",
+          cells.get(0).merge().strategySelection(), String.join(", ", chosen),
+          chosen.stream().anyMatch(s -> s.contains(" (= ")) ? " (in parentheses: candidates with the same validation"
+              + " scores, the same computation at this K; the tie goes to the earlier candidate)" : ""));
     }
     md.append(pullsLine(cells.stream().map(c -> c.merge().outputLayerPull()).toList()));
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claimLines(claims));
     return md.toString();
+  }
+
+  /**
+   * The strategy {@code merge.strategy: auto} chose for a cell, with the candidates whose best
+   * validation scores were the same as its own, e.g. "median (= trimmed-mean)".
+   */
+  static String chosenStrategy(ExperimentJob.CellResult c) {
+    List<MergeVectorsJob.StrategyCandidate> tried = c.merge().strategyCandidates();
+    MergeVectorsJob.StrategyCandidate won = tried.stream().filter(s -> s.strategy().equals(c.merge().strategy())
+        && Objects.equals(s.outputLayerPull(), c.merge().outputLayerPull())).findFirst().orElse(null);
+    if (won == null) {
+      return c.merge().strategy();
+    }
+    List<String> tied = tried.stream().filter(s -> !s.strategy().equals(won.strategy())
+        && Objects.equals(s.outputLayerPull(), won.outputLayerPull()) && s.best().equals(won.best()))
+        .map(MergeVectorsJob.StrategyCandidate::strategy).distinct().toList();
+    return tied.isEmpty() ? won.strategy() : won.strategy() + " (= " + String.join(", ", tied) + ")";
   }
 
   /**
@@ -206,7 +226,7 @@ final class ExperimentReport {
    * seed re-fitted it.
    */
   static String pullsLine(List<Double> pulls) {
-    if (pulls.stream().allMatch(java.util.Objects::isNull)) {
+    if (pulls.stream().allMatch(Objects::isNull)) {
       return "";
     }
     return String.format(Locale.ROOT, "%nOutput-layer refit μ of `merged` per seed (chosen on val): %s%n",
@@ -238,8 +258,8 @@ final class ExperimentReport {
   }
 
   private static String claimLines(List<Claim> claims) {
-    return "Claims (means over seeds):\n\n" + claims.stream().map(c -> "- " + c.text()).collect(Collectors.joining("\n"))
-        + "\n";
+    return "Claims (means over seeds):\n\n"
+        + claims.stream().map(c -> "- " + c.text()).collect(Collectors.joining("\n")) + "\n";
   }
 
   static List<Claim> claimList(List<ExperimentJob.CellResult> cells) {

@@ -163,6 +163,23 @@ class ExperimentReportTest {
   }
 
   @Test
+  void theChosenStrategyNamesTheCandidatesItTiedWith() {
+    ExperimentJob.CellResult cell = cells(4, AUC).get(0);
+    LambdaSearch.Candidate best = new LambdaSearch.Candidate(0.25, 0.95, 0.9, 0.2);
+    MergeVectorsJob.Result tied = withCandidates(cell.merge(), List.of(
+        new MergeVectorsJob.StrategyCandidate("task-arithmetic", null,
+            new LambdaSearch.Candidate(0.5, 0.95, 0.9, 0.21)),
+        new MergeVectorsJob.StrategyCandidate("median", null, best),
+        new MergeVectorsJob.StrategyCandidate("trimmed-mean", null, new LambdaSearch.Candidate(0.25, 0.95, 0.9, 0.2))));
+    MergeVectorsJob.Result alone = withCandidates(cell.merge(), tied.strategyCandidates().subList(0, 2));
+
+    assertThat(ExperimentReport.chosenStrategy(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), tied, 1)))
+        .isEqualTo("median (= trimmed-mean)");
+    assertThat(ExperimentReport.chosenStrategy(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), alone, 1)))
+        .isEqualTo("median");
+  }
+
+  @Test
   void meanBeatingMergedIsFlaggedWithItsNumbers() {
     String claims = ExperimentReport.claims(cells(4, AUC));
 
@@ -237,6 +254,14 @@ class ExperimentReportTest {
           new EvaluateModelsJob.Result(runId, "metrics", rows), merge, 1.0));
     }
     return cells;
+  }
+
+  private static MergeVectorsJob.Result withCandidates(MergeVectorsJob.Result m,
+      List<MergeVectorsJob.StrategyCandidate> candidates) {
+    return new MergeVectorsJob.Result(m.runId(), m.baseFingerprint(), m.mergedFingerprint(), m.model(), m.strategy(),
+        m.params(), "best on val log_loss", candidates, m.lambda(), m.lambdaHead(), m.lambdaSelection(),
+        m.candidates(), m.bnStats(), m.outputBias(), m.outputLayer(), m.outputLayerPull(), m.parameters(),
+        m.vectors(), m.controls(), m.createdAt(), m.screening());
   }
 
   private static EvaluateModelsJob.MetricRow row(String kind, String split, String metric, double value) {
