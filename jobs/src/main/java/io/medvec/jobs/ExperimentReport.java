@@ -154,7 +154,8 @@ final class ExperimentReport {
   }
 
   private static String section(String group, List<ExperimentJob.CellResult> cells, List<Claim> claims) {
-    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s (%d seeds)%n%n", group, cells.size()));
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s (%d seed%s)%n%n", group, cells.size(),
+        cells.size() == 1 ? "" : "s"));
     md.append("| model_kind | test AUC | test ACC | test macro-F1 | val AUC |\n|---|---|---|---|---|\n");
     shown(cells).forEach((kind, label) -> md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", label,
         cell(perSeed(cells, kind, "auc", "test")), cell(perSeed(cells, kind, "accuracy", "test")),
@@ -306,7 +307,8 @@ final class ExperimentReport {
       return claim;
     }
     return new Claim(claim.text() + String.format(Locale.ROOT, " — **⚠ `mean` beats `merged`** by %.4f %s, in %d "
-        + "of %d seeds", mean(average) - mean(merged), name, wins, merged.length), false);
+        + "of %d seed%s", mean(average) - mean(merged), name, wins, merged.length, merged.length == 1 ? "" : "s"),
+        false);
   }
 
   private static Claim claim(String text, boolean holds, double a, double b) {

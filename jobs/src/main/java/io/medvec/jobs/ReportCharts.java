@@ -74,7 +74,7 @@ final class ReportCharts {
       return fixed;
     }
     List<String> strategies = new ArrayList<>(MergeStrategies.names());
-    int index = strategies.indexOf(kind.startsWith("strategy_") ? kind.substring(9).replace('_', '-') : kind);
+    int index = kind.startsWith("strategy_") ? strategies.indexOf(EquivalentStrategies.strategy(kind)) : -1;
     int slot = index >= 0 ? index : Math.floorMod(kind.hashCode(), STRATEGY_COLOURS.size());
     return STRATEGY_COLOURS.get(slot % STRATEGY_COLOURS.size());
   }
@@ -94,11 +94,15 @@ final class ReportCharts {
     return chart(title, subtitle, plot, false);
   }
 
-  /** The panel's dataset: row "mean ± std", one column per series label. */
+  /**
+   * The panel's dataset: row "mean ± std", one column per series label; no std (no error bar) for
+   * a single seed.
+   */
   static DefaultStatisticalCategoryDataset statistics(List<Series> series) {
     DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
     for (Series s : series) {
-      data.add(ExperimentReport.mean(s.perSeed()), ExperimentReport.std(s.perSeed()), "mean ± std", s.label());
+      Double std = s.perSeed().length < 2 ? null : ExperimentReport.std(s.perSeed());
+      data.add((Number) ExperimentReport.mean(s.perSeed()), std, "mean ± std", s.label());
     }
     return data;
   }

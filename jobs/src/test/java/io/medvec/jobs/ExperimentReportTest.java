@@ -77,6 +77,18 @@ class ExperimentReportTest {
   }
 
   @Test
+  void oneSeedDrawsNoErrorBars() {
+    JFreeChart chart = ExperimentReport.bars("g", cells(4, AUC).subList(0, 1));
+
+    CategoryPlot auc = (CategoryPlot) ((CombinedDomainCategoryPlot) chart.getPlot()).getSubplots().get(0);
+    DefaultStatisticalCategoryDataset data = (DefaultStatisticalCategoryDataset) auc.getDataset();
+    assertThat(data.getMeanValue(0, data.getColumnIndex("merged")).doubleValue()).isEqualTo(0.90);
+    assertThat(data.getStdDevValue(0, data.getColumnIndex("merged"))).isNull();
+    assertThat(chart.getSubtitle(0)).extracting(t -> ((org.jfree.chart.title.TextTitle) t).getText()).asString()
+        .startsWith("1 seed: no error bars");
+  }
+
+  @Test
   void everyKindHasItsOwnColourInEveryChart() {
     List<String> kinds = new ArrayList<>(ExperimentReport.KINDS);
     io.medvec.core.merge.strategy.MergeStrategies.names().forEach(n -> kinds.add("strategy_" + n.replace('-', '_')));
