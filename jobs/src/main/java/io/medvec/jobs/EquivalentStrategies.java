@@ -14,7 +14,8 @@ import java.util.Objects;
  * group of cells: the report shows them once and says which were merged and why. Sameness is read
  * from the results — every metric row of every cell and every λ candidate identical — and explained
  * from the strategies' definitions where they imply it (at K = 4 the default trimmed mean drops one
- * value from each end and averages the middle two: the median).
+ * value from each end and averages the middle two: the median). The same holds for the candidates
+ * of {@code merge.strategy: auto}: the chosen one is named with those it tied with.
  */
 final class EquivalentStrategies {
 
@@ -80,6 +81,23 @@ final class EquivalentStrategies {
     }
     return String.format(Locale.ROOT, "%s = %s at K = %d (the same results, though their definitions differ)",
         b, a, hospitals);
+  }
+
+  /**
+   * The strategy {@code merge.strategy: auto} chose for a cell, with the candidates whose best
+   * validation scores were the same as its own, e.g. "median (= trimmed-mean)".
+   */
+  static String chosen(ExperimentJob.CellResult c) {
+    List<MergeVectorsJob.StrategyCandidate> tried = c.merge().strategyCandidates();
+    MergeVectorsJob.StrategyCandidate won = tried.stream().filter(s -> s.strategy().equals(c.merge().strategy())
+        && Objects.equals(s.outputLayerPull(), c.merge().outputLayerPull())).findFirst().orElse(null);
+    if (won == null) {
+      return c.merge().strategy();
+    }
+    List<String> tied = tried.stream().filter(s -> !s.strategy().equals(won.strategy())
+        && Objects.equals(s.outputLayerPull(), won.outputLayerPull()) && s.best().equals(won.best()))
+        .map(MergeVectorsJob.StrategyCandidate::strategy).distinct().toList();
+    return tied.isEmpty() ? won.strategy() : won.strategy() + " (= " + String.join(", ", tied) + ")";
   }
 
   /** The registry name of a {@code strategy_NAME} kind. */

@@ -170,7 +170,7 @@ final class ExperimentReport {
             : String.format(Locale.ROOT, "%.4g / %.4g", c.merge().lambda(), c.merge().lambdaHead()))
             .collect(Collectors.joining(", "))));
     if (!"fixed".equals(cells.get(0).merge().strategySelection()) && cells.get(0).merge().strategySelection() != null) {
-      List<String> chosen = cells.stream().map(ExperimentReport::chosenStrategy).toList();
+      List<String> chosen = cells.stream().map(EquivalentStrategies::chosen).toList();
       md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%s%n",
           cells.get(0).merge().strategySelection(), String.join(", ", chosen),
           chosen.stream().anyMatch(s -> s.contains(" (= ")) ? " (in parentheses: candidates with the same validation"
@@ -179,23 +179,6 @@ final class ExperimentReport {
     md.append(pullsLine(cells.stream().map(c -> c.merge().outputLayerPull()).toList()));
     md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claimLines(claims));
     return md.toString();
-  }
-
-  /**
-   * The strategy {@code merge.strategy: auto} chose for a cell, with the candidates whose best
-   * validation scores were the same as its own, e.g. "median (= trimmed-mean)".
-   */
-  static String chosenStrategy(ExperimentJob.CellResult c) {
-    List<MergeVectorsJob.StrategyCandidate> tried = c.merge().strategyCandidates();
-    MergeVectorsJob.StrategyCandidate won = tried.stream().filter(s -> s.strategy().equals(c.merge().strategy())
-        && Objects.equals(s.outputLayerPull(), c.merge().outputLayerPull())).findFirst().orElse(null);
-    if (won == null) {
-      return c.merge().strategy();
-    }
-    List<String> tied = tried.stream().filter(s -> !s.strategy().equals(won.strategy())
-        && Objects.equals(s.outputLayerPull(), won.outputLayerPull()) && s.best().equals(won.best()))
-        .map(MergeVectorsJob.StrategyCandidate::strategy).distinct().toList();
-    return tied.isEmpty() ? won.strategy() : won.strategy() + " (= " + String.join(", ", tied) + ")";
   }
 
   /**

@@ -185,9 +185,9 @@ class ExperimentReportTest {
         new MergeVectorsJob.StrategyCandidate("trimmed-mean", null, new LambdaSearch.Candidate(0.25, 0.95, 0.9, 0.2))));
     MergeVectorsJob.Result alone = withCandidates(cell.merge(), tied.strategyCandidates().subList(0, 2));
 
-    assertThat(ExperimentReport.chosenStrategy(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), tied, 1)))
+    assertThat(EquivalentStrategies.chosen(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), tied, 1)))
         .isEqualTo("median (= trimmed-mean)");
-    assertThat(ExperimentReport.chosenStrategy(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), alone, 1)))
+    assertThat(EquivalentStrategies.chosen(new ExperimentJob.CellResult(cell.cell(), cell.evaluate(), alone, 1)))
         .isEqualTo("median");
   }
 
