@@ -11,15 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -44,25 +44,54 @@ final class ExperimentReport {
   static String write(JobContext ctx, String runId, List<ExperimentJob.CellResult> cells) {
     Path target = new Path(new Path(ctx.paths().out(), "report"), runId);
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), target)) {
-      StringBuilder md = new StringBuilder("# Experiment " + runId + "\n\n");
-      md.append("Test split; mean ± std over seeds. `single_site` is the mean over hospitals, `best_single_site`"
-          + " the best hospital of each seed. λ was chosen on the validation split only.\n");
+      StringBuilder body = new StringBuilder();
+      List<String> flags = new ArrayList<>();
       for (Map.Entry<String, List<ExperimentJob.CellResult>> group : groups(cells).entrySet()) {
-        md.append(section(group.getKey(), group.getValue()));
-        png(ctx, new Path(out.tmp(), "bars-" + group.getKey() + ".png"), bars(group.getKey(), group.getValue()));
+        List<Claim> claims = claimList(group.getValue());
+        claims.stream().filter(c -> !c.holds()).forEach(c -> flags.add("`" + group.getKey() + "`: " + c.text()));
+        body.append(section(group.getKey(), group.getValue(), claims));
+        png(ctx, new Path(out.tmp(), "bars-" + group.getKey() + ".png"), bars(group.getKey(), group.getValue()),
+            1100, 150 + 34 * shown(group.getValue()).size());
       }
       for (String dataset : cells.stream().map(c -> c.cell().dataset()).distinct().toList()) {
         List<ExperimentJob.CellResult> ofDataset = cells.stream().filter(c -> c.cell().dataset().equals(dataset)).toList();
-        png(ctx, new Path(out.tmp(), "lambda-" + dataset + ".png"), lambdaCurve(dataset, ofDataset));
-        png(ctx, new Path(out.tmp(), "hospitals-" + dataset + ".png"), hospitalsCurve(dataset, ofDataset));
-        md.append(reference(dataset, ofDataset));
+        body.append(reference(dataset, ofDataset)).append(datasetCharts(ctx, out.tmp(), dataset, ofDataset));
       }
-      md.append(String.format(Locale.ROOT, "%nCells: %d; wall time of the cells: %.0f s.%n", cells.size(),
-          cells.stream().mapToDouble(ExperimentJob.CellResult::seconds).sum()));
-      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "summary.md"), md.toString());
+      String md = "# Experiment " + runId + "\n\n"
+          + "Test split; mean ± std over seeds. `single_site` is the mean over hospitals, `best_single_site`"
+          + " the best hospital of each seed, `mean` the one-shot parameter average (λ = 1/K). λ was chosen on"
+          + " the validation split only.\n" + flags(flags) + body
+          + String.format(Locale.ROOT, "%nCells: %d; wall time of the cells: %.0f s.%n", cells.size(),
+              cells.stream().mapToDouble(ExperimentJob.CellResult::seconds).sum());
+      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "summary.md"), md);
       out.commit();
     }
     return target.toString();
+  }
+
+  /**
+   * Writes a dataset's λ chart and, per split with two or more K, its chart against K; returns the
+   * Markdown showing them.
+   */
+  private static String datasetCharts(JobContext ctx, Path dir, String dataset, List<ExperimentJob.CellResult> cells) {
+    png(ctx, new Path(dir, "lambda-" + dataset + ".png"), lambdaCurve(dataset, cells), 900, 500);
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s: charts%n%n![lambda](lambda-%s.png)%n",
+        dataset, dataset));
+    for (String split : cells.stream().map(ExperimentReport::split).distinct().toList()) {
+      String name = "hospitals-" + dataset + "-" + split;
+      Optional<JFreeChart> chart =
+          hospitalsCurve(dataset + " " + split, cells.stream().filter(c -> split(c).equals(split)).toList());
+      chart.ifPresent(c -> png(ctx, new Path(dir, name + ".png"), c, 900, 750));
+      md.append(chart.isPresent() ? String.format(Locale.ROOT, "![hospitals](%s.png)%n", name)
+          : String.format(Locale.ROOT, "%nNo chart against K for %s %s: its cells have one K.%n", dataset, split));
+    }
+    return md.toString();
+  }
+
+  /** The claims that do not hold, listed before the groups so that none goes unnoticed. */
+  static String flags(List<String> failed) {
+    return failed.isEmpty() ? "\nEvery claim holds in every group.\n"
+        : "\n## Claims that do not hold\n\n" + failed.stream().map(f -> "- " + f + "\n").collect(Collectors.joining());
   }
 
   /** {@link #KINDS} first, then any other kind the cells scored (e.g. strategy_ties), sorted. */
@@ -77,11 +106,14 @@ final class ExperimentReport {
   static Map<String, List<ExperimentJob.CellResult>> groups(List<ExperimentJob.CellResult> cells) {
     Map<String, List<ExperimentJob.CellResult>> groups = new LinkedHashMap<>();
     for (ExperimentJob.CellResult c : cells) {
-      String split = c.cell().mode().name().equals("IID") ? "iid" : "dirichlet" + c.cell().alpha();
-      groups.computeIfAbsent(c.cell().dataset() + "-k" + c.cell().hospitals() + "-" + split, k -> new ArrayList<>())
+      groups.computeIfAbsent(c.cell().dataset() + "-k" + c.cell().hospitals() + "-" + split(c), k -> new ArrayList<>())
           .add(c);
     }
     return groups;
+  }
+
+  private static String split(ExperimentJob.CellResult c) {
+    return c.cell().mode().name().equals("IID") ? "iid" : "dirichlet" + c.cell().alpha();
   }
 
   /** Per seed, the test value of a kind (single_site: mean over hospitals; best_single_site: max). */
@@ -121,17 +153,15 @@ final class ExperimentReport {
     return Double.isNaN(mean(v)) ? "–" : String.format(Locale.ROOT, "%.4f ± %.4f", mean(v), std(v));
   }
 
-  private static String section(String group, List<ExperimentJob.CellResult> cells) {
-    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s (%d seeds)%n%n", group, cells.size()));
+  private static String section(String group, List<ExperimentJob.CellResult> cells, List<Claim> claims) {
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## %s (%d seed%s)%n%n", group, cells.size(),
+        cells.size() == 1 ? "" : "s"));
     md.append("| model_kind | test AUC | test ACC | test macro-F1 | val AUC |\n|---|---|---|---|---|\n");
-    for (String kind : kinds(cells)) {
-      double[] auc = perSeed(cells, kind, "auc", "test");
-      if (Double.isNaN(mean(auc))) {
-        continue;
-      }
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", kind, cell(auc),
-          cell(perSeed(cells, kind, "accuracy", "test")), cell(perSeed(cells, kind, "macro_f1", "test")),
-          cell(perSeed(cells, kind, "auc", "val"))));
+    shown(cells).forEach((kind, label) -> md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", label,
+        cell(perSeed(cells, kind, "auc", "test")), cell(perSeed(cells, kind, "accuracy", "test")),
+        cell(perSeed(cells, kind, "macro_f1", "test")), cell(perSeed(cells, kind, "auc", "val")))));
+    for (EquivalentStrategies.Alias alias : aliases(cells)) {
+      md.append("\n").append(EquivalentStrategies.note(alias, cells.size())).append("\n");
     }
     boolean block = cells.stream().anyMatch(c -> c.merge().lambdaHead() != null);
     md.append(String.format(Locale.ROOT, "%nλ of `merged` per seed%s (%s): %s%n", block ? " (features / head)" : "",
@@ -140,13 +170,39 @@ final class ExperimentReport {
             : String.format(Locale.ROOT, "%.4g / %.4g", c.merge().lambda(), c.merge().lambdaHead()))
             .collect(Collectors.joining(", "))));
     if (!"fixed".equals(cells.get(0).merge().strategySelection()) && cells.get(0).merge().strategySelection() != null) {
-      md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%n",
-          cells.get(0).merge().strategySelection(),
-          cells.stream().map(c -> c.merge().strategy()).collect(Collectors.joining(", "))));
+      List<String> chosen = cells.stream().map(EquivalentStrategies::chosen).toList();
+      md.append(String.format(Locale.ROOT, "%nStrategy of `merged` per seed (%s): %s%s%n",
+          cells.get(0).merge().strategySelection(), String.join(", ", chosen),
+          chosen.stream().anyMatch(s -> s.contains(" (= ")) ? " (in parentheses: candidates with the same validation"
+              + " scores, the same computation at this K; the tie goes to the earlier candidate)" : ""));
     }
     md.append(pullsLine(cells.stream().map(c -> c.merge().outputLayerPull()).toList()));
-    md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claims(cells));
+    md.append(String.format(Locale.ROOT, "%n![bars](bars-%s.png)%n%n", group)).append(claimLines(claims));
     return md.toString();
+  }
+
+  /**
+   * The kinds a group shows — those with a test AUC, strategies that were one computation once —
+   * each with its label (the kind, and the kinds it stands for).
+   */
+  static Map<String, String> shown(List<ExperimentJob.CellResult> cells) {
+    List<EquivalentStrategies.Alias> aliases = aliases(cells);
+    Map<String, String> shown = new LinkedHashMap<>();
+    for (String kind : kinds(cells)) {
+      if (Double.isNaN(mean(perSeed(cells, kind, "auc", "test")))
+          || aliases.stream().anyMatch(a -> a.dropped().equals(kind))) {
+        continue;
+      }
+      String same = aliases.stream().filter(a -> a.kept().equals(kind)).map(EquivalentStrategies.Alias::dropped)
+          .collect(Collectors.joining(", "));
+      shown.put(kind, same.isEmpty() ? kind : kind + " (= " + same + ")");
+    }
+    return shown;
+  }
+
+  /** The group's strategy controls that were the same computation (its cells share one K). */
+  static List<EquivalentStrategies.Alias> aliases(List<ExperimentJob.CellResult> cells) {
+    return EquivalentStrategies.find(cells, kinds(cells), cells.get(0).cell().hospitals());
   }
 
   /**
@@ -154,7 +210,7 @@ final class ExperimentReport {
    * seed re-fitted it.
    */
   static String pullsLine(List<Double> pulls) {
-    if (pulls.stream().allMatch(java.util.Objects::isNull)) {
+    if (pulls.stream().allMatch(Objects::isNull)) {
       return "";
     }
     return String.format(Locale.ROOT, "%nOutput-layer refit μ of `merged` per seed (chosen on val): %s%n",
@@ -177,8 +233,20 @@ final class ExperimentReport {
         pooled, single);
   }
 
+  /** One claim of the paper checked on a group: its statement with the numbers, and whether it holds. */
+  record Claim(String text, boolean holds) {}
+
   /** The paper's claims, each stated with its numbers; "does not hold" when it does not. */
   static String claims(List<ExperimentJob.CellResult> cells) {
+    return claimLines(claimList(cells));
+  }
+
+  private static String claimLines(List<Claim> claims) {
+    return "Claims (means over seeds):\n\n"
+        + claims.stream().map(c -> "- " + c.text()).collect(Collectors.joining("\n")) + "\n";
+  }
+
+  static List<Claim> claimList(List<ExperimentJob.CellResult> cells) {
     double merged = mean(perSeed(cells, "merged", "auc", "test"));
     double mergedAcc = mean(perSeed(cells, "merged", "accuracy", "test"));
     double best = mean(perSeed(cells, "best_single_site", "auc", "test"));
@@ -186,22 +254,49 @@ final class ExperimentReport {
     double single = mean(perSeed(cells, "single_site", "auc", "test"));
     double pooled = mean(perSeed(cells, "pooled", "auc", "test"));
     double random = mean(perSeed(cells, "random_vector", "auc", "test"));
-    List<String> lines = new ArrayList<>();
+    List<Claim> lines = new ArrayList<>();
     lines.add(claim("merged AUC > mean single-site AUC", merged > single, merged, single));
     lines.add(claim("merged AUC > best single-site AUC", merged > best, merged, best));
     lines.add(claim("merged accuracy > best single-site accuracy", mergedAcc > bestAcc, mergedAcc, bestAcc));
+    if (!Double.isNaN(mean(perSeed(cells, "mean", "auc", "test")))) {
+      lines.add(versusMean(cells, "auc", "AUC"));
+      lines.add(versusMean(cells, "accuracy", "accuracy"));
+    }
     if (!Double.isNaN(pooled)) {
       lines.add(claim("merged AUC within 2 points of pooled", pooled - merged <= 0.02, merged, pooled));
-      lines.add("- " + gapClosed(merged, single, pooled));
+      // a measure, not a claim: never flagged
+      lines.add(new Claim(gapClosed(merged, single, pooled), true));
     }
     if (!Double.isNaN(random)) {
       lines.add(claim("random_vector AUC clearly below merged (by > 1 point)", merged - random > 0.01, random, merged));
     }
-    return "Claims (means over seeds):\n\n" + String.join("\n", lines) + "\n";
+    return lines;
   }
 
-  private static String claim(String text, boolean holds, double a, double b) {
-    return String.format(Locale.ROOT, "- %s: **%s** (%.4f vs %.4f)", text, holds ? "holds" : "does not hold", a, b);
+  /**
+   * merged against the one-shot average {@code mean} (λ = 1/K), flagged with the margin and the
+   * seeds it won when {@code mean} is the better model.
+   */
+  static Claim versusMean(List<ExperimentJob.CellResult> cells, String metric, String name) {
+    double[] merged = perSeed(cells, "merged", metric, "test");
+    double[] average = perSeed(cells, "mean", metric, "test");
+    int wins = 0;
+    for (int i = 0; i < merged.length; i++) {
+      wins += average[i] > merged[i] ? 1 : 0;
+    }
+    Claim claim = claim("merged " + name + " > mean " + name + " (the one-shot average, λ = 1/K)",
+        mean(merged) > mean(average), mean(merged), mean(average));
+    if (!(mean(average) > mean(merged))) {
+      return claim;
+    }
+    return new Claim(claim.text() + String.format(Locale.ROOT, " — **⚠ `mean` beats `merged`** by %.4f %s, in %d "
+        + "of %d seed%s", mean(average) - mean(merged), name, wins, merged.length, merged.length == 1 ? "" : "s"),
+        false);
+  }
+
+  private static Claim claim(String text, boolean holds, double a, double b) {
+    return new Claim(String.format(Locale.ROOT, "%s: **%s** (%.4f vs %.4f)", text, holds ? "holds" : "does not hold",
+        a, b), holds);
   }
 
   private static String reference(String dataset, List<ExperimentJob.CellResult> cells) {
@@ -213,22 +308,27 @@ final class ExperimentReport {
     double[] auc = cells.stream().mapToDouble(c -> value(c, "pooled", "auc", "test")).toArray();
     return String.format(Locale.ROOT, "%n## %s: our pooled CNN vs MedMNIST v2 ResNet-18 (28 px)%n%n"
         + "| model | test ACC | test AUC |%n|---|---|---|%n| pooled (ours, all cells) | %s | %s |%n"
-        + "| ResNet-18 (Yang et al. 2023, Table 3) | %.3f | %.3f |%n%n![lambda](lambda-%s.png) "
-        + "![hospitals](hospitals-%s.png)%n", dataset, cell(acc), cell(auc), ref[0], ref[1], dataset, dataset);
+        + "| ResNet-18 (Yang et al. 2023, Table 3) | %.3f | %.3f |%n", dataset, cell(acc), cell(auc), ref[0], ref[1]);
   }
 
-  private static JFreeChart bars(String group, List<ExperimentJob.CellResult> cells) {
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    for (String kind : kinds(cells)) {
-      for (String metric : List.of("accuracy", "auc")) {
-        double m = mean(perSeed(cells, kind, metric, "test"));
-        if (!Double.isNaN(m)) {
-          data.addValue(m, metric, kind);
-        }
-      }
-    }
-    return ChartFactory.createBarChart(group + " (test, mean over seeds)", "model", "value", data,
-        PlotOrientation.VERTICAL, true, false, false);
+  /** The group's test AUC and accuracy per shown kind: mean over seeds with ± one std. */
+  static JFreeChart bars(String group, List<ExperimentJob.CellResult> cells) {
+    Map<String, List<ReportCharts.Series>> panels = new LinkedHashMap<>();
+    panels.put("test AUC", series(cells, "auc"));
+    panels.put("test accuracy", series(cells, "accuracy"));
+    return ReportCharts.bars(group, seeds(cells.size()) + "; value axes zoomed to the data (not from 0)", panels);
+  }
+
+  private static List<ReportCharts.Series> series(List<ExperimentJob.CellResult> cells, String metric) {
+    List<ReportCharts.Series> series = new ArrayList<>();
+    shown(cells).forEach((kind, label) -> series.add(
+        new ReportCharts.Series(kind, label, perSeed(cells, kind, metric, "test"))));
+    return series;
+  }
+
+  private static String seeds(int n) {
+    return n < 2 ? "1 seed: no error bars (a standard deviation needs 2 seeds)"
+        : "mean over " + n + " seeds, error bars ± 1 standard deviation";
   }
 
   /**
@@ -236,11 +336,12 @@ final class ExperimentReport {
    * merge.lambda-scope=block the candidates with the head's λ equal to the features' (the curve
    * one λ would trace).
    */
-  private static JFreeChart lambdaCurve(String dataset, List<ExperimentJob.CellResult> cells) {
+  static JFreeChart lambdaCurve(String dataset, List<ExperimentJob.CellResult> cells) {
     boolean loss = cells.stream().anyMatch(c -> c.merge().lambdaSelection().endsWith("log_loss"));
     XYSeriesCollection data = new XYSeriesCollection();
     for (ExperimentJob.CellResult c : cells) {
-      XYSeries series = new XYSeries(c.cell().runId());
+      XYSeries series = new XYSeries(String.format(Locale.ROOT, "k%d-%s-s%d", c.cell().hospitals(), split(c),
+          c.cell().seed()));
       for (LambdaSearch.Candidate candidate : c.merge().candidates()) {
         if (candidate.lambdaHead() != null && candidate.lambdaHead() != candidate.lambda()) {
           continue;
@@ -250,29 +351,36 @@ final class ExperimentReport {
       data.addSeries(series);
     }
     String metric = loss ? "val log-loss" : "val AUC";
-    return ChartFactory.createXYLineChart(dataset + ": " + metric + " vs λ", "λ", metric, data,
-        PlotOrientation.VERTICAL, cells.size() <= 12, false, false);
+    return ReportCharts.lambda(dataset + ": " + metric + " of merged vs λ", "one line per cell (K, split, seed);"
+        + " λ is chosen where its line is " + (loss ? "lowest" : "highest"), metric, data);
   }
 
-  private static JFreeChart hospitalsCurve(String dataset, List<ExperimentJob.CellResult> cells) {
-    XYSeriesCollection data = new XYSeriesCollection();
-    for (String kind : List.of("merged", "single_site", "pooled", "mean")) {
-      Map<Integer, List<Double>> byK = new TreeMap<>();
-      for (ExperimentJob.CellResult c : cells) {
-        byK.computeIfAbsent(c.cell().hospitals(), k -> new ArrayList<>()).add(value(c, kind, "accuracy", "test"));
+  /**
+   * merged, mean, the mean single site and pooled against K (test AUC and accuracy, mean ± std over
+   * seeds); empty when the cells have one K.
+   */
+  static Optional<JFreeChart> hospitalsCurve(String title, List<ExperimentJob.CellResult> cells) {
+    Map<String, List<ReportCharts.Curve>> panels = new LinkedHashMap<>();
+    for (String metric : List.of("auc", "accuracy")) {
+      List<ReportCharts.Curve> curves = new ArrayList<>();
+      for (String kind : List.of("merged", "mean", "single_site", "pooled")) {
+        SortedMap<Integer, double[]> byK = new TreeMap<>();
+        cells.stream().map(c -> c.cell().hospitals()).distinct().forEach(k -> byK.put(k,
+            perSeed(cells.stream().filter(c -> c.cell().hospitals() == k).toList(), kind, metric, "test")));
+        if (byK.values().stream().anyMatch(v -> !Double.isNaN(mean(v)))) {
+          curves.add(new ReportCharts.Curve(kind, byK));
+        }
       }
-      XYSeries series = new XYSeries(kind);
-      byK.forEach((k, v) -> series.add((double) k, v.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
-      data.addSeries(series);
+      panels.put("test " + (metric.equals("auc") ? "AUC" : metric), curves);
     }
-    return ChartFactory.createXYLineChart(dataset + ": test accuracy vs number of hospitals", "hospitals (K)",
-        "test accuracy", data, PlotOrientation.VERTICAL, true, false, false);
+    return ReportCharts.byHospitals(title + ": test metrics vs number of hospitals",
+        "mean over seeds at each K, error bars ± 1 standard deviation", panels);
   }
 
-  private static void png(JobContext ctx, Path file, JFreeChart chart) {
+  private static void png(JobContext ctx, Path file, JFreeChart chart, int width, int height) {
     System.setProperty("java.awt.headless", "true");
     try (OutputStream out = file.getFileSystem(ctx.hadoop()).create(file, false)) {
-      ChartUtils.writeChartAsPNG(out, chart, 900, 500);
+      ChartUtils.writeChartAsPNG(out, chart, width, height);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write chart " + file, e);
     }
