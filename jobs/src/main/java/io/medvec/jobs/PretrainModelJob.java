@@ -1,5 +1,7 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
@@ -35,16 +37,20 @@ public final class PretrainModelJob {
   /**
    * @param common shared keys
    * @param model {@code model.*}
-   * @param train {@code pretrain.epochs} (5), {@code pretrain.batch-size} (64),
-   *     {@code pretrain.learning-rate} (0.001), {@code pretrain.seed} (1)
-   * @param importModel {@code pretrain.import}: an existing DL4J model file to use as θ_pre instead of
-   *     training (empty: train)
+   * @param train {@link #TRAIN}
+   * @param importModel {@link #IMPORT}
    */
   public record Config(CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
+    static final TrainConfig TRAIN = TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
+    static final ConfigKey<String> IMPORT = ConfigKey.string("pretrain.import", "",
+        "an existing DL4J model file to publish as theta_pre instead of training (empty: train)");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ModelConfig.KEYS,
+        TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
+
     public static Config from(ConfigMap map) {
-      ConfigMap p = map.section("pretrain");
-      return new Config(CommonConfig.from(map), ModelConfig.from(map), TrainConfig.from(p, 5, 1e-3, 1),
-          p.string("import", ""));
+      return new Config(CommonConfig.from(map), ModelConfig.from(map), TRAIN.read(map), IMPORT.read(map));
     }
   }
 

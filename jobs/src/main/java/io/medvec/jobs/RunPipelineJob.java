@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,10 @@ public final class RunPipelineJob {
       FineTuneVectorsJob.Config finetune,
       MergeVectorsJob.Config merge,
       EvaluateModelsJob.Config evaluate) {
+
+    /** The keys this job reads: every stage's. */
+    static final List<ConfigGroup> KEYS = ConfigGroup.union(PartitionDataJob.Config.KEYS, PretrainModelJob.Config.KEYS,
+        FineTuneVectorsJob.Config.KEYS, MergeVectorsJob.Config.KEYS, EvaluateModelsJob.Config.KEYS);
 
     public static Config from(ConfigMap map) {
       return new Config(PartitionDataJob.Config.from(map), PretrainModelJob.Config.from(map),
