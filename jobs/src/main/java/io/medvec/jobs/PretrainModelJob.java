@@ -21,8 +21,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Produces θ_pre: trains the configured CNN on the coordinator's public pool (or imports an
@@ -32,7 +30,6 @@ public final class PretrainModelJob {
 
   static final String NAME = "pretrain";
   static final String MODEL_FILE = "model.zip";
-  private static final Logger LOG = LoggerFactory.getLogger(PretrainModelJob.class);
 
   /**
    * @param common shared keys
@@ -76,7 +73,7 @@ public final class PretrainModelJob {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
       net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs = Trainer.fit(net, pool, config.train(),
-          e -> LOG.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
+          e -> JobContext.PROGRESS.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
               String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond())));
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());

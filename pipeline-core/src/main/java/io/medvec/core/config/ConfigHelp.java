@@ -1,5 +1,6 @@
 package io.medvec.core.config;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.Optional;
 public final class ConfigHelp {
   private static final String INDENT = "  ";
   private static final String DOC_INDENT = "      ";
+  private static final int WIDTH = 100;
 
   private ConfigHelp() {}
 
@@ -25,10 +27,26 @@ public final class ConfigHelp {
       for (ConfigKey<?> key : group.keys()) {
         out.append(INDENT).append(INDENT).append(key.displayName()).append(": ");
         out.append(key.defaultText()).append('\n');
-        out.append(DOC_INDENT).append(key.doc()).append(" (").append(key.accepts()).append(")\n");
+        String doc = key.doc() + key.accepts().map(a -> " (" + a + ")").orElse("");
+        wrap(doc).forEach(line -> out.append(DOC_INDENT).append(line).append('\n'));
       }
     }
     return out.toString();
+  }
+
+  /** Words of {@code text} in lines of at most {@link #WIDTH} characters after the indent. */
+  static List<String> wrap(String text) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (line.length() > 0 && line.length() + 1 + word.length() > WIDTH - DOC_INDENT.length()) {
+        lines.add(line.toString());
+        line.setLength(0);
+      }
+      line.append(line.length() > 0 ? " " : "").append(word);
+    }
+    lines.add(line.toString());
+    return lines;
   }
 
   /**

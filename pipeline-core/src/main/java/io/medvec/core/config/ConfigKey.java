@@ -2,7 +2,9 @@ package io.medvec.core.config;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * One config key, declared once: its full dotted name, default, accepted values and one-line
@@ -108,7 +110,7 @@ public final class ConfigKey<T> {
         name,
         defaultValue,
         defaultValue == null ? "none" : YamlSupport.quoteIfNeeded(defaultValue),
-        "text",
+        null,
         doc,
         false,
         ConfigMap::string);
@@ -133,7 +135,9 @@ public final class ConfigKey<T> {
     return new ConfigKey<>(
         name,
         List.copyOf(defaultValue),
-        ConfigEntry.renderList(defaultValue),
+        defaultValue.stream()
+            .map(d -> d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf(d.longValue()) : d.toString())
+            .collect(Collectors.joining(", ", "[", "]")),
         "a list of numbers in [" + min + ", " + max + "]",
         doc,
         false,
@@ -212,9 +216,9 @@ public final class ConfigKey<T> {
     return defaultText;
   }
 
-  /** What values are accepted, e.g. "an integer in [1, 10000]". */
-  public String accepts() {
-    return accepts;
+  /** What values are accepted, e.g. "an integer in [1, 10000]"; empty for free text. */
+  public Optional<String> accepts() {
+    return Optional.ofNullable(accepts);
   }
 
   /** The one-line meaning. */

@@ -39,7 +39,7 @@ public record DpSettings(double clipNorm, double noiseMultiplier, double delta, 
       "noise standard deviation z in units of S (or set epsilon)")
       .defaultText("exactly one of epsilon, noise-multiplier when enabled");
   public static final ConfigKey<Double> DELTA = ConfigKey.number(PREFIX + "delta", 1e-5, Double.MIN_VALUE, 0.5,
-      "delta of the (epsilon, delta) guarantee");
+      "delta of the (epsilon, delta) guarantee").accepts("a number in (0, 0.5]");
   public static final ConfigKey<String> NOISE_SEED = ConfigKey.string(PREFIX + "noise-seed", "secret",
       "secret: a fresh secret seed per release (the only private choice); an integer: reproducible noise"
           + " for tests and audits").accepts("secret or an integer");
