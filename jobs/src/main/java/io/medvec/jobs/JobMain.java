@@ -87,11 +87,16 @@ final class JobMain {
    * log first for a runtime failure, and for any failure under {@code --verbose}.
    */
   static void report(String job, ExitCode code, String message, Throwable failure, boolean verbose) {
-    if (verbose || !code.isUserError()) {
+    if (logsStackTrace(code, verbose)) {
       LOG.error("medvec {} failed with exit code {} ({})", job, code.code(), code.meaning(), failure);
     }
     System.err.println("medvec " + job + ": " + oneLine(message) + " (exit " + code.code() + ": " + code.meaning()
         + ")");
+  }
+
+  /** A runtime failure is the software's: its stack trace helps; a user error's only on request. */
+  static boolean logsStackTrace(ExitCode code, boolean verbose) {
+    return verbose || !code.isUserError();
   }
 
   /** Parses the command line; any error in it is a configuration error (exit code 2), not bad input. */

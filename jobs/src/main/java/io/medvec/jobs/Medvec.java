@@ -74,7 +74,12 @@ public final class Medvec {
       return ExitCode.BAD_CONFIG.code();
     }
     if (parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested()) {
-      CommandLine.printHelpIfRequested(parsed);
+      if (parsed.isUsageHelpRequested()) {
+        root.usage(out);
+      } else {
+        root.printVersionHelp(out);
+      }
+      out.flush();
       return ExitCode.SUCCESS.code();
     }
     if (!parsed.hasSubcommand()) {
