@@ -125,7 +125,7 @@ public final class ExperimentJob {
     String report = ExperimentReport.write(ctx, config.pipeline().partition().common().runId(), results);
     Result result = new Result(config.pipeline().partition().common().runId(), results, report,
         (System.nanoTime() - start) / 1e9);
-    LOG.info("experiment finished: {} cells in {} s; report {}", results.size(),
+    JobContext.PROGRESS.info("experiment finished: {} cells in {} s; report {}", results.size(),
         String.format(Locale.ROOT, "%.0f", result.seconds()), report);
     return result;
   }
@@ -153,13 +153,14 @@ public final class ExperimentJob {
     RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
     JobContext cellCtx = new JobContext(spark, pipeline.evaluate().common());
     if (config.resume() && cellCtx.hasResult(EvaluateModelsJob.NAME) && cellCtx.hasResult(MergeVectorsJob.NAME)) {
-      LOG.info("experiment cell {}: reusing existing results", cell.runId());
+      JobContext.PROGRESS.info("experiment cell {}: reusing existing results", cell.runId());
       return new CellResult(cell, cellCtx.readResult(EvaluateModelsJob.NAME, EvaluateModelsJob.Result.class),
           cellCtx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class), 0);
     }
     RunPipelineJob.Result result = new RunPipelineJob(spark, pipeline).run();
-    LOG.info("experiment cell {} done in {} s:\n{}", cell.runId(),
-        String.format(Locale.ROOT, "%.0f", result.seconds()), RunPipelineJob.table(result.evaluate().rows()));
+    JobContext.PROGRESS.info("experiment cell {} done in {} s", cell.runId(),
+        String.format(Locale.ROOT, "%.0f", result.seconds()));
+    LOG.debug("experiment cell {} results:\n{}", cell.runId(), RunPipelineJob.table(result.evaluate().rows()));
     return new CellResult(cell, result.evaluate(), result.merge(), (System.nanoTime() - start) / 1e9);
   }
 
