@@ -296,6 +296,11 @@ final class JobCli {
     return Optional.of(cmd.getCommand());
   }
 
+  /** The command nearest a misspelt name, if it is close enough to be a typo. */
+  static Optional<String> nearestCommand(String typed) {
+    return ConfigHelp.nearest(typed, COMMANDS.keySet());
+  }
+
   /**
    * A bad command line as one sentence: the unknown command or option with the nearest known one
    * ("Unknown option '--outt'; did you mean '--out'?"), else picocli's message.

@@ -88,6 +88,9 @@ public final class Medvec {
       return ExitCode.BAD_CONFIG.code();
     }
     ParseResult sub = parsed.subcommand();
+    if (sub.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
+      return help(root, Arrays.asList(args).subList(firstIndexOf(args, "help") + 1, args.length), out, err);
+    }
     if (sub.isUsageHelpRequested()) {
       sub.commandSpec().commandLine().usage(out);
       out.flush();
@@ -102,10 +105,26 @@ public final class Medvec {
     return entries.get(name).applyAsInt(rest.toArray(String[]::new));
   }
 
+  /** {@code medvec help [COMMAND]}: the usage of medvec or of that command. */
+  private static int help(CommandLine root, List<String> topic, PrintWriter out, PrintWriter err) {
+    CommandLine command = topic.isEmpty() ? root : root.getSubcommands().get(topic.get(0));
+    if (command == null) {
+      String hint = JobCli.nearestCommand(topic.get(0)).map(c -> "; did you mean '" + c + "'?").orElse("");
+      err.println("medvec help: Unknown command '" + topic.get(0) + "'" + hint + " (exit 2: "
+          + ExitCode.BAD_CONFIG.meaning() + ")");
+      err.flush();
+      return ExitCode.BAD_CONFIG.code();
+    }
+    command.usage(out);
+    out.flush();
+    return ExitCode.SUCCESS.code();
+  }
+
   /** {@code medvec} with every command of {@link JobCli#COMMANDS} as a subcommand. */
   static CommandLine root() {
     CommandLine root = new CommandLine(new Root());
     JobCli.COMMANDS.keySet().forEach(name -> root.addSubcommand(name, JobCli.command(name, name)));
+    root.addSubcommand("help", new CommandLine.HelpCommand());
     root.getCommandSpec().usageMessage().footer(
         "%nmedvec COMMAND --help lists the command's options and config keys.%n" + JobCli.exitCodes());
     return root;

@@ -123,6 +123,23 @@ class MedvecCliTest {
   }
 
   @Test
+  void helpCommandPrintsTheUsageOfMedvecOrOfACommand() {
+    assertThat(medvec("help")).isZero();
+    assertThat(out.toString()).startsWith("Usage: medvec");
+    out.getBuffer().setLength(0);
+    assertThat(medvec("help", "merge")).isZero();
+    assertThat(out.toString()).startsWith("Usage: medvec merge").contains("    merge.lambda: auto\n");
+    assertThat(medvec("help", "merg")).isEqualTo(ExitCode.BAD_CONFIG.code());
+    assertThat(err.toString()).startsWith("medvec help: Unknown command 'merg'; did you mean 'merge'?");
+    assertThat(ran).isEmpty();
+  }
+
+  @Test
+  void everyCommandHasAnEntryPoint() {
+    assertThat(Medvec.ENTRY_POINTS.keySet()).containsExactlyInAnyOrderElementsOf(JobCli.COMMANDS.keySet());
+  }
+
+  @Test
   void anUnknownCommandSuggestsTheNearestInOneLine() {
     assertThat(medvec("demoo")).isEqualTo(ExitCode.BAD_CONFIG.code());
     assertThat(err.toString().lines().toList()).singleElement().asString()
@@ -182,6 +199,8 @@ class MedvecCliTest {
         RunPipelineJob.Config::from, (spark, config) -> {
           throw new AssertionError("must not run");
         })).isEqualTo(ExitCode.BAD_CONFIG.code()));
+    // the test log configuration shows INFO lines (FastPath's, if log4j starts here)
+    lines.removeIf(l -> l.matches("\\d\\d:\\d\\d:\\d\\d INFO .*"));
     assertThat(lines).singleElement().asString()
         .startsWith("medvec demo: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
             + " 'merge.lambda'?)")
