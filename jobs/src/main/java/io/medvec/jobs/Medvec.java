@@ -25,7 +25,7 @@ import picocli.CommandLine.ParseResult;
 public final class Medvec {
 
   /** The global options. */
-  @Command(name = "medvec", mixinStandardHelpOptions = true, version = "medvec 0.1.0-SNAPSHOT",
+  @Command(name = "medvec", mixinStandardHelpOptions = true, versionProvider = Version.class,
       description = "Data-vector model fusion for hospitals as a Spark batch pipeline, in local mode here;"
           + " on a cluster spark-submit runs the same jobs (io.medvec.jobs.*Job).",
       synopsisSubcommandLabel = "COMMAND")
@@ -33,6 +33,15 @@ public final class Medvec {
     @Option(names = "--verbose", description = "Also log the effective configuration, every job's result record,"
         + " INFO messages, and stack traces of errors.")
     boolean verbose;
+  }
+
+  /** The version the jar's manifest names (the application jar's), else a development build. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Medvec.class.getPackage().getImplementationVersion();
+      return new String[] {"medvec " + (version == null ? "(development build)" : version)};
+    }
   }
 
   /** How each command runs once its command line parsed: a job's main, the download, the bench. */
