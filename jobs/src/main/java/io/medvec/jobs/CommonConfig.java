@@ -1,28 +1,20 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import java.util.regex.Pattern;
 
 /**
- * Keys every job reads.
+ * Keys every job reads, declared below with their defaults and meaning.
  *
- * @param runId {@code run-id}: names this run's outputs; a rerun with the same id replaces them
- *     (Airflow passes {@code {{ ds }}}). Letters, digits, '.', '_', '-'. Default {@code default}.
- * @param out {@code out}: output root, a local path or any Hadoop URI (hdfs://, s3a://). Default
- *     {@code medvec-out}.
- * @param dataPath {@code data.path}: the MedMNIST .npz; falls back to the {@code MEDVEC_DATA}
- *     environment variable. Required by jobs that read images.
- * @param base {@code base}: fingerprint of θ_pre to use; empty = the one this run's pretrain job
- *     produced.
- * @param overwrite {@code overwrite}: allow replacing outputs that another run (other inputs under
- *     the same out and run-id) produced; checked by the partition job, which defines a run. Default
- *     false.
- * @param runVectors {@code vectors.scope}: {@code shared} (default) publishes and merges data vectors
- *     under {@code OUT/vectors}, the consortium's store every run of the same base adds to and
- *     merges from; {@code run} keeps them under {@code OUT/runs/RUN/vectors}, so that runs sharing a
- *     base but simulating different hospitals (the experiment's cells) never see or replace each
- *     other's vectors.
+ * @param runId {@link #RUN_ID}
+ * @param out {@link #OUT}
+ * @param dataPath {@link #DATA_PATH}, else the {@code MEDVEC_DATA} environment variable
+ * @param base {@link #BASE}
+ * @param overwrite {@link #OVERWRITE}
+ * @param runVectors {@link #VECTORS_SCOPE} is {@code run}
  */
 public record CommonConfig(
     String runId, String out, String dataPath, String base, boolean overwrite, boolean runVectors) {
@@ -30,6 +22,25 @@ public record CommonConfig(
   /** Values of {@code vectors.scope}. */
   static final String SHARED = "shared";
   static final String RUN = "run";
+
+  static final ConfigKey<String> RUN_ID_KEY = ConfigKey.string("run-id", "default",
+      "names this run's outputs; a rerun with the same id replaces them (letters, digits, '.', '_', '-')");
+  static final ConfigKey<String> OUT = ConfigKey.string("out", "medvec-out",
+      "output root: a local path or any Hadoop URI (hdfs://, s3a://)");
+  static final ConfigKey<String> DATA_PATH = ConfigKey.string("data.path", "",
+      "the MedMNIST .npz; required by jobs that read images").defaultText("$MEDVEC_DATA");
+  static final ConfigKey<String> BASE = ConfigKey.string("base", "",
+      "fingerprint of the base model theta_pre to use; empty: the one this run's pretrain job produced")
+      .accepts("empty or 64 hex digits");
+  static final ConfigKey<Boolean> OVERWRITE = ConfigKey.bool("overwrite", false,
+      "allow replacing outputs that another run (other inputs, same out and run-id) produced");
+  static final ConfigKey<String> VECTORS_SCOPE = ConfigKey.string("vectors.scope", SHARED,
+      "shared: data vectors under OUT/vectors, the consortium's store every run of the base adds to;"
+          + " run: under OUT/runs/RUN/vectors, seen by this run only").accepts(SHARED + " or " + RUN);
+
+  /** The keys {@link #from} reads. */
+  static final ConfigGroup KEYS =
+      ConfigGroup.of("common", RUN_ID_KEY, OUT, DATA_PATH, BASE, OVERWRITE, VECTORS_SCOPE);
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
@@ -49,12 +60,12 @@ public record CommonConfig(
   static CommonConfig from(ConfigMap map) {
     String envData = System.getenv("MEDVEC_DATA");
     return new CommonConfig(
-        map.string("run-id", "default"),
-        map.string("out", "medvec-out"),
-        map.string("data.path", envData == null ? "" : envData),
-        map.string("base", ""),
-        map.bool("overwrite", false),
-        runVectors(map.string("vectors.scope", SHARED)));
+        RUN_ID_KEY.read(map),
+        OUT.read(map),
+        DATA_PATH.read(map, envData == null ? DATA_PATH.defaultValue() : envData),
+        BASE.read(map),
+        OVERWRITE.read(map),
+        runVectors(VECTORS_SCOPE.read(map)));
   }
 
   private static boolean runVectors(String scope) {

@@ -1,5 +1,7 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
@@ -63,20 +65,29 @@ public final class EvaluateModelsJob {
 
   /**
    * @param common shared keys
-   * @param splits {@code evaluate.splits}: splits to score ([val, test])
-   * @param partitions {@code evaluate.partitions}: Spark tasks per split (4)
-   * @param batchSize {@code evaluate.batch-size}: inference batch size (256)
+   * @param splits {@link #SPLITS}
+   * @param partitions {@link #PARTITIONS}
+   * @param batchSize {@link #BATCH_SIZE}
    */
   public record Config(CommonConfig common, List<Split> splits, int partitions, int batchSize) {
     public Config {
       splits = List.copyOf(splits);
     }
 
+    static final ConfigKey<List<String>> SPLITS = ConfigKey.strings("evaluate.splits", List.of("val", "test"),
+        "splits to score").accepts("a list of train, val, test");
+    static final ConfigKey<Integer> PARTITIONS = ConfigKey.integer("evaluate.partitions", 4, 1, 100_000,
+        "Spark tasks per split");
+    static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("evaluate.batch-size", 256, 1, 65_536,
+        "inference batch size");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS,
+        ConfigGroup.of("evaluate: scoring every model", SPLITS, PARTITIONS, BATCH_SIZE));
+
     public static Config from(ConfigMap map) {
-      ConfigMap e = map.section("evaluate");
-      List<Split> splits = e.strings("splits", List.of("val", "test")).stream().map(Split::parse).toList();
-      return new Config(CommonConfig.from(map), splits, e.integer("partitions", 4, 1, 100_000),
-          e.integer("batch-size", 256, 1, 65_536));
+      List<Split> splits = SPLITS.read(map).stream().map(Split::parse).toList();
+      return new Config(CommonConfig.from(map), splits, PARTITIONS.read(map), BATCH_SIZE.read(map));
     }
   }
 

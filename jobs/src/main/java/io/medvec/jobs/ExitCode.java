@@ -6,24 +6,36 @@ import io.medvec.core.vector.IncompatibleVectorException;
 /** Process exit codes; schedulers (Airflow) branch on them. */
 public enum ExitCode {
   /** The job completed and committed its outputs. */
-  SUCCESS(0),
+  SUCCESS(0, "ok"),
   /** Anything unexpected at run time (I/O, Spark, native). Retrying may help. */
-  RUNTIME_FAILURE(1),
+  RUNTIME_FAILURE(1, "runtime failure (retrying may help)"),
   /** Bad command line or configuration: unknown key, invalid value. Retrying will not help. */
-  BAD_CONFIG(2),
+  BAD_CONFIG(2, "bad command line or configuration"),
   /** Bad input data: missing/corrupt npz, malformed Parquet, checksum mismatch (ours or Hadoop's). */
-  BAD_INPUT(3),
+  BAD_INPUT(3, "bad input data"),
   /** Data vectors that cannot be combined: another base fingerprint, another layout, a duplicate hospital. */
-  INCOMPATIBLE_VECTORS(4);
+  INCOMPATIBLE_VECTORS(4, "incompatible data vectors");
 
   private final int code;
+  private final String meaning;
 
-  ExitCode(int code) {
+  ExitCode(int code, String meaning) {
     this.code = code;
+    this.meaning = meaning;
   }
 
   public int code() {
     return code;
+  }
+
+  /** What the code tells a person, as help and error lines say it. */
+  public String meaning() {
+    return meaning;
+  }
+
+  /** Whether the failure is the user's to fix (input, configuration), not the software's. */
+  public boolean isUserError() {
+    return this == BAD_CONFIG || this == BAD_INPUT || this == INCOMPATIBLE_VECTORS;
   }
 
   /** Classifies a failure, looking through wrapping exceptions (Spark wraps task failures). */

@@ -1,6 +1,8 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.PartitionMode;
 import io.medvec.core.io.HadoopFiles;
@@ -26,16 +28,14 @@ public final class ExperimentJob {
   /**
    * @param pipeline the pipeline sections every cell starts from (cells override partition, seeds)
    * @param cellBase the parsed file, to which each cell's overrides are applied
-   * @param datasets {@code experiment.datasets}: MedMNIST names ([pneumoniamnist])
-   * @param dataDir {@code experiment.data-dir}: directory holding NAME.npz (default: the directory of
-   *     {@code data.path} / MEDVEC_DATA)
-   * @param hospitals {@code experiment.hospitals}: values of K ([4])
-   * @param modes {@code experiment.splits}: partition modes ([iid, dirichlet])
-   * @param alpha {@code experiment.alpha}: Dirichlet α (0.5)
-   * @param seeds {@code experiment.seeds}: one cell per seed ([1, 2, 3])
-   * @param resume {@code experiment.resume}: reuse cells whose evaluate result already exists (false)
-   * @param strategies {@code experiment.strategies}: merge strategies compared in every cell as
-   *     {@code strategy_NAME} controls ([] )
+   * @param datasets {@link #DATASETS}
+   * @param dataDir {@link #DATA_DIR}
+   * @param hospitals {@link #HOSPITALS}
+   * @param modes {@link #SPLITS}
+   * @param alpha {@link #ALPHA}
+   * @param seeds {@link #SEEDS}
+   * @param resume {@link #RESUME}
+   * @param strategies {@link #STRATEGIES}
    */
   public record Config(
       RunPipelineJob.Config pipeline, ConfigMap cellBase, List<String> datasets, String dataDir,
@@ -53,20 +53,41 @@ public final class ExperimentJob {
       }
     }
 
+    static final ConfigKey<List<String>> DATASETS = ConfigKey.strings("experiment.datasets",
+        List.of("pneumoniamnist"), "MedMNIST datasets, each read from DATA-DIR/NAME.npz");
+    static final ConfigKey<String> DATA_DIR = ConfigKey.string("experiment.data-dir", "",
+        "directory holding NAME.npz").defaultText("the directory of data.path");
+    static final ConfigKey<List<Double>> HOSPITALS = ConfigKey.numbers("experiment.hospitals", List.of(4.0), 1,
+        1000, "values of K, one cell each");
+    static final ConfigKey<List<String>> SPLITS = ConfigKey.strings("experiment.splits", List.of("iid",
+        "dirichlet"), "partition modes, one cell each").accepts("a list of iid, dirichlet");
+    static final ConfigKey<Double> ALPHA = ConfigKey.positive("experiment.alpha", 0.5,
+        "Dirichlet concentration of the dirichlet cells");
+    static final ConfigKey<List<Double>> SEEDS = ConfigKey.numbers("experiment.seeds", List.of(1.0, 2.0, 3.0), 0,
+        Long.MAX_VALUE, "seeds, one cell each");
+    static final ConfigKey<Boolean> RESUME = ConfigKey.bool("experiment.resume", false,
+        "reuse cells whose evaluate result already exists");
+    static final ConfigKey<List<String>> STRATEGIES = ConfigKey.strings("experiment.strategies", List.of(),
+        "merge strategies compared in every cell as strategy_NAME controls");
+
+    /** The keys this job reads: the pipeline's, then the protocol's. */
+    static final List<ConfigGroup> KEYS = ConfigGroup.union(RunPipelineJob.Config.KEYS, List.of(ConfigGroup.of(
+        "experiment: the protocol's cells", DATASETS, DATA_DIR, HOSPITALS, SPLITS, ALPHA, SEEDS, RESUME,
+        STRATEGIES)));
+
     public static Config from(ConfigMap map) {
       RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
-      ConfigMap e = map.section("experiment");
       String data = pipeline.partition().common().dataPath();
       String defaultDir = data.isBlank() ? "../shared/data" : new org.apache.hadoop.fs.Path(data).getParent().toString();
       return new Config(pipeline, map,
-          e.strings("datasets", List.of("pneumoniamnist")),
-          e.string("data-dir", defaultDir),
-          e.numbers("hospitals", List.of(4.0), 1, 1000).stream().map(d -> (int) Math.round(d)).toList(),
-          e.strings("splits", List.of("iid", "dirichlet")).stream().map(PartitionMode::parse).toList(),
-          e.positive("alpha", 0.5),
-          e.numbers("seeds", List.of(1.0, 2.0, 3.0), 0, Long.MAX_VALUE).stream().map(Double::longValue).toList(),
-          e.bool("resume", false),
-          e.strings("strategies", List.of()));
+          DATASETS.read(map),
+          DATA_DIR.read(map, defaultDir),
+          HOSPITALS.read(map).stream().map(d -> (int) Math.round(d)).toList(),
+          SPLITS.read(map).stream().map(PartitionMode::parse).toList(),
+          ALPHA.read(map),
+          SEEDS.read(map).stream().map(Double::longValue).toList(),
+          RESUME.read(map),
+          STRATEGIES.read(map));
     }
   }
 
@@ -104,7 +125,7 @@ public final class ExperimentJob {
     String report = ExperimentReport.write(ctx, config.pipeline().partition().common().runId(), results);
     Result result = new Result(config.pipeline().partition().common().runId(), results, report,
         (System.nanoTime() - start) / 1e9);
-    LOG.info("experiment finished: {} cells in {} s; report {}", results.size(),
+    JobContext.PROGRESS.info("experiment finished: {} cells in {} s; report {}", results.size(),
         String.format(Locale.ROOT, "%.0f", result.seconds()), report);
     return result;
   }
@@ -132,13 +153,14 @@ public final class ExperimentJob {
     RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
     JobContext cellCtx = new JobContext(spark, pipeline.evaluate().common());
     if (config.resume() && cellCtx.hasResult(EvaluateModelsJob.NAME) && cellCtx.hasResult(MergeVectorsJob.NAME)) {
-      LOG.info("experiment cell {}: reusing existing results", cell.runId());
+      JobContext.PROGRESS.info("experiment cell {}: reusing existing results", cell.runId());
       return new CellResult(cell, cellCtx.readResult(EvaluateModelsJob.NAME, EvaluateModelsJob.Result.class),
           cellCtx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class), 0);
     }
     RunPipelineJob.Result result = new RunPipelineJob(spark, pipeline).run();
-    LOG.info("experiment cell {} done in {} s:\n{}", cell.runId(),
-        String.format(Locale.ROOT, "%.0f", result.seconds()), RunPipelineJob.table(result.evaluate().rows()));
+    JobContext.PROGRESS.info("experiment cell {} done in {} s", cell.runId(),
+        String.format(Locale.ROOT, "%.0f", result.seconds()));
+    LOG.debug("experiment cell {} results:\n{}", cell.runId(), RunPipelineJob.table(result.evaluate().rows()));
     return new CellResult(cell, result.evaluate(), result.merge(), (System.nanoTime() - start) / 1e9);
   }
 

@@ -1,5 +1,7 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
@@ -25,12 +27,10 @@ public final class FineTuneVectorsJob {
 
   /**
    * @param common shared keys
-   * @param train {@code finetune.epochs} (5), {@code finetune.batch-size} (64),
-   *     {@code finetune.learning-rate} (0.001), {@code finetune.seed} (11)
-   * @param hospitals {@code finetune.hospitals}: hospital ids to fine-tune, or {@code [all]}
-   * @param pooled {@code finetune.pooled}: also fine-tune on the union of all hospitals' images (the
-   *     "pooled" upper bound a consortium cannot have; false). Its vector goes to the run's
-   *     {@code baselines/} store, never to the vectors a merge reads.
+   * @param train {@link #TRAIN}
+   * @param hospitals {@link #HOSPITALS}
+   * @param pooled {@link #POOLED_KEY}. Its vector goes to the run's {@code baselines/} store, never to
+   *     the vectors a merge reads.
    * @param dp {@code finetune.dp.*}: release each hospital's vector under differential privacy
    *     (null: off); see {@link DpSettings#from}. The pooled baseline is never released, so never noised.
    */
@@ -42,10 +42,19 @@ public final class FineTuneVectorsJob {
       }
     }
 
+    static final TrainConfig TRAIN = TrainConfig.keys("finetune", "each hospital's fine-tune", 5, 1e-3, 11);
+    static final ConfigKey<List<String>> HOSPITALS = ConfigKey.strings("finetune.hospitals", List.of("all"),
+        "hospital ids to fine-tune (h0, h1, ...), or [all]");
+    static final ConfigKey<Boolean> POOLED_KEY = ConfigKey.bool("finetune.pooled", false,
+        "also fine-tune on the union of all hospitals' images (the pooled upper bound a consortium cannot have)");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS,
+        TRAIN.group("finetune: each hospital's fine-tune").with(HOSPITALS, POOLED_KEY), DpSettings.KEYS);
+
     public static Config from(ConfigMap map) {
-      ConfigMap f = map.section("finetune");
-      return new Config(CommonConfig.from(map), TrainConfig.from(f, 5, 1e-3, 11),
-          f.strings("hospitals", List.of("all")), f.bool("pooled", false), DpSettings.from(f.section("dp")));
+      return new Config(CommonConfig.from(map), TRAIN.read(map), HOSPITALS.read(map), POOLED_KEY.read(map),
+          DpSettings.from(map.section("finetune").section("dp")));
     }
   }
 

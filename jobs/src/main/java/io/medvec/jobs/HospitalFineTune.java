@@ -88,7 +88,7 @@ record HospitalFineTune(
     MultiLayerNetwork base = ModelIO.fromBytes(baseModel, "base " + baseFingerprint);
     PretrainModelJob.requireFingerprint(base, baseFingerprint, "base " + baseFingerprint);
     MultiLayerNetwork tuned = base.clone();
-    List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> LOG.info(
+    List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> JobContext.PROGRESS.info(
         "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)", hospital, e.epoch(), settings.epochs(),
         String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond()), e.examples()));
     failFirstAttemptIfAsked();

@@ -18,10 +18,15 @@ final class JobContext {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobContext.class);
 
+  /** The logger of progress lines (stage start and end, epochs), shown at default verbosity. */
+  static final String PROGRESS_LOGGER = "medvec.progress";
+  static final Logger PROGRESS = LoggerFactory.getLogger(PROGRESS_LOGGER);
+
   private final SparkSession spark;
   private final CommonConfig common;
   private final Configuration hadoop;
   private final Paths paths;
+  private final long start = System.nanoTime();
 
   JobContext(SparkSession spark, CommonConfig common) {
     this.spark = spark;
@@ -82,16 +87,18 @@ final class JobContext {
     return Json.read(HadoopFiles.readString(hadoop, file), type, file.toString());
   }
 
-  /** Writes a job's result record next to the run's outputs and logs it. */
+  /** Writes a job's result record next to the run's outputs; logs where (and, at debug, the record). */
   void writeResult(String job, Object result) {
     String json = Json.write(result);
     HadoopFiles.writeStringAtomically(hadoop, paths.result(job), json);
-    LOG.info("{} result ({}):\n{}", job, paths.result(job), json);
+    PROGRESS.info("{} done in {} s: {}", job, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start)
+        / 1e9), paths.result(job));
+    LOG.debug("{} result:\n{}", job, json);
   }
 
-  /** Sets the description shown for the next Spark jobs in the UI and logs it. */
+  /** Sets the description shown for the next Spark jobs in the UI and logs it as a progress line. */
   void describe(String description) {
     spark.sparkContext().setJobDescription(description);
-    LOG.info("{}", description);
+    PROGRESS.info("{}", description);
   }
 }

@@ -1,8 +1,10 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
+import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.model.FastPath;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The shared body of every entry point: parse → validate config → build session → run → exit
@@ -39,12 +42,26 @@ final class JobMain {
     return executeCli(args, job, cli -> parseConfig(cli, job, parse), body);
   }
 
-  /** As above for a job that reads its command line itself (positional arguments, own flags). */
+  /**
+   * As above for a job that reads its command line itself (positional arguments, own flags). Help
+   * ({@code -h}, {@code --help}) prints and returns 0; a user error (exit code 2, 3, 4) prints one
+   * line naming what to fix and the exit code's meaning, with the stack trace only under {@code
+   * --verbose}.
+   */
   static <C> int executeCli(String[] args, String job, Function<CliArgs, C> parse, BiFunction<SparkSession, C, ?> body) {
+    boolean verbose = Verbosity.requested();
     try {
+      Optional<JobCli.Parsed> parsed = JobCli.parse(job, args, new PrintWriter(System.out, true));
+      if (parsed.isEmpty()) {
+        return ExitCode.SUCCESS.code();
+      }
+      verbose |= parsed.get().common().verbose;
+      if (verbose) {
+        Verbosity.raise();
+      }
       // before any network is built or restored, in this JVM (local mode runs the tasks here too)
       FastPath.enable();
-      C config = commandLine(args, parse);
+      C config = commandLine(parsed.get().cli(), parse);
       SparkSession spark = session(job);
       try {
         body.apply(spark, config);
@@ -52,30 +69,51 @@ final class JobMain {
         spark.stop();
       }
       return ExitCode.SUCCESS.code();
+    } catch (ParameterException e) {
+      report(job, ExitCode.BAD_CONFIG, JobCli.describe(e) + " (medvec " + job + " --help lists the options)", e,
+          verbose);
+      return ExitCode.BAD_CONFIG.code();
     } catch (RuntimeException | Error e) {
       ExitCode code = ExitCode.of(e);
-      LOG.error("medvec {} failed with exit code {} ({}): {}", job, code.code(), code, describe(e), e);
-      System.err.println("medvec " + job + ": " + describe(e));
+      boolean detailLeftOut = e instanceof ConfigException c && !c.brief().equals(c.getMessage());
+      report(job, code, describe(e) + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""), e,
+          verbose);
       return code.code();
     }
   }
 
+  /**
+   * One line on stderr: {@code medvec JOB: MESSAGE (exit N: MEANING)}; the stack trace goes to the
+   * log first for a runtime failure, and for any failure under {@code --verbose}.
+   */
+  static void report(String job, ExitCode code, String message, Throwable failure, boolean verbose) {
+    if (logsStackTrace(code, verbose)) {
+      LOG.error("medvec {} failed with exit code {} ({})", job, code.code(), code.meaning(), failure);
+    }
+    System.err.println("medvec " + job + ": " + oneLine(message) + " (exit " + code.code() + ": " + code.meaning()
+        + ")");
+  }
+
+  /** A runtime failure is the software's: its stack trace helps; a user error's only on request. */
+  static boolean logsStackTrace(ExitCode code, boolean verbose) {
+    return verbose || !code.isUserError();
+  }
+
   /** Parses the command line; any error in it is a configuration error (exit code 2), not bad input. */
-  private static <C> C commandLine(String[] args, Function<CliArgs, C> parse) {
+  private static <C> C commandLine(CliArgs cli, Function<CliArgs, C> parse) {
     try {
-      return parse.apply(CliArgs.parse(args));
-    } catch (io.medvec.core.config.ConfigException e) {
+      return parse.apply(cli);
+    } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw new io.medvec.core.config.ConfigException(e.getMessage(), e);
+      throw new ConfigException(e.getMessage(), e);
     }
   }
 
   /** Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set. */
   static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
     if (!cli.positional().isEmpty()) {
-      throw new io.medvec.core.config.ConfigException(
-          "Unexpected argument(s) " + cli.positional() + " for medvec " + job);
+      throw new ConfigException("Unexpected argument(s) " + cli.positional() + " for medvec " + job);
     }
     return parseConfig(cli, job, FLAG_KEYS, parse);
   }
@@ -90,7 +128,7 @@ final class JobMain {
     map = map.withOverrides(overrides);
     C config = parse.apply(map);
     map.rejectUnknown();
-    LOG.info("medvec {} effective configuration:\n{}", job, map.describeEffective());
+    LOG.debug("medvec {} effective configuration:\n{}", job, map.describeEffective());
     return config;
   }
 
@@ -115,14 +153,24 @@ final class JobMain {
     return builder.getOrCreate();
   }
 
-  /** The failure's message with its causes, one line. */
+  /** The failure's message with its causes (a config error's without its detail). */
   static String describe(Throwable t) {
-    StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage()));
+    StringBuilder sb = new StringBuilder(String.valueOf(message(t)));
     for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-      if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
-        sb.append(" (caused by: ").append(c.getMessage()).append(')');
+      String m = message(c);
+      if (m != null && !sb.toString().contains(m)) {
+        sb.append(" (caused by: ").append(m).append(')');
       }
     }
     return sb.toString();
+  }
+
+  private static String message(Throwable t) {
+    return t instanceof ConfigException c ? c.brief() : t.getMessage();
+  }
+
+  /** Line breaks (Spark's analysis errors have them) become spaces. */
+  static String oneLine(String message) {
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 }

@@ -2,67 +2,166 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.data.MedMnistDownloader;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
- * {@code bin/medvec COMMAND [options]}: one entry point for local use. Each Spark job also has its
- * own {@code main} for {@code spark-submit --class}.
+ * {@code bin/medvec [--verbose] COMMAND [options]}: one entry point for local use. Each Spark job
+ * also has its own {@code main} for {@code spark-submit --class}, with the same options and help
+ * ({@link JobCli}).
  */
 public final class Medvec {
 
-  static final String USAGE = String.join("\n",
-      "usage: bin/medvec COMMAND [--config FILE] [--set key=value]... [--data FILE.npz] [--out DIR] [--run-id ID]",
-      "commands:",
-      "  demo        PneumoniaMNIST, K=4 hospitals, end to end (defaults: conf/demo.yaml, --out medvec-demo)",
-      "  pipeline    partition, pretrain, finetune, merge, evaluate in order (conf/pipeline.yaml)",
-      "  partition   public pool + K hospitals, written as Parquet",
-      "  pretrain    train or import theta_pre on the public pool",
-      "  finetune    fine-tune every (or one) hospital, publish data vectors",
-      "  merge       theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
-      "  evaluate    score pretrained / single_site / merged, append to the metrics table",
-      "  experiment  a protocol (datasets x K x splits x seeds) with baselines, report in OUT/report/RUN/",
-      "  sql         \"QUERY\" [--out DIR] [--limit N]: Spark SQL over the views metrics, vectors, merges",
-      "  download    --dataset NAME --to DIR: fetch an official MedMNIST .npz and check its MD5",
-      "  bench       [train|infer|merge|spark|all] [--json FILE] [--size quick|full]: throughput figures",
-      "exit codes: 0 ok, 1 runtime failure, 2 bad config, 3 bad input, 4 incompatible vectors");
+  /** The global options. */
+  @Command(name = "medvec", mixinStandardHelpOptions = true, versionProvider = Version.class,
+      description = "Data-vector model fusion for hospitals as a Spark batch pipeline, in local mode here;"
+          + " on a cluster spark-submit runs the same jobs (io.medvec.jobs.*Job).",
+      synopsisSubcommandLabel = "COMMAND")
+  static final class Root {
+    @Option(names = "--verbose", description = "Also log the effective configuration, every job's result record,"
+        + " INFO messages, and stack traces of errors.")
+    boolean verbose;
+  }
+
+  /** The version the jar's manifest names (the application jar's), else a development build. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Medvec.class.getPackage().getImplementationVersion();
+      return new String[] {"medvec " + (version == null ? "(development build)" : version)};
+    }
+  }
+
+  /** How each command runs once its command line parsed: a job's main, the download, the bench. */
+  static final Map<String, ToIntFunction<String[]>> ENTRY_POINTS = Map.ofEntries(
+      Map.entry("demo", args -> exit(() -> JobMain.run(demoArgs(args), "demo", RunPipelineJob.Config::from,
+          RunPipelineJob::runAndPrint))),
+      Map.entry(RunPipelineJob.NAME, args -> exit(() -> RunPipelineJob.main(args))),
+      Map.entry(PartitionDataJob.NAME, args -> exit(() -> PartitionDataJob.main(args))),
+      Map.entry(PretrainModelJob.NAME, args -> exit(() -> PretrainModelJob.main(args))),
+      Map.entry(FineTuneVectorsJob.NAME, args -> exit(() -> FineTuneVectorsJob.main(args))),
+      Map.entry(MergeVectorsJob.NAME, args -> exit(() -> MergeVectorsJob.main(args))),
+      Map.entry(EvaluateModelsJob.NAME, args -> exit(() -> EvaluateModelsJob.main(args))),
+      Map.entry(ExperimentJob.NAME, args -> exit(() -> ExperimentJob.main(args))),
+      Map.entry(QueryMetricsJob.NAME, QueryMetricsJob::execute),
+      Map.entry("download", Medvec::download),
+      Map.entry("bench", BenchCommand::run));
 
   private Medvec() {}
 
   public static void main(String[] args) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
-      System.out.println(USAGE);
-      System.exit(args.length == 0 ? ExitCode.BAD_CONFIG.code() : 0);
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), ENTRY_POINTS));
+  }
+
+  /**
+   * Parses the global options and the command with its options; prints help or the one-line
+   * error, else hands the command's arguments to its entry point and returns its exit code.
+   */
+  static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, ToIntFunction<String[]>> entries) {
+    CommandLine root = root();
+    ParseResult parsed;
+    try {
+      parsed = root.parseArgs(args);
+    } catch (ParameterException e) {
+      String where = e.getCommandLine().getCommandSpec().qualifiedName();
+      err.println(where + ": " + JobCli.describe(e) + " (" + where + " --help lists "
+          + (e.getCommandLine() == root ? "the commands" : "the options") + "; exit 2: "
+          + ExitCode.BAD_CONFIG.meaning() + ")");
+      err.flush();
+      return ExitCode.BAD_CONFIG.code();
     }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    switch (args[0]) {
-      case "demo" -> RunPipelineJob.main(demoArgs(rest));
-      case "pipeline" -> RunPipelineJob.main(rest);
-      case "partition" -> PartitionDataJob.main(rest);
-      case "pretrain" -> PretrainModelJob.main(rest);
-      case "finetune" -> FineTuneVectorsJob.main(rest);
-      case "merge" -> MergeVectorsJob.main(rest);
-      case "evaluate" -> EvaluateModelsJob.main(rest);
-      case "experiment" -> ExperimentJob.main(rest);
-      case "sql" -> QueryMetricsJob.main(rest);
-      case "download" -> System.exit(download(rest));
-      case "bench" -> System.exit(BenchCommand.run(rest));
-      default -> {
-        System.err.println("medvec: unknown command '" + args[0] + "'\n" + USAGE);
-        System.exit(ExitCode.BAD_CONFIG.code());
+    if (parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested()) {
+      if (parsed.isUsageHelpRequested()) {
+        root.usage(out);
+      } else {
+        root.printVersionHelp(out);
+      }
+      out.flush();
+      return ExitCode.SUCCESS.code();
+    }
+    if (!parsed.hasSubcommand()) {
+      root.usage(err);
+      err.flush();
+      return ExitCode.BAD_CONFIG.code();
+    }
+    ParseResult sub = parsed.subcommand();
+    if (sub.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
+      return help(root, Arrays.asList(args).subList(firstIndexOf(args, "help") + 1, args.length), out, err);
+    }
+    if (sub.isUsageHelpRequested()) {
+      sub.commandSpec().commandLine().usage(out);
+      out.flush();
+      return ExitCode.SUCCESS.code();
+    }
+    String name = sub.commandSpec().name();
+    List<String> rest = new ArrayList<>(Arrays.asList(args).subList(firstIndexOf(args, name) + 1, args.length));
+    if (((Root) root.getCommand()).verbose || ((JobCli.Parsed) sub.commandSpec().userObject()).common().verbose) {
+      System.setProperty(Verbosity.PROPERTY, "true");
+      rest.remove("--verbose");
+    }
+    return entries.get(name).applyAsInt(rest.toArray(String[]::new));
+  }
+
+  /** {@code medvec help [COMMAND]}: the usage of medvec or of that command. */
+  private static int help(CommandLine root, List<String> topic, PrintWriter out, PrintWriter err) {
+    CommandLine command = topic.isEmpty() ? root : root.getSubcommands().get(topic.get(0));
+    if (command == null) {
+      String hint = JobCli.nearestCommand(topic.get(0)).map(c -> "; did you mean '" + c + "'?").orElse("");
+      err.println("medvec help: Unknown command '" + topic.get(0) + "'" + hint + " (exit 2: "
+          + ExitCode.BAD_CONFIG.meaning() + ")");
+      err.flush();
+      return ExitCode.BAD_CONFIG.code();
+    }
+    command.usage(out);
+    out.flush();
+    return ExitCode.SUCCESS.code();
+  }
+
+  /** {@code medvec} with every command of {@link JobCli#COMMANDS} as a subcommand. */
+  static CommandLine root() {
+    CommandLine root = new CommandLine(new Root());
+    JobCli.COMMANDS.keySet().forEach(name -> root.addSubcommand(name, JobCli.command(name, name)));
+    root.addSubcommand("help", new CommandLine.HelpCommand());
+    root.getCommandSpec().usageMessage().footer(
+        "%nmedvec COMMAND --help lists the command's options and config keys.%n" + JobCli.exitCodes());
+    return root;
+  }
+
+  /** The command token: the first argument that is not a global option. */
+  private static int firstIndexOf(String[] args, String name) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals(name)) {
+        return i;
       }
     }
+    throw new IllegalStateException("Cannot find command " + name + " in " + Arrays.toString(args));
+  }
+
+  private static int exit(Runnable main) {
+    main.run(); // a job's main exits the JVM with its code
+    return ExitCode.SUCCESS.code();
   }
 
   /** Demo defaults: conf/demo.yaml, and the shared PneumoniaMNIST file unless told otherwise. */
   static String[] demoArgs(String[] args) {
     List<String> out = new ArrayList<>(Arrays.asList(args));
-    CliArgs cli = CliArgs.parse(args);
+    Optional<JobCli.Parsed> parsed = JobCli.parse("demo", args, new PrintWriter(System.out, true));
+    if (parsed.isEmpty()) {
+      return args; // help: the job prints it again
+    }
+    CliArgs cli = parsed.get().cli();
     String home = System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", "."));
     if (cli.config().isEmpty()) {
       out.addAll(List.of("--config", Path.of(home, "conf", "demo.yaml").toString()));
@@ -88,18 +187,24 @@ public final class Medvec {
 
   static int download(String[] args) {
     try {
-      CliArgs cli = CliArgs.parse(args);
-      cli.rejectFlagsExcept(Set.of("dataset", "to", "base-url"));
-      Map<String, String> flags = cli.flags();
-      String dataset = flags.getOrDefault("dataset", "pneumoniamnist");
+      Optional<JobCli.Parsed> parsed = JobCli.parse("download", args, new PrintWriter(System.out, true));
+      if (parsed.isEmpty()) {
+        return ExitCode.SUCCESS.code();
+      }
+      Map<String, String> flags = parsed.get().cli().flags();
+      String dataset = flags.get("dataset");
       Path dir = Path.of(flags.getOrDefault("to", Path.of(System.getProperty("user.home"), ".medvec", "data").toString()));
       Path file = new MedMnistDownloader(flags.getOrDefault("base-url", MedMnistDownloader.DEFAULT_BASE_URL))
           .download(dataset, dir);
       System.out.println(file);
-      return 0;
+      return ExitCode.SUCCESS.code();
+    } catch (ParameterException e) {
+      JobMain.report("download", ExitCode.BAD_CONFIG, JobCli.describe(e), e, false);
+      return ExitCode.BAD_CONFIG.code();
     } catch (RuntimeException e) {
-      System.err.println("medvec download: " + JobMain.describe(e));
-      return ExitCode.of(e).code();
+      ExitCode code = ExitCode.of(e);
+      JobMain.report("download", code, JobMain.describe(e), e, Verbosity.requested());
+      return code.code();
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
@@ -36,7 +38,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -56,42 +57,11 @@ public final class MergeVectorsJob {
   static final String MODEL_FILE = "model.zip";
 
   /**
+   * Each component is read from the key declared below with its default and meaning.
+   *
    * @param common shared keys
-   * @param lambda {@code merge.lambda}: a fixed λ ≥ 0, or {@code auto} (default) to pick from the grid
-   * @param lambdaGrid {@code merge.lambda-grid}: candidates scored on the validation split
-   *     ([0.25, 0.5, 0.75, 1.0])
-   * @param lambdaScope {@code merge.lambda-scope}: model (default: one λ) | block (one λ for the
-   *     feature layers and one for the head — the first dense layer on — every pair of the grid)
-   * @param bnStats {@code merge.bn-stats}: restore (default) | average | pretrained
-   * @param outputBias {@code merge.output-bias}: keep (default) | refit — after the batch-norm
-   *     statistics, re-fit the output layer's bias on the public pool's labels (maximum likelihood,
-   *     counts smoothed by {@code merge.output-bias-smoothing}, default 1 per class), for every λ
-   *     candidate and control; see {@link OutputBiasRefit}
-   * @param outputBiasSmoothing {@code merge.output-bias-smoothing}: pseudo-count per class (&gt; 0)
-   * @param outputLayer {@code merge.output-layer}: keep (default) | refit — after the batch-norm
-   *     statistics (and before the bias refit, when on), re-fit the output layer's weights and bias on
-   *     the public pool, pulled toward the merged layer with strength μ; see {@link OutputLayerRefit}
-   * @param outputLayerPulls {@code merge.output-layer-pull}: the μ candidates ([0.1, 1.0]), each
-   *     chosen on the validation split together with λ (and the strategy under auto)
-   * @param selectMetric {@code merge.select-metric}: log-loss (default; AUC saturates on easy validation splits) | auc | accuracy
-   * @param batchSize {@code merge.batch-size}: inference batch for restoration and scoring (256)
-   * @param controls {@code merge.controls}: extra models for comparison, each written to
-   *     {@code runs/RUN/controls/KIND/} and scored by the evaluate job: {@code mean} (λ = 1/K, the
-   *     one-shot parameter average), {@code merged-no-bn-restore} (the chosen λ with θ_pre's batch-norm
-   *     statistics), {@code random-vector} (per hospital a random direction with the same per-tensor
-   *     norms, merged the same way). Default none.
-   * @param strategy {@code merge.strategy}: how the vectors are combined into τ_mix (task-arithmetic;
-   *     also weighted-sum, ties, dare, median, trimmed-mean — see README "Merge strategies"), or
-   *     {@code auto}: every strategy of {@code merge.candidates} (default parameters) gets its own λ
-   *     search and the best on the validation split wins
-   * @param candidates {@code merge.candidates}: the strategies {@code auto} chooses from (default all,
-   *     task-arithmetic first; on a tie the earlier wins); refused unless the strategy is auto
-   * @param params {@code merge.params.*}: the strategy's parameters (e.g. {@code merge.params.top-k: 0.2}
-   *     for ties); unknown names are refused with the valid ones
-   * @param strategies {@code merge.strategies}: further strategies (default parameters) published as
-   *     controls {@code strategy_NAME} for comparison (default none)
-   * @param seed {@code merge.seed}: seed of randomised strategies (dare) and controls (17)
-   * @param screening {@code merge.screening.*}: outlier screening of the vectors, see {@link ScreeningPolicy}
+   * @param lambda {@link #LAMBDA}: null for auto
+   * @param screening {@code merge.screening.*}, see {@link ScreeningPolicy}
    */
   public record Config(
       CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope,
@@ -148,32 +118,77 @@ public final class MergeVectorsJob {
       }
     }
 
+    static final ConfigKey<String> LAMBDA = ConfigKey.string("merge.lambda", Config.AUTO,
+        "the scale of the summed vectors: a fixed lambda, or auto to pick the best of merge.lambda-grid on"
+            + " validation").accepts("auto or a number >= 0");
+    static final ConfigKey<List<Double>> LAMBDA_GRID = ConfigKey.numbers("merge.lambda-grid",
+        List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6, "lambda candidates scored on the validation split");
+    static final ConfigKey<LambdaSearch.Scope> LAMBDA_SCOPE = ConfigKey.enumValue("merge.lambda-scope",
+        LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL,
+        "model: one lambda; block: one for the feature layers and one for the head, every pair of the grid");
+    static final ConfigKey<BnStatsMode> BN_STATS = ConfigKey.enumValue("merge.bn-stats", BnStatsMode.class,
+        BnStatsMode.RESTORE, "the merged model's batch-norm statistics: re-estimated on the public pool,"
+            + " averaged over the vectors, or theta_pre's");
+    static final ConfigKey<Refit> OUTPUT_BIAS = ConfigKey.enumValue("merge.output-bias", Refit.class, Refit.KEEP,
+        "refit: re-fit the output bias on the public pool's labels, for every lambda candidate and control");
+    static final ConfigKey<Double> OUTPUT_BIAS_SMOOTHING = ConfigKey.number("merge.output-bias-smoothing", 1.0, 1e-9,
+        1e9, "pseudo-count per class of the output-bias refit (only with merge.output-bias=refit)");
+    static final ConfigKey<Refit> OUTPUT_LAYER = ConfigKey.enumValue("merge.output-layer", Refit.class, Refit.KEEP,
+        "refit: re-fit the output layer on the public pool, pulled toward the merged layer with strength mu");
+    static final ConfigKey<List<Double>> OUTPUT_LAYER_PULL = ConfigKey.numbers("merge.output-layer-pull",
+        List.of(0.1, 1.0), 1e-9, 1e9, "mu candidates, each chosen on validation together with lambda (only with"
+            + " merge.output-layer=refit)");
+    static final ConfigKey<LambdaSearch.Metric> SELECT_METRIC = ConfigKey.enumValue("merge.select-metric",
+        LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS,
+        "validation metric that picks lambda, mu and (under auto) the strategy");
+    static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("merge.batch-size", 256, 1, 65_536,
+        "inference batch of batch-norm restoration and scoring");
+    static final ConfigKey<List<String>> CONTROLS_KEY = ConfigKey.strings("merge.controls", List.of(),
+        "extra models scored for comparison: mean (lambda = 1/K), merged-no-bn-restore, random-vector")
+        .accepts("a list of " + String.join(", ", CONTROLS));
+    static final ConfigKey<String> STRATEGY = ConfigKey.string("merge.strategy", MergeStrategies.DEFAULT,
+        "how the vectors combine into tau_mix (" + String.join(", ", MergeStrategies.names()) + "), or auto:"
+            + " the best of merge.candidates on validation");
+    static final ConfigKey<List<String>> CANDIDATES = ConfigKey.strings("merge.candidates", List.of(),
+        "the strategies auto chooses from, the earlier winning a tie (only with merge.strategy=auto)")
+        .defaultText("every strategy, task-arithmetic first");
+    static final ConfigKey<Map<String, String>> PARAMS = ConfigKey.family("merge.params",
+        "a parameter of the strategy, e.g. merge.params.top-k: 0.2 for ties; unknown names are refused");
+    static final ConfigKey<List<String>> STRATEGIES = ConfigKey.strings("merge.strategies", List.of(),
+        "further strategies (default parameters) published as controls strategy_NAME");
+    static final ConfigKey<Long> SEED = ConfigKey.longValue("merge.seed", 17,
+        "seed of randomised strategies (dare) and controls");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ConfigGroup.of("merge: theta_mix = theta_pre"
+        + " + lambda * tau_mix", LAMBDA, LAMBDA_GRID, LAMBDA_SCOPE, BN_STATS, OUTPUT_BIAS, OUTPUT_BIAS_SMOOTHING,
+        OUTPUT_LAYER, OUTPUT_LAYER_PULL, SELECT_METRIC, BATCH_SIZE, CONTROLS_KEY, STRATEGY, CANDIDATES, PARAMS,
+        STRATEGIES, SEED), ScreeningPolicy.KEYS);
+
     public static Config from(ConfigMap map) {
-      ConfigMap m = map.section("merge");
-      Refit outputBias = m.enumValue("output-bias", Refit.class, Refit.KEEP);
-      Refit outputLayer = m.enumValue("output-layer", Refit.class, Refit.KEEP);
-      return new Config(CommonConfig.from(map), parseLambda(m.string("lambda", "auto")),
-          m.numbers("lambda-grid", List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6),
-          m.enumValue("lambda-scope", LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL),
-          m.enumValue("bn-stats", BnStatsMode.class, BnStatsMode.RESTORE),
-          outputBias, onlyWithRefit(m, "output-bias", outputBias, "output-bias-smoothing",
-              m.number("output-bias-smoothing", 1.0, 1e-9, 1e9)),
-          outputLayer, onlyWithRefit(m, "output-layer", outputLayer, "output-layer-pull",
-              m.numbers("output-layer-pull", List.of(0.1, 1.0), 1e-9, 1e9)),
-          m.enumValue("select-metric", LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS),
-          m.integer("batch-size", 256, 1, 65_536), m.strings("controls", List.of()),
-          m.string("strategy", MergeStrategies.DEFAULT), candidates(m),
-          params(m.section("params")), m.strings("strategies", List.of()),
-          m.longValue("seed", 17), ScreeningPolicy.from(m));
+      Refit outputBias = OUTPUT_BIAS.read(map);
+      Refit outputLayer = OUTPUT_LAYER.read(map);
+      return new Config(CommonConfig.from(map), parseLambda(LAMBDA.read(map)),
+          LAMBDA_GRID.read(map),
+          LAMBDA_SCOPE.read(map),
+          BN_STATS.read(map),
+          outputBias, onlyWithRefit(map, OUTPUT_BIAS, outputBias, OUTPUT_BIAS_SMOOTHING),
+          outputLayer, onlyWithRefit(map, OUTPUT_LAYER, outputLayer, OUTPUT_LAYER_PULL),
+          SELECT_METRIC.read(map),
+          BATCH_SIZE.read(map), CONTROLS_KEY.read(map),
+          STRATEGY.read(map), candidates(map),
+          PARAMS.read(map), STRATEGIES.read(map),
+          SEED.read(map), ScreeningPolicy.from(map));
     }
 
     /**
-     * {@code value}, read from {@code merge.KEY}, a setting of the refit of {@code merge.PART}; refused
-     * when written while that part is kept, where it would be silently ignored.
+     * The value of {@code key}, a setting of the refit of {@code part}; refused when written while that
+     * part is kept, where it would be silently ignored.
      */
-    private static <T> T onlyWithRefit(ConfigMap m, String part, Refit refit, String key, T value) {
-      if (m.has(key) && refit == Refit.KEEP) {
-        throw new ConfigException("Invalid config key 'merge." + key + "': only used with merge." + part
+    private static <T> T onlyWithRefit(ConfigMap map, ConfigKey<Refit> part, Refit refit, ConfigKey<T> key) {
+      T value = key.read(map);
+      if (key.isSet(map) && refit == Refit.KEEP) {
+        throw new ConfigException("Invalid config key '" + key.name() + "': only used with " + part.name()
             + "=refit (it is keep)");
       }
       return value;
@@ -213,15 +228,9 @@ public final class MergeVectorsJob {
     }
 
     /** {@code merge.candidates} as written, or null when absent (read either way, so it is a known key). */
-    private static List<String> candidates(ConfigMap m) {
-      List<String> written = m.strings("candidates", List.of());
-      return m.has("candidates") ? written : null;
-    }
-
-    private static Map<String, String> params(ConfigMap section) {
-      Map<String, String> params = new TreeMap<>();
-      section.keys().forEach(k -> params.put(k, section.string(k, null)));
-      return params;
+    private static List<String> candidates(ConfigMap map) {
+      List<String> written = CANDIDATES.read(map);
+      return CANDIDATES.isSet(map) ? written : null;
     }
 
     private static Double parseLambda(String value) {

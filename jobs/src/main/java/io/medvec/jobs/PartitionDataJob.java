@@ -1,5 +1,7 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.Assignment;
 import io.medvec.core.data.HospitalPartitioner;
@@ -30,23 +32,32 @@ public final class PartitionDataJob {
 
   /**
    * @param common shared keys
-   * @param spec {@code partition.*}: public-fraction (0.05), hospitals (4), mode (iid|dirichlet),
-   *     alpha (0.5, Dirichlet concentration), seed (7), min-per-hospital (20)
-   * @param trainLimit {@code partition.train-limit}: partition only the first N training images (0 =
-   *     all; reduced protocols for CI)
+   * @param spec {@code partition.*} but train-limit
+   * @param trainLimit {@link #TRAIN_LIMIT}
    */
   public record Config(CommonConfig common, PartitionSpec spec, int trainLimit) {
+    static final ConfigKey<Double> PUBLIC_FRACTION = ConfigKey.number("partition.public-fraction", 0.05, 0.0, 0.99,
+        "share of the training images in the coordinator's public pool (pre-training, batch-norm restore)");
+    static final ConfigKey<Integer> HOSPITALS = ConfigKey.integer("partition.hospitals", 4, 1, 10_000,
+        "number of simulated hospitals K");
+    static final ConfigKey<PartitionMode> MODE = ConfigKey.enumValue("partition.mode", PartitionMode.class,
+        PartitionMode.IID, "how images are dealt to hospitals: iid, or label skew drawn from a Dirichlet");
+    static final ConfigKey<Double> ALPHA = ConfigKey.positive("partition.alpha", 0.5,
+        "Dirichlet concentration of the label skew (smaller: more skewed)");
+    static final ConfigKey<Long> SEED = ConfigKey.longValue("partition.seed", 7, "seed of the assignment");
+    static final ConfigKey<Integer> MIN_PER_HOSPITAL = ConfigKey.integer("partition.min-per-hospital", 20, 1,
+        Integer.MAX_VALUE, "fewest images any hospital may get");
+    static final ConfigKey<Integer> TRAIN_LIMIT = ConfigKey.integer("partition.train-limit", 0, 0, Integer.MAX_VALUE,
+        "partition only the first N training images (0: all)");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ConfigGroup.of("partition: hospitals and"
+        + " public pool", PUBLIC_FRACTION, HOSPITALS, MODE, ALPHA, SEED, MIN_PER_HOSPITAL, TRAIN_LIMIT));
+
     public static Config from(ConfigMap map) {
-      ConfigMap p = map.section("partition");
-      PartitionSpec spec =
-          new PartitionSpec(
-              p.number("public-fraction", 0.05, 0.0, 0.99),
-              p.integer("hospitals", 4, 1, 10_000),
-              p.enumValue("mode", PartitionMode.class, PartitionMode.IID),
-              p.positive("alpha", 0.5),
-              p.longValue("seed", 7),
-              p.integer("min-per-hospital", 20, 1, Integer.MAX_VALUE));
-      return new Config(CommonConfig.from(map), spec, p.integer("train-limit", 0, 0, Integer.MAX_VALUE));
+      PartitionSpec spec = new PartitionSpec(PUBLIC_FRACTION.read(map), HOSPITALS.read(map), MODE.read(map),
+          ALPHA.read(map), SEED.read(map), MIN_PER_HOSPITAL.read(map));
+      return new Config(CommonConfig.from(map), spec, TRAIN_LIMIT.read(map));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
@@ -19,8 +21,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Produces θ_pre: trains the configured CNN on the coordinator's public pool (or imports an
@@ -30,21 +30,24 @@ public final class PretrainModelJob {
 
   static final String NAME = "pretrain";
   static final String MODEL_FILE = "model.zip";
-  private static final Logger LOG = LoggerFactory.getLogger(PretrainModelJob.class);
 
   /**
    * @param common shared keys
    * @param model {@code model.*}
-   * @param train {@code pretrain.epochs} (5), {@code pretrain.batch-size} (64),
-   *     {@code pretrain.learning-rate} (0.001), {@code pretrain.seed} (1)
-   * @param importModel {@code pretrain.import}: an existing DL4J model file to use as θ_pre instead of
-   *     training (empty: train)
+   * @param train {@link #TRAIN}
+   * @param importModel {@link #IMPORT}
    */
   public record Config(CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
+    static final TrainConfig TRAIN = TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
+    static final ConfigKey<String> IMPORT = ConfigKey.string("pretrain.import", "",
+        "an existing DL4J model file to publish as theta_pre instead of training (empty: train)");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ModelConfig.KEYS,
+        TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
+
     public static Config from(ConfigMap map) {
-      ConfigMap p = map.section("pretrain");
-      return new Config(CommonConfig.from(map), ModelConfig.from(map), TrainConfig.from(p, 5, 1e-3, 1),
-          p.string("import", ""));
+      return new Config(CommonConfig.from(map), ModelConfig.from(map), TRAIN.read(map), IMPORT.read(map));
     }
   }
 
@@ -70,7 +73,7 @@ public final class PretrainModelJob {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
       net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs = Trainer.fit(net, pool, config.train(),
-          e -> LOG.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
+          e -> JobContext.PROGRESS.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
               String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond())));
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());

@@ -2,6 +2,8 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
@@ -56,8 +58,8 @@ public final class QueryMetricsJob {
   static final StructType METRICS_SCHEMA = EvaluateModelsJob.SCHEMA.add("run_id", DataTypes.StringType, false);
 
   /**
-   * @param out {@code out}: the output root to query, a local path or any Hadoop URI (medvec-out)
-   * @param limit {@code sql.limit}: most rows returned and printed (100)
+   * @param out {@link CommonConfig#OUT}: the output root to query
+   * @param limit {@link #LIMIT}
    */
   public record Config(String out, int limit) {
     public Config {
@@ -66,8 +68,14 @@ public final class QueryMetricsJob {
       }
     }
 
+    static final ConfigKey<Integer> LIMIT = ConfigKey.integer("sql.limit", 100, 1, 1_000_000,
+        "most rows returned and printed");
+
+    /** The keys this job reads. */
+    static final List<ConfigGroup> KEYS = List.of(ConfigGroup.of("sql", CommonConfig.OUT, LIMIT));
+
     public static Config from(ConfigMap map) {
-      return new Config(map.string("out", "medvec-out"), map.section("sql").integer("limit", 100, 1, 1_000_000));
+      return new Config(CommonConfig.OUT.read(map), LIMIT.read(map));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,10 @@ public final class RunPipelineJob {
       FineTuneVectorsJob.Config finetune,
       MergeVectorsJob.Config merge,
       EvaluateModelsJob.Config evaluate) {
+
+    /** The keys this job reads: every stage's. */
+    static final List<ConfigGroup> KEYS = ConfigGroup.union(PartitionDataJob.Config.KEYS, PretrainModelJob.Config.KEYS,
+        FineTuneVectorsJob.Config.KEYS, MergeVectorsJob.Config.KEYS, EvaluateModelsJob.Config.KEYS);
 
     public static Config from(ConfigMap map) {
       return new Config(PartitionDataJob.Config.from(map), PretrainModelJob.Config.from(map),
@@ -74,19 +79,24 @@ public final class RunPipelineJob {
     return String.join("\n", lines);
   }
 
+  /** The outputs' paths, then the results table last, where a person looks. */
   static void print(Result result) {
-    System.out.println();
+    org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(result.merge().model());
+    System.out.printf(Locale.ROOT, "%nmerged %d vectors with lambda %.3f (%s) in %.1f s%n",
+        result.merge().vectors().size(), result.merge().lambda(), result.merge().lambdaSelection(), result.seconds());
+    System.out.printf(Locale.ROOT, "outputs: run %s (job results JOB.json), merged model %s, metrics table %s%n%n",
+        model.getParent().getParent(), model, result.evaluate().table());
     System.out.println(table(result.evaluate().rows()));
-    System.out.printf(Locale.ROOT, "%nmerged %d vectors with lambda %.3f (%s); metrics table: %s; %.1f s%n",
-        result.merge().vectors().size(), result.merge().lambda(), result.merge().lambdaSelection(),
-        result.evaluate().table(), result.seconds());
+  }
+
+  /** The body of {@code main} (and of {@code bin/medvec demo}): runs, then prints the outputs and results. */
+  static Result runAndPrint(SparkSession spark, Config config) {
+    Result result = new RunPipelineJob(spark, config).run();
+    print(result);
+    return result;
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> {
-      Result result = new RunPipelineJob(spark, config).run();
-      print(result);
-      return result;
-    });
+    JobMain.run(args, NAME, Config::from, RunPipelineJob::runAndPrint);
   }
 }

@@ -153,7 +153,8 @@ class BadInputIT {
   void unknownConfigKey() {
     String[] args = {"--set", "merge.lamda=0.5"};
     assertThat(configError(MergeVectorsJob.Config::from, "merge", args))
-        .hasMessageContaining("merge.lamda").hasMessageContaining("merge.lambda");
+        .hasMessageContaining("merge.lamda").hasMessageContaining("did you mean 'merge.lambda'?")
+        .hasMessageContaining("valid keys: [");
     assertThat(main(MergeVectorsJob.Config::from, "merge", args)).isEqualTo(ExitCode.BAD_CONFIG.code());
   }
 

@@ -92,11 +92,43 @@ class SparkSubmitIT {
     }
   }
 
+  /**
+   * What a person reads at default verbosity: one line per stage start and end, the epoch lines,
+   * the outputs, and the results table last; job result records and the configuration stay in
+   * their files (or --verbose). {@code bin/medvec demo} is this run with K=4 and 5 epochs each.
+   */
   @Test
-  void badConfigExitsWithTwoBeforeSparkStarts() {
+  void pipelineConsoleOutputIsShortAndEndsWithTheResultsTable() {
+    List<String> stdout = pipeline.stdout().lines().toList();
+    List<String> stderr = pipeline.stderr().lines().toList();
+    String both = pipeline.stderr() + pipeline.stdout();
+    assertThat(stdout.size() + stderr.size()).as(both).isLessThanOrEqualTo(40);
+    assertThat(stderr).as(both).anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d hospital h1 epoch 1/1: loss \\d+\\.\\d{4} \\(.*\\)"))
+        .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d evaluate done in [0-9.]+ s: .*/runs/submit/evaluate.json"))
+        .noneMatch(l -> l.contains("effective configuration") || l.startsWith("{") || l.startsWith("\tat "));
+    int header = stdout.indexOf(stdout.stream().filter(l -> l.startsWith("model_kind")).findFirst().orElseThrow());
+    // pretrained, two single sites and merged, on val and test
+    assertThat(stdout.subList(header + 1, stdout.size())).as(both).hasSize(8)
+        .allMatch(l -> l.matches("\\S+\\s+\\S+\\s+(val|test)\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+"));
+    assertThat(stdout).anyMatch(l -> l.startsWith("outputs: run ") && l.contains("/runs/submit/merged/model.zip"));
+  }
+
+  @Test
+  void badConfigExitsWithTwoBeforeSparkStartsSayingSoInOneLine() {
     Run run = submit("local[2]", "MergeVectorsJob", List.of(), "--out", out.toString(), "--set", "merge.lamda=1");
     assertThat(run.exitCode()).as(run.stderr()).isEqualTo(ExitCode.BAD_CONFIG.code());
-    assertThat(run.stderr()).contains("Unknown config key 'merge.lamda'");
+    assertThat(run.stderr().lines().filter(l -> !l.isBlank()).toList()).as(run.stderr()).singleElement().asString()
+        .startsWith("medvec merge: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
+            + " 'merge.lambda'?)")
+        .endsWith("(exit 2: bad command line or configuration)");
+  }
+
+  @Test
+  void helpExitsZeroListingTheJobsConfigKeys() {
+    Run run = submit("local[2]", "FineTuneVectorsJob", List.of(), "--help");
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).startsWith("Usage: medvec finetune").contains("--run-id=ID")
+        .contains("    finetune.epochs: 5\n").contains("    finetune.dp.enabled: false\n");
   }
 
   @Test

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 
 /**
  * A job's command line: {@code --config FILE}, repeatable {@code --set key=value}, other {@code
- * --name value} options (each at most once) and positional arguments. Every option also accepts the
+ * --name value} options (each at most once) and positional arguments. The user-facing CLI parses
+ * with picocli and hands its result over through {@link #of}; {@link #parse} splits programmatic
+ * command lines (benchmarks, tests). Every option also accepts the
  * {@code --name=value} form; {@code --} ends options. Which options a job accepts is its own
  * business: see {@link #rejectFlagsExcept(Set)}.
  */
@@ -32,6 +34,15 @@ public final class CliArgs {
     this.overrides = List.copyOf(overrides);
     this.flags = Collections.unmodifiableMap(new LinkedHashMap<>(flags));
     this.positional = List.copyOf(positional);
+  }
+
+  /**
+   * A command line already split by another parser (the CLI's): {@code config} may be null; flags
+   * are option names without dashes, in command-line order.
+   */
+  public static CliArgs of(
+      String config, List<String> overrides, Map<String, String> flags, List<String> positional) {
+    return new CliArgs(config, overrides, flags, positional);
   }
 
   /** Splits {@code args}; an option without a value, or given twice (except --set), is an error. */

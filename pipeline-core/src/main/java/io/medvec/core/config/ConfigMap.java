@@ -252,27 +252,33 @@ public final class ConfigMap {
     return new ConfigMap(entries, fullKey(prefix) + ".", origin, used);
   }
 
-  /** Throws naming every key nobody asked for, with its source, and the valid (asked-for) keys. */
+  /**
+   * Throws naming every key nobody asked for, with its source and the nearest valid key when one
+   * is close enough to be a typo, then the valid (asked-for) keys.
+   */
   public void rejectUnknown() {
+    Set<String> valid = usedKeys();
     List<String> unknown = new ArrayList<>();
     entries.forEach(
         (full, entry) -> {
           if (full.startsWith(prefix) && !used.isUsed(full)) {
-            unknown.add("'" + full + "' (in " + entry.source() + ")");
+            String hint =
+                ConfigHelp.nearest(full, valid).map(k -> "; did you mean '" + k + "'?").orElse("");
+            unknown.add("'" + full + "' (in " + entry.source() + hint + ")");
           }
         });
     if (!unknown.isEmpty()) {
-      Set<String> valid =
-          used.under(prefix).keySet().stream()
-              .map(k -> prefix + k)
-              .collect(Collectors.toCollection(TreeSet::new));
-      throw new ConfigException(
-          "Unknown config key"
-              + (unknown.size() > 1 ? "s " : " ")
-              + String.join(", ", unknown)
-              + "; valid keys: "
-              + valid);
+      String brief =
+          "Unknown config key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown);
+      throw ConfigException.withDetail(brief, "; valid keys: " + valid);
     }
+  }
+
+  /** Every asked-for key (full names), sorted: the keys a config record reads. */
+  public Set<String> usedKeys() {
+    return used.under(prefix).keySet().stream()
+        .map(k -> prefix + k)
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   /** Every asked-for key with the value used (given or default), sorted, as "key: value" lines. */
@@ -317,6 +323,18 @@ public final class ConfigMap {
   @FunctionalInterface
   private interface Converter<T> {
     T convert(String fullKey, ConfigEntry entry);
+  }
+
+  /**
+   * A full key name relative to this map: the name itself at the root, the part after the prefix
+   * in a section; a key outside the section is a programming error.
+   */
+  String relative(String fullKey) {
+    if (!fullKey.startsWith(prefix)) {
+      throw new IllegalArgumentException(
+          "Cannot read config key '" + fullKey + "' from section '" + prefix + "'");
+    }
+    return fullKey.substring(prefix.length());
   }
 
   private ConfigEntry present(String full) {

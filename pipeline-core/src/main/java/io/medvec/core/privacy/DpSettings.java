@@ -1,6 +1,8 @@
 package io.medvec.core.privacy;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import java.io.Serializable;
 import java.security.SecureRandom;
@@ -11,9 +13,7 @@ import java.util.SplittableRandom;
  * How a fine-tune releases its data vector under differential privacy ({@code finetune.dp.*}):
  * clip τ to L2 norm S, add N(0, (z·S)²) per coordinate (see {@link GaussianMechanism}).
  *
- * <p>Keys: {@code finetune.dp.enabled} (false), {@code .clip-norm} (required when enabled),
- * exactly one of {@code .epsilon} and {@code .noise-multiplier}, {@code .delta} (1e-5, at most
- * 0.5), {@code .noise-seed} ({@code secret}, or an integer).
+ * <p>Keys: {@link #KEYS}, each declared below with its default and meaning.
  *
  * @param clipNorm S &gt; 0 ({@code finetune.dp.clip-norm})
  * @param noiseMultiplier z &gt; 0 ({@code finetune.dp.noise-multiplier}), or calibrated from a target
@@ -27,8 +27,29 @@ public record DpSettings(double clipNorm, double noiseMultiplier, double delta, 
     implements Serializable {
 
   private static final String PREFIX = "finetune.dp.";
-  private static final List<String> KEYS =
-      List.of("clip-norm", "epsilon", "noise-multiplier", "delta", "noise-seed");
+
+  public static final ConfigKey<Boolean> ENABLED = ConfigKey.bool(PREFIX + "enabled", false,
+      "release each hospital's data vector under (epsilon, delta) differential privacy");
+  public static final ConfigKey<Double> CLIP_NORM = ConfigKey.positive(PREFIX + "clip-norm", 1,
+      "the L2 norm S every released vector is clipped to").defaultText("required when enabled");
+  public static final ConfigKey<Double> EPSILON = ConfigKey.positive(PREFIX + "epsilon", 1,
+      "target epsilon of one release at delta; calibrates the noise multiplier (or set noise-multiplier)")
+      .defaultText("exactly one of epsilon, noise-multiplier when enabled");
+  public static final ConfigKey<Double> NOISE_MULTIPLIER = ConfigKey.positive(PREFIX + "noise-multiplier", 1,
+      "noise standard deviation z in units of S (or set epsilon)")
+      .defaultText("exactly one of epsilon, noise-multiplier when enabled");
+  public static final ConfigKey<Double> DELTA = ConfigKey.number(PREFIX + "delta", 1e-5, Double.MIN_VALUE, 0.5,
+      "delta of the (epsilon, delta) guarantee").accepts("a number in (0, 0.5]");
+  public static final ConfigKey<String> NOISE_SEED = ConfigKey.string(PREFIX + "noise-seed", "secret",
+      "secret: a fresh secret seed per release (the only private choice); an integer: reproducible noise"
+          + " for tests and audits").accepts("secret or an integer");
+
+  /** The keys {@link #from} reads. */
+  public static final ConfigGroup KEYS = ConfigGroup.of("finetune.dp: differential privacy of released vectors",
+      ENABLED, CLIP_NORM, EPSILON, NOISE_MULTIPLIER, DELTA, NOISE_SEED);
+
+  /** Keys that mean nothing while DP is off. */
+  private static final List<ConfigKey<?>> SETTINGS = List.of(CLIP_NORM, EPSILON, NOISE_MULTIPLIER, DELTA, NOISE_SEED);
 
   public DpSettings {
     new GaussianMechanism(clipNorm, noiseMultiplier); // validates S and z
@@ -42,30 +63,30 @@ public record DpSettings(double clipNorm, double noiseMultiplier, double delta, 
    * other dp key set while DP is off is an error: a user who set an ε must not silently get none.
    */
   public static DpSettings from(ConfigMap dp) {
-    if (!dp.bool("enabled", false)) {
-      for (String key : KEYS) {
-        if (dp.has(key)) {
-          throw new ConfigException("Invalid config key '" + PREFIX + key + "': differential privacy is off"
-              + " (set " + PREFIX + "enabled=true, or remove the key)");
+    if (!ENABLED.read(dp)) {
+      for (ConfigKey<?> key : SETTINGS) {
+        if (key.isSet(dp)) {
+          throw new ConfigException("Invalid config key '" + key.name() + "': differential privacy is off"
+              + " (set " + ENABLED.name() + "=true, or remove the key)");
         }
       }
       return null;
     }
-    if (!dp.has("clip-norm")) {
-      throw new ConfigException("Missing required config key '" + PREFIX + "clip-norm' (the L2 norm S every"
-          + " released vector is clipped to) while " + PREFIX + "enabled=true");
+    if (!CLIP_NORM.isSet(dp)) {
+      throw new ConfigException("Missing required config key '" + CLIP_NORM.name() + "' (the L2 norm S every"
+          + " released vector is clipped to) while " + ENABLED.name() + "=true");
     }
-    double clipNorm = dp.positive("clip-norm", 1);
-    double delta = dp.number("delta", 1e-5, Double.MIN_VALUE, 0.5);
-    boolean byEpsilon = dp.has("epsilon");
-    if (byEpsilon == dp.has("noise-multiplier")) {
-      throw new ConfigException("Invalid config keys '" + PREFIX + "epsilon' and '" + PREFIX + "noise-multiplier':"
+    double clipNorm = CLIP_NORM.read(dp);
+    double delta = DELTA.read(dp);
+    boolean byEpsilon = EPSILON.isSet(dp);
+    if (byEpsilon == NOISE_MULTIPLIER.isSet(dp)) {
+      throw new ConfigException("Invalid config keys '" + EPSILON.name() + "' and '" + NOISE_MULTIPLIER.name() + "':"
           + " set exactly one (epsilon calibrates the noise multiplier for one release at delta)");
     }
     double z = byEpsilon
-        ? GaussianMechanism.noiseMultiplierFor(dp.positive("epsilon", 1), delta)
-        : dp.positive("noise-multiplier", 1);
-    String seed = dp.string("noise-seed", "secret");
+        ? GaussianMechanism.noiseMultiplierFor(EPSILON.read(dp), delta)
+        : NOISE_MULTIPLIER.read(dp);
+    String seed = NOISE_SEED.read(dp);
     Long noiseSeed;
     if (seed.equals("secret")) {
       noiseSeed = null;
@@ -73,7 +94,7 @@ public record DpSettings(double clipNorm, double noiseMultiplier, double delta, 
       try {
         noiseSeed = Long.parseLong(seed);
       } catch (NumberFormatException e) {
-        throw new ConfigException("Invalid config key '" + PREFIX + "noise-seed': expected 'secret' or an integer ("
+        throw new ConfigException("Invalid config key '" + NOISE_SEED.name() + "': expected 'secret' or an integer ("
             + seed + ")");
       }
     }

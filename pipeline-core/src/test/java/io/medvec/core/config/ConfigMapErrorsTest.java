@@ -147,8 +147,9 @@ class ConfigMapErrorsTest {
     assertThatThrownBy(config::rejectUnknown)
         .isInstanceOf(ConfigException.class)
         .hasMessage(
-            "Unknown config keys 'epoch' (in --set epoch=3), "
-                + "'merge.lamda' (in conf/merge.yaml); valid keys: [epochs, merge.lambda, seed]");
+            "Unknown config keys 'epoch' (in --set epoch=3; did you mean 'epochs'?), "
+                + "'merge.lamda' (in conf/merge.yaml; did you mean 'merge.lambda'?);"
+                + " valid keys: [epochs, merge.lambda, seed]");
   }
 
   @Test
@@ -159,7 +160,8 @@ class ConfigMapErrorsTest {
 
     assertThatThrownBy(merge::rejectUnknown)
         .hasMessage(
-            "Unknown config key 'merge.lamda' (in conf/merge.yaml); valid keys: [merge.lambda]");
+            "Unknown config key 'merge.lamda' (in conf/merge.yaml; did you mean 'merge.lambda'?);"
+                + " valid keys: [merge.lambda]");
   }
 
   @Test

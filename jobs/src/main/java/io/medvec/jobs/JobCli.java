@@ -1,0 +1,319 @@
+package io.medvec.jobs;
+
+import io.medvec.core.config.CliArgs;
+import io.medvec.core.config.ConfigGroup;
+import io.medvec.core.config.ConfigHelp;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The command line of every {@code bin/medvec} command and {@code spark-submit --class} entry
+ * point, parsed by picocli: each command's options, its help (with the config keys it reads,
+ * rendered from their declarations) and "did you mean" suggestions.
+ */
+final class JobCli {
+
+  /** Help section listing a command's config keys, just before the footer. */
+  static final String CONFIG_KEYS_SECTION = "configKeys";
+
+  /** One command: what it does, the config keys it reads and the options it takes. */
+  record Info(String name, String summary, List<ConfigGroup> keys, Supplier<Parsed> options) {}
+
+  /** Every command, in help order. */
+  static final Map<String, Info> COMMANDS = commands(
+      new Info("demo", "PneumoniaMNIST, K=4 hospitals, end to end (defaults: conf/demo.yaml, --out medvec-demo)",
+          RunPipelineJob.Config.KEYS, JobArgs::new),
+      new Info(RunPipelineJob.NAME, "partition, pretrain, finetune, merge, evaluate in order (conf/pipeline.yaml)",
+          RunPipelineJob.Config.KEYS, JobArgs::new),
+      new Info(PartitionDataJob.NAME, "public pool + K hospitals, written as Parquet", PartitionDataJob.Config.KEYS,
+          JobArgs::new),
+      new Info(PretrainModelJob.NAME, "train or import theta_pre on the public pool", PretrainModelJob.Config.KEYS,
+          JobArgs::new),
+      new Info(FineTuneVectorsJob.NAME, "fine-tune every (or one) hospital, publish data vectors",
+          FineTuneVectorsJob.Config.KEYS, JobArgs::new),
+      new Info(MergeVectorsJob.NAME, "theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
+          MergeVectorsJob.Config.KEYS, JobArgs::new),
+      new Info(EvaluateModelsJob.NAME, "score pretrained / single_site / merged, append to the metrics table",
+          EvaluateModelsJob.Config.KEYS, JobArgs::new),
+      new Info(ExperimentJob.NAME, "a protocol (datasets x K x splits x seeds) with baselines, report in"
+          + " OUT/report/RUN/", ExperimentJob.Config.KEYS, JobArgs::new),
+      new Info(QueryMetricsJob.NAME, "Spark SQL over the views metrics, vectors, merges", QueryMetricsJob.Config.KEYS,
+          SqlArgs::new),
+      new Info("download", "fetch an official MedMNIST .npz and check its MD5", List.of(), DownloadArgs::new),
+      new Info("bench", "throughput figures (train, infer, merge, spark)", List.of(), BenchArgs::new));
+
+  private JobCli() {}
+
+  private static Map<String, Info> commands(Info... infos) {
+    Map<String, Info> out = new LinkedHashMap<>();
+    Arrays.stream(infos).forEach(i -> out.put(i.name(), i));
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** What a parsed command line gives: the shared options and the job's own as {@link CliArgs}. */
+  interface Parsed {
+    Common common();
+
+    /** The options in the form {@link JobMain#parseConfig} reads (flag names without dashes). */
+    CliArgs cli();
+  }
+
+  /** Options of every command. */
+  static final class Common {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--verbose", description = "Also log the effective configuration, every job's result record,"
+        + " INFO messages, and stack traces of errors.")
+    boolean verbose;
+  }
+
+  /** A Spark job's options: the config file, overrides and their shorthands. */
+  @Command(sortOptions = false)
+  static final class JobArgs implements Parsed {
+    @Mixin Common common = new Common();
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "The job's YAML file (default: conf/JOB.yaml under MEDVEC_HOME, if present).")
+    String config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "Sets one config key over the file; repeatable, the last wins. An empty value resets the"
+            + " key to its default.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "FILE.npz", description = "Shorthand for --set data.path=FILE.npz.")
+    String data;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Shorthand for --set out=DIR.")
+    String out;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "Shorthand for --set run-id=ID.")
+    String runId;
+
+    @Option(names = "--base", paramLabel = "FINGERPRINT", description = "Shorthand for --set base=FINGERPRINT.")
+    String base;
+
+    @Override
+    public Common common() {
+      return common;
+    }
+
+    @Override
+    public CliArgs cli() {
+      Map<String, String> flags = new LinkedHashMap<>();
+      put(flags, "data", data);
+      put(flags, "out", out);
+      put(flags, "run-id", runId);
+      put(flags, "base", base);
+      return CliArgs.of(config, overrides, flags, List.of());
+    }
+  }
+
+  /** {@code sql}: a query over one output root. */
+  @Command(sortOptions = false)
+  static final class SqlArgs implements Parsed {
+    @Mixin Common common = new Common();
+
+    @Parameters(paramLabel = "QUERY", arity = "0..*",
+        description = "The query, e.g. \"SELECT * FROM metrics\" (several words are joined by spaces).")
+    List<String> query = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Shorthand for --set out=DIR: the output root.")
+    String out;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Shorthand for --set sql.limit=N.")
+    String limit;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A YAML file with out and sql.limit.")
+    String config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Sets one config key; repeatable.")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Common common() {
+      return common;
+    }
+
+    @Override
+    public CliArgs cli() {
+      Map<String, String> flags = new LinkedHashMap<>();
+      put(flags, "out", out);
+      put(flags, "limit", limit);
+      return CliArgs.of(config, overrides, flags, query);
+    }
+  }
+
+  /** {@code download}: one MedMNIST file. */
+  @Command(sortOptions = false)
+  static final class DownloadArgs implements Parsed {
+    @Mixin Common common = new Common();
+
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "pneumoniamnist",
+        description = "The MedMNIST dataset (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--to", paramLabel = "DIR", description = "Where to put NAME.npz (default: ~/.medvec/data).")
+    String to;
+
+    @Option(names = "--base-url", paramLabel = "URL", description = "Where the files are served from.")
+    String baseUrl;
+
+    @Override
+    public Common common() {
+      return common;
+    }
+
+    @Override
+    public CliArgs cli() {
+      Map<String, String> flags = new LinkedHashMap<>();
+      put(flags, "dataset", dataset);
+      put(flags, "to", to);
+      put(flags, "base-url", baseUrl);
+      return CliArgs.of(null, List.of(), flags, List.of());
+    }
+  }
+
+  /** {@code bench}: see {@link BenchOptions} for what each option means. */
+  @Command(sortOptions = false)
+  static final class BenchArgs implements Parsed {
+    @Mixin Common common = new Common();
+
+    @Parameters(paramLabel = "GROUP", arity = "0..*",
+        description = "Groups to run: all (default), train, infer, merge, spark.")
+    List<String> groups = new ArrayList<>();
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON list.")
+    String json;
+
+    @Option(names = "--runs", paramLabel = "N", description = "Timed runs per figure, which is their median (5).")
+    String runs;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs first (1; train, infer: 8).")
+    String warmup;
+
+    @Option(names = "--threads", paramLabel = "LIST", description = "Thread counts of train and infer (1,2).")
+    String threads;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Training minibatch (64).")
+    String batchSize;
+
+    @Option(names = "--size", paramLabel = "quick|full", description = "Merge sizes (quick).")
+    String size;
+
+    @Option(names = "--data", paramLabel = "FILE.npz", description = "The MedMNIST .npz ($MEDVEC_DATA).")
+    String data;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch directory for vectors (target/bench).")
+    String dir;
+
+    @Option(names = "--python", paramLabel = "PATH", description = "Interpreter of the PyTorch peer.")
+    String python;
+
+    @Override
+    public Common common() {
+      return common;
+    }
+
+    @Override
+    public CliArgs cli() {
+      Map<String, String> flags = new LinkedHashMap<>();
+      put(flags, "json", json);
+      put(flags, "runs", runs);
+      put(flags, "warmup", warmup);
+      put(flags, "threads", threads);
+      put(flags, "batch-size", batchSize);
+      put(flags, "size", size);
+      put(flags, "data", data);
+      put(flags, "dir", dir);
+      put(flags, "python", python);
+      return CliArgs.of(null, List.of(), flags, groups);
+    }
+  }
+
+  private static void put(Map<String, String> flags, String name, String value) {
+    if (value != null) {
+      flags.put(name, value);
+    }
+  }
+
+  /**
+   * The command {@code name} with its options and help; a name without an entry in {@link
+   * #COMMANDS} (a test's) gets a Spark job's options and no config keys.
+   */
+  static CommandLine command(String name, String qualifiedName) {
+    Info info = COMMANDS.getOrDefault(name, new Info(name, "", List.of(), JobArgs::new));
+    CommandLine cmd = new CommandLine(info.options().get());
+    cmd.getCommandSpec().name(qualifiedName);
+    cmd.getCommandSpec().usageMessage().description(info.summary()).abbreviateSynopsis(false);
+    if (!info.keys().isEmpty()) {
+      String keys = "%nConfig keys (KEY: default, then its meaning and accepted values), set in the --config file"
+          + "%nor with --set KEY=VALUE:%n";
+      cmd.getHelpSectionMap().put(CONFIG_KEYS_SECTION,
+          help -> String.format(keys) + ConfigHelp.render(info.keys()));
+      List<String> sections = new ArrayList<>(cmd.getHelpSectionKeys());
+      sections.add(sections.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING),
+          CONFIG_KEYS_SECTION);
+      cmd.setHelpSectionKeys(sections);
+    }
+    cmd.getCommandSpec().usageMessage().footer("%n" + exitCodes());
+    return cmd;
+  }
+
+  /** The exit codes, one line, as help shows them. */
+  static String exitCodes() {
+    return Arrays.stream(ExitCode.values()).map(c -> c.code() + " " + c.meaning())
+        .collect(Collectors.joining(", ", "Exit codes: ", "."));
+  }
+
+  /**
+   * Parses {@code args} of command {@code name}; prints help to {@code out} when asked (empty
+   * result) and throws {@link ParameterException} on a bad command line.
+   */
+  static Optional<Parsed> parse(String name, String[] args, PrintWriter out) {
+    CommandLine cmd = command(name, "medvec " + name);
+    cmd.parseArgs(args);
+    if (cmd.isUsageHelpRequested()) {
+      cmd.usage(out);
+      out.flush();
+      return Optional.empty();
+    }
+    return Optional.of(cmd.getCommand());
+  }
+
+  /** The command nearest a misspelt name, if it is close enough to be a typo. */
+  static Optional<String> nearestCommand(String typed) {
+    return ConfigHelp.nearest(typed, COMMANDS.keySet());
+  }
+
+  /**
+   * A bad command line as one sentence: the unknown command or option with the nearest known one
+   * ("Unknown option '--outt'; did you mean '--out'?"), else picocli's message.
+   */
+  static String describe(ParameterException e) {
+    if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      String arg = u.getUnmatched().get(0);
+      String what = u.isUnknownOption() ? "option" : u.getCommandLine().getSubcommands().isEmpty()
+          ? "argument" : "command";
+      List<String> suggestions = u.getSuggestions();
+      String hint = suggestions.isEmpty() ? "" : "; did you mean '" + suggestions.get(0) + "'?";
+      return "Unknown " + what + " '" + arg + "'" + hint;
+    }
+    return e.getMessage();
+  }
+}
