@@ -14,6 +14,7 @@ import io.medvec.core.vector.RandomVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * The merge job's comparison models (the paper's controls), each published like the merged model
  * under {@code runs/RUN/controls/KIND/} so that the evaluate job scores them with the same code.
  */
-final class Controls {
+public final class Controls {
 
   static final String MEAN = "mean";
   static final String NO_BN_RESTORE = "merged-no-bn-restore";
@@ -39,7 +40,7 @@ final class Controls {
    * @param model the model file
    * @param candidates λ candidates scored on validation (empty when λ was fixed)
    */
-  record Control(
+  public record Control(
       String kind, double lambda, Double lambdaHead, String model, List<LambdaSearch.Candidate> candidates) {}
 
   private final JobContext ctx;

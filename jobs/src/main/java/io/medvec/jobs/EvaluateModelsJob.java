@@ -17,6 +17,9 @@ import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.HadoopConf;
+import io.medvec.jobs.spark.JobContext;
+import io.medvec.jobs.spark.ModelScoring;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +44,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public final class EvaluateModelsJob {
 
-  static final String NAME = "evaluate";
+  public static final String NAME = "evaluate";
 
   /** Long-format metrics table schema; the table is partitioned by {@code run_id}. */
   static final StructType SCHEMA = new StructType()

@@ -5,6 +5,8 @@ import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.HadoopConf;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class FineTuneVectorsJob {
    * The same fine-tune as {@link #run()} for the configured hospitals, called in this thread
    * without Spark (the reference of {@code bench spark}); publishes the same vectors.
    */
-  List<HospitalFineTune.Outcome> runDirect() {
+  public List<HospitalFineTune.Outcome> runDirect() {
     String fingerprint = ctx.baseFingerprint();
     byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
     Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());

@@ -29,6 +29,7 @@ import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,7 +53,7 @@ public final class MergeVectorsJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(MergeVectorsJob.class);
 
-  static final String NAME = "merge";
+  public static final String NAME = "merge";
   static final String MODEL_FILE = "model.zip";
 
   /**
@@ -183,7 +184,7 @@ public final class MergeVectorsJob {
     static final String AUTO = "auto";
 
     /** Every registered strategy, the paper's task arithmetic first. */
-    static List<String> defaultCandidates() {
+    public static List<String> defaultCandidates() {
       List<String> names = new ArrayList<>(List.of(MergeStrategies.DEFAULT));
       MergeStrategies.names().stream().filter(n -> !n.equals(MergeStrategies.DEFAULT)).forEach(names::add);
       return names;

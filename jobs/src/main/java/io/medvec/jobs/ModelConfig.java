@@ -16,7 +16,7 @@ import java.util.List;
  */
 public record ModelConfig(List<Integer> convFilters, int kernel, boolean batchNorm, int denseUnits, long seed) {
 
-  static ModelConfig from(ConfigMap map) {
+  public static ModelConfig from(ConfigMap map) {
     ConfigMap m = map.section("model");
     List<Integer> filters =
         m.numbers("conv-filters", List.of(16.0, 32.0), 1, 1024).stream().map(d -> (int) Math.round(d)).toList();
@@ -28,7 +28,7 @@ public record ModelConfig(List<Integer> convFilters, int kernel, boolean batchNo
         m.longValue("seed", 42));
   }
 
-  NetworkSpec spec(MedMnist data, double learningRate) {
+  public NetworkSpec spec(MedMnist data, double learningRate) {
     return new NetworkSpec(
         data.channels(), data.train().height(), data.train().width(), data.numClasses(),
         convFilters, kernel, batchNorm, denseUnits, learningRate, seed);

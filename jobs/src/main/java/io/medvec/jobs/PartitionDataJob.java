@@ -11,6 +11,7 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.io.OutputGuard;
 import io.medvec.core.io.SimpleParquet;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -13,6 +13,7 @@ import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
+import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PretrainModelJob {
 
-  static final String NAME = "pretrain";
+  public static final String NAME = "pretrain";
   static final String MODEL_FILE = "model.zip";
   private static final Logger LOG = LoggerFactory.getLogger(PretrainModelJob.class);
 

@@ -55,7 +55,7 @@ public final class RunPipelineJob {
   }
 
   /** A fixed-width table: one line per model and split, one column per metric. */
-  static String table(List<EvaluateModelsJob.MetricRow> rows) {
+  public static String table(List<EvaluateModelsJob.MetricRow> rows) {
     Map<String, Map<String, Double>> byModel = new LinkedHashMap<>();
     Map<String, Long> n = new LinkedHashMap<>();
     for (EvaluateModelsJob.MetricRow r : rows) {

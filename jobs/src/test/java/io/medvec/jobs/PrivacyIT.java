@@ -18,6 +18,7 @@ import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
@@ -10,6 +10,7 @@ import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
+import io.medvec.jobs.ModelConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

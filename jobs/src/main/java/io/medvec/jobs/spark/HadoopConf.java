@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.spark;
 
 import java.io.Serializable;
 import java.util.HashMap;
@@ -6,19 +6,19 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 
 /** A serializable copy of the driver's Hadoop configuration, so tasks see the same file systems. */
-final class HadoopConf implements Serializable {
+public final class HadoopConf implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
   private final HashMap<String, String> entries = new HashMap<>();
 
-  HadoopConf(Configuration conf) {
+  public HadoopConf(Configuration conf) {
     for (Map.Entry<String, String> e : conf) {
       entries.put(e.getKey(), e.getValue());
     }
   }
 
-  Configuration get() {
+  public Configuration get() {
     Configuration conf = new Configuration(false);
     entries.forEach(conf::set);
     return conf;

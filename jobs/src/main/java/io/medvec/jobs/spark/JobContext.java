@@ -1,9 +1,12 @@
-package io.medvec.jobs;
+package io.medvec.jobs.spark;
 
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.jobs.CommonConfig;
+import io.medvec.jobs.Paths;
+import io.medvec.jobs.PretrainModelJob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** What a job needs besides its own config: the session, the Hadoop configuration and the layout. */
-final class JobContext {
+public final class JobContext {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobContext.class);
 
@@ -23,39 +26,39 @@ final class JobContext {
   private final Configuration hadoop;
   private final Paths paths;
 
-  JobContext(SparkSession spark, CommonConfig common) {
+  public JobContext(SparkSession spark, CommonConfig common) {
     this.spark = spark;
     this.common = common;
     this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
     this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
   }
 
-  SparkSession spark() {
+  public SparkSession spark() {
     return spark;
   }
 
-  CommonConfig common() {
+  public CommonConfig common() {
     return common;
   }
 
-  Configuration hadoop() {
+  public Configuration hadoop() {
     return hadoop;
   }
 
-  Paths paths() {
+  public Paths paths() {
     return paths;
   }
 
-  Path dataPath() {
+  public Path dataPath() {
     return HadoopFiles.qualify(hadoop, common.requireData());
   }
 
   /** Reads the configured .npz through the Hadoop file system. */
-  MedMnist loadData() {
+  public MedMnist loadData() {
     return loadData(hadoop, dataPath());
   }
 
-  static MedMnist loadData(Configuration conf, Path file) {
+  public static MedMnist loadData(Configuration conf, Path file) {
     try (InputStream in = HadoopFiles.open(conf, file)) {
       return NpzReader.read(in, file.toString());
     } catch (IOException e) {
@@ -64,7 +67,7 @@ final class JobContext {
   }
 
   /** The base fingerprint: configured, or the one this run's pretrain job recorded. */
-  String baseFingerprint() {
+  public String baseFingerprint() {
     if (!common.base().isEmpty()) {
       return common.base();
     }
@@ -72,25 +75,25 @@ final class JobContext {
   }
 
   /** Whether this run has a result record of {@code job}. */
-  boolean hasResult(String job) {
+  public boolean hasResult(String job) {
     return HadoopFiles.exists(hadoop, paths.result(job));
   }
 
   /** Reads a job's result record of this run. */
-  <T> T readResult(String job, Class<T> type) {
+  public <T> T readResult(String job, Class<T> type) {
     Path file = paths.result(job);
     return Json.read(HadoopFiles.readString(hadoop, file), type, file.toString());
   }
 
   /** Writes a job's result record next to the run's outputs and logs it. */
-  void writeResult(String job, Object result) {
+  public void writeResult(String job, Object result) {
     String json = Json.write(result);
     HadoopFiles.writeStringAtomically(hadoop, paths.result(job), json);
     LOG.info("{} result ({}):\n{}", job, paths.result(job), json);
   }
 
   /** Sets the description shown for the next Spark jobs in the UI and logs it. */
-  void describe(String description) {
+  public void describe(String description) {
     spark.sparkContext().setJobDescription(description);
     LOG.info("{}", description);
   }

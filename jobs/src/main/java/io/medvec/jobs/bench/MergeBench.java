@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.merge.VectorSum;

@@ -1,8 +1,10 @@
-package io.medvec.jobs;
+package io.medvec.jobs.experiment;
 
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.jobs.EvaluateModelsJob;
+import io.medvec.jobs.spark.JobContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

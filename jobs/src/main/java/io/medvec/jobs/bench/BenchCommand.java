@@ -1,7 +1,9 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import io.medvec.core.io.Json;
 import io.medvec.core.model.FastPath;
+import io.medvec.jobs.ExitCode;
+import io.medvec.jobs.JobMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -18,7 +20,7 @@ import java.util.Locale;
  * peer where one exists, and writes them as a JSON list of {@code {name, value, unit, ratio}}.
  * Throughput targets live here, never in tests (see README "Benchmarks").
  */
-final class BenchCommand {
+public final class BenchCommand {
 
   static final String USAGE =
       "usage: bin/medvec bench [all|train|infer|merge|spark]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
@@ -26,7 +28,7 @@ final class BenchCommand {
 
   private BenchCommand() {}
 
-  static int run(String[] args) {
+  public static int run(String[] args) {
     try {
       BenchOptions options = BenchOptions.parse(args);
       FastPath.enable();

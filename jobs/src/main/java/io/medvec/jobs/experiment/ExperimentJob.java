@@ -1,9 +1,14 @@
-package io.medvec.jobs;
+package io.medvec.jobs.experiment;
 
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.PartitionMode;
 import io.medvec.core.io.HadoopFiles;
+import io.medvec.jobs.EvaluateModelsJob;
+import io.medvec.jobs.JobMain;
+import io.medvec.jobs.MergeVectorsJob;
+import io.medvec.jobs.RunPipelineJob;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.spark;
 
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * only sees its own GPUs (Kubernetes, YARN with GPU isolation) or with {@code
  * CUDA_DEVICE_ORDER=PCI_BUS_ID} (set in {@code conf/gpu/spark-defaults.gpu.conf}).
  */
-final class GpuBinding {
+public final class GpuBinding {
 
   private static final Logger LOG = LoggerFactory.getLogger(GpuBinding.class);
 
@@ -48,7 +48,7 @@ final class GpuBinding {
    * Binds the current thread to the GPU assigned to the current Spark task, if there is one and
    * ND4J runs on CUDA; returns what was done, for the log and the task's result.
    */
-  static String bindCurrentTask(String who) {
+  public static String bindCurrentTask(String who) {
     TaskContext task = TaskContext.get();
     Optional<Integer> gpu = task == null ? Optional.empty() : assignedGpu(task.resourcesJMap());
     String device;

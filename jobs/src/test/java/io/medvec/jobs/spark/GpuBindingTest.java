@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;

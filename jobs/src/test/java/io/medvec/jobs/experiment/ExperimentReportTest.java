@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

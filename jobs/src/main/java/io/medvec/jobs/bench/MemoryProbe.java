@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.io.Json;
+import io.medvec.jobs.SparkTests;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

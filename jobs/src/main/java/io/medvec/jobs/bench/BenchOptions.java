@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigException;

@@ -1,8 +1,13 @@
-package io.medvec.jobs;
+package io.medvec.jobs.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.medvec.core.config.ConfigMap;
+import io.medvec.jobs.ConfFilesTest;
+import io.medvec.jobs.Controls;
+import io.medvec.jobs.EvaluateModelsJob;
+import io.medvec.jobs.MergeVectorsJob;
+import io.medvec.jobs.SparkTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.medvec.jobs;
+package io.medvec.jobs.spark;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
@@ -16,13 +16,13 @@ import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** One Spark task of the evaluation: a slice of one split, scored by every model. */
-record ModelScoring(Split split, int[] indices, String data, HadoopConf hadoop, int batchSize) implements Serializable {
+public record ModelScoring(Split split, int[] indices, String data, HadoopConf hadoop, int batchSize) implements Serializable {
 
   /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
-  record Model(String kind, String id, byte[] bytes) implements Serializable {}
+  public record Model(String kind, String id, byte[] bytes) implements Serializable {}
 
   /** Cuts each split into {@code partitions} contiguous slices. */
-  static List<ModelScoring> slices(
+  public static List<ModelScoring> slices(
       MedMnist data, List<Split> splits, int partitions, String dataUri, HadoopConf hadoop, int batchSize) {
     List<ModelScoring> slices = new ArrayList<>();
     for (Split split : splits) {
@@ -40,7 +40,7 @@ record ModelScoring(Split split, int[] indices, String data, HadoopConf hadoop, 
   }
 
   /** Score lists keyed by "kind|id|split". */
-  Map<String, ScoreSet> run(List<Model> models) {
+  public Map<String, ScoreSet> run(List<Model> models) {
     ImageSet slice = JobContext.loadData(hadoop.get(), new Path(data)).split(split).subset(indices);
     Map<String, ScoreSet> out = new HashMap<>();
     for (Model model : models) {

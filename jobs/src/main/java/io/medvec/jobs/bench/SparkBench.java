@@ -1,13 +1,17 @@
-package io.medvec.jobs;
+package io.medvec.jobs.bench;
 
 import io.medvec.core.config.CliArgs;
+import io.medvec.jobs.FineTuneVectorsJob;
+import io.medvec.jobs.JobMain;
+import io.medvec.jobs.PartitionDataJob;
+import io.medvec.jobs.PretrainModelJob;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code bench spark}: the fine-tune job for one hospital through Spark (local mode, session
- * already up) against the same {@link HospitalFineTune} called directly in the driver on the same
+ * already up) against the same {@code HospitalFineTune} called directly in the driver on the same
  * data, both publishing the same vector, run alternately (up to 5 timed pairs after the warm-up
  * pairs). Session start-up is reported on its own: the target is the overhead beyond it. Partition
  * and θ_pre (one epoch) are prepared once, untimed.
