@@ -15,7 +15,7 @@ import java.util.List;
  * {@code io.medvec.jobs.Medvec COMMAND ...} in a separate JVM with the test class path and this
  * JVM's Java 17 module flags, stderr (the log) to a file, stdout readable line by line.
  */
-final class ChildJvm implements AutoCloseable {
+final class MedvecProcess implements AutoCloseable {
 
   private static final List<String> INHERITED_FLAGS =
       List.of("--add-opens", "-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect", "-Dio.netty", "-Dorg.bytedeco");
@@ -24,14 +24,14 @@ final class ChildJvm implements AutoCloseable {
   final Path log;
   private final BufferedReader stdout;
 
-  private ChildJvm(Process process, Path log) {
+  private MedvecProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
     this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
   }
 
   /** Starts {@code Medvec args} with extra JVM options (e.g. -Dspark.master=local[2,2]). */
-  static ChildJvm start(Path log, List<String> jvmOptions, List<String> args) {
+  static MedvecProcess start(Path log, List<String> jvmOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
@@ -47,7 +47,7 @@ final class ChildJvm implements AutoCloseable {
     builder.environment().remove("MEDVEC_HOME"); // no conf/*.yaml: the test passes every setting
     builder.environment().put("OMP_NUM_THREADS", "1");
     try {
-      return new ChildJvm(builder.start(), log);
+      return new MedvecProcess(builder.start(), log);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start child JVM " + cmd, e);
     }
