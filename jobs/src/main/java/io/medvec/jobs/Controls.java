@@ -1,15 +1,11 @@
 package io.medvec.jobs;
 
 import io.medvec.core.data.ImageSet;
-import io.medvec.core.io.AtomicDir;
-import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.StrategyMerge;
-import io.medvec.core.model.ModelIO;
 import io.medvec.core.vector.RandomVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
@@ -18,7 +14,6 @@ import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -108,14 +103,9 @@ public final class Controls {
   }
 
   private Control publish(String kind, LambdaSearch.Choice choice) {
-    Path dir = ctx.paths().controlDir(kind);
     Control control = new Control(kind, choice.lambda(), choice.lambdaHead(),
-        new Path(dir, MergeVectorsJob.MODEL_FILE).toString(), choice.candidates());
-    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
-      ModelIO.save(choice.model(), ctx.hadoop(), new Path(out.tmp(), MergeVectorsJob.MODEL_FILE));
-      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(control));
-      out.commit();
-    }
+        ctx.mergedModels().controlModelFile(kind).toString(), choice.candidates());
+    ctx.mergedModels().publishControl(kind, choice.model(), control);
     return control;
   }
 }

@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.HadoopConf;
@@ -64,8 +65,8 @@ public final class FineTuneVectorsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
-    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
-    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    byte[] base = ctx.baseModels().bytes(fingerprint);
+    Map<String, int[]> assignment = ctx.assignment().read();
     List<HospitalFineTune> tasks = tasks(assignment, fingerprint);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<byte[]> baseModel = jsc.broadcast(base);
@@ -86,15 +87,15 @@ public final class FineTuneVectorsJob {
    */
   public List<HospitalFineTune.Outcome> runDirect() {
     String fingerprint = ctx.baseFingerprint();
-    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
-    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    byte[] base = ctx.baseModels().bytes(fingerprint);
+    Map<String, int[]> assignment = ctx.assignment().read();
     return tasks(assignment, fingerprint).stream().map(t -> t.run(base)).toList();
   }
 
   private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
     List<String> ids = new ArrayList<>();
     if (config.hospitals().equals(List.of("all"))) {
-      assignment.keySet().stream().filter(k -> !k.equals("public")).forEach(ids::add);
+      assignment.keySet().stream().filter(k -> !k.equals(AssignmentStore.PUBLIC_POOL)).forEach(ids::add);
     } else {
       ids.addAll(config.hospitals());
     }
@@ -117,7 +118,7 @@ public final class FineTuneVectorsJob {
       ids.forEach(id -> HospitalFineTune.requirePrivateHistory(store, fingerprint, id));
     }
     if (config.pooled()) {
-      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals("public"))
+      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals(AssignmentStore.PUBLIC_POOL))
           .flatMapToInt(e -> java.util.Arrays.stream(e.getValue())).sorted().toArray();
       tasks.add(0, new HospitalFineTune(POOLED, union, ctx.dataPath().toString(),
           ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(null),

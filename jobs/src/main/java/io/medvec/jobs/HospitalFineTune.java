@@ -4,12 +4,12 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.model.EpochStats;
-import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.privacy.GaussianMechanism;
+import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -88,8 +88,7 @@ record HospitalFineTune(
     Configuration conf = hadoop.get();
     MedMnist all = JobContext.loadData(conf, new Path(data));
     ImageSet local = all.train().subset(indices);
-    MultiLayerNetwork base = ModelIO.fromBytes(baseModel, "base " + baseFingerprint);
-    PretrainModelJob.requireFingerprint(base, baseFingerprint, "base " + baseFingerprint);
+    MultiLayerNetwork base = BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint);
     MultiLayerNetwork tuned = base.clone();
     List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> LOG.info(
         "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)", hospital, e.epoch(), settings.epochs(),

@@ -4,10 +4,6 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
-import io.medvec.core.io.AtomicDir;
-import io.medvec.core.io.FloatChunkFile;
-import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.LambdaSearch;
@@ -19,10 +15,10 @@ import io.medvec.core.merge.screen.ScreeningPolicy;
 import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
-import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.OutputBiasRefit;
 import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.privacy.DpRelease;
+import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -38,7 +34,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
@@ -54,7 +49,6 @@ public final class MergeVectorsJob {
   private static final Logger LOG = LoggerFactory.getLogger(MergeVectorsJob.class);
 
   public static final String NAME = "merge";
-  static final String MODEL_FILE = "model.zip";
 
   /**
    * @param common shared keys
@@ -250,13 +244,6 @@ public final class MergeVectorsJob {
   }
 
   /**
-   * One vector the merge used; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
-   * hospital released it under differential privacy, else null.
-   */
-  public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
-      Double dpDelta) {}
-
-  /**
    * One strategy ({@code merge.strategy: auto}) and output-layer μ ({@code merge.output-layer: refit},
    * else null) tried, with the validation scores of its best λ.
    */
@@ -268,7 +255,7 @@ public final class MergeVectorsJob {
       Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates,
       double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
       String bnStats, String outputBias, String outputLayer, Double outputLayerPull, long parameters,
-      List<UsedVector> vectors, List<Controls.Control> controls,
+      List<MergeManifest.UsedVector> vectors, List<Controls.Control> controls,
       String createdAt, ScreeningReport screening) {
 
     public Result {
@@ -287,7 +274,7 @@ public final class MergeVectorsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
-    MultiLayerNetwork base = PretrainModelJob.loadBase(ctx, fingerprint);
+    MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     List<StoredVector> vectors = store.list(fingerprint);
     if (vectors.isEmpty()) {
@@ -298,8 +285,7 @@ public final class MergeVectorsJob {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
     MedMnist data = ctx.loadData();
-    ImageSet pool = data.train().subset(
-        PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
+    ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
     List<String> names = auto ? config.candidates() : List.of(config.strategy());
     List<Double> pulls = config.pulls();
@@ -336,7 +322,7 @@ public final class MergeVectorsJob {
     MultiLayerNetwork best = choice.model();
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
+        ctx.mergedModels().modelFile().toString(), strategy, config.params(),
         auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? tried : List.of(), choice.lambda(),
         choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
@@ -344,7 +330,7 @@ public final class MergeVectorsJob {
         config.outputBias().name().toLowerCase(Locale.ROOT), config.outputLayer().name().toLowerCase(Locale.ROOT),
         pull, best.numParams(), used(vectors),
         controls, Instant.now().toString(), screened.report());
-    publish(best, layout, result);
+    ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
   }
@@ -374,24 +360,11 @@ public final class MergeVectorsJob {
     return StrategyMerge.run(store, use, layout, strategy, config.params(), config.seed());
   }
 
-  private void publish(MultiLayerNetwork merged, VectorLayout layout, Result result) {
-    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().mergedDir())) {
-      ModelIO.save(merged, ctx.hadoop(), new Path(out.tmp(), MODEL_FILE));
-      FloatChunkFile.write(ctx.hadoop(), new Path(out.tmp(), "weights.parquet"), ParamVectors.flatten(merged, layout),
-          FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      VectorLayout bnLayout = ParamVectors.layout(merged, ParamKind.BN_STATISTIC);
-      FloatChunkFile.write(ctx.hadoop(), new Path(out.tmp(), "bn-stats.parquet"),
-          ParamVectors.flatten(merged, bnLayout), FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(result));
-      out.commit();
-    }
-  }
-
-  private static List<UsedVector> used(List<StoredVector> vectors) {
+  private static List<MergeManifest.UsedVector> used(List<StoredVector> vectors) {
     return vectors.stream()
         .map(v -> {
           DpRelease dp = v.manifest().privacy();
-          return new UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
+          return new MergeManifest.UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
               v.manifest().examples(), v.manifest().runId(), dp == null ? null : dp.epsilon(),
               dp == null ? null : dp.delta());
         })

@@ -13,6 +13,9 @@ import io.medvec.core.io.SimpleParquet;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.VectorStore;
 import java.nio.file.Files;
@@ -233,8 +236,8 @@ class PipelineIT {
         assertThat(after.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
       }
     }
-    int[] publicRows = PartitionDataJob.readAssignment(conf,
-        HadoopFiles.qualify(conf, out.resolve("runs/it4/partition").toString())).get("public");
+    int[] publicRows = new AssignmentStore(conf, new OutputLayout(HadoopFiles.qualify(conf, out.toString()), "it4"))
+        .publicPool();
     ImageSet pool = NpzReader.read(tmp.resolve("pneumoniamnist.npz")).train().subset(publicRows);
     float[] probs = Predictor.predict(after, pool, 64);
     long[] counts = pool.labelCounts();
@@ -324,8 +327,8 @@ class PipelineIT {
     FineTuneVectorsJob.Result tuned = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
     MergeVectorsJob.Result merged = merge(map);
 
-    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).containsExactly("h0", "h1");
-    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::sha256)
+    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1");
+    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::sha256)
         .containsExactlyElementsOf(tuned.hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
     assertThat(merged.vectors()).allSatisfy(v -> assertThat(v.dir()).contains("/runs/it7/vectors/base="));
     // the shared store still holds the fixture's three vectors, bit for bit

@@ -44,7 +44,7 @@ final class ExperimentReport {
 
   /** Writes the report; returns its directory. */
   static String write(JobContext ctx, String runId, List<ExperimentJob.CellResult> cells) {
-    Path target = new Path(new Path(ctx.paths().out(), "report"), runId);
+    Path target = ctx.paths().reportDir();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), target)) {
       StringBuilder md = new StringBuilder("# Experiment " + runId + "\n\n");
       md.append("Test split; mean ± std over seeds. `single_site` is the mean over hospitals, `best_single_site`"

@@ -4,9 +4,11 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.BaseModelStore;
+import io.medvec.core.store.MergedModelStore;
+import io.medvec.core.store.OutputLayout;
 import io.medvec.jobs.CommonConfig;
-import io.medvec.jobs.Paths;
-import io.medvec.jobs.PretrainModelJob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,13 +26,13 @@ public final class JobContext {
   private final SparkSession spark;
   private final CommonConfig common;
   private final Configuration hadoop;
-  private final Paths paths;
+  private final OutputLayout paths;
 
   public JobContext(SparkSession spark, CommonConfig common) {
     this.spark = spark;
     this.common = common;
     this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
-    this.paths = new Paths(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
+    this.paths = new OutputLayout(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
   }
 
   public SparkSession spark() {
@@ -45,8 +47,23 @@ public final class JobContext {
     return hadoop;
   }
 
-  public Paths paths() {
+  public OutputLayout paths() {
     return paths;
+  }
+
+  /** θ_pre by fingerprint. */
+  public BaseModelStore baseModels() {
+    return new BaseModelStore(hadoop, paths);
+  }
+
+  /** This run's hospital assignment. */
+  public AssignmentStore assignment() {
+    return new AssignmentStore(hadoop, paths);
+  }
+
+  /** This run's merged and control models. */
+  public MergedModelStore mergedModels() {
+    return new MergedModelStore(hadoop, paths);
   }
 
   public Path dataPath() {
@@ -71,7 +88,7 @@ public final class JobContext {
     if (!common.base().isEmpty()) {
       return common.base();
     }
-    return readResult(PretrainModelJob.NAME, PretrainModelJob.Result.class).fingerprint();
+    return baseModels().runFingerprint();
   }
 
   /** Whether this run has a result record of {@code job}. */

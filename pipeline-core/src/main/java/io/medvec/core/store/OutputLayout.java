@@ -1,5 +1,6 @@
-package io.medvec.jobs;
+package io.medvec.core.store;
 
+import io.medvec.core.vector.VectorStore;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 
@@ -16,23 +17,37 @@ import org.apache.hadoop.fs.Path;
  * out/runs/RUN/merged/          model.zip, weights.parquet, bn-stats.parquet, manifest.json (merge job)
  * out/runs/RUN/controls/KIND/   model.zip, manifest.json: control merges (mean, random_vector, …)
  * out/metrics/run_id=RUN/       metrics table partition                  (evaluate job)
+ * out/report/RUN/               summary.md and charts                    (experiment job)
  * </pre>
+ *
+ * @param out the output root
+ * @param runId this run's id
+ * @param runVectors whether this run publishes and reads its vectors under its own directory
+ *     ({@code vectors.scope: run}) instead of the shared store
  */
-public record Paths(Path out, String runId, boolean runVectors) {
+public record OutputLayout(Path out, String runId, boolean runVectors) {
+
+  /** The model file of the base, merged and control directories. */
+  public static final String MODEL_FILE = "model.zip";
+
+  private static final String RUNS = "runs";
+  private static final String VECTORS = "vectors";
+  private static final String MERGED = "merged";
 
   /** The layout with the shared vector store ({@code vectors.scope: shared}). */
-  public Paths(Path out, String runId) {
+  public OutputLayout(Path out, String runId) {
     this(out, runId, false);
   }
 
   public Path runDir() {
-    return new Path(new Path(out, "runs"), runId);
+    return new Path(new Path(out, RUNS), runId);
   }
 
   public Path partitionDir() {
     return new Path(runDir(), "partition");
   }
 
+  /** The result record of {@code job} in this run. */
   public Path result(String job) {
     return new Path(runDir(), job + ".json");
   }
@@ -43,12 +58,13 @@ public record Paths(Path out, String runId, boolean runVectors) {
 
   /** Where this run publishes and reads data vectors. */
   public Path vectorsRoot() {
-    return runVectors ? new Path(runDir(), "vectors") : new Path(out, "vectors");
+    return runVectors ? new Path(runDir(), VECTORS) : new Path(out, VECTORS);
   }
 
   /** Globs of every vector directory under {@code out}, shared and run-scoped. */
   public List<Path> allVectorDirs() {
-    return List.of(new Path(out, "vectors/base=*/hospital=*"), new Path(out, "runs/*/vectors/base=*/hospital=*"));
+    return List.of(VectorStore.allDirs(new Path(out, VECTORS)),
+        VectorStore.allDirs(new Path(new Path(new Path(out, RUNS), "*"), VECTORS)));
   }
 
   public Path baselinesRoot() {
@@ -60,7 +76,12 @@ public record Paths(Path out, String runId, boolean runVectors) {
   }
 
   public Path mergedDir() {
-    return new Path(runDir(), "merged");
+    return new Path(runDir(), MERGED);
+  }
+
+  /** Glob of every run's merged directory under {@code out}. */
+  public Path allMergedDirs() {
+    return new Path(new Path(new Path(out, RUNS), "*"), MERGED);
   }
 
   public Path metricsRoot() {
@@ -68,6 +89,11 @@ public record Paths(Path out, String runId, boolean runVectors) {
   }
 
   public Path metricsPartition() {
-    return new Path(metricsRoot(), "run_id=" + runId);
+    return new Path(metricsRoot(), MetricsTable.PARTITION_COLUMN + "=" + runId);
+  }
+
+  /** The experiment report of this run. */
+  public Path reportDir() {
+    return new Path(new Path(out, "report"), runId);
   }
 }
