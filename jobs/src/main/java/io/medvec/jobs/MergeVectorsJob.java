@@ -6,14 +6,14 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.merge.BatchNormSource;
 import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.Params;
-import io.medvec.core.merge.strategy.StrategyMerge;
 import io.medvec.core.merge.screen.ScreenedSum;
 import io.medvec.core.merge.screen.ScreeningPolicy;
 import io.medvec.core.merge.screen.ScreeningReport;
-import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.OutputBiasRefit;
 import io.medvec.core.model.OutputLayerRefit;
@@ -28,11 +28,9 @@ import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -243,16 +241,10 @@ public final class MergeVectorsJob {
     REFIT
   }
 
-  /**
-   * One strategy ({@code merge.strategy: auto}) and output-layer μ ({@code merge.output-layer: refit},
-   * else null) tried, with the validation scores of its best λ.
-   */
-  public record StrategyCandidate(String strategy, Double outputLayerPull, LambdaSearch.Candidate best) {}
-
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
-      Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates,
+      Map<String, String> params, String strategySelection, List<MergeSelection.Candidate> strategyCandidates,
       double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
       String bnStats, String outputBias, String outputLayer, Double outputLayerPull, long parameters,
       List<MergeManifest.UsedVector> vectors, List<Controls.Control> controls,
@@ -287,77 +279,41 @@ public final class MergeVectorsJob {
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
-    List<String> names = auto ? config.candidates() : List.of(config.strategy());
-    List<Double> pulls = config.pulls();
-    String strategy = null;
-    Double pull = null;
-    BatchNormSource bn = null;
-    float[] direction = null;
-    LambdaSearch.Choice choice = null;
-    List<StrategyCandidate> tried = new ArrayList<>();
-    for (String name : names) {
-      float[] d = combine(store, vectors, layout, screened.report(), screened.sum(), name);
-      for (Double mu : pulls) {
-        BatchNormSource source = config.restoration(config.bnStats(), store, vectors, pool, mu);
-        LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdaScope(), config.lambdas(), source,
-            data.val(), config.selectMetric(), config.batchSize());
-        tried.add(new StrategyCandidate(name, mu, c.chosen()));
-        if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
-          strategy = name;
-          pull = mu;
-          bn = source;
-          direction = d;
-          choice = c;
-        }
-      }
-    }
-    boolean chosenAmongSeveral = auto || pulls.size() > 1;
-    if (chosenAmongSeveral) {
-      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", strategy,
-          pull == null ? "" : " with output-layer μ " + pull, choice.lambda(),
-          config.selectMetric().name().toLowerCase(Locale.ROOT), tried.size());
-    }
-    List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
-        .run(store, vectors, screened.sum(), direction, choice, bn, pull);
-    MultiLayerNetwork best = choice.model();
+    LambdaSearch.Grid grid = new LambdaSearch.Grid(base, layout, data.val(), config.lambdaScope(), config.lambdas(),
+        config.selectMetric(), config.batchSize());
+    MergeSelection.Chosen chosen = MergeSelection.select(grid, auto ? config.candidates() : List.of(config.strategy()),
+        config.pulls(), name -> screened.direction(name, store, vectors, layout, config.params(), config.seed()),
+        mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
+    boolean chosenAmongSeveral = auto || config.pulls().size() > 1;
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
+    if (chosenAmongSeveral) {
+      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", chosen.strategy(),
+          chosen.outputLayerPull() == null ? "" : " with output-layer μ " + chosen.outputLayerPull(),
+          chosen.choice().lambda(), metric, chosen.tried().size());
+    }
+    List<Controls.Control> controls =
+        new Controls(grid, (mode, mu) -> config.restoration(mode, store, vectors, pool, mu), config.seed())
+            .run(config.controls(), config.strategies(), store, vectors, screened.sum(), chosen, this::publishControl);
+    LambdaSearch.Choice choice = chosen.choice();
+    MultiLayerNetwork best = choice.model();
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        ctx.mergedModels().modelFile().toString(), strategy, config.params(),
-        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? tried : List.of(), choice.lambda(),
+        ctx.mergedModels().modelFile().toString(), chosen.strategy(), config.params(),
+        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? chosen.tried() : List.of(), choice.lambda(),
         choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
         config.outputBias().name().toLowerCase(Locale.ROOT), config.outputLayer().name().toLowerCase(Locale.ROOT),
-        pull, best.numParams(), used(vectors),
+        chosen.outputLayerPull(), best.numParams(), used(vectors),
         controls, Instant.now().toString(), screened.report());
     ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
   }
 
-  /**
-   * τ_mix of strategy {@code name}: the screened sum for task arithmetic (weights applied), otherwise
-   * that strategy over the vectors screening kept. Down-weighting is a weighted sum, so it needs task
-   * arithmetic.
-   */
-  private float[] combine(VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningReport report,
-      float[] screenedSum, String name) {
-    MergeStrategy strategy = MergeStrategies.get(name);
-    if (strategy.name().equals(MergeStrategies.DEFAULT)) {
-      return screenedSum;
-    }
-    Set<String> kept = new HashSet<>();
-    for (ScreeningReport.Entry e : report.vectors()) {
-      if (e.weight() != 0 && e.weight() != 1) {
-        throw new ConfigException("Invalid config: merge.screening.mode=down-weight needs merge.strategy="
-            + MergeStrategies.DEFAULT + " (was " + name + ")");
-      }
-      if (e.weight() == 1) {
-        kept.add(e.hospital());
-      }
-    }
-    List<StoredVector> use = vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
-    return StrategyMerge.run(store, use, layout, strategy, config.params(), config.seed());
+  private Controls.Control publishControl(String kind, LambdaSearch.Choice choice) {
+    Controls.Control control = Controls.Control.of(kind, choice, ctx.mergedModels().controlModelFile(kind).toString());
+    ctx.mergedModels().publishControl(kind, choice.model(), control);
+    return control;
   }
 
   private static List<MergeManifest.UsedVector> used(List<StoredVector> vectors) {

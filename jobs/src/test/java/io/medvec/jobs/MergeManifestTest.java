@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.medvec.core.io.Json;
+import io.medvec.core.merge.Controls;
 import io.medvec.core.store.MergeManifest;
 import java.util.List;
 import java.util.Map;

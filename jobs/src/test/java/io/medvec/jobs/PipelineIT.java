@@ -10,7 +10,9 @@ import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.SimpleParquet;
+import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.store.AssignmentStore;
@@ -262,9 +264,9 @@ class PipelineIT {
     assertThat(kept.outputLayer()).isEqualTo("keep");
     assertThat(kept.outputLayerPull()).isNull();
     assertThat(refitted.outputLayer()).isEqualTo("refit");
-    assertThat(refitted.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::outputLayerPull)
+    assertThat(refitted.strategyCandidates()).extracting(MergeSelection.Candidate::outputLayerPull)
         .containsExactly(0.01, 0.1);
-    MergeVectorsJob.StrategyCandidate winner = refitted.strategyCandidates().stream()
+    MergeSelection.Candidate winner = refitted.strategyCandidates().stream()
         .min(java.util.Comparator.comparingDouble(c -> c.best().valLogLoss())).orElseThrow();
     assertThat(refitted.outputLayerPull()).isEqualTo(winner.outputLayerPull());
     assertThat(refitted.candidates()).singleElement()
@@ -287,10 +289,10 @@ class PipelineIT {
         onBase("it5", "merge.strategy=auto", "merge.candidates=[median, task-arithmetic, ties]")));
 
     assertThat(chosen.strategySelection()).isEqualTo("best on val log_loss");
-    assertThat(chosen.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::strategy)
+    assertThat(chosen.strategyCandidates()).extracting(MergeSelection.Candidate::strategy)
         .containsExactly("median", "task-arithmetic", "ties");
     double best = chosen.strategyCandidates().stream().mapToDouble(c -> c.best().valLogLoss()).min().orElseThrow();
-    MergeVectorsJob.StrategyCandidate winner = chosen.strategyCandidates().stream()
+    MergeSelection.Candidate winner = chosen.strategyCandidates().stream()
         .filter(c -> c.strategy().equals(chosen.strategy())).findFirst().orElseThrow();
     assertThat(winner.best().valLogLoss()).isEqualTo(best);
     assertThat(winner.best().lambda()).isEqualTo(chosen.lambda());

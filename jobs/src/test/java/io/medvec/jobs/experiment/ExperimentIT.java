@@ -3,8 +3,8 @@ package io.medvec.jobs.experiment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.merge.Controls;
 import io.medvec.jobs.ConfFilesTest;
-import io.medvec.jobs.Controls;
 import io.medvec.jobs.EvaluateModelsJob;
 import io.medvec.jobs.MergeVectorsJob;
 import io.medvec.jobs.SparkTests;

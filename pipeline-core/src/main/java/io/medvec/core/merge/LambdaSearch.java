@@ -82,6 +82,36 @@ public final class LambdaSearch {
     }
   }
 
+  /**
+   * One merge's search: θ_pre, its layout, the validation split and how candidates are formed and
+   * ranked; every direction of the merge (strategies, controls) is searched the same way.
+   *
+   * @param scope one λ or one per block
+   * @param lambdas the λ candidates
+   */
+  public record Grid(MultiLayerNetwork base, VectorLayout layout, ImageSet validation, Scope scope, List<Double> lambdas,
+      Metric metric, int batchSize) {
+
+    public Grid {
+      lambdas = List.copyOf(lambdas);
+    }
+
+    /** The best candidate of {@code direction} over this grid. */
+    public Choice search(float[] direction, BatchNormSource bn) {
+      return LambdaSearch.search(base, layout, direction, scope, lambdas, bn, validation, metric, batchSize);
+    }
+
+    /** The best of {@code direction} over other λ candidates, one λ for every tensor. */
+    public Choice search(float[] direction, List<Double> lambdas, BatchNormSource bn) {
+      return LambdaSearch.search(base, layout, direction, lambdas, bn, validation, metric, batchSize);
+    }
+
+    /** {@code direction} scored at one fixed setting (λ, and the head's λ or null). */
+    public Choice fixed(float[] direction, double lambda, Double lambdaHead, BatchNormSource bn) {
+      return LambdaSearch.fixed(base, layout, direction, lambda, lambdaHead, bn, validation, metric, batchSize);
+    }
+  }
+
   /** A λ, and the head's λ or null, to compose and score. */
   private record Setting(double lambda, Double head) {}
 
