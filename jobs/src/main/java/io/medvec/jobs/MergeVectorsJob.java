@@ -4,8 +4,10 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
-import io.medvec.core.merge.BatchNormSource;
-import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.core.restore.OutputBiasRefit;
+import io.medvec.core.restore.OutputLayerRefit;
+import io.medvec.core.restore.Restoration;
 import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.MergeSelection;
@@ -15,8 +17,6 @@ import io.medvec.core.merge.screen.ScreenedSum;
 import io.medvec.core.merge.screen.ScreeningPolicy;
 import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.model.Fingerprint;
-import io.medvec.core.model.OutputBiasRefit;
-import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.IncompatibleVectorException;
@@ -186,9 +186,9 @@ public final class MergeVectorsJob {
      * How the merged model's statistics (and output layer, output bias) are restored; {@code pull} is
      * the output layer's μ, null when it is kept.
      */
-    BatchNormSource restoration(
+    Restoration restoration(
         BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, Double pull) {
-      BatchNormSource bn = BatchNormSource.of(mode, store, vectors, pool, batchSize);
+      Restoration bn = Restoration.of(mode, store, vectors, pool, batchSize);
       if (pull != null) {
         bn = bn.thenRefitOutputLayer(pool, pull, batchSize);
       }

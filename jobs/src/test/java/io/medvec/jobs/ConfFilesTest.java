@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.PartitionMode;
-import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.restore.BnStatsMode;
 import io.medvec.jobs.experiment.ExperimentJob;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,8 @@ package io.medvec.core.merge;
 
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.StrategyMerge;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.RandomVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
@@ -44,7 +46,7 @@ public final class Controls {
 
   /** Restores a control's model: batch-norm statistics from {@code mode}, output layer with μ (null: kept). */
   public interface Restorations {
-    BatchNormSource of(BnStatsMode mode, Double outputLayerPull);
+    Restoration of(BnStatsMode mode, Double outputLayerPull);
   }
 
   private final LambdaSearch.Grid grid;
@@ -65,7 +67,7 @@ public final class Controls {
    */
   public List<Control> run(List<String> kinds, List<String> strategies, VectorStore store, List<StoredVector> vectors,
       float[] sum, MergeSelection.Chosen merged, BiFunction<String, LambdaSearch.Choice, Control> publish) {
-    BatchNormSource bn = merged.restoration();
+    Restoration bn = merged.restoration();
     List<Control> out = new ArrayList<>();
     for (String control : kinds) {
       LambdaSearch.Choice choice = switch (control) {

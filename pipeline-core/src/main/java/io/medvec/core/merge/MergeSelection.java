@@ -1,5 +1,6 @@
 package io.medvec.core.merge;
 
+import io.medvec.core.restore.Restoration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -28,7 +29,7 @@ public final class MergeSelection {
    * @param choice its λ choice and model
    * @param tried every candidate, in the order tried
    */
-  public record Chosen(String strategy, Double outputLayerPull, float[] direction, BatchNormSource restoration,
+  public record Chosen(String strategy, Double outputLayerPull, float[] direction, Restoration restoration,
       LambdaSearch.Choice choice, List<Candidate> tried) {}
 
   private MergeSelection() {}
@@ -38,7 +39,7 @@ public final class MergeSelection {
    * (computed once per strategy), {@code restorations} the restoration of a μ.
    */
   public static Chosen select(LambdaSearch.Grid grid, List<String> strategies, List<Double> pulls,
-      Function<String, float[]> directions, Function<Double, BatchNormSource> restorations) {
+      Function<String, float[]> directions, Function<Double, Restoration> restorations) {
     if (strategies.isEmpty() || pulls.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose a merge: " + strategies.size() + " strategies and "
           + pulls.size() + " output-layer pulls given (need at least one of each)");
@@ -48,7 +49,7 @@ public final class MergeSelection {
     for (String strategy : strategies) {
       float[] direction = directions.apply(strategy);
       for (Double pull : pulls) {
-        BatchNormSource restoration = restorations.apply(pull);
+        Restoration restoration = restorations.apply(pull);
         LambdaSearch.Choice choice = grid.search(direction, restoration);
         tried.add(new Candidate(strategy, pull, choice.chosen()));
         if (best == null || LambdaSearch.beats(grid.metric(), choice.chosen(), best.choice().chosen())) {

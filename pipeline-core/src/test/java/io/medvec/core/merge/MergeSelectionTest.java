@@ -8,6 +8,8 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.VectorLayout;
@@ -38,7 +40,7 @@ class MergeSelectionTest {
         name -> {
           computed.add(name);
           return zero;
-        }, mu -> BatchNormSource.of(BnStatsMode.PRETRAINED, null, List.of(), null, 32));
+        }, mu -> Restoration.of(BnStatsMode.PRETRAINED, null, List.of(), null, 32));
 
     assertThat(computed).as("one direction per strategy").containsExactly("a", "b");
     assertThat(chosen.tried()).extracting(MergeSelection.Candidate::strategy).containsExactly("a", "a", "b", "b");

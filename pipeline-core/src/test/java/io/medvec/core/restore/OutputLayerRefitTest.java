@@ -1,4 +1,4 @@
-package io.medvec.core.model;
+package io.medvec.core.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.ModelsTest;
+import io.medvec.core.model.NetworkFactory;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -153,9 +155,7 @@ class OutputLayerRefitTest {
         .hasMessageContaining("no examples");
 
     // both refits refuse an empty pool when the merge is set up, naming the key that turns them off
-    io.medvec.core.merge.BatchNormSource none =
-        io.medvec.core.merge.BatchNormSource.of(io.medvec.core.merge.BnStatsMode.PRETRAINED, null, java.util.List.of(),
-            pool, 8);
+    Restoration none = Restoration.of(BnStatsMode.PRETRAINED, null, java.util.List.of(), pool, 8);
     assertThatThrownBy(() -> none.thenRefitOutputLayer(pool.subset(new int[0]), 1.0, 8)).hasMessage(
         "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
             + " or merge.output-layer=keep)");

@@ -1,4 +1,4 @@
-package io.medvec.core.merge;
+package io.medvec.core.restore;
 
 import io.medvec.core.vector.TensorSpec;
 import io.medvec.core.vector.VectorLayout;

@@ -1,6 +1,8 @@
-package io.medvec.core.model;
+package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.Batches;
+import io.medvec.core.model.Tensors;
 import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -1,4 +1,4 @@
-package io.medvec.core.merge;
+package io.medvec.core.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

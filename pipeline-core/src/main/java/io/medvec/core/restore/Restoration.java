@@ -1,9 +1,6 @@
-package io.medvec.core.merge;
+package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
-import io.medvec.core.model.BatchNormRestorer;
-import io.medvec.core.model.OutputBiasRefit;
-import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -16,16 +13,17 @@ import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * Gives a merged network its batch-norm running statistics according to a {@link BnStatsMode}, and
- * optionally then re-fits its output layer ({@link OutputLayerRefit}) and its output bias
- * ({@link OutputBiasRefit}) on the coordinator's labelled pool.
- * Every candidate λ, the merged model and each control go through the same source.
+ * What happens to a merged network after θ_pre + λ·τ_mix is composed: its batch-norm running
+ * statistics are set according to a {@link BnStatsMode}, and optionally then its output layer
+ * ({@link OutputLayerRefit}) and its output bias ({@link OutputBiasRefit}) are re-fitted on the
+ * coordinator's labelled pool. Every candidate λ, the merged model and each control go through
+ * the same restoration.
  */
-public final class BatchNormSource {
+public final class Restoration {
 
   private final UnaryOperator<MultiLayerNetwork> apply;
 
-  private BatchNormSource(UnaryOperator<MultiLayerNetwork> apply) {
+  private Restoration(UnaryOperator<MultiLayerNetwork> apply) {
     this.apply = apply;
   }
 
@@ -36,7 +34,7 @@ public final class BatchNormSource {
    * @param pool the coordinator's public pool (used for {@link BnStatsMode#RESTORE})
    * @param batchSize forward-pass batch size
    */
-  public static BatchNormSource of(
+  public static Restoration of(
       BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, int batchSize) {
     switch (mode) {
       case RESTORE:
@@ -45,14 +43,14 @@ public final class BatchNormSource {
               "Cannot restore batch-norm statistics: the public pool is empty (set partition.public-fraction > 0"
                   + " or merge.bn-stats=average)");
         }
-        return new BatchNormSource(net -> {
+        return new Restoration(net -> {
           BatchNormRestorer.restore(net, pool, batchSize);
           return net;
         });
       case AVERAGE:
-        return new BatchNormSource(net -> average(net, store, vectors));
+        return new Restoration(net -> average(net, store, vectors));
       case PRETRAINED:
-        return new BatchNormSource(UnaryOperator.identity());
+        return new Restoration(UnaryOperator.identity());
       default:
         throw new IllegalStateException("Unknown batch-norm mode " + mode);
     }
@@ -62,7 +60,7 @@ public final class BatchNormSource {
    * This source followed by a refit of the output bias on {@code pool} (class counts smoothed by
    * {@code smoothing}), after the statistics are set since the logits depend on them.
    */
-  public BatchNormSource thenRefitOutputBias(ImageSet pool, double smoothing, int batchSize) {
+  public Restoration thenRefitOutputBias(ImageSet pool, double smoothing, int batchSize) {
     return then("bias", pool, net -> OutputBiasRefit.refit(net, pool, smoothing, batchSize));
   }
 
@@ -70,17 +68,17 @@ public final class BatchNormSource {
    * This source followed by a refit of the output layer's weights and bias on {@code pool}, pulled
    * toward the merged values with strength {@code pull} ({@link OutputLayerRefit}).
    */
-  public BatchNormSource thenRefitOutputLayer(ImageSet pool, double pull, int batchSize) {
+  public Restoration thenRefitOutputLayer(ImageSet pool, double pull, int batchSize) {
     return then("layer", pool, net -> OutputLayerRefit.refit(net, pool, pull, batchSize));
   }
 
   /** This source followed by {@code refit} of the output {@code part} on {@code pool}, refused if it is empty. */
-  private BatchNormSource then(String part, ImageSet pool, Consumer<MultiLayerNetwork> refit) {
+  private Restoration then(String part, ImageSet pool, Consumer<MultiLayerNetwork> refit) {
     if (pool.size() == 0) {
       throw new IllegalArgumentException("Cannot refit the output " + part + ": the public pool is empty (set"
           + " partition.public-fraction > 0 or merge.output-" + part + "=keep)");
     }
-    return new BatchNormSource(net -> {
+    return new Restoration(net -> {
       refit.accept(apply.apply(net));
       return net;
     });

@@ -1,4 +1,4 @@
-package io.medvec.core.model;
+package io.medvec.core.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.ModelsTest;
+import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.Predictor;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

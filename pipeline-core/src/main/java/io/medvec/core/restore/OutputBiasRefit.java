@@ -1,6 +1,8 @@
-package io.medvec.core.model;
+package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.Predictor;
+import io.medvec.core.model.Tensors;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -1,4 +1,4 @@
-package io.medvec.core.merge;
+package io.medvec.core.restore;
 
 /** Where a merged model's batch-norm running statistics come from. */
 public enum BnStatsMode {
