@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.store.AssignmentStore;
@@ -115,7 +116,7 @@ public final class FineTuneVectorsJob {
     }
     if (config.dp() != null) { // before hours of training, not after
       VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
-      ids.forEach(id -> HospitalFineTune.requirePrivateHistory(store, fingerprint, id));
+      ids.forEach(id -> VectorRelease.requirePrivateHistory(store, fingerprint, id));
     }
     if (config.pooled()) {
       int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals(AssignmentStore.PUBLIC_POOL))
