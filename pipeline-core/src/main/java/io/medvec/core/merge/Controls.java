@@ -93,9 +93,7 @@ public final class Controls {
     float[] acc = new float[Math.toIntExact(layout.size())];
     for (StoredVector vector : vectors) {
       float[] random = RandomVectors.matchingNorms(store.readDelta(vector), layout, seed, vector.manifest().hospital());
-      for (int i = 0; i < acc.length; i++) {
-        acc[i] += random[i];
-      }
+      VectorSum.accumulate(acc, 0, random, 1f);
     }
     return acc;
   }

@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Screens stored data vectors, then sums them with the resulting weights. When every weight is
- * 1 (off, warn, or nothing flagged) the sum is {@link VectorSum}'s, bit for bit. Screening holds
+ * Screens stored data vectors, then sums them with the resulting weights through {@link VectorSum}
+ * (streamed when every weight is 1: off, warn, or nothing flagged; else over the vectors screening
+ * read). Screening holds
  * all K vectors in memory (K × parameters × 4 bytes); {@code off} keeps the streaming sum's
  * one-vector footprint.
  *
@@ -54,7 +55,7 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
       LOG.info("Screening ({}): {}", policy.mode(), report.note());
     }
     float[] sum = report.unweighted() ? VectorSum.sum(store, ordered, layout)
-        : VectorScreen.weightedSum(deltas, report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
+        : VectorSum.sum(deltas, report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
     return new ScreenedSum(sum, report);
   }
 
