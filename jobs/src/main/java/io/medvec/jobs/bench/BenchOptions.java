@@ -25,7 +25,7 @@ import java.util.Set;
  * @param full {@code --size full}: merge K ∈ {4, 16, 64} × P ∈ {1e6, 1e7} (2.6 GB of Parquet);
  *     {@code quick} (default) stops P = 1e7 at K = 16
  * @param data {@code --data} the MedMNIST .npz ($MEDVEC_DATA)
- * @param dir {@code --dir} scratch directory for generated vectors (target/bench), reused between runs
+ * @param dir {@code --dir} working directory for generated vectors (target/bench), reused between runs
  * @param home the checkout (bench/torch_cnn.py)
  * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
  */
