@@ -24,9 +24,9 @@ public final class AssignmentStore {
 
   /** The hospital id of the coordinator's public pool. */
   public static final String PUBLIC_POOL = "public";
-  public static final String ASSIGNMENT_FILE = "assignment.parquet";
+  static final String ASSIGNMENT_FILE = "assignment.parquet";
   /** The partition's spec and result, which a rerun must match ({@code OutputGuard}). */
-  public static final String PARTITION_FILE = "partition.json";
+  static final String PARTITION_FILE = "partition.json";
 
   private final Configuration conf;
   private final Path dir;
@@ -53,7 +53,7 @@ public final class AssignmentStore {
     return hospitalOrPublic == Assignment.PUBLIC ? PUBLIC_POOL : Assignment.hospitalId(hospitalOrPublic);
   }
 
-  /** Writes the assignment and {@code partition} (as {@value #PARTITION_FILE}) atomically. */
+  /** Writes the assignment and {@code partition} (as {@code partition.json}) atomically. */
   public void write(Assignment assignment, Object partition) {
     try (AtomicDir out = AtomicDir.begin(conf, dir)) {
       SimpleParquet.write(conf, new Path(out.tmp(), ASSIGNMENT_FILE), columns(), rows(assignment));

@@ -23,7 +23,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public final class MergedModelStore {
 
   /** The merged model's trainable parameters as a flat float vector. */
-  public static final String WEIGHTS_FILE = "weights.parquet";
+  static final String WEIGHTS_FILE = "weights.parquet";
 
   private final Configuration conf;
   private final OutputLayout layout;
