@@ -3,7 +3,7 @@
 # Spark's examples/src/main/scripts/getGpusResources.sh: prints the GPUs this container may use as
 #   {"name": "gpu", "addresses": ["0","1"]}
 # Addresses are nvidia-smi indices; medvec binds each fine-tune task to the first address Spark
-# assigned it (io.medvec.jobs.GpuBinding). They equal CUDA device ordinals when the container sees
+# assigned it (io.medvec.jobs.spark.GpuBinding). They equal CUDA device ordinals when the container sees
 # only its own GPUs (Kubernetes device plugin, YARN GPU isolation) or with CUDA_DEVICE_ORDER=PCI_BUS_ID.
 # Fails (non-zero, message on stderr) when no GPU is visible, so that Spark refuses to start a GPU
 # executor without one instead of running it on the CPU.

@@ -77,7 +77,7 @@ public record CommonConfig(
   }
 
   /** The data path, or a config error telling how to set it. */
-  String requireData() {
+  public String requireData() {
     if (dataPath.isBlank()) {
       throw new ConfigException(
           "Missing config key 'data.path': set it (--set data.path=FILE.npz or --data FILE.npz), or set MEDVEC_DATA,"

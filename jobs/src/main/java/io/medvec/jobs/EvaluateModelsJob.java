@@ -10,15 +10,20 @@ import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
-import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.HadoopConf;
+import io.medvec.jobs.spark.JobContext;
+import io.medvec.jobs.spark.MetricsSchema;
+import io.medvec.jobs.spark.ModelScoring;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +36,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -43,25 +46,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public final class EvaluateModelsJob {
 
-  static final String NAME = "evaluate";
-
-  /** Long-format metrics table schema; the table is partitioned by {@code run_id}. */
-  static final StructType SCHEMA = new StructType()
-      .add("dataset", DataTypes.StringType, false)
-      .add("model_kind", DataTypes.StringType, false)
-      .add("model_id", DataTypes.StringType, false)
-      .add("split", DataTypes.StringType, false)
-      .add("metric", DataTypes.StringType, false)
-      .add("label", DataTypes.IntegerType, true)
-      .add("value", DataTypes.DoubleType, true)
-      .add("n", DataTypes.LongType, false)
-      .add("base_fingerprint", DataTypes.StringType, false)
-      .add("hospitals", DataTypes.IntegerType, true)
-      .add("partition_mode", DataTypes.StringType, true)
-      .add("alpha", DataTypes.DoubleType, true)
-      .add("public_fraction", DataTypes.DoubleType, true)
-      .add("partition_seed", DataTypes.LongType, true)
-      .add("created_at", DataTypes.StringType, false);
+  public static final String NAME = "evaluate";
 
   /**
    * @param common shared keys
@@ -139,13 +124,14 @@ public final class EvaluateModelsJob {
   }
 
   private List<ModelScoring.Model> models(String fingerprint) {
-    MultiLayerNetwork base = PretrainModelJob.loadBase(ctx, fingerprint);
+    MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
     List<ModelScoring.Model> models = new ArrayList<>();
     models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(base)));
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
-    MergeVectorsJob.Result merge = mergeResult();
+    MergedModelStore mergedModels = ctx.mergedModels();
+    MergeManifest merge = mergedModels.manifest().orElse(null);
     for (StoredVector vector : merge == null ? store.list(fingerprint) : used(store, merge, fingerprint)) {
       models.add(new ModelScoring.Model("single_site", vector.manifest().hospital(),
           ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
@@ -156,11 +142,9 @@ public final class EvaluateModelsJob {
           ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
     }
     if (merge != null) {
-      Path merged = new Path(ctx.paths().mergedDir(), MergeVectorsJob.MODEL_FILE);
-      models.add(new ModelScoring.Model("merged", "merged", ModelIO.readBytes(ctx.hadoop(), merged)));
-      for (Controls.Control control : merge.controls()) {
-        models.add(new ModelScoring.Model(control.kind(), control.kind(),
-            ModelIO.readBytes(ctx.hadoop(), new Path(control.model()))));
+      models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes()));
+      for (MergeManifest.ControlModel control : merge.controls()) {
+        models.add(new ModelScoring.Model(control.kind(), control.kind(), mergedModels.controlBytes(control)));
       }
     }
     return models;
@@ -174,24 +158,8 @@ public final class EvaluateModelsJob {
     return model;
   }
 
-  /** This run's partition result (the protocol settings), or null when the run has none. */
-  private PartitionDataJob.Result partition() {
-    return ctx.hasResult(PartitionDataJob.NAME)
-        ? ctx.readResult(PartitionDataJob.NAME, PartitionDataJob.Result.class)
-        : null;
-  }
-
-  /** This run's merge manifest, or null when the run has no (complete) merge. */
-  private MergeVectorsJob.Result mergeResult() {
-    if (!AtomicDir.isComplete(ctx.hadoop(), ctx.paths().mergedDir())) {
-      return null;
-    }
-    Path manifest = new Path(ctx.paths().mergedDir(), "manifest.json");
-    return Json.read(HadoopFiles.readString(ctx.hadoop(), manifest), MergeVectorsJob.Result.class, manifest.toString());
-  }
-
   /** The vectors the merge used (single sites are scored for exactly those). */
-  private static List<StoredVector> used(VectorStore store, MergeVectorsJob.Result merge, String fingerprint) {
+  private static List<StoredVector> used(VectorStore store, MergeManifest merge, String fingerprint) {
     return merge.vectors().stream().map(v -> store.open(new Path(v.dir()), fingerprint)).toList();
   }
 
@@ -217,7 +185,7 @@ public final class EvaluateModelsJob {
 
   private void writeTable(List<MetricRow> rows, String fingerprint) {
     String now = Instant.now().toString();
-    PartitionDataJob.Result p = partition();
+    AssignmentStore.Protocol p = ctx.assignment().protocol().orElse(null);
     List<Row> sparkRows = rows.stream()
         .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.label(),
             r.value(), r.n(), fingerprint, p == null ? null : p.hospitals(), p == null ? null : p.mode(),
@@ -225,7 +193,7 @@ public final class EvaluateModelsJob {
             p == null ? null : p.seed(), now))
         .toList();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().metricsPartition())) {
-      ctx.spark().createDataFrame(sparkRows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
+      ctx.spark().createDataFrame(sparkRows, MetricsSchema.WRITTEN).coalesce(1).write().mode(SaveMode.Overwrite)
           .parquet(out.tmp().toString());
       out.commit();
     }

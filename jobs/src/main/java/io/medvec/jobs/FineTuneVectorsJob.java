@@ -3,10 +3,14 @@ package io.medvec.jobs;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.HadoopConf;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,8 +75,8 @@ public final class FineTuneVectorsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
-    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
-    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    byte[] base = ctx.baseModels().bytes(fingerprint);
+    Map<String, int[]> assignment = ctx.assignment().read();
     List<HospitalFineTune> tasks = tasks(assignment, fingerprint);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<byte[]> baseModel = jsc.broadcast(base);
@@ -91,17 +95,17 @@ public final class FineTuneVectorsJob {
    * The same fine-tune as {@link #run()} for the configured hospitals, called in this thread
    * without Spark (the reference of {@code bench spark}); publishes the same vectors.
    */
-  List<HospitalFineTune.Outcome> runDirect() {
+  public List<HospitalFineTune.Outcome> runDirect() {
     String fingerprint = ctx.baseFingerprint();
-    byte[] base = PretrainModelJob.baseBytes(ctx, fingerprint);
-    Map<String, int[]> assignment = PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir());
+    byte[] base = ctx.baseModels().bytes(fingerprint);
+    Map<String, int[]> assignment = ctx.assignment().read();
     return tasks(assignment, fingerprint).stream().map(t -> t.run(base)).toList();
   }
 
   private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
     List<String> ids = new ArrayList<>();
     if (config.hospitals().equals(List.of("all"))) {
-      assignment.keySet().stream().filter(k -> !k.equals("public")).forEach(ids::add);
+      assignment.keySet().stream().filter(k -> !k.equals(AssignmentStore.PUBLIC_POOL)).forEach(ids::add);
     } else {
       ids.addAll(config.hospitals());
     }
@@ -121,10 +125,10 @@ public final class FineTuneVectorsJob {
     }
     if (config.dp() != null) { // before hours of training, not after
       VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
-      ids.forEach(id -> HospitalFineTune.requirePrivateHistory(store, fingerprint, id));
+      ids.forEach(id -> VectorRelease.requirePrivateHistory(store, fingerprint, id));
     }
     if (config.pooled()) {
-      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals("public"))
+      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals(AssignmentStore.PUBLIC_POOL))
           .flatMapToInt(e -> java.util.Arrays.stream(e.getValue())).sorted().toArray();
       tasks.add(0, new HospitalFineTune(POOLED, union, ctx.dataPath().toString(),
           ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(null),

@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import io.medvec.jobs.experiment.ExperimentJob;
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigHelp;

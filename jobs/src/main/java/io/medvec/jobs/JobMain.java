@@ -23,7 +23,7 @@ import picocli.CommandLine.ParameterException;
  * The shared body of every entry point: parse → validate config → build session → run → exit
  * code. Configuration errors are reported before Spark starts.
  */
-final class JobMain {
+public final class JobMain {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobMain.class);
 
@@ -33,7 +33,7 @@ final class JobMain {
 
   private JobMain() {}
 
-  static <C> void run(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+  public static <C> void run(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
     int code = execute(args, job, parse, body);
     System.exit(code);
   }
@@ -111,7 +111,7 @@ final class JobMain {
   }
 
   /** Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set. */
-  static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
+  public static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
     if (!cli.positional().isEmpty()) {
       throw new ConfigException("Unexpected argument(s) " + cli.positional() + " for medvec " + job);
     }
@@ -145,7 +145,7 @@ final class JobMain {
   }
 
   /** A session on the submitted master, or {@code local[*]} when none was given (embedded mode). */
-  static SparkSession session(String job) {
+  public static SparkSession session(String job) {
     SparkSession.Builder builder = SparkSession.builder().appName("medvec-" + job);
     if (!new SparkConf().contains("spark.master")) {
       builder.master("local[*]");
@@ -154,7 +154,7 @@ final class JobMain {
   }
 
   /** The failure's message with its causes (a config error's without its detail). */
-  static String describe(Throwable t) {
+  public static String describe(Throwable t) {
     StringBuilder sb = new StringBuilder(String.valueOf(message(t)));
     for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
       String m = message(c);

@@ -2,6 +2,8 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.data.MedMnistDownloader;
+import io.medvec.jobs.bench.BenchCommand;
+import io.medvec.jobs.experiment.ExperimentJob;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,39 +6,36 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
-import io.medvec.core.io.AtomicDir;
-import io.medvec.core.io.FloatChunkFile;
-import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
-import io.medvec.core.merge.BatchNormSource;
-import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.core.restore.OutputBiasRefit;
+import io.medvec.core.restore.OutputLayerRefit;
+import io.medvec.core.restore.Restoration;
+import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.Params;
-import io.medvec.core.merge.strategy.StrategyMerge;
 import io.medvec.core.merge.screen.ScreenedSum;
 import io.medvec.core.merge.screen.ScreeningPolicy;
 import io.medvec.core.merge.screen.ScreeningReport;
-import io.medvec.core.merge.strategy.MergeStrategy;
 import io.medvec.core.model.Fingerprint;
-import io.medvec.core.model.ModelIO;
-import io.medvec.core.model.OutputBiasRefit;
-import io.medvec.core.model.OutputLayerRefit;
 import io.medvec.core.privacy.DpRelease;
+import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
+import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
@@ -53,8 +50,7 @@ public final class MergeVectorsJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(MergeVectorsJob.class);
 
-  static final String NAME = "merge";
-  static final String MODEL_FILE = "model.zip";
+  public static final String NAME = "merge";
 
   /**
    * Each component is read from the key declared below with its default and meaning.
@@ -198,7 +194,7 @@ public final class MergeVectorsJob {
     static final String AUTO = "auto";
 
     /** Every registered strategy, the paper's task arithmetic first. */
-    static List<String> defaultCandidates() {
+    public static List<String> defaultCandidates() {
       List<String> names = new ArrayList<>(List.of(MergeStrategies.DEFAULT));
       MergeStrategies.names().stream().filter(n -> !n.equals(MergeStrategies.DEFAULT)).forEach(names::add);
       return names;
@@ -208,9 +204,9 @@ public final class MergeVectorsJob {
      * How the merged model's statistics (and output layer, output bias) are restored; {@code pull} is
      * the output layer's μ, null when it is kept.
      */
-    BatchNormSource restoration(
+    Restoration restoration(
         BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, Double pull) {
-      BatchNormSource bn = BatchNormSource.of(mode, store, vectors, pool, batchSize);
+      Restoration bn = Restoration.of(mode, store, vectors, pool, batchSize);
       if (pull != null) {
         bn = bn.thenRefitOutputLayer(pool, pull, batchSize);
       }
@@ -257,26 +253,13 @@ public final class MergeVectorsJob {
     REFIT
   }
 
-  /**
-   * One vector the merge used; {@code dpEpsilon} is its (ε, δ)-DP ε ({@code dpDelta} its δ) when its
-   * hospital released it under differential privacy, else null.
-   */
-  public record UsedVector(String hospital, String dir, String sha256, long examples, String runId, Double dpEpsilon,
-      Double dpDelta) {}
-
-  /**
-   * One strategy ({@code merge.strategy: auto}) and output-layer μ ({@code merge.output-layer: refit},
-   * else null) tried, with the validation scores of its best λ.
-   */
-  public record StrategyCandidate(String strategy, Double outputLayerPull, LambdaSearch.Candidate best) {}
-
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
       String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
-      Map<String, String> params, String strategySelection, List<StrategyCandidate> strategyCandidates,
+      Map<String, String> params, String strategySelection, List<MergeSelection.Candidate> strategyCandidates,
       double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
       String bnStats, String outputBias, String outputLayer, Double outputLayerPull, long parameters,
-      List<UsedVector> vectors, List<Controls.Control> controls,
+      List<MergeManifest.UsedVector> vectors, List<Controls.Control> controls,
       String createdAt, ScreeningReport screening) {
 
     public Result {
@@ -295,7 +278,7 @@ public final class MergeVectorsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
-    MultiLayerNetwork base = PretrainModelJob.loadBase(ctx, fingerprint);
+    MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     List<StoredVector> vectors = store.list(fingerprint);
     if (vectors.isEmpty()) {
@@ -306,100 +289,50 @@ public final class MergeVectorsJob {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
     MedMnist data = ctx.loadData();
-    ImageSet pool = data.train().subset(
-        PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
+    ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
-    List<String> names = auto ? config.candidates() : List.of(config.strategy());
-    List<Double> pulls = config.pulls();
-    String strategy = null;
-    Double pull = null;
-    BatchNormSource bn = null;
-    float[] direction = null;
-    LambdaSearch.Choice choice = null;
-    List<StrategyCandidate> tried = new ArrayList<>();
-    for (String name : names) {
-      float[] d = combine(store, vectors, layout, screened.report(), screened.sum(), name);
-      for (Double mu : pulls) {
-        BatchNormSource source = config.restoration(config.bnStats(), store, vectors, pool, mu);
-        LambdaSearch.Choice c = LambdaSearch.search(base, layout, d, config.lambdaScope(), config.lambdas(), source,
-            data.val(), config.selectMetric(), config.batchSize());
-        tried.add(new StrategyCandidate(name, mu, c.chosen()));
-        if (choice == null || LambdaSearch.beats(config.selectMetric(), c.chosen(), choice.chosen())) {
-          strategy = name;
-          pull = mu;
-          bn = source;
-          direction = d;
-          choice = c;
-        }
-      }
-    }
-    boolean chosenAmongSeveral = auto || pulls.size() > 1;
-    if (chosenAmongSeveral) {
-      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", strategy,
-          pull == null ? "" : " with output-layer μ " + pull, choice.lambda(),
-          config.selectMetric().name().toLowerCase(Locale.ROOT), tried.size());
-    }
-    List<Controls.Control> controls = new Controls(ctx, config, base, layout, data.val(), pool)
-        .run(store, vectors, screened.sum(), direction, choice, bn, pull);
-    MultiLayerNetwork best = choice.model();
+    LambdaSearch.Grid grid = new LambdaSearch.Grid(base, layout, data.val(), config.lambdaScope(), config.lambdas(),
+        config.selectMetric(), config.batchSize());
+    MergeSelection.Chosen chosen = MergeSelection.select(grid, auto ? config.candidates() : List.of(config.strategy()),
+        config.pulls(), name -> screened.direction(name, store, vectors, layout, config.params(), config.seed()),
+        mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
+    boolean chosenAmongSeveral = auto || config.pulls().size() > 1;
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
+    if (chosenAmongSeveral) {
+      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", chosen.strategy(),
+          chosen.outputLayerPull() == null ? "" : " with output-layer μ " + chosen.outputLayerPull(),
+          chosen.choice().lambda(), metric, chosen.tried().size());
+    }
+    List<Controls.Control> controls =
+        new Controls(grid, (mode, mu) -> config.restoration(mode, store, vectors, pool, mu), config.seed())
+            .run(config.controls(), config.strategies(), store, vectors, screened.sum(), chosen, this::publishControl);
+    LambdaSearch.Choice choice = chosen.choice();
+    MultiLayerNetwork best = choice.model();
     Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        new Path(ctx.paths().mergedDir(), MODEL_FILE).toString(), strategy, config.params(),
-        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? tried : List.of(), choice.lambda(),
+        ctx.mergedModels().modelFile().toString(), chosen.strategy(), config.params(),
+        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? chosen.tried() : List.of(), choice.lambda(),
         choice.lambdaHead(),
         config.lambda() != null ? "fixed" : "grid on val " + metric,
         choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
         config.outputBias().name().toLowerCase(Locale.ROOT), config.outputLayer().name().toLowerCase(Locale.ROOT),
-        pull, best.numParams(), used(vectors),
+        chosen.outputLayerPull(), best.numParams(), used(vectors),
         controls, Instant.now().toString(), screened.report());
-    publish(best, layout, result);
+    ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
   }
 
-  /**
-   * τ_mix of strategy {@code name}: the screened sum for task arithmetic (weights applied), otherwise
-   * that strategy over the vectors screening kept. Down-weighting is a weighted sum, so it needs task
-   * arithmetic.
-   */
-  private float[] combine(VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningReport report,
-      float[] screenedSum, String name) {
-    MergeStrategy strategy = MergeStrategies.get(name);
-    if (strategy.name().equals(MergeStrategies.DEFAULT)) {
-      return screenedSum;
-    }
-    Set<String> kept = new HashSet<>();
-    for (ScreeningReport.Entry e : report.vectors()) {
-      if (e.weight() != 0 && e.weight() != 1) {
-        throw new ConfigException("Invalid config: merge.screening.mode=down-weight needs merge.strategy="
-            + MergeStrategies.DEFAULT + " (was " + name + ")");
-      }
-      if (e.weight() == 1) {
-        kept.add(e.hospital());
-      }
-    }
-    List<StoredVector> use = vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
-    return StrategyMerge.run(store, use, layout, strategy, config.params(), config.seed());
+  private Controls.Control publishControl(String kind, LambdaSearch.Choice choice) {
+    Controls.Control control = Controls.Control.of(kind, choice, ctx.mergedModels().controlModelFile(kind).toString());
+    ctx.mergedModels().publishControl(kind, choice.model(), control);
+    return control;
   }
 
-  private void publish(MultiLayerNetwork merged, VectorLayout layout, Result result) {
-    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().mergedDir())) {
-      ModelIO.save(merged, ctx.hadoop(), new Path(out.tmp(), MODEL_FILE));
-      FloatChunkFile.write(ctx.hadoop(), new Path(out.tmp(), "weights.parquet"), ParamVectors.flatten(merged, layout),
-          FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      VectorLayout bnLayout = ParamVectors.layout(merged, ParamKind.BN_STATISTIC);
-      FloatChunkFile.write(ctx.hadoop(), new Path(out.tmp(), "bn-stats.parquet"),
-          ParamVectors.flatten(merged, bnLayout), FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(result));
-      out.commit();
-    }
-  }
-
-  private static List<UsedVector> used(List<StoredVector> vectors) {
+  private static List<MergeManifest.UsedVector> used(List<StoredVector> vectors) {
     return vectors.stream()
         .map(v -> {
           DpRelease dp = v.manifest().privacy();
-          return new UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
+          return new MergeManifest.UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
               v.manifest().examples(), v.manifest().runId(), dp == null ? null : dp.epsilon(),
               dp == null ? null : dp.delta());
         })

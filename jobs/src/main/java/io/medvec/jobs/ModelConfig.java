@@ -26,12 +26,12 @@ public record ModelConfig(List<Integer> convFilters, int kernel, boolean batchNo
   static final ConfigGroup KEYS =
       ConfigGroup.of("model: the shared CNN", CONV_FILTERS, KERNEL, BATCH_NORM, DENSE_UNITS, SEED);
 
-  static ModelConfig from(ConfigMap map) {
+  public static ModelConfig from(ConfigMap map) {
     List<Integer> filters = CONV_FILTERS.read(map).stream().map(d -> (int) Math.round(d)).toList();
     return new ModelConfig(filters, KERNEL.read(map), BATCH_NORM.read(map), DENSE_UNITS.read(map), SEED.read(map));
   }
 
-  NetworkSpec spec(MedMnist data, double learningRate) {
+  public NetworkSpec spec(MedMnist data, double learningRate) {
     return new NetworkSpec(
         data.channels(), data.train().height(), data.train().width(), data.numClasses(),
         convFilters, kernel, batchNorm, denseUnits, learningRate, seed);

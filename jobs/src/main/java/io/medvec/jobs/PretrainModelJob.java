@@ -5,16 +5,15 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
-import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
 import io.medvec.core.model.EpochStats;
-import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
+import io.medvec.core.store.BaseModelStore;
+import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public final class PretrainModelJob {
 
-  static final String NAME = "pretrain";
-  static final String MODEL_FILE = "model.zip";
+  public static final String NAME = BaseModelStore.STAGE;
 
   /**
    * @param common shared keys
@@ -65,8 +63,7 @@ public final class PretrainModelJob {
 
   public Result run() {
     MedMnist data = ctx.loadData();
-    ImageSet pool = data.train().subset(
-        PartitionDataJob.readAssignment(ctx.hadoop(), ctx.paths().partitionDir()).getOrDefault("public", new int[0]));
+    ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     MultiLayerNetwork net;
     List<EpochStats> epochs = List.of();
     if (config.importModel().isEmpty()) {
@@ -81,17 +78,12 @@ public final class PretrainModelJob {
       net = ModelIO.load(ctx.hadoop(), file);
       requireCompatible(net, data, file);
     }
-    String fingerprint = Fingerprint.of(net);
-    Path dir = ctx.paths().baseDir(fingerprint);
-    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
-      ModelIO.save(net, ctx.hadoop(), new Path(out.tmp(), MODEL_FILE));
-      HadoopFiles.writeStringAtomically(ctx.hadoop(), new Path(out.tmp(), "manifest.json"), Json.write(Map.of(
-          "fingerprint", fingerprint, "dataset", data.dataset(), "parameters", net.numParams(),
-          "public_pool", pool.size(), "created_at", Instant.now().toString(),
-          "source", config.importModel().isEmpty() ? "trained" : config.importModel())));
-      out.commit();
-    }
-    Result result = new Result(config.common().runId(), fingerprint, new Path(dir, MODEL_FILE).toString(),
+    BaseModelStore bases = ctx.baseModels();
+    String fingerprint = bases.publish(net, Map.of(
+        "dataset", data.dataset(), "parameters", net.numParams(),
+        "public_pool", pool.size(), "created_at", Instant.now().toString(),
+        "source", config.importModel().isEmpty() ? "trained" : config.importModel()));
+    Result result = new Result(config.common().runId(), fingerprint, bases.modelFile(fingerprint).toString(),
         net.numParams(), pool.size(), epochs);
     ctx.writeResult(NAME, result);
     return result;
@@ -105,30 +97,6 @@ public final class PretrainModelJob {
       throw new IllegalArgumentException(
           "Cannot import model " + file + ": it does not accept " + data.dataset() + " images ("
               + data.channels() + "x" + probe.height() + "x" + probe.width() + ", " + data.numClasses() + " classes)", e);
-    }
-  }
-
-  /** Loads θ_pre by fingerprint and checks it still has that fingerprint. */
-  static MultiLayerNetwork loadBase(JobContext ctx, String fingerprint) {
-    byte[] bytes = baseBytes(ctx, fingerprint);
-    MultiLayerNetwork net = ModelIO.fromBytes(bytes, ctx.paths().baseDir(fingerprint).toString());
-    requireFingerprint(net, fingerprint, ctx.paths().baseDir(fingerprint).toString());
-    return net;
-  }
-
-  static byte[] baseBytes(JobContext ctx, String fingerprint) {
-    Path dir = ctx.paths().baseDir(fingerprint);
-    if (!AtomicDir.isComplete(ctx.hadoop(), dir)) {
-      throw new IllegalArgumentException("Cannot find base model " + fingerprint + ": " + dir + " is missing or incomplete");
-    }
-    return ModelIO.readBytes(ctx.hadoop(), new Path(dir, MODEL_FILE));
-  }
-
-  static void requireFingerprint(MultiLayerNetwork net, String expected, String source) {
-    String actual = Fingerprint.of(net);
-    if (!actual.equals(expected)) {
-      throw new IllegalArgumentException(
-          "Cannot use base model " + source + ": its fingerprint is " + actual + ", expected " + expected);
     }
   }
 

@@ -7,6 +7,9 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.store.OutputLayout;
+import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.MetricsSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -55,7 +58,7 @@ public final class QueryMetricsJob {
   static final Map<String, String> FLAG_KEYS = Map.of("out", "out", "limit", "sql.limit");
 
   /** The metrics table as readers see it: the written columns plus the {@code run_id} partition. */
-  static final StructType METRICS_SCHEMA = EvaluateModelsJob.SCHEMA.add("run_id", DataTypes.StringType, false);
+  static final StructType METRICS_SCHEMA = MetricsSchema.READ;
 
   /**
    * @param out {@link CommonConfig#OUT}: the output root to query
@@ -122,14 +125,14 @@ public final class QueryMetricsJob {
 
   private final SparkSession session;
   private final Configuration hadoop;
-  private final Paths paths;
+  private final OutputLayout paths;
   private final Config config;
   private boolean registered;
 
   public QueryMetricsJob(SparkSession spark, Config config) {
     this.session = spark.newSession();
     this.hadoop = spark.sparkContext().hadoopConfiguration();
-    this.paths = new Paths(HadoopFiles.qualify(hadoop, config.out()), "default");
+    this.paths = new OutputLayout(HadoopFiles.qualify(hadoop, config.out()), "default");
     this.config = config;
   }
 
@@ -140,7 +143,7 @@ public final class QueryMetricsJob {
       metrics().createOrReplaceTempView(METRICS);
       manifests(VECTORS, paths.allVectorDirs(), "hospital STRING, base_fingerprint STRING")
           .createOrReplaceTempView(VECTORS);
-      manifests(MERGES, List.of(new Path(paths.out(), "runs/*/merged")), "run_id STRING, base_fingerprint STRING")
+      manifests(MERGES, List.of(paths.allMergedDirs()), "run_id STRING, base_fingerprint STRING")
           .createOrReplaceTempView(MERGES);
       registered = true;
     }
@@ -198,7 +201,7 @@ public final class QueryMetricsJob {
     for (Path pattern : globs) {
       for (Path dir : glob(pattern)) {
         if (AtomicDir.isComplete(hadoop, dir)) {
-          files.add(new Path(dir, "manifest.json").toString());
+          files.add(new Path(dir, VectorStore.MANIFEST_FILE).toString());
         }
       }
     }

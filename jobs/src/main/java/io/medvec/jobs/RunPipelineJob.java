@@ -23,7 +23,7 @@ public final class RunPipelineJob {
       EvaluateModelsJob.Config evaluate) {
 
     /** The keys this job reads: every stage's. */
-    static final List<ConfigGroup> KEYS = ConfigGroup.union(PartitionDataJob.Config.KEYS, PretrainModelJob.Config.KEYS,
+    public static final List<ConfigGroup> KEYS = ConfigGroup.union(PartitionDataJob.Config.KEYS, PretrainModelJob.Config.KEYS,
         FineTuneVectorsJob.Config.KEYS, MergeVectorsJob.Config.KEYS, EvaluateModelsJob.Config.KEYS);
 
     public static Config from(ConfigMap map) {
@@ -60,7 +60,7 @@ public final class RunPipelineJob {
   }
 
   /** A fixed-width table: one line per model and split, one column per metric. */
-  static String table(List<EvaluateModelsJob.MetricRow> rows) {
+  public static String table(List<EvaluateModelsJob.MetricRow> rows) {
     Map<String, Map<String, Double>> byModel = new LinkedHashMap<>();
     Map<String, Long> n = new LinkedHashMap<>();
     for (EvaluateModelsJob.MetricRow r : rows) {

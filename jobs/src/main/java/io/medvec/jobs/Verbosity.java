@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import io.medvec.jobs.spark.JobContext;
 import java.util.Map;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.PartitionMode;
-import io.medvec.core.merge.BnStatsMode;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.jobs.experiment.ExperimentJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Every YAML file under conf/ parses into its job's config with no unknown key. */
-class ConfFilesTest {
+public class ConfFilesTest {
 
   static final Map<String, Function<ConfigMap, ?>> PARSERS = Map.of(
       "demo", RunPipelineJob.Config::from,
@@ -29,7 +30,7 @@ class ConfFilesTest {
       "experiment", ExperimentJob.Config::from,
       "sql", QueryMetricsJob.Config::from);
 
-  static Path conf() {
+  public static Path conf() {
     return Path.of("..", "conf").toAbsolutePath().normalize();
   }
 

@@ -88,7 +88,7 @@ class FaultsIT {
   void fineTuneKilledWhileWritingThenRerunWithAFailedTaskAttemptEqualsCleanRun() throws Exception {
     Path out = beforeFineTune("kill-finetune");
     Path tmp;
-    try (ChildJvm child = ChildJvm.start(fx.root.resolve("kill-finetune.log"),
+    try (MedvecProcess child = MedvecProcess.start(fx.root.resolve("kill-finetune.log"),
         List.of("-Dmedvec.fault.pause-before-commit=hospital=h1"), args("finetune", out))) {
       tmp = Path.of(URI.create(child.awaitLine(PAUSED)));
       assertThat(tmp.resolve("vector.parquet")).as("h1 was being written").exists();
@@ -105,7 +105,7 @@ class FaultsIT {
     assertThat(visible).doesNotContainKey("h1");
     visible.forEach((h, sha) -> assertThat(sha).as(h).isEqualTo(cleanShas.get(h)));
 
-    try (ChildJvm child = ChildJvm.start(fx.root.resolve("retry.log"),
+    try (MedvecProcess child = MedvecProcess.start(fx.root.resolve("retry.log"),
         List.of("-Dspark.master=local[2,2]", "-D" + HospitalFineTune.FAIL_FIRST_ATTEMPT + "=h1"),
         args("finetune", out))) {
       assertThat(child.await()).as(child.logTail()).isZero();
@@ -157,7 +157,7 @@ class FaultsIT {
    * target {@code merged}), SIGKILLs it there and returns its temporary directory.
    */
   static Path killMergeAt(String property, Path out) throws Exception {
-    try (ChildJvm child = ChildJvm.start(fx.root.resolve(out.getFileName() + ".log"),
+    try (MedvecProcess child = MedvecProcess.start(fx.root.resolve(out.getFileName() + ".log"),
         List.of("-D" + property + "=merged"), args("merge", out))) {
       Path tmp = Path.of(URI.create(child.awaitLine(PAUSED)));
       assertThat(child.kill()).isEqualTo(137); // 128 + SIGKILL

@@ -10,6 +10,8 @@ import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.SimpleParquet;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
 import java.io.IOException;
@@ -124,18 +126,18 @@ class HdfsPipelineIT {
   /** Attempts that die after writing and before commit: no close(), as when the JVM is killed. */
   @SuppressWarnings("resource")
   private static void crash() throws IOException {
-    Paths night2 = new Paths(new Path(out), NIGHT2);
+    OutputLayout night2 = new OutputLayout(new Path(out), NIGHT2);
     VectorStore store = new VectorStore(conf, night2.vectorsRoot());
     AtomicDir vector = AtomicDir.begin(conf, store.dir(pretrain.fingerprint(), "h9"));
     FloatChunkFile.write(conf, new Path(vector.tmp(), VectorStore.VECTOR_FILE), new float[] {1f, 2f, 3f}, 2);
     FileUtil.copy(fs, new Path(finetune1.hospitals().get(0).vector(), VectorStore.MANIFEST_FILE), fs,
         new Path(vector.tmp(), VectorStore.MANIFEST_FILE), false, conf);
     AtomicDir merged = AtomicDir.begin(conf, night2.mergedDir());
-    try (OutputStream model = fs.create(new Path(merged.tmp(), MergeVectorsJob.MODEL_FILE))) {
+    try (OutputStream model = fs.create(new Path(merged.tmp(), OutputLayout.MODEL_FILE))) {
       model.write(new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p'});
     }
-    AtomicDir metrics = AtomicDir.begin(conf, new Paths(new Path(out), CRASHED_RUN).metricsPartition());
-    SparkTests.spark().read().parquet(new Paths(new Path(out), NIGHT1).metricsPartition().toString())
+    AtomicDir metrics = AtomicDir.begin(conf, new OutputLayout(new Path(out), CRASHED_RUN).metricsPartition());
+    SparkTests.spark().read().parquet(new OutputLayout(new Path(out), NIGHT1).metricsPartition().toString())
         .write().mode(SaveMode.Overwrite).parquet(metrics.tmp().toString());
     crashDebris.addAll(List.of(vector.tmp(), merged.tmp(), metrics.tmp()));
   }
@@ -167,9 +169,9 @@ class HdfsPipelineIT {
 
   @Test
   void theLateHospitalIsMergedTheNextNight() {
-    assertThat(merge1.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).containsExactly("h0", "h1");
-    assertThat(merge2.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).containsExactly("h0", "h1", "h2");
-    assertThat(merge2.vectors()).extracting(MergeVectorsJob.UsedVector::runId).containsExactly(NIGHT1, NIGHT1, NIGHT2);
+    assertThat(merge1.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1");
+    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1", "h2");
+    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::runId).containsExactly(NIGHT1, NIGHT1, NIGHT2);
     assertThat(evaluate2.rows()).filteredOn(r -> r.modelKind().equals("single_site")).extracting(r -> r.modelId())
         .containsOnly("h0", "h1", "h2");
   }
@@ -216,7 +218,7 @@ class HdfsPipelineIT {
     List<StoredVector> vectors = new VectorStore(conf, new Path(out + "/vectors")).list(pretrain.fingerprint());
     assertThat(vectors).extracting(v -> v.manifest().hospital()).containsExactly("h0", "h1", "h2");
     // the real night-2 merge replaced nothing it should not: its model loads (the crashed one is not a zip)
-    assertThat(merge2.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).doesNotContain("h9");
+    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::hospital).doesNotContain("h9");
     assertThat(SparkTests.spark().read().parquet(out + "/metrics").where("run_id = '" + CRASHED_RUN + "'").count())
         .isZero();
   }

@@ -2,6 +2,7 @@ package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.medvec.jobs.experiment.ExperimentJob;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;

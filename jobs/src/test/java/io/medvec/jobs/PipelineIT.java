@@ -10,9 +10,14 @@ import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.SimpleParquet;
+import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.VectorStore;
 import java.nio.file.Files;
@@ -233,8 +238,8 @@ class PipelineIT {
         assertThat(after.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
       }
     }
-    int[] publicRows = PartitionDataJob.readAssignment(conf,
-        HadoopFiles.qualify(conf, out.resolve("runs/it4/partition").toString())).get("public");
+    int[] publicRows = new AssignmentStore(conf, new OutputLayout(HadoopFiles.qualify(conf, out.toString()), "it4"))
+        .publicPool();
     ImageSet pool = NpzReader.read(tmp.resolve("pneumoniamnist.npz")).train().subset(publicRows);
     float[] probs = Predictor.predict(after, pool, 64);
     long[] counts = pool.labelCounts();
@@ -259,9 +264,9 @@ class PipelineIT {
     assertThat(kept.outputLayer()).isEqualTo("keep");
     assertThat(kept.outputLayerPull()).isNull();
     assertThat(refitted.outputLayer()).isEqualTo("refit");
-    assertThat(refitted.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::outputLayerPull)
+    assertThat(refitted.strategyCandidates()).extracting(MergeSelection.Candidate::outputLayerPull)
         .containsExactly(0.01, 0.1);
-    MergeVectorsJob.StrategyCandidate winner = refitted.strategyCandidates().stream()
+    MergeSelection.Candidate winner = refitted.strategyCandidates().stream()
         .min(java.util.Comparator.comparingDouble(c -> c.best().valLogLoss())).orElseThrow();
     assertThat(refitted.outputLayerPull()).isEqualTo(winner.outputLayerPull());
     assertThat(refitted.candidates()).singleElement()
@@ -284,10 +289,10 @@ class PipelineIT {
         onBase("it5", "merge.strategy=auto", "merge.candidates=[median, task-arithmetic, ties]")));
 
     assertThat(chosen.strategySelection()).isEqualTo("best on val log_loss");
-    assertThat(chosen.strategyCandidates()).extracting(MergeVectorsJob.StrategyCandidate::strategy)
+    assertThat(chosen.strategyCandidates()).extracting(MergeSelection.Candidate::strategy)
         .containsExactly("median", "task-arithmetic", "ties");
     double best = chosen.strategyCandidates().stream().mapToDouble(c -> c.best().valLogLoss()).min().orElseThrow();
-    MergeVectorsJob.StrategyCandidate winner = chosen.strategyCandidates().stream()
+    MergeSelection.Candidate winner = chosen.strategyCandidates().stream()
         .filter(c -> c.strategy().equals(chosen.strategy())).findFirst().orElseThrow();
     assertThat(winner.best().valLogLoss()).isEqualTo(best);
     assertThat(winner.best().lambda()).isEqualTo(chosen.lambda());
@@ -324,8 +329,8 @@ class PipelineIT {
     FineTuneVectorsJob.Result tuned = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
     MergeVectorsJob.Result merged = merge(map);
 
-    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::hospital).containsExactly("h0", "h1");
-    assertThat(merged.vectors()).extracting(MergeVectorsJob.UsedVector::sha256)
+    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1");
+    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::sha256)
         .containsExactlyElementsOf(tuned.hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
     assertThat(merged.vectors()).allSatisfy(v -> assertThat(v.dir()).contains("/runs/it7/vectors/base="));
     // the shared store still holds the fixture's three vectors, bit for bit

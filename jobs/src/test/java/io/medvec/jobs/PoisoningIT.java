@@ -15,6 +15,7 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.privacy.GaussianMechanism;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -18,6 +18,7 @@ import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,8 +134,8 @@ class PrivacyIT {
     assertThat(release.epsilon()).isCloseTo(10, within(1e-6));
     // nothing of the hospital's activations: the statistics are θ_pre's own
     MultiLayerNetwork base = ModelIO.fromBytes(
-        PretrainModelJob.baseBytes(new JobContext(SparkTests.spark(), CommonConfig.from(fx.config(out))),
-            fx.fingerprint()), "base");
+        new JobContext(SparkTests.spark(), CommonConfig.from(fx.config(out))).baseModels().bytes(fx.fingerprint()),
+        "base");
     assertThat(store.readBnStats(first))
         .containsExactly(ParamVectors.flatten(base, ParamVectors.layout(base, ParamKind.BN_STATISTIC)));
     // and not the fine-tuned statistics the clean run published

@@ -14,13 +14,13 @@ import java.util.zip.ZipOutputStream;
 import org.apache.spark.sql.SparkSession;
 
 /** One local[2] session per test JVM (UI off), and real-data fixtures. */
-final class SparkTests {
+public final class SparkTests {
 
   private static SparkSession spark;
 
   private SparkTests() {}
 
-  static synchronized SparkSession spark() {
+  public static synchronized SparkSession spark() {
     if (spark == null) {
       spark = SparkSession.builder()
           .master("local[2]")
@@ -32,7 +32,7 @@ final class SparkTests {
     return spark;
   }
 
-  static Path sharedData() {
+  public static Path sharedData() {
     String prop = System.getProperty("medvec.shared.data", "../../shared/data");
     Path dir = Path.of(prop);
     if (!Files.isRegularFile(dir.resolve("pneumoniamnist.npz"))) {

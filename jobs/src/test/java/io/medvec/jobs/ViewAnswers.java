@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.Path;
  * and {@code DIR/NNN.tsv} Spark's answer as {@code query.mjs} prints it: a tab-separated header
  * line, then one line per row, {@code NULL} for nulls.
  */
-final class ViewAnswers {
+public final class ViewAnswers {
 
   /** Where tests record answers, one directory per output root ({@code jobs/target/view-answers}). */
   static final java.nio.file.Path ROOT = java.nio.file.Path.of("target", "view-answers").toAbsolutePath();
@@ -43,7 +43,7 @@ final class ViewAnswers {
    * Copies {@code out} (any Hadoop URI) to {@code ROOT/name/out} and records Spark's answers next
    * to it; returns each view's row count, in the order metrics, vectors, merges.
    */
-  static List<Long> record(String name, String out, Configuration conf) {
+  public static List<Long> record(String name, String out, Configuration conf) {
     java.nio.file.Path dir = ROOT.resolve(name);
     FileUtil.fullyDelete(dir.toFile());
     java.nio.file.Path copy = dir.resolve("out");

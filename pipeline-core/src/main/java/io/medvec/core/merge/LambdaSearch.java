@@ -5,6 +5,7 @@ import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.model.Predictor;
+import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.VectorLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,36 @@ public final class LambdaSearch {
     }
   }
 
+  /**
+   * One merge's search: θ_pre, its layout, the validation split and how candidates are formed and
+   * ranked; every direction of the merge (strategies, controls) is searched the same way.
+   *
+   * @param scope one λ or one per block
+   * @param lambdas the λ candidates
+   */
+  public record Grid(MultiLayerNetwork base, VectorLayout layout, ImageSet validation, Scope scope, List<Double> lambdas,
+      Metric metric, int batchSize) {
+
+    public Grid {
+      lambdas = List.copyOf(lambdas);
+    }
+
+    /** The best candidate of {@code direction} over this grid. */
+    public Choice search(float[] direction, Restoration bn) {
+      return LambdaSearch.search(base, layout, direction, scope, lambdas, bn, validation, metric, batchSize);
+    }
+
+    /** The best of {@code direction} over other λ candidates, one λ for every tensor. */
+    public Choice search(float[] direction, List<Double> lambdas, Restoration bn) {
+      return LambdaSearch.search(base, layout, direction, lambdas, bn, validation, metric, batchSize);
+    }
+
+    /** {@code direction} scored at one fixed setting (λ, and the head's λ or null). */
+    public Choice fixed(float[] direction, double lambda, Double lambdaHead, Restoration bn) {
+      return LambdaSearch.fixed(base, layout, direction, lambda, lambdaHead, bn, validation, metric, batchSize);
+    }
+  }
+
   /** A λ, and the head's λ or null, to compose and score. */
   private record Setting(double lambda, Double head) {}
 
@@ -89,7 +120,7 @@ public final class LambdaSearch {
 
   /** Composes, restores and scores each λ in order (one λ for every tensor); returns the best. */
   public static Choice search(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double> lambdas, BatchNormSource bn,
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double> lambdas, Restoration bn,
       ImageSet validation, Metric metric, int batchSize) {
     return search(base, layout, direction, Scope.MODEL, lambdas, bn, validation, metric, batchSize);
   }
@@ -101,7 +132,7 @@ public final class LambdaSearch {
    */
   public static Choice search(
       MultiLayerNetwork base, VectorLayout layout, float[] direction, Scope scope, List<Double> lambdas,
-      BatchNormSource bn, ImageSet validation, Metric metric, int batchSize) {
+      Restoration bn, ImageSet validation, Metric metric, int batchSize) {
     if (lambdas.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose lambda: no candidates given");
     }
@@ -121,13 +152,13 @@ public final class LambdaSearch {
   /** Scores the one setting (λ, λ_head or null) the caller fixed. */
   public static Choice fixed(
       MultiLayerNetwork base, VectorLayout layout, float[] direction, double lambda, Double lambdaHead,
-      BatchNormSource bn, ImageSet validation, Metric metric, int batchSize) {
+      Restoration bn, ImageSet validation, Metric metric, int batchSize) {
     return searchSettings(base, layout, direction, List.of(new Setting(lambda, lambdaHead)), bn, validation, metric,
         batchSize);
   }
 
   private static Choice searchSettings(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Setting> settings, BatchNormSource bn,
+      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Setting> settings, Restoration bn,
       ImageSet validation, Metric metric, int batchSize) {
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;

@@ -13,6 +13,11 @@ import java.util.List;
  * summed in hospital-id order whatever order they are given in, so the float result is
  * reproducible (and identical to a sequential sum).
  *
+ * <p>{@link #accumulate} is the one float accumulation of every sum-like merge: this sum, the
+ * screened weighted sum ({@link #sum(List, double[])}), the linear merge strategies (task
+ * arithmetic, weighted sum, DARE) and the random-vector control. A weight of 1 multiplies exactly,
+ * so unit weights give the plain sum's bits.
+ *
  * <p>Decoding Parquet costs far more than adding, so {@code readers} threads decode at once,
  * sharing the vectors' Parquet row groups (see {@link OrderedChunkReader}), while the caller checks
  * and adds the chunks in order. Each thread holds at most one row group of decoded chunks, so
@@ -48,12 +53,30 @@ public final class VectorSum {
     return acc;
   }
 
-  private static void addChunk(float[] acc, long offset, float[] values, StoredVector vector) {
-    requireFinite(values, offset, vector);
+  /** Σ w_j·τ_j of in-memory vectors in the given order (each weight rounded to float). */
+  public static float[] sum(List<float[]> deltas, double[] weights) {
+    if (deltas.isEmpty() || deltas.size() != weights.length) {
+      throw new IllegalArgumentException(
+          "Cannot sum: " + deltas.size() + " vectors for " + weights.length + " weights");
+    }
+    float[] acc = new float[deltas.get(0).length];
+    for (int j = 0; j < deltas.size(); j++) {
+      accumulate(acc, 0, deltas.get(j), (float) weights[j]);
+    }
+    return acc;
+  }
+
+  /** {@code acc[offset + i] += weight · values[i]} for every i, in float. */
+  public static void accumulate(float[] acc, long offset, float[] values, float weight) {
     int base = Math.toIntExact(offset);
     for (int i = 0; i < values.length; i++) {
-      acc[base + i] += values[i];
+      acc[base + i] += weight * values[i];
     }
+  }
+
+  private static void addChunk(float[] acc, long offset, float[] values, StoredVector vector) {
+    requireFinite(values, offset, vector);
+    accumulate(acc, offset, values, 1f);
   }
 
   /**

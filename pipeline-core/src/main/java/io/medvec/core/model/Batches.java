@@ -6,11 +6,11 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Minibatches (NCHW features, one-hot labels) cut from an {@link ImageSet} without extra copies. */
-final class Batches {
+public final class Batches {
 
   private Batches() {}
 
-  static INDArray features(ImageSet set, int[] order, int from, int to) {
+  public static INDArray features(ImageSet set, int[] order, int from, int to) {
     int size = set.imageSize();
     float[] buf = new float[(to - from) * size];
     float[] pixels = set.pixels();
@@ -34,7 +34,7 @@ final class Batches {
     return new DataSet(features(set, order, from, to), oneHot(set, order, from, to));
   }
 
-  static int[] identity(int n) {
+  public static int[] identity(int n) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;

@@ -87,7 +87,7 @@ final class FastBatchNorm implements BatchNormalizationHelper {
 
   @Override
   public Map<String, Long> helperMemoryUse() {
-    return Map.of("fastBatchNormScratch", 4L * (x.length + y.length));
+    return Map.of("fastBatchNormBuffers", 4L * (x.length + y.length));
   }
 
   @Override

@@ -51,6 +51,11 @@ public final class VectorStore {
     return root;
   }
 
+  /** Glob of every vector directory of a store rooted at {@code root}, of any base and hospital. */
+  public static Path allDirs(Path root) {
+    return new Path(root, "base=*/hospital=*");
+  }
+
   /** Directory of all vectors relative to one base model. */
   public Path baseDir(String baseFingerprint) {
     return new Path(root, "base=" + baseFingerprint);

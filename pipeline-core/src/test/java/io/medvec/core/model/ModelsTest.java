@@ -9,6 +9,7 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.ScoreSet;
+import io.medvec.core.restore.BatchNormRestorer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +22,14 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-class ModelsTest {
+public class ModelsTest {
 
-  static NetworkSpec spec(MedMnist data) {
+  public static NetworkSpec spec(MedMnist data) {
     return new NetworkSpec(data.channels(), 28, 28, data.numClasses(), List.of(4, 8), 3, true, 16, 1e-3, 42);
   }
 
   /** A dense network whose output layer is sigmoid, not softmax (what the output refits refuse). */
-  static MultiLayerNetwork sigmoidOutputNetwork() {
+  public static MultiLayerNetwork sigmoidOutputNetwork() {
     MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
         .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
         .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2).activation(Activation.SIGMOID)
@@ -39,7 +40,7 @@ class ModelsTest {
   }
 
   /** The network's mean log-loss on {@code data}. */
-  static double logLoss(MultiLayerNetwork net, ImageSet data) {
+  public static double logLoss(MultiLayerNetwork net, ImageSet data) {
     ScoreSet scores = new ScoreSet(data.numClasses());
     scores.addAll(data.labels(), Predictor.predict(net, data, 64));
     return ClassificationMetrics.logLoss(scores);

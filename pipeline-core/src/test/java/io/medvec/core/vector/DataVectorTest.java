@@ -7,8 +7,6 @@ import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.merge.BatchNormSource;
-import io.medvec.core.merge.BnStatsMode;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.merge.VectorSum;
@@ -18,6 +16,8 @@ import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
+import io.medvec.core.restore.BnStatsMode;
+import io.medvec.core.restore.Restoration;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
@@ -69,8 +69,8 @@ class DataVectorTest {
   /** h0's vector as published and listed, its layout and the streaming sum. */
   record OneVector(VectorStore store, List<StoredVector> vectors, VectorLayout layout, float[] sum) {
 
-    BatchNormSource restore() {
-      return BatchNormSource.of(BnStatsMode.RESTORE, store, vectors, local, 64);
+    Restoration restore() {
+      return Restoration.of(BnStatsMode.RESTORE, store, vectors, local, 64);
     }
   }
 
@@ -101,7 +101,7 @@ class DataVectorTest {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
 
     float[] sum = VectorSum.sum(store, vectors, layout);
-    MultiLayerNetwork rebuilt = BatchNormSource.of(BnStatsMode.AVERAGE, store, vectors, local, 64)
+    MultiLayerNetwork rebuilt = Restoration.of(BnStatsMode.AVERAGE, store, vectors, local, 64)
         .apply(SyntheticWeights.compose(base, layout, sum, 1.0));
 
     float[] expected = tuned.params().dup().data().asFloat();
@@ -190,7 +190,7 @@ class DataVectorTest {
     VectorLayout layout = h0.layout();
     float[] sum = h0.sum();
     ImageSet val = TestData.pneumonia().val();
-    BatchNormSource bn = h0.restore();
+    Restoration bn = h0.restore();
 
     LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, LambdaSearch.Scope.BLOCK,
         List.of(0.0, 1.0, 3.0), bn, val, LambdaSearch.Metric.LOG_LOSS, 128);

@@ -131,21 +131,4 @@ public final class VectorScreen {
     }
     return sum;
   }
-
-  /** Σ w_j·τ_j in the given order, in float like {@code VectorSum}; a weight of 1 adds exactly. */
-  public static float[] weightedSum(List<float[]> deltas, double[] weights) {
-    if (deltas.isEmpty() || deltas.size() != weights.length) {
-      throw new IllegalArgumentException(
-          "Cannot sum: " + deltas.size() + " vectors for " + weights.length + " weights");
-    }
-    float[] acc = new float[deltas.get(0).length];
-    for (int j = 0; j < deltas.size(); j++) {
-      float[] v = deltas.get(j);
-      float w = (float) weights[j];
-      for (int i = 0; i < acc.length; i++) {
-        acc[i] += w * v[i];
-      }
-    }
-    return acc;
-  }
 }

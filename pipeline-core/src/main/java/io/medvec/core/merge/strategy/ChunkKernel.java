@@ -1,5 +1,8 @@
 package io.medvec.core.merge.strategy;
 
+import io.medvec.core.merge.VectorSum;
+import java.util.Arrays;
+
 /**
  * Applies a {@link Recipe} to one block of coordinates of all K vectors: memory K × block. The
  * result at a coordinate depends only on the K values there (after sparsifying, which depends on
@@ -34,8 +37,15 @@ final class ChunkKernel {
       requireFinite(j, offset, rows[j]);
       recipe.sparsifier().apply(j, offset, rows[j], statistics[j]);
     }
-    float[] column = new float[rows.length];
     int base = (int) offset;
+    if (isLinear()) { // the members in order through the one accumulation: the bits of the streamed merge
+      Arrays.fill(out, base, base + n, 0f);
+      for (int j = 0; j < rows.length; j++) {
+        VectorSum.accumulate(out, offset, rows[j], weights[j]);
+      }
+      return;
+    }
+    float[] column = new float[rows.length];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < rows.length; j++) {
         column[j] = rows[j][i];
@@ -62,11 +72,7 @@ final class ChunkKernel {
     requireBounds(offset, values.length, out.length);
     requireFinite(member, offset, values);
     recipe.sparsifier().apply(member, offset, values, statistics[member]);
-    float w = weights[member];
-    int base = (int) offset;
-    for (int i = 0; i < values.length; i++) {
-      out[base + i] += w * values[i];
-    }
+    VectorSum.accumulate(out, offset, values, weights[member]);
   }
 
   private static void requireBounds(long offset, int n, int size) {

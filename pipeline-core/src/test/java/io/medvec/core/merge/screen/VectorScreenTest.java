@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.merge.VectorSum;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,7 +123,7 @@ class VectorScreenTest {
   @Test
   void unitWeightsGiveThePlainFloatSum() {
     List<float[]> vectors = honest(3, 8);
-    float[] sum = VectorScreen.weightedSum(vectors, new double[] {1, 1, 1});
+    float[] sum = VectorSum.sum(vectors, new double[] {1, 1, 1});
     for (int i = 0; i < sum.length; i++) {
       float plain = 0;
       plain += vectors.get(0)[i];

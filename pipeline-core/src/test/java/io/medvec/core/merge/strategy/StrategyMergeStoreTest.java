@@ -115,6 +115,13 @@ class StrategyMergeStoreTest {
   }
 
   @Test
+  void screeningsInMemorySumWithUnitWeightsIsTheStreamedSumBitForBit() {
+    List<float[]> inHospitalOrder = List.of(deltas[1], deltas[3], deltas[0], deltas[2]); // h-a, h-b, h-c, h-d
+    float[] inMemory = VectorSum.sum(inHospitalOrder, new double[] {1, 1, 1, 1});
+    assertThat(inMemory).containsExactly(VectorSum.sum(store, stored, LAYOUT));
+  }
+
+  @Test
   void tiesAndDareChangeTheSum() {
     float[] sum = VectorSum.sum(store, stored, LAYOUT);
     for (String name : List.of("ties", "dare", "median")) {

@@ -1,0 +1,85 @@
+package io.medvec.jobs.bench;
+
+import io.medvec.core.config.CliArgs;
+import io.medvec.core.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Options of {@code bin/medvec bench}.
+ *
+ * @param groups benchmark groups to run, in order ({@code train}, {@code infer}, {@code merge},
+ *     {@code spark}; {@code all} = every group)
+ * @param json {@code --json FILE}: also write the figures as a JSON list
+ * @param runs {@code --runs} timed runs per figure (5); the figure is their median
+ * @param warmup {@code --warmup} untimed runs before them (1 for merge and spark)
+ * @param modelWarmup untimed runs before the timed ones of train and infer: {@code --warmup} when
+ *     given, else {@value #MODEL_WARMUP} (one run is 20 minibatches; DL4J's Java side needs about
+ *     that many before the JIT has compiled it, PyTorch gets the same warm-up)
+ * @param threads {@code --threads} thread counts for train/infer ([1, 2])
+ * @param batchSize {@code --batch-size} training minibatch (64, the fine-tune default)
+ * @param full {@code --size full}: merge K ∈ {4, 16, 64} × P ∈ {1e6, 1e7} (2.6 GB of Parquet);
+ *     {@code quick} (default) stops P = 1e7 at K = 16
+ * @param data {@code --data} the MedMNIST .npz ($MEDVEC_DATA)
+ * @param dir {@code --dir} working directory for generated vectors (target/bench), reused between runs
+ * @param home the checkout (bench/torch_cnn.py)
+ * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
+ */
+record BenchOptions(
+    List<String> groups, Optional<Path> json, int runs, int warmup, int modelWarmup, List<Integer> threads,
+    int batchSize, boolean full, Path data, Path dir, Path home, String python) {
+
+  static final int MODEL_WARMUP = 8;
+
+  static final List<String> GROUPS = List.of("train", "infer", "merge", "spark");
+  private static final Set<String> FLAGS =
+      Set.of("json", "runs", "warmup", "threads", "batch-size", "size", "data", "dir", "python");
+
+  BenchOptions {
+    for (String group : groups) {
+      if (!GROUPS.contains(group)) {
+        throw new ConfigException("Cannot run bench: unknown group '" + group + "' (valid: " + GROUPS + ", all)");
+      }
+    }
+    if (runs < 1 || warmup < 0 || modelWarmup < 0 || batchSize < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+      throw new ConfigException("Cannot run bench: need runs >= 1, warmup >= 0, batch-size >= 1, threads >= 1 ("
+          + runs + ", " + warmup + ", " + batchSize + ", " + threads + ")");
+    }
+    if (groups.stream().anyMatch(g -> !g.equals("merge")) && !Files.isRegularFile(data)) {
+      throw new ConfigException("Cannot run bench: data file not found (" + data + "); pass --data FILE.npz");
+    }
+  }
+
+  static BenchOptions parse(String[] args) {
+    CliArgs cli = CliArgs.parse(args);
+    cli.rejectFlagsExcept(FLAGS);
+    List<String> groups = cli.positional().isEmpty() || cli.positional().contains("all")
+        ? GROUPS : List.copyOf(cli.positional());
+    String size = cli.flag("size").orElse("quick");
+    if (!size.equals("quick") && !size.equals("full")) {
+      throw new ConfigException("Cannot run bench: --size must be quick or full (" + size + ")");
+    }
+    Path home = Path.of(System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", ".")));
+    String data = cli.flag("data").orElseGet(() -> Optional.ofNullable(System.getenv("MEDVEC_DATA"))
+        .orElse(home.resolve("../shared/data/pneumoniamnist.npz").toString()));
+    return new BenchOptions(groups, cli.flag("json").map(Path::of),
+        integer(cli, "runs", 5), integer(cli, "warmup", 1), integer(cli, "warmup", MODEL_WARMUP),
+        Arrays.stream(cli.flag("threads").orElse("1,2").split(",")).map(s -> Integer.parseInt(s.strip())).toList(),
+        integer(cli, "batch-size", 64), size.equals("full"), Path.of(data).toAbsolutePath().normalize(),
+        Path.of(cli.flag("dir").orElse(home.resolve("target/bench").toString())).toAbsolutePath(),
+        home.toAbsolutePath().normalize(), cli.flag("python").orElse("/usr/bin/python3"));
+  }
+
+  private static int integer(CliArgs cli, String flag, int fallback) {
+    String value = cli.flag(flag).orElse(Integer.toString(fallback));
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("Cannot run bench: --" + flag + " must be an integer (" + value + ")", e);
+    }
+  }
+}

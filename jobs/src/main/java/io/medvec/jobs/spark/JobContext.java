@@ -1,0 +1,124 @@
+package io.medvec.jobs.spark;
+
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.NpzReader;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.BaseModelStore;
+import io.medvec.core.store.MergedModelStore;
+import io.medvec.core.store.OutputLayout;
+import io.medvec.jobs.CommonConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What a job needs besides its own config: the session, the Hadoop configuration and the layout. */
+public final class JobContext {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobContext.class);
+
+  /** The logger of progress lines (stage start and end, epochs), shown at default verbosity. */
+  public static final String PROGRESS_LOGGER = "medvec.progress";
+  public static final Logger PROGRESS = LoggerFactory.getLogger(PROGRESS_LOGGER);
+
+  private final SparkSession spark;
+  private final CommonConfig common;
+  private final Configuration hadoop;
+  private final OutputLayout paths;
+  private final long start = System.nanoTime();
+
+  public JobContext(SparkSession spark, CommonConfig common) {
+    this.spark = spark;
+    this.common = common;
+    this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
+    this.paths = new OutputLayout(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public CommonConfig common() {
+    return common;
+  }
+
+  public Configuration hadoop() {
+    return hadoop;
+  }
+
+  public OutputLayout paths() {
+    return paths;
+  }
+
+  /** θ_pre by fingerprint. */
+  public BaseModelStore baseModels() {
+    return new BaseModelStore(hadoop, paths);
+  }
+
+  /** This run's hospital assignment. */
+  public AssignmentStore assignment() {
+    return new AssignmentStore(hadoop, paths);
+  }
+
+  /** This run's merged and control models. */
+  public MergedModelStore mergedModels() {
+    return new MergedModelStore(hadoop, paths);
+  }
+
+  public Path dataPath() {
+    return HadoopFiles.qualify(hadoop, common.requireData());
+  }
+
+  /** Reads the configured .npz through the Hadoop file system. */
+  public MedMnist loadData() {
+    return loadData(hadoop, dataPath());
+  }
+
+  public static MedMnist loadData(Configuration conf, Path file) {
+    try (InputStream in = HadoopFiles.open(conf, file)) {
+      return NpzReader.read(in, file.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  /** The base fingerprint: configured, or the one this run's pretrain job recorded. */
+  public String baseFingerprint() {
+    if (!common.base().isEmpty()) {
+      return common.base();
+    }
+    return baseModels().runFingerprint();
+  }
+
+  /** Whether this run has a result record of {@code job}. */
+  public boolean hasResult(String job) {
+    return HadoopFiles.exists(hadoop, paths.result(job));
+  }
+
+  /** Reads a job's result record of this run. */
+  public <T> T readResult(String job, Class<T> type) {
+    Path file = paths.result(job);
+    return Json.read(HadoopFiles.readString(hadoop, file), type, file.toString());
+  }
+
+  /** Writes a job's result record next to the run's outputs; logs where (and, at debug, the record). */
+  public void writeResult(String job, Object result) {
+    String json = Json.write(result);
+    HadoopFiles.writeStringAtomically(hadoop, paths.result(job), json);
+    PROGRESS.info("{} done in {} s: {}", job, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start)
+        / 1e9), paths.result(job));
+    LOG.debug("{} result:\n{}", job, json);
+  }
+
+  /** Sets the description shown for the next Spark jobs in the UI and logs it as a progress line. */
+  public void describe(String description) {
+    spark.sparkContext().setJobDescription(description);
+    PROGRESS.info("{}", description);
+  }
+}

@@ -1,0 +1,54 @@
+package io.medvec.jobs.spark;
+
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.Split;
+import io.medvec.core.eval.ScoreSet;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Predictor;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/** One Spark task of the evaluation: a slice of one split, scored by every model. */
+public record ModelScoring(Split split, int[] indices, String data, HadoopConf hadoop, int batchSize) implements Serializable {
+
+  /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
+  public record Model(String kind, String id, byte[] bytes) implements Serializable {}
+
+  /** Cuts each split into {@code partitions} contiguous slices. */
+  public static List<ModelScoring> slices(
+      MedMnist data, List<Split> splits, int partitions, String dataUri, HadoopConf hadoop, int batchSize) {
+    List<ModelScoring> slices = new ArrayList<>();
+    for (Split split : splits) {
+      int n = data.split(split).size();
+      int parts = Math.max(1, Math.min(partitions, n));
+      for (int p = 0; p < parts; p++) {
+        int from = (int) ((long) n * p / parts);
+        int to = (int) ((long) n * (p + 1) / parts);
+        int[] idx = new int[to - from];
+        Arrays.setAll(idx, i -> from + i);
+        slices.add(new ModelScoring(split, idx, dataUri, hadoop, batchSize));
+      }
+    }
+    return slices;
+  }
+
+  /** Score lists keyed by "kind|id|split". */
+  public Map<String, ScoreSet> run(List<Model> models) {
+    ImageSet slice = JobContext.loadData(hadoop.get(), new Path(data)).split(split).subset(indices);
+    Map<String, ScoreSet> out = new HashMap<>();
+    for (Model model : models) {
+      MultiLayerNetwork net = ModelIO.fromBytes(model.bytes(), model.kind() + " " + model.id());
+      ScoreSet scores = new ScoreSet(slice.numClasses());
+      scores.addAll(slice.labels(), Predictor.predict(net, slice, batchSize));
+      out.put(model.kind() + "|" + model.id() + "|" + split.id(), scores);
+    }
+    return out;
+  }
+}

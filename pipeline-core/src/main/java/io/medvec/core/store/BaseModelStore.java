@@ -1,0 +1,94 @@
+package io.medvec.core.store;
+
+import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
+import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.vector.VectorStore;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * θ_pre by fingerprint: {@code OUT/base/FINGERPRINT/{model.zip, manifest.json}}, published
+ * atomically by the pretrain stage and read by every later stage, which checks that the model
+ * still has the fingerprint it is filed under.
+ */
+public final class BaseModelStore {
+
+  /** The pretrain stage's result record in a run ({@code OUT/runs/RUN/pretrain.json}). */
+  public static final String STAGE = "pretrain";
+
+  private final Configuration conf;
+  private final OutputLayout layout;
+
+  public BaseModelStore(Configuration conf, OutputLayout layout) {
+    this.conf = conf;
+    this.layout = layout;
+  }
+
+  /** The model file of base {@code fingerprint}. */
+  public Path modelFile(String fingerprint) {
+    return new Path(layout.baseDir(fingerprint), OutputLayout.MODEL_FILE);
+  }
+
+  /**
+   * Publishes {@code net} under its fingerprint with {@code fields} and the fingerprint as {@code
+   * manifest.json}; returns the fingerprint.
+   */
+  public String publish(MultiLayerNetwork net, Map<String, ?> fields) {
+    String fingerprint = Fingerprint.of(net);
+    Map<String, Object> manifest = new TreeMap<>(fields);
+    manifest.put("fingerprint", fingerprint);
+    try (AtomicDir out = AtomicDir.begin(conf, layout.baseDir(fingerprint))) {
+      ModelIO.save(net, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
+      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
+      out.commit();
+    }
+    return fingerprint;
+  }
+
+  /** Loads θ_pre by fingerprint and checks it still has that fingerprint. */
+  public MultiLayerNetwork load(String fingerprint) {
+    String source = layout.baseDir(fingerprint).toString();
+    return decode(bytes(fingerprint), fingerprint, source);
+  }
+
+  /** The serialized model of base {@code fingerprint}, refused when its directory is not complete. */
+  public byte[] bytes(String fingerprint) {
+    Path dir = layout.baseDir(fingerprint);
+    if (!AtomicDir.isComplete(conf, dir)) {
+      throw new IllegalArgumentException("Cannot find base model " + fingerprint + ": " + dir + " is missing or incomplete");
+    }
+    return ModelIO.readBytes(conf, modelFile(fingerprint));
+  }
+
+  /** The fingerprint this run's pretrain stage recorded in its result. */
+  public String runFingerprint() {
+    Path file = layout.result(STAGE);
+    return Json.read(HadoopFiles.readString(conf, file), Published.class, file.toString()).fingerprint();
+  }
+
+  /** Restores serialized θ_pre ({@code source} names it in errors) and checks its fingerprint. */
+  public static MultiLayerNetwork decode(byte[] bytes, String fingerprint, String source) {
+    MultiLayerNetwork net = ModelIO.fromBytes(bytes, source);
+    requireFingerprint(net, fingerprint, source);
+    return net;
+  }
+
+  /** Refuses a model whose fingerprint is not {@code expected}. */
+  public static void requireFingerprint(MultiLayerNetwork net, String expected, String source) {
+    String actual = Fingerprint.of(net);
+    if (!actual.equals(expected)) {
+      throw new IllegalArgumentException(
+          "Cannot use base model " + source + ": its fingerprint is " + actual + ", expected " + expected);
+    }
+  }
+
+  /** The one field of the pretrain result that later stages read. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  record Published(String fingerprint) {}
+}
