@@ -21,22 +21,38 @@ public record CommonConfig(
 
   /** Values of {@code vectors.scope}. */
   static final String SHARED = "shared";
+
   static final String RUN = "run";
 
-  static final ConfigKey<String> RUN_ID_KEY = ConfigKey.string("run-id", "default",
-      "names this run's outputs; a rerun with the same id replaces them (letters, digits, '.', '_', '-')");
-  static final ConfigKey<String> OUT = ConfigKey.string("out", "medvec-out",
-      "output root: a local path or any Hadoop URI (hdfs://, s3a://)");
-  static final ConfigKey<String> DATA_PATH = ConfigKey.string("data.path", "",
-      "the MedMNIST .npz; required by jobs that read images").defaultText("$MEDVEC_DATA");
-  static final ConfigKey<String> BASE = ConfigKey.string("base", "",
-      "fingerprint of the base model theta_pre to use; empty: the one this run's pretrain job produced")
-      .accepts("empty or 64 hex digits");
-  static final ConfigKey<Boolean> OVERWRITE = ConfigKey.bool("overwrite", false,
-      "allow replacing outputs that another run (other inputs, same out and run-id) produced");
-  static final ConfigKey<String> VECTORS_SCOPE = ConfigKey.string("vectors.scope", SHARED,
-      "shared: data vectors under OUT/vectors, the consortium's store every run of the base adds to;"
-          + " run: under OUT/runs/RUN/vectors, seen by this run only").accepts(SHARED + " or " + RUN);
+  static final ConfigKey<String> RUN_ID_KEY =
+      ConfigKey.string(
+          "run-id",
+          "default",
+          "names this run's outputs; a rerun with the same id replaces them (letters, digits, '.', '_', '-')");
+  static final ConfigKey<String> OUT =
+      ConfigKey.string(
+          "out", "medvec-out", "output root: a local path or any Hadoop URI (hdfs://, s3a://)");
+  static final ConfigKey<String> DATA_PATH =
+      ConfigKey.string("data.path", "", "the MedMNIST .npz; required by jobs that read images")
+          .defaultText("$MEDVEC_DATA");
+  static final ConfigKey<String> BASE =
+      ConfigKey.string(
+              "base",
+              "",
+              "fingerprint of the base model theta_pre to use; empty: the one this run's pretrain job produced")
+          .accepts("empty or 64 hex digits");
+  static final ConfigKey<Boolean> OVERWRITE =
+      ConfigKey.bool(
+          "overwrite",
+          false,
+          "allow replacing outputs that another run (other inputs, same out and run-id) produced");
+  static final ConfigKey<String> VECTORS_SCOPE =
+      ConfigKey.string(
+              "vectors.scope",
+              SHARED,
+              "shared: data vectors under OUT/vectors, the consortium's store every run of the base adds to;"
+                  + " run: under OUT/runs/RUN/vectors, seen by this run only")
+          .accepts(SHARED + " or " + RUN);
 
   /** The keys {@link #from} reads. */
   static final ConfigGroup KEYS =
@@ -47,13 +63,15 @@ public record CommonConfig(
 
   public CommonConfig {
     if (!RUN_ID.matcher(runId).matches()) {
-      throw new ConfigException("Invalid config key 'run-id': letters, digits, '.', '_', '-' only (" + runId + ")");
+      throw new ConfigException(
+          "Invalid config key 'run-id': letters, digits, '.', '_', '-' only (" + runId + ")");
     }
     if (out.isBlank()) {
       throw new ConfigException("Invalid config key 'out': must not be empty");
     }
     if (!base.isEmpty() && !FINGERPRINT.matcher(base).matches()) {
-      throw new ConfigException("Invalid config key 'base': expected a 64-hex-digit fingerprint (" + base + ")");
+      throw new ConfigException(
+          "Invalid config key 'base': expected a 64-hex-digit fingerprint (" + base + ")");
     }
   }
 
@@ -71,7 +89,13 @@ public record CommonConfig(
   private static boolean runVectors(String scope) {
     if (!scope.equals(SHARED) && !scope.equals(RUN)) {
       throw new ConfigException(
-          "Invalid config key 'vectors.scope': expected " + SHARED + " or " + RUN + " (" + scope + ")");
+          "Invalid config key 'vectors.scope': expected "
+              + SHARED
+              + " or "
+              + RUN
+              + " ("
+              + scope
+              + ")");
     }
     return scope.equals(RUN);
   }

@@ -39,10 +39,10 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * Scores the pre-trained, every single-site and the merged model on the configured splits, with
- * the examples partitioned across Spark tasks. Tasks return score lists, the driver merges them
- * and computes every metric exactly once over all examples (no averages of averages), then
- * appends the run's rows to the metrics table.
+ * Scores the pre-trained, every single-site and the merged model on the configured splits, with the
+ * examples partitioned across Spark tasks. Tasks return score lists, the driver merges them and
+ * computes every metric exactly once over all examples (no averages of averages), then appends the
+ * run's rows to the metrics table.
  */
 public final class EvaluateModelsJob {
 
@@ -59,16 +59,19 @@ public final class EvaluateModelsJob {
       splits = List.copyOf(splits);
     }
 
-    static final ConfigKey<List<String>> SPLITS = ConfigKey.strings("evaluate.splits", List.of("val", "test"),
-        "splits to score").accepts("a list of train, val, test");
-    static final ConfigKey<Integer> PARTITIONS = ConfigKey.integer("evaluate.partitions", 4, 1, 100_000,
-        "Spark tasks per split");
-    static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("evaluate.batch-size", 256, 1, 65_536,
-        "inference batch size");
+    static final ConfigKey<List<String>> SPLITS =
+        ConfigKey.strings("evaluate.splits", List.of("val", "test"), "splits to score")
+            .accepts("a list of train, val, test");
+    static final ConfigKey<Integer> PARTITIONS =
+        ConfigKey.integer("evaluate.partitions", 4, 1, 100_000, "Spark tasks per split");
+    static final ConfigKey<Integer> BATCH_SIZE =
+        ConfigKey.integer("evaluate.batch-size", 256, 1, 65_536, "inference batch size");
 
     /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS,
-        ConfigGroup.of("evaluate: scoring every model", SPLITS, PARTITIONS, BATCH_SIZE));
+    static final List<ConfigGroup> KEYS =
+        List.of(
+            CommonConfig.KEYS,
+            ConfigGroup.of("evaluate: scoring every model", SPLITS, PARTITIONS, BATCH_SIZE));
 
     public static Config from(ConfigMap map) {
       List<Split> splits = SPLITS.read(map).stream().map(Split::parse).toList();
@@ -78,6 +81,7 @@ public final class EvaluateModelsJob {
 
   /** Whole-model metrics (label null). */
   static final List<String> MODEL_METRICS = List.of("accuracy", "auc", "macro_f1");
+
   /** Per-class metrics (label = class index). */
   static final List<String> CLASS_METRICS = List.of("precision", "recall", "f1");
 
@@ -87,7 +91,13 @@ public final class EvaluateModelsJob {
    * @param label null for a whole-model metric, the class index for a per-class one
    */
   public record MetricRow(
-      String dataset, String modelKind, String modelId, String split, String metric, Integer label, double value,
+      String dataset,
+      String modelKind,
+      String modelId,
+      String split,
+      String metric,
+      Integer label,
+      double value,
       long n) {}
 
   /** What the job wrote. */
@@ -107,18 +117,32 @@ public final class EvaluateModelsJob {
     MedMnist data = ctx.loadData();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
-    ctx.describe("evaluate " + models.size() + " models on " + config.splits() + " in " + config.partitions()
-        + " task(s) per split");
-    List<ModelScoring> slices = ModelScoring.slices(data, config.splits(), config.partitions(),
-        ctx.dataPath().toString(), new HadoopConf(ctx.hadoop()), config.batchSize());
+    ctx.describe(
+        "evaluate "
+            + models.size()
+            + " models on "
+            + config.splits()
+            + " in "
+            + config.partitions()
+            + " task(s) per split");
+    List<ModelScoring> slices =
+        ModelScoring.slices(
+            data,
+            config.splits(),
+            config.partitions(),
+            ctx.dataPath().toString(),
+            new HadoopConf(ctx.hadoop()),
+            config.batchSize());
     Map<String, ScoreSet> merged = new TreeMap<>();
-    for (Map<String, ScoreSet> partial : jsc.parallelize(slices, slices.size()).map(s -> s.run(shared.value())).collect()) {
+    for (Map<String, ScoreSet> partial :
+        jsc.parallelize(slices, slices.size()).map(s -> s.run(shared.value())).collect()) {
       partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
     }
     shared.destroy();
     List<MetricRow> rows = rows(data.dataset(), merged);
     writeTable(rows, fingerprint);
-    Result result = new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
+    Result result =
+        new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
     ctx.writeResult(NAME, result);
     return result;
   }
@@ -132,19 +156,28 @@ public final class EvaluateModelsJob {
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
     MergedModelStore mergedModels = ctx.mergedModels();
     MergeManifest merge = mergedModels.manifest().orElse(null);
-    for (StoredVector vector : merge == null ? store.list(fingerprint) : used(store, merge, fingerprint)) {
-      models.add(new ModelScoring.Model("single_site", vector.manifest().hospital(),
-          ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
+    for (StoredVector vector :
+        merge == null ? store.list(fingerprint) : used(store, merge, fingerprint)) {
+      models.add(
+          new ModelScoring.Model(
+              "single_site",
+              vector.manifest().hospital(),
+              ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
     }
     VectorStore baselines = new VectorStore(ctx.hadoop(), ctx.paths().baselinesRoot());
     for (StoredVector vector : baselines.list(fingerprint)) {
-      models.add(new ModelScoring.Model(vector.manifest().hospital(), vector.manifest().hospital(),
-          ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
+      models.add(
+          new ModelScoring.Model(
+              vector.manifest().hospital(),
+              vector.manifest().hospital(),
+              ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
     }
     if (merge != null) {
       models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes()));
       for (MergeManifest.ControlModel control : merge.controls()) {
-        models.add(new ModelScoring.Model(control.kind(), control.kind(), mergedModels.controlBytes(control)));
+        models.add(
+            new ModelScoring.Model(
+                control.kind(), control.kind(), mergedModels.controlBytes(control)));
       }
     }
     return models;
@@ -152,54 +185,97 @@ public final class EvaluateModelsJob {
 
   /** θ_pre + τ with the vector's own batch-norm statistics: the model its site trained. */
   private static MultiLayerNetwork rebuild(
-      MultiLayerNetwork base, VectorStore store, StoredVector vector, VectorLayout layout, VectorLayout bnLayout) {
+      MultiLayerNetwork base,
+      VectorStore store,
+      StoredVector vector,
+      VectorLayout layout,
+      VectorLayout bnLayout) {
     MultiLayerNetwork model = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
     ParamVectors.assign(model, bnLayout, store.readBnStats(vector));
     return model;
   }
 
   /** The vectors the merge used (single sites are scored for exactly those). */
-  private static List<StoredVector> used(VectorStore store, MergeManifest merge, String fingerprint) {
+  private static List<StoredVector> used(
+      VectorStore store, MergeManifest merge, String fingerprint) {
     return merge.vectors().stream().map(v -> store.open(new Path(v.dir()), fingerprint)).toList();
   }
 
   private static List<MetricRow> rows(String dataset, Map<String, ScoreSet> scores) {
     List<MetricRow> rows = new ArrayList<>();
-    scores.forEach((key, set) -> {
-      String[] parts = key.split("\\|", -1);
-      Metrics m = ClassificationMetrics.compute(set);
-      double[] model = {m.accuracy(), m.auc(), m.macroF1()};
-      for (int i = 0; i < model.length; i += 1) {
-        rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], MODEL_METRICS.get(i), null, model[i], m.n()));
-      }
-      for (ClassMetrics c : ClassificationMetrics.perClass(m.confusion())) {
-        double[] perClass = {c.precision(), c.recall(), c.f1()};
-        for (int i = 0; i < perClass.length; i += 1) {
-          rows.add(new MetricRow(dataset, parts[0], parts[1], parts[2], CLASS_METRICS.get(i), c.label(), perClass[i],
-              m.n()));
-        }
-      }
-    });
+    scores.forEach(
+        (key, set) -> {
+          String[] parts = key.split("\\|", -1);
+          Metrics m = ClassificationMetrics.compute(set);
+          double[] model = {m.accuracy(), m.auc(), m.macroF1()};
+          for (int i = 0; i < model.length; i += 1) {
+            rows.add(
+                new MetricRow(
+                    dataset,
+                    parts[0],
+                    parts[1],
+                    parts[2],
+                    MODEL_METRICS.get(i),
+                    null,
+                    model[i],
+                    m.n()));
+          }
+          for (ClassMetrics c : ClassificationMetrics.perClass(m.confusion())) {
+            double[] perClass = {c.precision(), c.recall(), c.f1()};
+            for (int i = 0; i < perClass.length; i += 1) {
+              rows.add(
+                  new MetricRow(
+                      dataset,
+                      parts[0],
+                      parts[1],
+                      parts[2],
+                      CLASS_METRICS.get(i),
+                      c.label(),
+                      perClass[i],
+                      m.n()));
+            }
+          }
+        });
     return rows;
   }
 
   private void writeTable(List<MetricRow> rows, String fingerprint) {
     String now = Instant.now().toString();
     AssignmentStore.Protocol p = ctx.assignment().protocol().orElse(null);
-    List<Row> sparkRows = rows.stream()
-        .map(r -> RowFactory.create(r.dataset(), r.modelKind(), r.modelId(), r.split(), r.metric(), r.label(),
-            r.value(), r.n(), fingerprint, p == null ? null : p.hospitals(), p == null ? null : p.mode(),
-            p == null || p.mode().equals("iid") ? null : p.alpha(), p == null ? null : p.publicFraction(),
-            p == null ? null : p.seed(), now))
-        .toList();
+    List<Row> sparkRows =
+        rows.stream()
+            .map(
+                r ->
+                    RowFactory.create(
+                        r.dataset(),
+                        r.modelKind(),
+                        r.modelId(),
+                        r.split(),
+                        r.metric(),
+                        r.label(),
+                        r.value(),
+                        r.n(),
+                        fingerprint,
+                        p == null ? null : p.hospitals(),
+                        p == null ? null : p.mode(),
+                        p == null || p.mode().equals("iid") ? null : p.alpha(),
+                        p == null ? null : p.publicFraction(),
+                        p == null ? null : p.seed(),
+                        now))
+            .toList();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().metricsPartition())) {
-      ctx.spark().createDataFrame(sparkRows, MetricsSchema.WRITTEN).coalesce(1).write().mode(SaveMode.Overwrite)
+      ctx.spark()
+          .createDataFrame(sparkRows, MetricsSchema.WRITTEN)
+          .coalesce(1)
+          .write()
+          .mode(SaveMode.Overwrite)
           .parquet(out.tmp().toString());
       out.commit();
     }
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new EvaluateModelsJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new EvaluateModelsJob(spark, config).run());
   }
 }

@@ -11,9 +11,14 @@ public enum ExitCode {
   RUNTIME_FAILURE(1, "runtime failure (retrying may help)"),
   /** Bad command line or configuration: unknown key, invalid value. Retrying will not help. */
   BAD_CONFIG(2, "bad command line or configuration"),
-  /** Bad input data: missing/corrupt npz, malformed Parquet, checksum mismatch (ours or Hadoop's). */
+  /**
+   * Bad input data: missing/corrupt npz, malformed Parquet, checksum mismatch (ours or Hadoop's).
+   */
   BAD_INPUT(3, "bad input data"),
-  /** Data vectors that cannot be combined: another base fingerprint, another layout, a duplicate hospital. */
+  /**
+   * Data vectors that cannot be combined: another base fingerprint, another layout, a duplicate
+   * hospital.
+   */
   INCOMPATIBLE_VECTORS(4, "incompatible data vectors");
 
   private final int code;
@@ -47,8 +52,10 @@ public enum ExitCode {
       if (t instanceof IncompatibleVectorException) {
         return INCOMPATIBLE_VECTORS;
       }
-      // a file whose content no longer matches its Hadoop checksum (.crc / HDFS block checksum) is corrupt
-      if (t instanceof IllegalArgumentException || t instanceof org.apache.hadoop.fs.ChecksumException) {
+      // a file whose content no longer matches its Hadoop checksum (.crc / HDFS block checksum) is
+      // corrupt
+      if (t instanceof IllegalArgumentException
+          || t instanceof org.apache.hadoop.fs.ChecksumException) {
         return BAD_INPUT;
       }
     }

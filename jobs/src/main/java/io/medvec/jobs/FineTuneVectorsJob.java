@@ -20,12 +20,13 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Fine-tunes θ_pre at each hospital, each as an independent Spark task on that hospital's images
- * only, and publishes each hospital's data vector τ = θ − θ_pre (see {@link HospitalFineTune}).
- * Run for all hospitals, or for one hospital id the way a hospital runs it on its own cluster.
+ * only, and publishes each hospital's data vector τ = θ − θ_pre (see {@link HospitalFineTune}). Run
+ * for all hospitals, or for one hospital id the way a hospital runs it on its own cluster.
  */
 public final class FineTuneVectorsJob {
 
   static final String NAME = "finetune";
+
   /** Id of the pooled baseline (fine-tuned on the union of all hospitals). */
   static final String POOLED = "pooled";
 
@@ -33,12 +34,18 @@ public final class FineTuneVectorsJob {
    * @param common shared keys
    * @param train {@link #TRAIN}
    * @param hospitals {@link #HOSPITALS}
-   * @param pooled {@link #POOLED_KEY}. Its vector goes to the run's {@code baselines/} store, never to
-   *     the vectors a merge reads.
+   * @param pooled {@link #POOLED_KEY}. Its vector goes to the run's {@code baselines/} store, never
+   *     to the vectors a merge reads.
    * @param dp {@code finetune.dp.*}: release each hospital's vector under differential privacy
-   *     (null: off); see {@link DpSettings#from}. The pooled baseline is never released, so never noised.
+   *     (null: off); see {@link DpSettings#from}. The pooled baseline is never released, so never
+   *     noised.
    */
-  public record Config(CommonConfig common, TrainSettings train, List<String> hospitals, boolean pooled, DpSettings dp) {
+  public record Config(
+      CommonConfig common,
+      TrainSettings train,
+      List<String> hospitals,
+      boolean pooled,
+      DpSettings dp) {
     public Config {
       hospitals = List.copyOf(hospitals);
       if (!hospitals.equals(List.of("all"))) {
@@ -46,24 +53,39 @@ public final class FineTuneVectorsJob {
       }
     }
 
-    static final TrainConfig TRAIN = TrainConfig.keys("finetune", "each hospital's fine-tune", 5, 1e-3, 11);
-    static final ConfigKey<List<String>> HOSPITALS = ConfigKey.strings("finetune.hospitals", List.of("all"),
-        "hospital ids to fine-tune (h0, h1, ...), or [all]");
-    static final ConfigKey<Boolean> POOLED_KEY = ConfigKey.bool("finetune.pooled", false,
-        "also fine-tune on the union of all hospitals' images (the pooled upper bound a consortium cannot have)");
+    static final TrainConfig TRAIN =
+        TrainConfig.keys("finetune", "each hospital's fine-tune", 5, 1e-3, 11);
+    static final ConfigKey<List<String>> HOSPITALS =
+        ConfigKey.strings(
+            "finetune.hospitals",
+            List.of("all"),
+            "hospital ids to fine-tune (h0, h1, ...), or [all]");
+    static final ConfigKey<Boolean> POOLED_KEY =
+        ConfigKey.bool(
+            "finetune.pooled",
+            false,
+            "also fine-tune on the union of all hospitals' images (the pooled upper bound a consortium cannot have)");
 
     /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS,
-        TRAIN.group("finetune: each hospital's fine-tune").with(HOSPITALS, POOLED_KEY), DpSettings.KEYS);
+    static final List<ConfigGroup> KEYS =
+        List.of(
+            CommonConfig.KEYS,
+            TRAIN.group("finetune: each hospital's fine-tune").with(HOSPITALS, POOLED_KEY),
+            DpSettings.KEYS);
 
     public static Config from(ConfigMap map) {
-      return new Config(CommonConfig.from(map), TRAIN.read(map), HOSPITALS.read(map), POOLED_KEY.read(map),
+      return new Config(
+          CommonConfig.from(map),
+          TRAIN.read(map),
+          HOSPITALS.read(map),
+          POOLED_KEY.read(map),
           DpSettings.from(map.section("finetune").section("dp")));
     }
   }
 
   /** What the job wrote. */
-  public record Result(String runId, String baseFingerprint, List<HospitalFineTune.Outcome> hospitals) {}
+  public record Result(
+      String runId, String baseFingerprint, List<HospitalFineTune.Outcome> hospitals) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -80,11 +102,19 @@ public final class FineTuneVectorsJob {
     List<HospitalFineTune> tasks = tasks(assignment, fingerprint);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<byte[]> baseModel = jsc.broadcast(base);
-    ctx.describe("fine-tune " + tasks.size() + " hospital(s) " + tasks.stream().map(HospitalFineTune::hospital).toList()
-        + " from base " + fingerprint.substring(0, 12)
-        + " (" + config.train().epochs() + " epochs each)");
+    ctx.describe(
+        "fine-tune "
+            + tasks.size()
+            + " hospital(s) "
+            + tasks.stream().map(HospitalFineTune::hospital).toList()
+            + " from base "
+            + fingerprint.substring(0, 12)
+            + " ("
+            + config.train().epochs()
+            + " epochs each)");
     List<HospitalFineTune.Outcome> outcomes =
-        new ArrayList<>(jsc.parallelize(tasks, tasks.size()).map(t -> t.run(baseModel.value())).collect());
+        new ArrayList<>(
+            jsc.parallelize(tasks, tasks.size()).map(t -> t.run(baseModel.value())).collect());
     baseModel.destroy();
     Result result = new Result(config.common().runId(), fingerprint, outcomes);
     ctx.writeResult(NAME, result);
@@ -105,7 +135,9 @@ public final class FineTuneVectorsJob {
   private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
     List<String> ids = new ArrayList<>();
     if (config.hospitals().equals(List.of("all"))) {
-      assignment.keySet().stream().filter(k -> !k.equals(AssignmentStore.PUBLIC_POOL)).forEach(ids::add);
+      assignment.keySet().stream()
+          .filter(k -> !k.equals(AssignmentStore.PUBLIC_POOL))
+          .forEach(ids::add);
     } else {
       ids.addAll(config.hospitals());
     }
@@ -114,25 +146,51 @@ public final class FineTuneVectorsJob {
       int[] indices = assignment.get(id);
       if (indices == null || indices.length == 0) {
         throw new IllegalArgumentException(
-            "Cannot fine-tune hospital " + id + ": it has no images in " + ctx.paths().partitionDir()
-                + " (hospitals there: " + assignment.keySet() + ")");
+            "Cannot fine-tune hospital "
+                + id
+                + ": it has no images in "
+                + ctx.paths().partitionDir()
+                + " (hospitals there: "
+                + assignment.keySet()
+                + ")");
       }
-      tasks.add(new HospitalFineTune(id, indices, ctx.dataPath().toString(), ctx.paths().vectorsRoot().toString(),
-          config.common().runId(), fingerprint, settings(config.dp()), new HadoopConf(ctx.hadoop())));
+      tasks.add(
+          new HospitalFineTune(
+              id,
+              indices,
+              ctx.dataPath().toString(),
+              ctx.paths().vectorsRoot().toString(),
+              config.common().runId(),
+              fingerprint,
+              settings(config.dp()),
+              new HadoopConf(ctx.hadoop())));
     }
     if (tasks.isEmpty()) {
-      throw new IllegalArgumentException("Cannot fine-tune: no hospitals in " + ctx.paths().partitionDir());
+      throw new IllegalArgumentException(
+          "Cannot fine-tune: no hospitals in " + ctx.paths().partitionDir());
     }
     if (config.dp() != null) { // before hours of training, not after
       VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
       ids.forEach(id -> VectorRelease.requirePrivateHistory(store, fingerprint, id));
     }
     if (config.pooled()) {
-      int[] union = assignment.entrySet().stream().filter(e -> !e.getKey().equals(AssignmentStore.PUBLIC_POOL))
-          .flatMapToInt(e -> java.util.Arrays.stream(e.getValue())).sorted().toArray();
-      tasks.add(0, new HospitalFineTune(POOLED, union, ctx.dataPath().toString(),
-          ctx.paths().baselinesRoot().toString(), config.common().runId(), fingerprint, settings(null),
-          new HadoopConf(ctx.hadoop())));
+      int[] union =
+          assignment.entrySet().stream()
+              .filter(e -> !e.getKey().equals(AssignmentStore.PUBLIC_POOL))
+              .flatMapToInt(e -> java.util.Arrays.stream(e.getValue()))
+              .sorted()
+              .toArray();
+      tasks.add(
+          0,
+          new HospitalFineTune(
+              POOLED,
+              union,
+              ctx.dataPath().toString(),
+              ctx.paths().baselinesRoot().toString(),
+              config.common().runId(),
+              fingerprint,
+              settings(null),
+              new HadoopConf(ctx.hadoop())));
     }
     return tasks;
   }
@@ -143,6 +201,7 @@ public final class FineTuneVectorsJob {
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new FineTuneVectorsJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new FineTuneVectorsJob(spark, config).run());
   }
 }

@@ -44,11 +44,13 @@ record HospitalFineTune(
     implements Serializable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HospitalFineTune.class);
+
   /** System property naming a hospital whose first task attempt fails (tests only). */
   static final String FAIL_FIRST_ATTEMPT = "medvec.fault.fail-first-attempt";
 
   /** Serializable copy of {@link TrainSettings}. */
-  record Settings(int epochs, int batchSize, double learningRate, long seed, DpSettings dp) implements Serializable {
+  record Settings(int epochs, int batchSize, double learningRate, long seed, DpSettings dp)
+      implements Serializable {
     TrainSettings toTrainSettings() {
       return new TrainSettings(epochs, batchSize, learningRate, seed);
     }
@@ -59,8 +61,15 @@ record HospitalFineTune(
    * GPU Spark assigned the task and whether ND4J was bound to it, see {@link GpuBinding}).
    */
   record Outcome(
-      String hospital, long examples, List<Long> labelCounts, double finalLoss, double seconds,
-      double examplesPerSecond, String vector, String vectorSha256, String device)
+      String hospital,
+      long examples,
+      List<Long> labelCounts,
+      double finalLoss,
+      double seconds,
+      double examplesPerSecond,
+      String vector,
+      String vectorSha256,
+      String device)
       implements Serializable {}
 
   Outcome run(byte[] baseModel) {
@@ -70,20 +79,48 @@ record HospitalFineTune(
     Configuration conf = hadoop.get();
     MedMnist all = JobContext.loadData(conf, new Path(data));
     ImageSet local = all.train().subset(indices);
-    MultiLayerNetwork base = BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint);
+    MultiLayerNetwork base =
+        BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint);
     MultiLayerNetwork tuned = base.clone();
-    List<EpochStats> epochs = Trainer.fit(tuned, local, settings.toTrainSettings(), e -> JobContext.PROGRESS.info(
-        "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)", hospital, e.epoch(), settings.epochs(),
-        String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond()), e.examples()));
+    List<EpochStats> epochs =
+        Trainer.fit(
+            tuned,
+            local,
+            settings.toTrainSettings(),
+            e ->
+                JobContext.PROGRESS.info(
+                    "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
+                    hospital,
+                    e.epoch(),
+                    settings.epochs(),
+                    String.format("%.4f", e.meanLoss()),
+                    String.format("%.1f", e.examplesPerSecond()),
+                    e.examples()));
     failFirstAttemptIfAsked();
-    VectorRelease release = new VectorRelease(new VectorStore(conf, new Path(vectorsRoot)), hospital, runId,
-        baseFingerprint);
-    StoredVector stored = release.publish(base, tuned, local, settings.toTrainSettings(),
-        epochs.get(epochs.size() - 1).meanLoss(), settings.dp());
+    VectorRelease release =
+        new VectorRelease(
+            new VectorStore(conf, new Path(vectorsRoot)), hospital, runId, baseFingerprint);
+    StoredVector stored =
+        release.publish(
+            base,
+            tuned,
+            local,
+            settings.toTrainSettings(),
+            epochs.get(epochs.size() - 1).meanLoss(),
+            settings.dp());
     double seconds = (System.nanoTime() - start) / 1e9;
-    double throughput = epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
-    return new Outcome(hospital, local.size(), stored.manifest().labelCounts(), epochs.get(epochs.size() - 1).meanLoss(),
-        seconds, throughput, stored.dir().toString(), stored.manifest().vectorSha256(), device);
+    double throughput =
+        epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
+    return new Outcome(
+        hospital,
+        local.size(),
+        stored.manifest().labelCounts(),
+        epochs.get(epochs.size() - 1).meanLoss(),
+        seconds,
+        throughput,
+        stored.dir().toString(),
+        stored.manifest().vectorSha256(),
+        device);
   }
 
   /**
@@ -92,9 +129,15 @@ record HospitalFineTune(
    */
   private void failFirstAttemptIfAsked() {
     TaskContext task = TaskContext.get();
-    if (task != null && task.attemptNumber() == 0 && hospital.equals(System.getProperty(FAIL_FIRST_ATTEMPT))) {
-      throw new IllegalStateException("Injected failure in the first attempt of hospital " + hospital + "'s task ("
-          + FAIL_FIRST_ATTEMPT + ")");
+    if (task != null
+        && task.attemptNumber() == 0
+        && hospital.equals(System.getProperty(FAIL_FIRST_ATTEMPT))) {
+      throw new IllegalStateException(
+          "Injected failure in the first attempt of hospital "
+              + hospital
+              + "'s task ("
+              + FAIL_FIRST_ATTEMPT
+              + ")");
     }
   }
 }

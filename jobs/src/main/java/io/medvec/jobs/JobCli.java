@@ -1,9 +1,9 @@
 package io.medvec.jobs;
 
-import io.medvec.jobs.experiment.ExperimentJob;
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigHelp;
+import io.medvec.jobs.experiment.ExperimentJob;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +17,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -35,27 +35,64 @@ final class JobCli {
   record Info(String name, String summary, List<ConfigGroup> keys, Supplier<Parsed> options) {}
 
   /** Every command, in help order. */
-  static final Map<String, Info> COMMANDS = commands(
-      new Info("demo", "PneumoniaMNIST, K=4 hospitals, end to end (defaults: conf/demo.yaml, --out medvec-demo)",
-          RunPipelineJob.Config.KEYS, JobArgs::new),
-      new Info(RunPipelineJob.NAME, "partition, pretrain, finetune, merge, evaluate in order (conf/pipeline.yaml)",
-          RunPipelineJob.Config.KEYS, JobArgs::new),
-      new Info(PartitionDataJob.NAME, "public pool + K hospitals, written as Parquet", PartitionDataJob.Config.KEYS,
-          JobArgs::new),
-      new Info(PretrainModelJob.NAME, "train or import theta_pre on the public pool", PretrainModelJob.Config.KEYS,
-          JobArgs::new),
-      new Info(FineTuneVectorsJob.NAME, "fine-tune every (or one) hospital, publish data vectors",
-          FineTuneVectorsJob.Config.KEYS, JobArgs::new),
-      new Info(MergeVectorsJob.NAME, "theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
-          MergeVectorsJob.Config.KEYS, JobArgs::new),
-      new Info(EvaluateModelsJob.NAME, "score pretrained / single_site / merged, append to the metrics table",
-          EvaluateModelsJob.Config.KEYS, JobArgs::new),
-      new Info(ExperimentJob.NAME, "a protocol (datasets x K x splits x seeds) with baselines, report in"
-          + " OUT/report/RUN/", ExperimentJob.Config.KEYS, JobArgs::new),
-      new Info(QueryMetricsJob.NAME, "Spark SQL over the views metrics, vectors, merges", QueryMetricsJob.Config.KEYS,
-          SqlArgs::new),
-      new Info("download", "fetch an official MedMNIST .npz and check its MD5", List.of(), DownloadArgs::new),
-      new Info("bench", "throughput figures (train, infer, merge, spark)", List.of(), BenchArgs::new));
+  static final Map<String, Info> COMMANDS =
+      commands(
+          new Info(
+              "demo",
+              "PneumoniaMNIST, K=4 hospitals, end to end (defaults: conf/demo.yaml, --out medvec-demo)",
+              RunPipelineJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              RunPipelineJob.NAME,
+              "partition, pretrain, finetune, merge, evaluate in order (conf/pipeline.yaml)",
+              RunPipelineJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              PartitionDataJob.NAME,
+              "public pool + K hospitals, written as Parquet",
+              PartitionDataJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              PretrainModelJob.NAME,
+              "train or import theta_pre on the public pool",
+              PretrainModelJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              FineTuneVectorsJob.NAME,
+              "fine-tune every (or one) hospital, publish data vectors",
+              FineTuneVectorsJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              MergeVectorsJob.NAME,
+              "theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
+              MergeVectorsJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              EvaluateModelsJob.NAME,
+              "score pretrained / single_site / merged, append to the metrics table",
+              EvaluateModelsJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              ExperimentJob.NAME,
+              "a protocol (datasets x K x splits x seeds) with baselines, report in"
+                  + " OUT/report/RUN/",
+              ExperimentJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
+              QueryMetricsJob.NAME,
+              "Spark SQL over the views metrics, vectors, merges",
+              QueryMetricsJob.Config.KEYS,
+              SqlArgs::new),
+          new Info(
+              "download",
+              "fetch an official MedMNIST .npz and check its MD5",
+              List.of(),
+              DownloadArgs::new),
+          new Info(
+              "bench",
+              "throughput figures (train, infer, merge, spark)",
+              List.of(),
+              BenchArgs::new));
 
   private JobCli() {}
 
@@ -75,11 +112,17 @@ final class JobCli {
 
   /** Options of every command. */
   static final class Common {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--verbose", description = "Also log the effective configuration, every job's result record,"
-        + " INFO messages, and stack traces of errors.")
+    @Option(
+        names = "--verbose",
+        description =
+            "Also log the effective configuration, every job's result record,"
+                + " INFO messages, and stack traces of errors.")
     boolean verbose;
   }
 
@@ -88,16 +131,24 @@ final class JobCli {
   static final class JobArgs implements Parsed {
     @Mixin Common common = new Common();
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
         description = "The job's YAML file (default: conf/JOB.yaml under MEDVEC_HOME, if present).")
     String config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-        description = "Sets one config key over the file; repeatable, the last wins. An empty value resets the"
-            + " key to its default.")
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description =
+            "Sets one config key over the file; repeatable, the last wins. An empty value resets the"
+                + " key to its default.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--data", paramLabel = "FILE.npz", description = "Shorthand for --set data.path=FILE.npz.")
+    @Option(
+        names = "--data",
+        paramLabel = "FILE.npz",
+        description = "Shorthand for --set data.path=FILE.npz.")
     String data;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Shorthand for --set out=DIR.")
@@ -106,7 +157,10 @@ final class JobCli {
     @Option(names = "--run-id", paramLabel = "ID", description = "Shorthand for --set run-id=ID.")
     String runId;
 
-    @Option(names = "--base", paramLabel = "FINGERPRINT", description = "Shorthand for --set base=FINGERPRINT.")
+    @Option(
+        names = "--base",
+        paramLabel = "FINGERPRINT",
+        description = "Shorthand for --set base=FINGERPRINT.")
     String base;
 
     @Override
@@ -130,20 +184,32 @@ final class JobCli {
   static final class SqlArgs implements Parsed {
     @Mixin Common common = new Common();
 
-    @Parameters(paramLabel = "QUERY", arity = "0..*",
-        description = "The query, e.g. \"SELECT * FROM metrics\" (several words are joined by spaces).")
+    @Parameters(
+        paramLabel = "QUERY",
+        arity = "0..*",
+        description =
+            "The query, e.g. \"SELECT * FROM metrics\" (several words are joined by spaces).")
     List<String> query = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Shorthand for --set out=DIR: the output root.")
+    @Option(
+        names = "--out",
+        paramLabel = "DIR",
+        description = "Shorthand for --set out=DIR: the output root.")
     String out;
 
     @Option(names = "--limit", paramLabel = "N", description = "Shorthand for --set sql.limit=N.")
     String limit;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "A YAML file with out and sql.limit.")
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "A YAML file with out and sql.limit.")
     String config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Sets one config key; repeatable.")
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "Sets one config key; repeatable.")
     List<String> overrides = new ArrayList<>();
 
     @Override
@@ -165,14 +231,23 @@ final class JobCli {
   static final class DownloadArgs implements Parsed {
     @Mixin Common common = new Common();
 
-    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "pneumoniamnist",
+    @Option(
+        names = "--dataset",
+        paramLabel = "NAME",
+        defaultValue = "pneumoniamnist",
         description = "The MedMNIST dataset (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = "--to", paramLabel = "DIR", description = "Where to put NAME.npz (default: ~/.medvec/data).")
+    @Option(
+        names = "--to",
+        paramLabel = "DIR",
+        description = "Where to put NAME.npz (default: ~/.medvec/data).")
     String to;
 
-    @Option(names = "--base-url", paramLabel = "URL", description = "Where the files are served from.")
+    @Option(
+        names = "--base-url",
+        paramLabel = "URL",
+        description = "Where the files are served from.")
     String baseUrl;
 
     @Override
@@ -195,20 +270,34 @@ final class JobCli {
   static final class BenchArgs implements Parsed {
     @Mixin Common common = new Common();
 
-    @Parameters(paramLabel = "GROUP", arity = "0..*",
+    @Parameters(
+        paramLabel = "GROUP",
+        arity = "0..*",
         description = "Groups to run: all (default), train, infer, merge, spark.")
     List<String> groups = new ArrayList<>();
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON list.")
+    @Option(
+        names = "--json",
+        paramLabel = "FILE",
+        description = "Also write the figures as a JSON list.")
     String json;
 
-    @Option(names = "--runs", paramLabel = "N", description = "Timed runs per figure, which is their median (5).")
+    @Option(
+        names = "--runs",
+        paramLabel = "N",
+        description = "Timed runs per figure, which is their median (5).")
     String runs;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "Untimed runs first (1; train, infer: 8).")
+    @Option(
+        names = "--warmup",
+        paramLabel = "N",
+        description = "Untimed runs first (1; train, infer: 8).")
     String warmup;
 
-    @Option(names = "--threads", paramLabel = "LIST", description = "Thread counts of train and infer (1,2).")
+    @Option(
+        names = "--threads",
+        paramLabel = "LIST",
+        description = "Thread counts of train and infer (1,2).")
     String threads;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "Training minibatch (64).")
@@ -217,13 +306,22 @@ final class JobCli {
     @Option(names = "--size", paramLabel = "quick|full", description = "Merge sizes (quick).")
     String size;
 
-    @Option(names = "--data", paramLabel = "FILE.npz", description = "The MedMNIST .npz ($MEDVEC_DATA).")
+    @Option(
+        names = "--data",
+        paramLabel = "FILE.npz",
+        description = "The MedMNIST .npz ($MEDVEC_DATA).")
     String data;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch directory for vectors (target/bench).")
+    @Option(
+        names = "--dir",
+        paramLabel = "DIR",
+        description = "Scratch directory for vectors (target/bench).")
     String dir;
 
-    @Option(names = "--python", paramLabel = "PATH", description = "Interpreter of the PyTorch peer.")
+    @Option(
+        names = "--python",
+        paramLabel = "PATH",
+        description = "Interpreter of the PyTorch peer.")
     String python;
 
     @Override
@@ -263,12 +361,14 @@ final class JobCli {
     cmd.getCommandSpec().name(qualifiedName);
     cmd.getCommandSpec().usageMessage().description(info.summary()).abbreviateSynopsis(false);
     if (!info.keys().isEmpty()) {
-      String keys = "%nConfig keys (KEY: default, then its meaning and accepted values), set in the --config file"
-          + "%nor with --set KEY=VALUE:%n";
-      cmd.getHelpSectionMap().put(CONFIG_KEYS_SECTION,
-          help -> String.format(keys) + ConfigHelp.render(info.keys()));
+      String keys =
+          "%nConfig keys (KEY: default, then its meaning and accepted values), set in the --config file"
+              + "%nor with --set KEY=VALUE:%n";
+      cmd.getHelpSectionMap()
+          .put(CONFIG_KEYS_SECTION, help -> String.format(keys) + ConfigHelp.render(info.keys()));
       List<String> sections = new ArrayList<>(cmd.getHelpSectionKeys());
-      sections.add(sections.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING),
+      sections.add(
+          sections.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING),
           CONFIG_KEYS_SECTION);
       cmd.setHelpSectionKeys(sections);
     }
@@ -278,7 +378,8 @@ final class JobCli {
 
   /** The exit codes, one line, as help shows them. */
   static String exitCodes() {
-    return Arrays.stream(ExitCode.values()).map(c -> c.code() + " " + c.meaning())
+    return Arrays.stream(ExitCode.values())
+        .map(c -> c.code() + " " + c.meaning())
         .collect(Collectors.joining(", ", "Exit codes: ", "."));
   }
 
@@ -309,8 +410,10 @@ final class JobCli {
   static String describe(ParameterException e) {
     if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
       String arg = u.getUnmatched().get(0);
-      String what = u.isUnknownOption() ? "option" : u.getCommandLine().getSubcommands().isEmpty()
-          ? "argument" : "command";
+      String what =
+          u.isUnknownOption()
+              ? "option"
+              : u.getCommandLine().getSubcommands().isEmpty() ? "argument" : "command";
       List<String> suggestions = u.getSuggestions();
       String hint = suggestions.isEmpty() ? "" : "; did you mean '" + suggestions.get(0) + "'?";
       return "Unknown " + what + " '" + arg + "'" + hint;

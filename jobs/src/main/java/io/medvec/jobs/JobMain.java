@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The shared body of every entry point: parse → validate config → build session → run → exit
- * code. Configuration errors are reported before Spark starts.
+ * The shared body of every entry point: parse → validate config → build session → run → exit code.
+ * Configuration errors are reported before Spark starts.
  */
 public final class JobMain {
 
@@ -33,12 +33,20 @@ public final class JobMain {
 
   private JobMain() {}
 
-  public static <C> void run(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+  public static <C> void run(
+      String[] args,
+      String job,
+      Function<ConfigMap, C> parse,
+      BiFunction<SparkSession, C, ?> body) {
     int code = execute(args, job, parse, body);
     System.exit(code);
   }
 
-  static <C> int execute(String[] args, String job, Function<ConfigMap, C> parse, BiFunction<SparkSession, C, ?> body) {
+  static <C> int execute(
+      String[] args,
+      String job,
+      Function<ConfigMap, C> parse,
+      BiFunction<SparkSession, C, ?> body) {
     return executeCli(args, job, cli -> parseConfig(cli, job, parse), body);
   }
 
@@ -48,7 +56,8 @@ public final class JobMain {
    * line naming what to fix and the exit code's meaning, with the stack trace only under {@code
    * --verbose}.
    */
-  static <C> int executeCli(String[] args, String job, Function<CliArgs, C> parse, BiFunction<SparkSession, C, ?> body) {
+  static <C> int executeCli(
+      String[] args, String job, Function<CliArgs, C> parse, BiFunction<SparkSession, C, ?> body) {
     boolean verbose = Verbosity.requested();
     try {
       Optional<JobCli.Parsed> parsed = JobCli.parse(job, args, new PrintWriter(System.out, true));
@@ -70,13 +79,21 @@ public final class JobMain {
       }
       return ExitCode.SUCCESS.code();
     } catch (ParameterException e) {
-      report(job, ExitCode.BAD_CONFIG, JobCli.describe(e) + " (medvec " + job + " --help lists the options)", e,
+      report(
+          job,
+          ExitCode.BAD_CONFIG,
+          JobCli.describe(e) + " (medvec " + job + " --help lists the options)",
+          e,
           verbose);
       return ExitCode.BAD_CONFIG.code();
     } catch (RuntimeException | Error e) {
       ExitCode code = ExitCode.of(e);
       boolean detailLeftOut = e instanceof ConfigException c && !c.brief().equals(c.getMessage());
-      report(job, code, describe(e) + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""), e,
+      report(
+          job,
+          code,
+          describe(e) + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""),
+          e,
           verbose);
       return code.code();
     }
@@ -86,12 +103,22 @@ public final class JobMain {
    * One line on stderr: {@code medvec JOB: MESSAGE (exit N: MEANING)}; the stack trace goes to the
    * log first for a runtime failure, and for any failure under {@code --verbose}.
    */
-  static void report(String job, ExitCode code, String message, Throwable failure, boolean verbose) {
+  static void report(
+      String job, ExitCode code, String message, Throwable failure, boolean verbose) {
     if (logsStackTrace(code, verbose)) {
-      LOG.error("medvec {} failed with exit code {} ({})", job, code.code(), code.meaning(), failure);
+      LOG.error(
+          "medvec {} failed with exit code {} ({})", job, code.code(), code.meaning(), failure);
     }
-    System.err.println("medvec " + job + ": " + oneLine(message) + " (exit " + code.code() + ": " + code.meaning()
-        + ")");
+    System.err.println(
+        "medvec "
+            + job
+            + ": "
+            + oneLine(message)
+            + " (exit "
+            + code.code()
+            + ": "
+            + code.meaning()
+            + ")");
   }
 
   /** A runtime failure is the software's: its stack trace helps; a user error's only on request. */
@@ -99,7 +126,9 @@ public final class JobMain {
     return verbose || !code.isUserError();
   }
 
-  /** Parses the command line; any error in it is a configuration error (exit code 2), not bad input. */
+  /**
+   * Parses the command line; any error in it is a configuration error (exit code 2), not bad input.
+   */
   private static <C> C commandLine(CliArgs cli, Function<CliArgs, C> parse) {
     try {
       return parse.apply(cli);
@@ -110,16 +139,23 @@ public final class JobMain {
     }
   }
 
-  /** Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set. */
+  /**
+   * Loads the job's YAML (--config, else conf/JOB.yaml under MEDVEC_HOME if present), flags, --set.
+   */
   public static <C> C parseConfig(CliArgs cli, String job, Function<ConfigMap, C> parse) {
     if (!cli.positional().isEmpty()) {
-      throw new ConfigException("Unexpected argument(s) " + cli.positional() + " for medvec " + job);
+      throw new ConfigException(
+          "Unexpected argument(s) " + cli.positional() + " for medvec " + job);
     }
     return parseConfig(cli, job, FLAG_KEYS, parse);
   }
 
-  /** As above with the job's own flag shorthands (flag name → config key); positionals are the job's. */
-  static <C> C parseConfig(CliArgs cli, String job, Map<String, String> flagKeys, Function<ConfigMap, C> parse) {
+  /**
+   * As above with the job's own flag shorthands (flag name → config key); positionals are the
+   * job's.
+   */
+  static <C> C parseConfig(
+      CliArgs cli, String job, Map<String, String> flagKeys, Function<ConfigMap, C> parse) {
     cli.rejectFlagsExcept(flagKeys.keySet());
     ConfigMap map = configFile(cli, job).map(ConfigMap::load).orElseGet(ConfigMap::empty);
     List<String> overrides = new ArrayList<>();

@@ -27,13 +27,20 @@ import picocli.CommandLine.ParseResult;
 public final class Medvec {
 
   /** The global options. */
-  @Command(name = "medvec", mixinStandardHelpOptions = true, versionProvider = Version.class,
-      description = "Data-vector model fusion for hospitals as a Spark batch pipeline, in local mode here;"
-          + " on a cluster spark-submit runs the same jobs (io.medvec.jobs.*Job).",
+  @Command(
+      name = "medvec",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      description =
+          "Data-vector model fusion for hospitals as a Spark batch pipeline, in local mode here;"
+              + " on a cluster spark-submit runs the same jobs (io.medvec.jobs.*Job).",
       synopsisSubcommandLabel = "COMMAND")
   static final class Root {
-    @Option(names = "--verbose", description = "Also log the effective configuration, every job's result record,"
-        + " INFO messages, and stack traces of errors.")
+    @Option(
+        names = "--verbose",
+        description =
+            "Also log the effective configuration, every job's result record,"
+                + " INFO messages, and stack traces of errors.")
     boolean verbose;
   }
 
@@ -47,40 +54,66 @@ public final class Medvec {
   }
 
   /** How each command runs once its command line parsed: a job's main, the download, the bench. */
-  static final Map<String, ToIntFunction<String[]>> ENTRY_POINTS = Map.ofEntries(
-      Map.entry("demo", args -> exit(() -> JobMain.run(demoArgs(args), "demo", RunPipelineJob.Config::from,
-          RunPipelineJob::runAndPrint))),
-      Map.entry(RunPipelineJob.NAME, args -> exit(() -> RunPipelineJob.main(args))),
-      Map.entry(PartitionDataJob.NAME, args -> exit(() -> PartitionDataJob.main(args))),
-      Map.entry(PretrainModelJob.NAME, args -> exit(() -> PretrainModelJob.main(args))),
-      Map.entry(FineTuneVectorsJob.NAME, args -> exit(() -> FineTuneVectorsJob.main(args))),
-      Map.entry(MergeVectorsJob.NAME, args -> exit(() -> MergeVectorsJob.main(args))),
-      Map.entry(EvaluateModelsJob.NAME, args -> exit(() -> EvaluateModelsJob.main(args))),
-      Map.entry(ExperimentJob.NAME, args -> exit(() -> ExperimentJob.main(args))),
-      Map.entry(QueryMetricsJob.NAME, QueryMetricsJob::execute),
-      Map.entry("download", Medvec::download),
-      Map.entry("bench", BenchCommand::run));
+  static final Map<String, ToIntFunction<String[]>> ENTRY_POINTS =
+      Map.ofEntries(
+          Map.entry(
+              "demo",
+              args ->
+                  exit(
+                      () ->
+                          JobMain.run(
+                              demoArgs(args),
+                              "demo",
+                              RunPipelineJob.Config::from,
+                              RunPipelineJob::runAndPrint))),
+          Map.entry(RunPipelineJob.NAME, args -> exit(() -> RunPipelineJob.main(args))),
+          Map.entry(PartitionDataJob.NAME, args -> exit(() -> PartitionDataJob.main(args))),
+          Map.entry(PretrainModelJob.NAME, args -> exit(() -> PretrainModelJob.main(args))),
+          Map.entry(FineTuneVectorsJob.NAME, args -> exit(() -> FineTuneVectorsJob.main(args))),
+          Map.entry(MergeVectorsJob.NAME, args -> exit(() -> MergeVectorsJob.main(args))),
+          Map.entry(EvaluateModelsJob.NAME, args -> exit(() -> EvaluateModelsJob.main(args))),
+          Map.entry(ExperimentJob.NAME, args -> exit(() -> ExperimentJob.main(args))),
+          Map.entry(QueryMetricsJob.NAME, QueryMetricsJob::execute),
+          Map.entry("download", Medvec::download),
+          Map.entry("bench", BenchCommand::run));
 
   private Medvec() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), ENTRY_POINTS));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true),
+            new PrintWriter(System.err, true),
+            ENTRY_POINTS));
   }
 
   /**
-   * Parses the global options and the command with its options; prints help or the one-line
-   * error, else hands the command's arguments to its entry point and returns its exit code.
+   * Parses the global options and the command with its options; prints help or the one-line error,
+   * else hands the command's arguments to its entry point and returns its exit code.
    */
-  static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, ToIntFunction<String[]>> entries) {
+  static int run(
+      String[] args,
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, ToIntFunction<String[]>> entries) {
     CommandLine root = root();
     ParseResult parsed;
     try {
       parsed = root.parseArgs(args);
     } catch (ParameterException e) {
       String where = e.getCommandLine().getCommandSpec().qualifiedName();
-      err.println(where + ": " + JobCli.describe(e) + " (" + where + " --help lists "
-          + (e.getCommandLine() == root ? "the commands" : "the options") + "; exit 2: "
-          + ExitCode.BAD_CONFIG.meaning() + ")");
+      err.println(
+          where
+              + ": "
+              + JobCli.describe(e)
+              + " ("
+              + where
+              + " --help lists "
+              + (e.getCommandLine() == root ? "the commands" : "the options")
+              + "; exit 2: "
+              + ExitCode.BAD_CONFIG.meaning()
+              + ")");
       err.flush();
       return ExitCode.BAD_CONFIG.code();
     }
@@ -100,7 +133,8 @@ public final class Medvec {
     }
     ParseResult sub = parsed.subcommand();
     if (sub.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
-      return help(root, Arrays.asList(args).subList(firstIndexOf(args, "help") + 1, args.length), out, err);
+      return help(
+          root, Arrays.asList(args).subList(firstIndexOf(args, "help") + 1, args.length), out, err);
     }
     if (sub.isUsageHelpRequested()) {
       sub.commandSpec().commandLine().usage(out);
@@ -108,8 +142,10 @@ public final class Medvec {
       return ExitCode.SUCCESS.code();
     }
     String name = sub.commandSpec().name();
-    List<String> rest = new ArrayList<>(Arrays.asList(args).subList(firstIndexOf(args, name) + 1, args.length));
-    if (((Root) root.getCommand()).verbose || ((JobCli.Parsed) sub.commandSpec().userObject()).common().verbose) {
+    List<String> rest =
+        new ArrayList<>(Arrays.asList(args).subList(firstIndexOf(args, name) + 1, args.length));
+    if (((Root) root.getCommand()).verbose
+        || ((JobCli.Parsed) sub.commandSpec().userObject()).common().verbose) {
       System.setProperty(Verbosity.PROPERTY, "true");
       rest.remove("--verbose");
     }
@@ -120,9 +156,16 @@ public final class Medvec {
   private static int help(CommandLine root, List<String> topic, PrintWriter out, PrintWriter err) {
     CommandLine command = topic.isEmpty() ? root : root.getSubcommands().get(topic.get(0));
     if (command == null) {
-      String hint = JobCli.nearestCommand(topic.get(0)).map(c -> "; did you mean '" + c + "'?").orElse("");
-      err.println("medvec help: Unknown command '" + topic.get(0) + "'" + hint + " (exit 2: "
-          + ExitCode.BAD_CONFIG.meaning() + ")");
+      String hint =
+          JobCli.nearestCommand(topic.get(0)).map(c -> "; did you mean '" + c + "'?").orElse("");
+      err.println(
+          "medvec help: Unknown command '"
+              + topic.get(0)
+              + "'"
+              + hint
+              + " (exit 2: "
+              + ExitCode.BAD_CONFIG.meaning()
+              + ")");
       err.flush();
       return ExitCode.BAD_CONFIG.code();
     }
@@ -136,8 +179,11 @@ public final class Medvec {
     CommandLine root = new CommandLine(new Root());
     JobCli.COMMANDS.keySet().forEach(name -> root.addSubcommand(name, JobCli.command(name, name)));
     root.addSubcommand("help", new CommandLine.HelpCommand());
-    root.getCommandSpec().usageMessage().footer(
-        "%nmedvec COMMAND --help lists the command's options and config keys.%n" + JobCli.exitCodes());
+    root.getCommandSpec()
+        .usageMessage()
+        .footer(
+            "%nmedvec COMMAND --help lists the command's options and config keys.%n"
+                + JobCli.exitCodes());
     return root;
   }
 
@@ -164,12 +210,15 @@ public final class Medvec {
       return args; // help: the job prints it again
     }
     CliArgs cli = parsed.get().cli();
-    String home = System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", "."));
+    String home =
+        System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", "."));
     if (cli.config().isEmpty()) {
       out.addAll(List.of("--config", Path.of(home, "conf", "demo.yaml").toString()));
     }
-    boolean dataGiven = cli.flags().containsKey("data") || System.getenv("MEDVEC_DATA") != null
-        || cli.overrides().stream().anyMatch(o -> o.startsWith("data.path="));
+    boolean dataGiven =
+        cli.flags().containsKey("data")
+            || System.getenv("MEDVEC_DATA") != null
+            || cli.overrides().stream().anyMatch(o -> o.startsWith("data.path="));
     if (!dataGiven) {
       out.addAll(List.of("--data", demoData(Path.of(home)).toString()));
     }
@@ -184,20 +233,27 @@ public final class Medvec {
     }
     Path cache = Path.of(System.getProperty("user.home"), ".medvec", "data");
     System.err.println("medvec demo: " + shared + " not found; using " + cache);
-    return new MedMnistDownloader(MedMnistDownloader.DEFAULT_BASE_URL).download("pneumoniamnist", cache);
+    return new MedMnistDownloader(MedMnistDownloader.DEFAULT_BASE_URL)
+        .download("pneumoniamnist", cache);
   }
 
   static int download(String[] args) {
     try {
-      Optional<JobCli.Parsed> parsed = JobCli.parse("download", args, new PrintWriter(System.out, true));
+      Optional<JobCli.Parsed> parsed =
+          JobCli.parse("download", args, new PrintWriter(System.out, true));
       if (parsed.isEmpty()) {
         return ExitCode.SUCCESS.code();
       }
       Map<String, String> flags = parsed.get().cli().flags();
       String dataset = flags.get("dataset");
-      Path dir = Path.of(flags.getOrDefault("to", Path.of(System.getProperty("user.home"), ".medvec", "data").toString()));
-      Path file = new MedMnistDownloader(flags.getOrDefault("base-url", MedMnistDownloader.DEFAULT_BASE_URL))
-          .download(dataset, dir);
+      Path dir =
+          Path.of(
+              flags.getOrDefault(
+                  "to", Path.of(System.getProperty("user.home"), ".medvec", "data").toString()));
+      Path file =
+          new MedMnistDownloader(
+                  flags.getOrDefault("base-url", MedMnistDownloader.DEFAULT_BASE_URL))
+              .download(dataset, dir);
       System.out.println(file);
       return ExitCode.SUCCESS.code();
     } catch (ParameterException e) {

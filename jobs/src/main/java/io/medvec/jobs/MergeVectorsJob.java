@@ -6,20 +6,20 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.merge.Controls;
+import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.merge.MergeSelection;
+import io.medvec.core.merge.screen.ScreenedSum;
+import io.medvec.core.merge.screen.ScreeningPolicy;
+import io.medvec.core.merge.screen.ScreeningReport;
+import io.medvec.core.merge.strategy.MergeStrategies;
+import io.medvec.core.merge.strategy.Params;
+import io.medvec.core.model.Fingerprint;
+import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.OutputBiasRefit;
 import io.medvec.core.restore.OutputLayerRefit;
 import io.medvec.core.restore.Restoration;
-import io.medvec.core.merge.Controls;
-import io.medvec.core.merge.LambdaSearch;
-import io.medvec.core.merge.MergeSelection;
-import io.medvec.core.merge.strategy.MergeStrategies;
-import io.medvec.core.merge.strategy.Params;
-import io.medvec.core.merge.screen.ScreenedSum;
-import io.medvec.core.merge.screen.ScreeningPolicy;
-import io.medvec.core.merge.screen.ScreeningReport;
-import io.medvec.core.model.Fingerprint;
-import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
@@ -33,18 +33,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import org.apache.hadoop.fs.Path;
-import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every data vector registered for the base fingerprint, computes
- * θ_mix = θ_pre + λ·Σ τ_j (streaming), restores batch-norm statistics and publishes the merged
- * model with a manifest naming the vectors it used.
+ * Reads every data vector registered for the base fingerprint, computes θ_mix = θ_pre + λ·Σ τ_j
+ * (streaming), restores batch-norm statistics and publishes the merged model with a manifest naming
+ * the vectors it used.
  */
 public final class MergeVectorsJob {
 
@@ -60,27 +57,46 @@ public final class MergeVectorsJob {
    * @param screening {@code merge.screening.*}, see {@link ScreeningPolicy}
    */
   public record Config(
-      CommonConfig common, Double lambda, List<Double> lambdaGrid, LambdaSearch.Scope lambdaScope,
-      BnStatsMode bnStats, Refit outputBias, double outputBiasSmoothing, Refit outputLayer,
-      List<Double> outputLayerPulls, LambdaSearch.Metric selectMetric,
-      int batchSize, List<String> controls, String strategy, List<String> candidates, Map<String, String> params,
-      List<String> strategies, long seed, ScreeningPolicy screening) {
+      CommonConfig common,
+      Double lambda,
+      List<Double> lambdaGrid,
+      LambdaSearch.Scope lambdaScope,
+      BnStatsMode bnStats,
+      Refit outputBias,
+      double outputBiasSmoothing,
+      Refit outputLayer,
+      List<Double> outputLayerPulls,
+      LambdaSearch.Metric selectMetric,
+      int batchSize,
+      List<String> controls,
+      String strategy,
+      List<String> candidates,
+      Map<String, String> params,
+      List<String> strategies,
+      long seed,
+      ScreeningPolicy screening) {
 
     /** Valid {@code merge.controls} entries. */
-    static final List<String> CONTROLS = List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
+    static final List<String> CONTROLS =
+        List.of(Controls.MEAN, Controls.NO_BN_RESTORE, Controls.RANDOM_VECTOR);
 
     public Config {
       lambdaGrid = List.copyOf(lambdaGrid);
       outputLayerPulls = List.copyOf(outputLayerPulls);
       if (outputLayerPulls.isEmpty()) {
-        throw new ConfigException("Invalid config key 'merge.output-layer-pull': must not be empty");
+        throw new ConfigException(
+            "Invalid config key 'merge.output-layer-pull': must not be empty");
       }
       controls = List.copyOf(controls);
       params = Map.copyOf(params);
       strategies = List.copyOf(strategies);
       if (candidates != null && !strategy.equals(AUTO)) {
-        throw new ConfigException("Invalid config key 'merge.candidates': only used with merge.strategy=" + AUTO
-            + " (strategy is " + strategy + ")");
+        throw new ConfigException(
+            "Invalid config key 'merge.candidates': only used with merge.strategy="
+                + AUTO
+                + " (strategy is "
+                + strategy
+                + ")");
       }
       if (strategy.equals(AUTO)) {
         candidates = List.copyOf(candidates == null ? defaultCandidates() : candidates);
@@ -88,8 +104,10 @@ public final class MergeVectorsJob {
         candidates = List.of();
       }
       if (strategy.equals(AUTO) && (candidates.isEmpty() || !params.isEmpty())) {
-        throw new ConfigException("Invalid config key '" + (candidates.isEmpty() ? "merge.candidates" : "merge.params")
-            + "': merge.strategy=auto needs at least one candidate and tries each with its default parameters");
+        throw new ConfigException(
+            "Invalid config key '"
+                + (candidates.isEmpty() ? "merge.candidates" : "merge.params")
+                + "': merge.strategy=auto needs at least one candidate and tries each with its default parameters");
       }
       try {
         if (strategy.equals(AUTO)) {
@@ -99,93 +117,189 @@ public final class MergeVectorsJob {
         }
         strategies.forEach(MergeStrategies::get);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("Invalid config key 'merge.strategy', 'merge.candidates', 'merge.params' or"
-            + " 'merge.strategies': "
-            + e.getMessage(), e);
+        throw new ConfigException(
+            "Invalid config key 'merge.strategy', 'merge.candidates', 'merge.params' or"
+                + " 'merge.strategies': "
+                + e.getMessage(),
+            e);
       }
       if (lambda == null && lambdaGrid.isEmpty()) {
-        throw new ConfigException("Invalid config key 'merge.lambda-grid': must not be empty when merge.lambda is auto");
+        throw new ConfigException(
+            "Invalid config key 'merge.lambda-grid': must not be empty when merge.lambda is auto");
       }
       for (String control : controls) {
         if (!CONTROLS.contains(control)) {
-          throw new ConfigException("Invalid config key 'merge.controls': unknown control '" + control + "' (valid: "
-              + CONTROLS + ")");
+          throw new ConfigException(
+              "Invalid config key 'merge.controls': unknown control '"
+                  + control
+                  + "' (valid: "
+                  + CONTROLS
+                  + ")");
         }
       }
     }
 
-    static final ConfigKey<String> LAMBDA = ConfigKey.string("merge.lambda", Config.AUTO,
-        "the scale of the summed vectors: a fixed lambda, or auto to pick the best of merge.lambda-grid on"
-            + " validation").accepts("auto or a number >= 0");
-    static final ConfigKey<List<Double>> LAMBDA_GRID = ConfigKey.numbers("merge.lambda-grid",
-        List.of(0.25, 0.5, 0.75, 1.0), 0.0, 1e6, "lambda candidates scored on the validation split");
-    static final ConfigKey<LambdaSearch.Scope> LAMBDA_SCOPE = ConfigKey.enumValue("merge.lambda-scope",
-        LambdaSearch.Scope.class, LambdaSearch.Scope.MODEL,
-        "model: one lambda; block: one for the feature layers and one for the head, every pair of the grid");
-    static final ConfigKey<BnStatsMode> BN_STATS = ConfigKey.enumValue("merge.bn-stats", BnStatsMode.class,
-        BnStatsMode.RESTORE, "the merged model's batch-norm statistics: re-estimated on the public pool,"
-            + " averaged over the vectors, or theta_pre's");
-    static final ConfigKey<Refit> OUTPUT_BIAS = ConfigKey.enumValue("merge.output-bias", Refit.class, Refit.KEEP,
-        "refit: re-fit the output bias on the public pool's labels, for every lambda candidate and control");
-    static final ConfigKey<Double> OUTPUT_BIAS_SMOOTHING = ConfigKey.number("merge.output-bias-smoothing", 1.0, 1e-9,
-        1e9, "pseudo-count per class of the output-bias refit (only with merge.output-bias=refit)");
-    static final ConfigKey<Refit> OUTPUT_LAYER = ConfigKey.enumValue("merge.output-layer", Refit.class, Refit.KEEP,
-        "refit: re-fit the output layer on the public pool, pulled toward the merged layer with strength mu");
-    static final ConfigKey<List<Double>> OUTPUT_LAYER_PULL = ConfigKey.numbers("merge.output-layer-pull",
-        List.of(0.1, 1.0), 1e-9, 1e9, "mu candidates, each chosen on validation together with lambda (only with"
-            + " merge.output-layer=refit)");
-    static final ConfigKey<LambdaSearch.Metric> SELECT_METRIC = ConfigKey.enumValue("merge.select-metric",
-        LambdaSearch.Metric.class, LambdaSearch.Metric.LOG_LOSS,
-        "validation metric that picks lambda, mu and (under auto) the strategy");
-    static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("merge.batch-size", 256, 1, 65_536,
-        "inference batch of batch-norm restoration and scoring");
-    static final ConfigKey<List<String>> CONTROLS_KEY = ConfigKey.strings("merge.controls", List.of(),
-        "extra models scored for comparison: mean (lambda = 1/K), merged-no-bn-restore, random-vector")
-        .accepts("a list of " + String.join(", ", CONTROLS));
-    static final ConfigKey<String> STRATEGY = ConfigKey.string("merge.strategy", MergeStrategies.DEFAULT,
-        "how the vectors combine into tau_mix (" + String.join(", ", MergeStrategies.names()) + "), or auto:"
-            + " the best of merge.candidates on validation");
-    static final ConfigKey<List<String>> CANDIDATES = ConfigKey.strings("merge.candidates", List.of(),
-        "the strategies auto chooses from, the earlier winning a tie (only with merge.strategy=auto)")
-        .defaultText("every strategy, task-arithmetic first");
-    static final ConfigKey<Map<String, String>> PARAMS = ConfigKey.family("merge.params",
-        "a parameter of the strategy, e.g. merge.params.top-k: 0.2 for ties; unknown names are refused");
-    static final ConfigKey<List<String>> STRATEGIES = ConfigKey.strings("merge.strategies", List.of(),
-        "further strategies (default parameters) published as controls strategy_NAME");
-    static final ConfigKey<Long> SEED = ConfigKey.longValue("merge.seed", 17,
-        "seed of randomised strategies (dare) and controls");
+    static final ConfigKey<String> LAMBDA =
+        ConfigKey.string(
+                "merge.lambda",
+                Config.AUTO,
+                "the scale of the summed vectors: a fixed lambda, or auto to pick the best of merge.lambda-grid on"
+                    + " validation")
+            .accepts("auto or a number >= 0");
+    static final ConfigKey<List<Double>> LAMBDA_GRID =
+        ConfigKey.numbers(
+            "merge.lambda-grid",
+            List.of(0.25, 0.5, 0.75, 1.0),
+            0.0,
+            1e6,
+            "lambda candidates scored on the validation split");
+    static final ConfigKey<LambdaSearch.Scope> LAMBDA_SCOPE =
+        ConfigKey.enumValue(
+            "merge.lambda-scope",
+            LambdaSearch.Scope.class,
+            LambdaSearch.Scope.MODEL,
+            "model: one lambda; block: one for the feature layers and one for the head, every pair of the grid");
+    static final ConfigKey<BnStatsMode> BN_STATS =
+        ConfigKey.enumValue(
+            "merge.bn-stats",
+            BnStatsMode.class,
+            BnStatsMode.RESTORE,
+            "the merged model's batch-norm statistics: re-estimated on the public pool,"
+                + " averaged over the vectors, or theta_pre's");
+    static final ConfigKey<Refit> OUTPUT_BIAS =
+        ConfigKey.enumValue(
+            "merge.output-bias",
+            Refit.class,
+            Refit.KEEP,
+            "refit: re-fit the output bias on the public pool's labels, for every lambda candidate and control");
+    static final ConfigKey<Double> OUTPUT_BIAS_SMOOTHING =
+        ConfigKey.number(
+            "merge.output-bias-smoothing",
+            1.0,
+            1e-9,
+            1e9,
+            "pseudo-count per class of the output-bias refit (only with merge.output-bias=refit)");
+    static final ConfigKey<Refit> OUTPUT_LAYER =
+        ConfigKey.enumValue(
+            "merge.output-layer",
+            Refit.class,
+            Refit.KEEP,
+            "refit: re-fit the output layer on the public pool, pulled toward the merged layer with strength mu");
+    static final ConfigKey<List<Double>> OUTPUT_LAYER_PULL =
+        ConfigKey.numbers(
+            "merge.output-layer-pull",
+            List.of(0.1, 1.0),
+            1e-9,
+            1e9,
+            "mu candidates, each chosen on validation together with lambda (only with"
+                + " merge.output-layer=refit)");
+    static final ConfigKey<LambdaSearch.Metric> SELECT_METRIC =
+        ConfigKey.enumValue(
+            "merge.select-metric",
+            LambdaSearch.Metric.class,
+            LambdaSearch.Metric.LOG_LOSS,
+            "validation metric that picks lambda, mu and (under auto) the strategy");
+    static final ConfigKey<Integer> BATCH_SIZE =
+        ConfigKey.integer(
+            "merge.batch-size",
+            256,
+            1,
+            65_536,
+            "inference batch of batch-norm restoration and scoring");
+    static final ConfigKey<List<String>> CONTROLS_KEY =
+        ConfigKey.strings(
+                "merge.controls",
+                List.of(),
+                "extra models scored for comparison: mean (lambda = 1/K), merged-no-bn-restore, random-vector")
+            .accepts("a list of " + String.join(", ", CONTROLS));
+    static final ConfigKey<String> STRATEGY =
+        ConfigKey.string(
+            "merge.strategy",
+            MergeStrategies.DEFAULT,
+            "how the vectors combine into tau_mix ("
+                + String.join(", ", MergeStrategies.names())
+                + "), or auto:"
+                + " the best of merge.candidates on validation");
+    static final ConfigKey<List<String>> CANDIDATES =
+        ConfigKey.strings(
+                "merge.candidates",
+                List.of(),
+                "the strategies auto chooses from, the earlier winning a tie (only with merge.strategy=auto)")
+            .defaultText("every strategy, task-arithmetic first");
+    static final ConfigKey<Map<String, String>> PARAMS =
+        ConfigKey.family(
+            "merge.params",
+            "a parameter of the strategy, e.g. merge.params.top-k: 0.2 for ties; unknown names are refused");
+    static final ConfigKey<List<String>> STRATEGIES =
+        ConfigKey.strings(
+            "merge.strategies",
+            List.of(),
+            "further strategies (default parameters) published as controls strategy_NAME");
+    static final ConfigKey<Long> SEED =
+        ConfigKey.longValue("merge.seed", 17, "seed of randomised strategies (dare) and controls");
 
     /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ConfigGroup.of("merge: theta_mix = theta_pre"
-        + " + lambda * tau_mix", LAMBDA, LAMBDA_GRID, LAMBDA_SCOPE, BN_STATS, OUTPUT_BIAS, OUTPUT_BIAS_SMOOTHING,
-        OUTPUT_LAYER, OUTPUT_LAYER_PULL, SELECT_METRIC, BATCH_SIZE, CONTROLS_KEY, STRATEGY, CANDIDATES, PARAMS,
-        STRATEGIES, SEED), ScreeningPolicy.KEYS);
+    static final List<ConfigGroup> KEYS =
+        List.of(
+            CommonConfig.KEYS,
+            ConfigGroup.of(
+                "merge: theta_mix = theta_pre" + " + lambda * tau_mix",
+                LAMBDA,
+                LAMBDA_GRID,
+                LAMBDA_SCOPE,
+                BN_STATS,
+                OUTPUT_BIAS,
+                OUTPUT_BIAS_SMOOTHING,
+                OUTPUT_LAYER,
+                OUTPUT_LAYER_PULL,
+                SELECT_METRIC,
+                BATCH_SIZE,
+                CONTROLS_KEY,
+                STRATEGY,
+                CANDIDATES,
+                PARAMS,
+                STRATEGIES,
+                SEED),
+            ScreeningPolicy.KEYS);
 
     public static Config from(ConfigMap map) {
       Refit outputBias = OUTPUT_BIAS.read(map);
       Refit outputLayer = OUTPUT_LAYER.read(map);
-      return new Config(CommonConfig.from(map), parseLambda(LAMBDA.read(map)),
+      return new Config(
+          CommonConfig.from(map),
+          parseLambda(LAMBDA.read(map)),
           LAMBDA_GRID.read(map),
           LAMBDA_SCOPE.read(map),
           BN_STATS.read(map),
-          outputBias, onlyWithRefit(map, OUTPUT_BIAS, outputBias, OUTPUT_BIAS_SMOOTHING),
-          outputLayer, onlyWithRefit(map, OUTPUT_LAYER, outputLayer, OUTPUT_LAYER_PULL),
+          outputBias,
+          onlyWithRefit(map, OUTPUT_BIAS, outputBias, OUTPUT_BIAS_SMOOTHING),
+          outputLayer,
+          onlyWithRefit(map, OUTPUT_LAYER, outputLayer, OUTPUT_LAYER_PULL),
           SELECT_METRIC.read(map),
-          BATCH_SIZE.read(map), CONTROLS_KEY.read(map),
-          STRATEGY.read(map), candidates(map),
-          PARAMS.read(map), STRATEGIES.read(map),
-          SEED.read(map), ScreeningPolicy.from(map));
+          BATCH_SIZE.read(map),
+          CONTROLS_KEY.read(map),
+          STRATEGY.read(map),
+          candidates(map),
+          PARAMS.read(map),
+          STRATEGIES.read(map),
+          SEED.read(map),
+          ScreeningPolicy.from(map));
     }
 
     /**
-     * The value of {@code key}, a setting of the refit of {@code part}; refused when written while that
-     * part is kept, where it would be silently ignored.
+     * The value of {@code key}, a setting of the refit of {@code part}; refused when written while
+     * that part is kept, where it would be silently ignored.
      */
-    private static <T> T onlyWithRefit(ConfigMap map, ConfigKey<Refit> part, Refit refit, ConfigKey<T> key) {
+    private static <T> T onlyWithRefit(
+        ConfigMap map, ConfigKey<Refit> part, Refit refit, ConfigKey<T> key) {
       T value = key.read(map);
       if (key.isSet(map) && refit == Refit.KEEP) {
-        throw new ConfigException("Invalid config key '" + key.name() + "': only used with " + part.name()
-            + "=refit (it is keep)");
+        throw new ConfigException(
+            "Invalid config key '"
+                + key.name()
+                + "': only used with "
+                + part.name()
+                + "=refit (it is keep)");
       }
       return value;
     }
@@ -196,26 +310,38 @@ public final class MergeVectorsJob {
     /** Every registered strategy, the paper's task arithmetic first. */
     public static List<String> defaultCandidates() {
       List<String> names = new ArrayList<>(List.of(MergeStrategies.DEFAULT));
-      MergeStrategies.names().stream().filter(n -> !n.equals(MergeStrategies.DEFAULT)).forEach(names::add);
+      MergeStrategies.names().stream()
+          .filter(n -> !n.equals(MergeStrategies.DEFAULT))
+          .forEach(names::add);
       return names;
     }
 
     /**
-     * How the merged model's statistics (and output layer, output bias) are restored; {@code pull} is
-     * the output layer's μ, null when it is kept.
+     * How the merged model's statistics (and output layer, output bias) are restored; {@code pull}
+     * is the output layer's μ, null when it is kept.
      */
     Restoration restoration(
-        BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, Double pull) {
+        BnStatsMode mode,
+        VectorStore store,
+        List<StoredVector> vectors,
+        ImageSet pool,
+        Double pull) {
       Restoration bn = Restoration.of(mode, store, vectors, pool, batchSize);
       if (pull != null) {
         bn = bn.thenRefitOutputLayer(pool, pull, batchSize);
       }
-      return outputBias == Refit.REFIT ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize) : bn;
+      return outputBias == Refit.REFIT
+          ? bn.thenRefitOutputBias(pool, outputBiasSmoothing, batchSize)
+          : bn;
     }
 
-    /** The output layer's μ candidates: the configured ones under refit, else only "kept" (null). */
+    /**
+     * The output layer's μ candidates: the configured ones under refit, else only "kept" (null).
+     */
     List<Double> pulls() {
-      return outputLayer == Refit.REFIT ? outputLayerPulls : java.util.Collections.singletonList(null);
+      return outputLayer == Refit.REFIT
+          ? outputLayerPulls
+          : java.util.Collections.singletonList(null);
     }
 
     /** The λ candidates: the fixed λ, or the grid. */
@@ -223,7 +349,10 @@ public final class MergeVectorsJob {
       return lambda != null ? List.of(lambda) : lambdaGrid;
     }
 
-    /** {@code merge.candidates} as written, or null when absent (read either way, so it is a known key). */
+    /**
+     * {@code merge.candidates} as written, or null when absent (read either way, so it is a known
+     * key).
+     */
     private static List<String> candidates(ConfigMap map) {
       List<String> written = CANDIDATES.read(map);
       return CANDIDATES.isSet(map) ? written : null;
@@ -241,26 +370,46 @@ public final class MergeVectorsJob {
       } catch (NumberFormatException e) {
         // reported below with the key and value
       }
-      throw new ConfigException("Invalid config key 'merge.lambda': expected 'auto' or a number >= 0 (" + value + ")");
+      throw new ConfigException(
+          "Invalid config key 'merge.lambda': expected 'auto' or a number >= 0 (" + value + ")");
     }
   }
 
-  /** {@code merge.output-bias}, {@code merge.output-layer}: what happens to that part after merging. */
+  /**
+   * {@code merge.output-bias}, {@code merge.output-layer}: what happens to that part after merging.
+   */
   public enum Refit {
     /** θ_pre + λ·τ_mix as composed. */
     KEEP,
-    /** Re-fitted on the public pool's labels ({@link OutputBiasRefit}, {@link OutputLayerRefit}). */
+    /**
+     * Re-fitted on the public pool's labels ({@link OutputBiasRefit}, {@link OutputLayerRefit}).
+     */
     REFIT
   }
 
   /** What the job wrote (also the merged model's manifest). */
   public record Result(
-      String runId, String baseFingerprint, String mergedFingerprint, String model, String strategy,
-      Map<String, String> params, String strategySelection, List<MergeSelection.Candidate> strategyCandidates,
-      double lambda, Double lambdaHead, String lambdaSelection, List<LambdaSearch.Candidate> candidates,
-      String bnStats, String outputBias, String outputLayer, Double outputLayerPull, long parameters,
-      List<MergeManifest.UsedVector> vectors, List<Controls.Control> controls,
-      String createdAt, ScreeningReport screening) {
+      String runId,
+      String baseFingerprint,
+      String mergedFingerprint,
+      String model,
+      String strategy,
+      Map<String, String> params,
+      String strategySelection,
+      List<MergeSelection.Candidate> strategyCandidates,
+      double lambda,
+      Double lambdaHead,
+      String lambdaSelection,
+      List<LambdaSearch.Candidate> candidates,
+      String bnStats,
+      String outputBias,
+      String outputLayer,
+      Double outputLayerPull,
+      long parameters,
+      List<MergeManifest.UsedVector> vectors,
+      List<Controls.Control> controls,
+      String createdAt,
+      ScreeningReport screening) {
 
     public Result {
       controls = controls == null ? List.of() : List.copyOf(controls);
@@ -283,63 +432,117 @@ public final class MergeVectorsJob {
     List<StoredVector> vectors = store.list(fingerprint);
     if (vectors.isEmpty()) {
       throw new IncompatibleVectorException(
-          "Cannot merge: no complete data vectors for base " + fingerprint + " under " + store.baseDir(fingerprint));
+          "Cannot merge: no complete data vectors for base "
+              + fingerprint
+              + " under "
+              + store.baseDir(fingerprint));
     }
-    ctx.describe("merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
+    ctx.describe(
+        "merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
-    LambdaSearch.Grid grid = new LambdaSearch.Grid(base, layout, data.val(), config.lambdaScope(), config.lambdas(),
-        config.selectMetric(), config.batchSize());
-    MergeSelection.Chosen chosen = MergeSelection.select(grid, auto ? config.candidates() : List.of(config.strategy()),
-        config.pulls(), name -> screened.direction(name, store, vectors, layout, config.params(), config.seed()),
-        mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
+    LambdaSearch.Grid grid =
+        new LambdaSearch.Grid(
+            base,
+            layout,
+            data.val(),
+            config.lambdaScope(),
+            config.lambdas(),
+            config.selectMetric(),
+            config.batchSize());
+    MergeSelection.Chosen chosen =
+        MergeSelection.select(
+            grid,
+            auto ? config.candidates() : List.of(config.strategy()),
+            config.pulls(),
+            name ->
+                screened.direction(name, store, vectors, layout, config.params(), config.seed()),
+            mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
     boolean chosenAmongSeveral = auto || config.pulls().size() > 1;
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
     if (chosenAmongSeveral) {
-      LOG.info("Strategy {}{} (λ {}) wins on validation {} among {}", chosen.strategy(),
-          chosen.outputLayerPull() == null ? "" : " with output-layer μ " + chosen.outputLayerPull(),
-          chosen.choice().lambda(), metric, chosen.tried().size());
+      LOG.info(
+          "Strategy {}{} (λ {}) wins on validation {} among {}",
+          chosen.strategy(),
+          chosen.outputLayerPull() == null
+              ? ""
+              : " with output-layer μ " + chosen.outputLayerPull(),
+          chosen.choice().lambda(),
+          metric,
+          chosen.tried().size());
     }
     List<Controls.Control> controls =
-        new Controls(grid, (mode, mu) -> config.restoration(mode, store, vectors, pool, mu), config.seed())
-            .run(config.controls(), config.strategies(), store, vectors, screened.sum(), chosen, this::publishControl);
+        new Controls(
+                grid,
+                (mode, mu) -> config.restoration(mode, store, vectors, pool, mu),
+                config.seed())
+            .run(
+                config.controls(),
+                config.strategies(),
+                store,
+                vectors,
+                screened.sum(),
+                chosen,
+                this::publishControl);
     LambdaSearch.Choice choice = chosen.choice();
     MultiLayerNetwork best = choice.model();
-    Result result = new Result(config.common().runId(), fingerprint, Fingerprint.of(best),
-        ctx.mergedModels().modelFile().toString(), chosen.strategy(), config.params(),
-        auto ? "best on val " + metric : "fixed", chosenAmongSeveral ? chosen.tried() : List.of(), choice.lambda(),
-        choice.lambdaHead(),
-        config.lambda() != null ? "fixed" : "grid on val " + metric,
-        choice.candidates(), config.bnStats().name().toLowerCase(Locale.ROOT),
-        config.outputBias().name().toLowerCase(Locale.ROOT), config.outputLayer().name().toLowerCase(Locale.ROOT),
-        chosen.outputLayerPull(), best.numParams(), used(vectors),
-        controls, Instant.now().toString(), screened.report());
+    Result result =
+        new Result(
+            config.common().runId(),
+            fingerprint,
+            Fingerprint.of(best),
+            ctx.mergedModels().modelFile().toString(),
+            chosen.strategy(),
+            config.params(),
+            auto ? "best on val " + metric : "fixed",
+            chosenAmongSeveral ? chosen.tried() : List.of(),
+            choice.lambda(),
+            choice.lambdaHead(),
+            config.lambda() != null ? "fixed" : "grid on val " + metric,
+            choice.candidates(),
+            config.bnStats().name().toLowerCase(Locale.ROOT),
+            config.outputBias().name().toLowerCase(Locale.ROOT),
+            config.outputLayer().name().toLowerCase(Locale.ROOT),
+            chosen.outputLayerPull(),
+            best.numParams(),
+            used(vectors),
+            controls,
+            Instant.now().toString(),
+            screened.report());
     ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
   }
 
   private Controls.Control publishControl(String kind, LambdaSearch.Choice choice) {
-    Controls.Control control = Controls.Control.of(kind, choice, ctx.mergedModels().controlModelFile(kind).toString());
+    Controls.Control control =
+        Controls.Control.of(kind, choice, ctx.mergedModels().controlModelFile(kind).toString());
     ctx.mergedModels().publishControl(kind, choice.model(), control);
     return control;
   }
 
   private static List<MergeManifest.UsedVector> used(List<StoredVector> vectors) {
     return vectors.stream()
-        .map(v -> {
-          DpRelease dp = v.manifest().privacy();
-          return new MergeManifest.UsedVector(v.manifest().hospital(), v.dir().toString(), v.manifest().vectorSha256(),
-              v.manifest().examples(), v.manifest().runId(), dp == null ? null : dp.epsilon(),
-              dp == null ? null : dp.delta());
-        })
+        .map(
+            v -> {
+              DpRelease dp = v.manifest().privacy();
+              return new MergeManifest.UsedVector(
+                  v.manifest().hospital(),
+                  v.dir().toString(),
+                  v.manifest().vectorSha256(),
+                  v.manifest().examples(),
+                  v.manifest().runId(),
+                  dp == null ? null : dp.epsilon(),
+                  dp == null ? null : dp.delta());
+            })
         .toList();
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new MergeVectorsJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new MergeVectorsJob(spark, config).run());
   }
 }

@@ -31,35 +31,82 @@ public final class PartitionDataJob {
    * @param trainLimit {@link #TRAIN_LIMIT}
    */
   public record Config(CommonConfig common, PartitionSpec spec, int trainLimit) {
-    static final ConfigKey<Double> PUBLIC_FRACTION = ConfigKey.number("partition.public-fraction", 0.05, 0.0, 0.99,
-        "share of the training images in the coordinator's public pool (pre-training, batch-norm restore)");
-    static final ConfigKey<Integer> HOSPITALS = ConfigKey.integer("partition.hospitals", 4, 1, 10_000,
-        "number of simulated hospitals K");
-    static final ConfigKey<PartitionMode> MODE = ConfigKey.enumValue("partition.mode", PartitionMode.class,
-        PartitionMode.IID, "how images are dealt to hospitals: iid, or label skew drawn from a Dirichlet");
-    static final ConfigKey<Double> ALPHA = ConfigKey.positive("partition.alpha", 0.5,
-        "Dirichlet concentration of the label skew (smaller: more skewed)");
-    static final ConfigKey<Long> SEED = ConfigKey.longValue("partition.seed", 7, "seed of the assignment");
-    static final ConfigKey<Integer> MIN_PER_HOSPITAL = ConfigKey.integer("partition.min-per-hospital", 20, 1,
-        Integer.MAX_VALUE, "fewest images any hospital may get");
-    static final ConfigKey<Integer> TRAIN_LIMIT = ConfigKey.integer("partition.train-limit", 0, 0, Integer.MAX_VALUE,
-        "partition only the first N training images (0: all)");
+    static final ConfigKey<Double> PUBLIC_FRACTION =
+        ConfigKey.number(
+            "partition.public-fraction",
+            0.05,
+            0.0,
+            0.99,
+            "share of the training images in the coordinator's public pool (pre-training, batch-norm restore)");
+    static final ConfigKey<Integer> HOSPITALS =
+        ConfigKey.integer("partition.hospitals", 4, 1, 10_000, "number of simulated hospitals K");
+    static final ConfigKey<PartitionMode> MODE =
+        ConfigKey.enumValue(
+            "partition.mode",
+            PartitionMode.class,
+            PartitionMode.IID,
+            "how images are dealt to hospitals: iid, or label skew drawn from a Dirichlet");
+    static final ConfigKey<Double> ALPHA =
+        ConfigKey.positive(
+            "partition.alpha",
+            0.5,
+            "Dirichlet concentration of the label skew (smaller: more skewed)");
+    static final ConfigKey<Long> SEED =
+        ConfigKey.longValue("partition.seed", 7, "seed of the assignment");
+    static final ConfigKey<Integer> MIN_PER_HOSPITAL =
+        ConfigKey.integer(
+            "partition.min-per-hospital",
+            20,
+            1,
+            Integer.MAX_VALUE,
+            "fewest images any hospital may get");
+    static final ConfigKey<Integer> TRAIN_LIMIT =
+        ConfigKey.integer(
+            "partition.train-limit",
+            0,
+            0,
+            Integer.MAX_VALUE,
+            "partition only the first N training images (0: all)");
 
     /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ConfigGroup.of("partition: hospitals and"
-        + " public pool", PUBLIC_FRACTION, HOSPITALS, MODE, ALPHA, SEED, MIN_PER_HOSPITAL, TRAIN_LIMIT));
+    static final List<ConfigGroup> KEYS =
+        List.of(
+            CommonConfig.KEYS,
+            ConfigGroup.of(
+                "partition: hospitals and" + " public pool",
+                PUBLIC_FRACTION,
+                HOSPITALS,
+                MODE,
+                ALPHA,
+                SEED,
+                MIN_PER_HOSPITAL,
+                TRAIN_LIMIT));
 
     public static Config from(ConfigMap map) {
-      PartitionSpec spec = new PartitionSpec(PUBLIC_FRACTION.read(map), HOSPITALS.read(map), MODE.read(map),
-          ALPHA.read(map), SEED.read(map), MIN_PER_HOSPITAL.read(map));
+      PartitionSpec spec =
+          new PartitionSpec(
+              PUBLIC_FRACTION.read(map),
+              HOSPITALS.read(map),
+              MODE.read(map),
+              ALPHA.read(map),
+              SEED.read(map),
+              MIN_PER_HOSPITAL.read(map));
       return new Config(CommonConfig.from(map), spec, TRAIN_LIMIT.read(map));
     }
   }
 
   /** What the job wrote. */
   public record Result(
-      String runId, String dataset, String assignment, int hospitals, String mode, double alpha, double publicFraction,
-      long seed, long publicPool, Map<String, List<Long>> labelCounts) {}
+      String runId,
+      String dataset,
+      String assignment,
+      int hospitals,
+      String mode,
+      double alpha,
+      double publicFraction,
+      long seed,
+      long publicPool,
+      Map<String, List<Long>> labelCounts) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -70,7 +117,8 @@ public final class PartitionDataJob {
   }
 
   public Result run() {
-    ctx.describe("partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
+    ctx.describe(
+        "partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
     MedMnist data = ctx.loadData();
     int[] labels = data.train().labels();
     if (config.trainLimit() > 0 && config.trainLimit() < labels.length) {
@@ -78,14 +126,26 @@ public final class PartitionDataJob {
     }
     Assignment assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
     AssignmentStore store = ctx.assignment();
-    OutputGuard.requireSameInputs(ctx.hadoop(), store.partitionFile(),
-        Map.of("/spec", config.spec(), "/result/dataset", data.dataset()), "run " + config.common().runId(),
+    OutputGuard.requireSameInputs(
+        ctx.hadoop(),
+        store.partitionFile(),
+        Map.of("/spec", config.spec(), "/result/dataset", data.dataset()),
+        "run " + config.common().runId(),
         config.common().overwrite());
     Map<String, List<Long>> counts = labelCounts(assignment);
     PartitionSpec spec = config.spec();
-    Result result = new Result(config.common().runId(), data.dataset(), store.assignmentFile().toString(),
-        spec.hospitals(), spec.mode().name().toLowerCase(java.util.Locale.ROOT), spec.alpha(), spec.publicFraction(),
-        spec.seed(), assignment.publicIndices().length, counts);
+    Result result =
+        new Result(
+            config.common().runId(),
+            data.dataset(),
+            store.assignmentFile().toString(),
+            spec.hospitals(),
+            spec.mode().name().toLowerCase(java.util.Locale.ROOT),
+            spec.alpha(),
+            spec.publicFraction(),
+            spec.seed(),
+            assignment.publicIndices().length,
+            counts);
     store.write(assignment, Map.of("spec", config.spec(), "result", result));
     ctx.writeResult(NAME, result);
     return result;
@@ -105,6 +165,7 @@ public final class PartitionDataJob {
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new PartitionDataJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new PartitionDataJob(spark, config).run());
   }
 }

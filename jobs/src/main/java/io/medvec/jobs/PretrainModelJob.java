@@ -35,23 +35,37 @@ public final class PretrainModelJob {
    * @param train {@link #TRAIN}
    * @param importModel {@link #IMPORT}
    */
-  public record Config(CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
-    static final TrainConfig TRAIN = TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
-    static final ConfigKey<String> IMPORT = ConfigKey.string("pretrain.import", "",
-        "an existing DL4J model file to publish as theta_pre instead of training (empty: train)");
+  public record Config(
+      CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
+    static final TrainConfig TRAIN =
+        TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
+    static final ConfigKey<String> IMPORT =
+        ConfigKey.string(
+            "pretrain.import",
+            "",
+            "an existing DL4J model file to publish as theta_pre instead of training (empty: train)");
 
     /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS, ModelConfig.KEYS,
-        TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
+    static final List<ConfigGroup> KEYS =
+        List.of(
+            CommonConfig.KEYS,
+            ModelConfig.KEYS,
+            TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
 
     public static Config from(ConfigMap map) {
-      return new Config(CommonConfig.from(map), ModelConfig.from(map), TRAIN.read(map), IMPORT.read(map));
+      return new Config(
+          CommonConfig.from(map), ModelConfig.from(map), TRAIN.read(map), IMPORT.read(map));
     }
   }
 
   /** What the job wrote. */
   public record Result(
-      String runId, String fingerprint, String model, long parameters, long publicPool, List<EpochStats> epochs) {}
+      String runId,
+      String fingerprint,
+      String model,
+      long parameters,
+      long publicPool,
+      List<EpochStats> epochs) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -69,9 +83,18 @@ public final class PretrainModelJob {
     if (config.importModel().isEmpty()) {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
       net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
-      epochs = Trainer.fit(net, pool, config.train(),
-          e -> JobContext.PROGRESS.info("pretrain epoch {}/{}: loss {} ({} examples/s)", e.epoch(), config.train().epochs(),
-              String.format("%.4f", e.meanLoss()), String.format("%.1f", e.examplesPerSecond())));
+      epochs =
+          Trainer.fit(
+              net,
+              pool,
+              config.train(),
+              e ->
+                  JobContext.PROGRESS.info(
+                      "pretrain epoch {}/{}: loss {} ({} examples/s)",
+                      e.epoch(),
+                      config.train().epochs(),
+                      String.format("%.4f", e.meanLoss()),
+                      String.format("%.1f", e.examplesPerSecond())));
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
       ctx.describe("import θ_pre from " + file);
@@ -79,12 +102,28 @@ public final class PretrainModelJob {
       requireCompatible(net, data, file);
     }
     BaseModelStore bases = ctx.baseModels();
-    String fingerprint = bases.publish(net, Map.of(
-        "dataset", data.dataset(), "parameters", net.numParams(),
-        "public_pool", pool.size(), "created_at", Instant.now().toString(),
-        "source", config.importModel().isEmpty() ? "trained" : config.importModel()));
-    Result result = new Result(config.common().runId(), fingerprint, bases.modelFile(fingerprint).toString(),
-        net.numParams(), pool.size(), epochs);
+    String fingerprint =
+        bases.publish(
+            net,
+            Map.of(
+                "dataset",
+                data.dataset(),
+                "parameters",
+                net.numParams(),
+                "public_pool",
+                pool.size(),
+                "created_at",
+                Instant.now().toString(),
+                "source",
+                config.importModel().isEmpty() ? "trained" : config.importModel()));
+    Result result =
+        new Result(
+            config.common().runId(),
+            fingerprint,
+            bases.modelFile(fingerprint).toString(),
+            net.numParams(),
+            pool.size(),
+            epochs);
     ctx.writeResult(NAME, result);
     return result;
   }
@@ -95,12 +134,25 @@ public final class PretrainModelJob {
       Predictor.predict(net, probe, 1);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
-          "Cannot import model " + file + ": it does not accept " + data.dataset() + " images ("
-              + data.channels() + "x" + probe.height() + "x" + probe.width() + ", " + data.numClasses() + " classes)", e);
+          "Cannot import model "
+              + file
+              + ": it does not accept "
+              + data.dataset()
+              + " images ("
+              + data.channels()
+              + "x"
+              + probe.height()
+              + "x"
+              + probe.width()
+              + ", "
+              + data.numClasses()
+              + " classes)",
+          e);
     }
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new PretrainModelJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new PretrainModelJob(spark, config).run());
   }
 }

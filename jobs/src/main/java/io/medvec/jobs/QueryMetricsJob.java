@@ -37,15 +37,15 @@ import org.apache.spark.sql.types.StructType;
  * <ul>
  *   <li>{@code metrics}: the metrics table ({@code OUT/metrics}, partitioned by {@code run_id},
  *       which stays a string: run ids like 2026-11-27 are not dates);
- *   <li>{@code vectors}: one row per published data vector
- *       ({@code OUT/vectors/base=*}{@code /hospital=*}{@code /manifest.json}, and the run-scoped
- *       ones under {@code OUT/runs/*}{@code /vectors/});
+ *   <li>{@code vectors}: one row per published data vector ({@code OUT/vectors/base=*}{@code
+ *       /hospital=*}{@code /manifest.json}, and the run-scoped ones under {@code OUT/runs/*}{@code
+ *       /vectors/});
  *   <li>{@code merges}: one row per run's merge ({@code OUT/runs/*}{@code /merged/manifest.json}),
  *       with the vectors it used.
  * </ul>
  *
- * Only committed directories (with {@code _SUCCESS}) are read, like every other job. The views
- * live in a child session, so neither they nor its settings leak into the caller's session.
+ * Only committed directories (with {@code _SUCCESS}) are read, like every other job. The views live
+ * in a child session, so neither they nor its settings leak into the caller's session.
  */
 public final class QueryMetricsJob {
 
@@ -53,8 +53,11 @@ public final class QueryMetricsJob {
   static final String METRICS = "metrics";
   static final String VECTORS = "vectors";
   static final String MERGES = "merges";
+
   /** Run ids are names: never infer dates or numbers from {@code run_id=...} directories. */
-  static final String INFER_PARTITION_TYPES = "spark.sql.sources.partitionColumnTypeInference.enabled";
+  static final String INFER_PARTITION_TYPES =
+      "spark.sql.sources.partitionColumnTypeInference.enabled";
+
   static final Map<String, String> FLAG_KEYS = Map.of("out", "out", "limit", "sql.limit");
 
   /** The metrics table as readers see it: the written columns plus the {@code run_id} partition. */
@@ -71,8 +74,8 @@ public final class QueryMetricsJob {
       }
     }
 
-    static final ConfigKey<Integer> LIMIT = ConfigKey.integer("sql.limit", 100, 1, 1_000_000,
-        "most rows returned and printed");
+    static final ConfigKey<Integer> LIMIT =
+        ConfigKey.integer("sql.limit", 100, 1, 1_000_000, "most rows returned and printed");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS = List.of(ConfigGroup.of("sql", CommonConfig.OUT, LIMIT));
@@ -89,7 +92,8 @@ public final class QueryMetricsJob {
    * @param rows at most {@code limit} rows, values as Spark casts them to string (null stays null)
    * @param truncated whether the query had more rows than returned
    */
-  public record Result(String query, List<String> columns, List<List<String>> rows, boolean truncated) {
+  public record Result(
+      String query, List<String> columns, List<List<String>> rows, boolean truncated) {
     public Result {
       columns = List.copyOf(columns);
       rows = rows.stream().map(r -> Collections.unmodifiableList(new ArrayList<>(r))).toList();
@@ -106,7 +110,10 @@ public final class QueryMetricsJob {
       StringBuilder sb = new StringBuilder(line(columns, width));
       sb.append(line(Arrays.stream(width).mapToObj("-"::repeat).toList(), width));
       rows.forEach(row -> sb.append(line(row, width)));
-      sb.append(truncated ? "(first " + rows.size() + " rows; --limit N for more)" : "(" + rows.size() + " rows)");
+      sb.append(
+          truncated
+              ? "(first " + rows.size() + " rows; --limit N for more)"
+              : "(" + rows.size() + " rows)");
       return sb.toString();
     }
 
@@ -162,8 +169,10 @@ public final class QueryMetricsJob {
     for (int i = 0; i < asText.length; i += 1) {
       asText[i] = functions.col("c" + i).cast(DataTypes.StringType);
     }
-    String[] names = IntStream.range(0, asText.length).mapToObj(i -> "c" + i).toArray(String[]::new);
-    List<Row> collected = answer.toDF(names).select(asText).limit(config.limit() + 1).collectAsList();
+    String[] names =
+        IntStream.range(0, asText.length).mapToObj(i -> "c" + i).toArray(String[]::new);
+    List<Row> collected =
+        answer.toDF(names).select(asText).limit(config.limit() + 1).collectAsList();
     List<List<String>> rows = new ArrayList<>();
     for (Row row : collected.subList(0, Math.min(config.limit(), collected.size()))) {
       List<String> values = new ArrayList<>();
@@ -208,7 +217,11 @@ public final class QueryMetricsJob {
     if (files.isEmpty()) {
       return session.createDataFrame(List.of(), StructType.fromDDL(emptySchema));
     }
-    return session.read().option("multiLine", true).option("mode", "FAILFAST").json(files.toArray(String[]::new));
+    return session
+        .read()
+        .option("multiLine", true)
+        .option("mode", "FAILFAST")
+        .json(files.toArray(String[]::new));
   }
 
   private List<Path> glob(Path pattern) {
@@ -235,7 +248,8 @@ public final class QueryMetricsJob {
   static String query(CliArgs cli) {
     String query = String.join(" ", cli.positional()).trim();
     if (query.isEmpty()) {
-      throw new ConfigException("Missing query: bin/medvec sql [--out DIR] [--limit N] \"SELECT ... FROM metrics\"");
+      throw new ConfigException(
+          "Missing query: bin/medvec sql [--out DIR] [--limit N] \"SELECT ... FROM metrics\"");
     }
     return query;
   }
@@ -247,7 +261,9 @@ public final class QueryMetricsJob {
   }
 
   static int execute(String[] args) {
-    return JobMain.executeCli(args, NAME,
+    return JobMain.executeCli(
+        args,
+        NAME,
         cli -> new Command(JobMain.parseConfig(cli, NAME, FLAG_KEYS, Config::from), query(cli)),
         (spark, command) -> {
           Result result = new QueryMetricsJob(spark, command.config()).run(command.query());

@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
-/** Runs partition → pretrain → fine-tune → merge → evaluate in one session and prints the results. */
+/**
+ * Runs partition → pretrain → fine-tune → merge → evaluate in one session and prints the results.
+ */
 public final class RunPipelineJob {
 
   static final String NAME = "pipeline";
@@ -23,12 +25,21 @@ public final class RunPipelineJob {
       EvaluateModelsJob.Config evaluate) {
 
     /** The keys this job reads: every stage's. */
-    public static final List<ConfigGroup> KEYS = ConfigGroup.union(PartitionDataJob.Config.KEYS, PretrainModelJob.Config.KEYS,
-        FineTuneVectorsJob.Config.KEYS, MergeVectorsJob.Config.KEYS, EvaluateModelsJob.Config.KEYS);
+    public static final List<ConfigGroup> KEYS =
+        ConfigGroup.union(
+            PartitionDataJob.Config.KEYS,
+            PretrainModelJob.Config.KEYS,
+            FineTuneVectorsJob.Config.KEYS,
+            MergeVectorsJob.Config.KEYS,
+            EvaluateModelsJob.Config.KEYS);
 
     public static Config from(ConfigMap map) {
-      return new Config(PartitionDataJob.Config.from(map), PretrainModelJob.Config.from(map),
-          FineTuneVectorsJob.Config.from(map), MergeVectorsJob.Config.from(map), EvaluateModelsJob.Config.from(map));
+      return new Config(
+          PartitionDataJob.Config.from(map),
+          PretrainModelJob.Config.from(map),
+          FineTuneVectorsJob.Config.from(map),
+          MergeVectorsJob.Config.from(map),
+          EvaluateModelsJob.Config.from(map));
     }
   }
 
@@ -56,7 +67,8 @@ public final class RunPipelineJob {
     FineTuneVectorsJob.Result finetune = new FineTuneVectorsJob(spark, config.finetune()).run();
     MergeVectorsJob.Result merge = new MergeVectorsJob(spark, config.merge()).run();
     EvaluateModelsJob.Result evaluate = new EvaluateModelsJob(spark, config.evaluate()).run();
-    return new Result(partition, pretrain, finetune, merge, evaluate, (System.nanoTime() - start) / 1e9);
+    return new Result(
+        partition, pretrain, finetune, merge, evaluate, (System.nanoTime() - start) / 1e9);
   }
 
   /** A fixed-width table: one line per model and split, one column per metric. */
@@ -67,29 +79,60 @@ public final class RunPipelineJob {
       if (r.label() != null) {
         continue; // per-class rows stay in the table
       }
-      String key = String.format(Locale.ROOT, "%-12s %-10s %-5s", r.modelKind(), r.modelId(), r.split());
+      String key =
+          String.format(Locale.ROOT, "%-12s %-10s %-5s", r.modelKind(), r.modelId(), r.split());
       byModel.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.metric(), r.value());
       n.put(key, r.n());
     }
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "%-12s %-10s %-5s %9s %9s %9s %6s", "model_kind", "model_id", "split",
-        "accuracy", "auc", "macro_f1", "n"));
-    byModel.forEach((key, metrics) -> lines.add(String.format(Locale.ROOT, "%s %9.4f %9.4f %9.4f %6d", key,
-        metrics.get("accuracy"), metrics.get("auc"), metrics.get("macro_f1"), n.get(key))));
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "%-12s %-10s %-5s %9s %9s %9s %6s",
+            "model_kind",
+            "model_id",
+            "split",
+            "accuracy",
+            "auc",
+            "macro_f1",
+            "n"));
+    byModel.forEach(
+        (key, metrics) ->
+            lines.add(
+                String.format(
+                    Locale.ROOT,
+                    "%s %9.4f %9.4f %9.4f %6d",
+                    key,
+                    metrics.get("accuracy"),
+                    metrics.get("auc"),
+                    metrics.get("macro_f1"),
+                    n.get(key))));
     return String.join("\n", lines);
   }
 
   /** The outputs' paths, then the results table last, where a person looks. */
   static void print(Result result) {
     org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(result.merge().model());
-    System.out.printf(Locale.ROOT, "%nmerged %d vectors with lambda %.3f (%s) in %.1f s%n",
-        result.merge().vectors().size(), result.merge().lambda(), result.merge().lambdaSelection(), result.seconds());
-    System.out.printf(Locale.ROOT, "outputs: run %s (job results JOB.json), merged model %s, metrics table %s%n%n",
-        model.getParent().getParent(), model, result.evaluate().table());
+    System.out.printf(
+        Locale.ROOT,
+        "%nmerged %d vectors with lambda %.3f (%s) in %.1f s%n",
+        result.merge().vectors().size(),
+        result.merge().lambda(),
+        result.merge().lambdaSelection(),
+        result.seconds());
+    System.out.printf(
+        Locale.ROOT,
+        "outputs: run %s (job results JOB.json), merged model %s, metrics table %s%n%n",
+        model.getParent().getParent(),
+        model,
+        result.evaluate().table());
     System.out.println(table(result.evaluate().rows()));
   }
 
-  /** The body of {@code main} (and of {@code bin/medvec demo}): runs, then prints the outputs and results. */
+  /**
+   * The body of {@code main} (and of {@code bin/medvec demo}): runs, then prints the outputs and
+   * results.
+   */
   static Result runAndPrint(SparkSession spark, Config config) {
     Result result = new RunPipelineJob(spark, config).run();
     print(result);

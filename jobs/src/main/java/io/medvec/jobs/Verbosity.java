@@ -24,11 +24,16 @@ final class Verbosity {
   /** Applies verbose levels to the running log4j configuration. */
   static void raise() {
     try {
-      Configurator.setLevel(Map.of(
-          "io.medvec", Level.DEBUG,
-          JobContext.PROGRESS_LOGGER, Level.DEBUG,
-          "org.apache.spark.executor.Executor", Level.WARN,
-          "org.apache.spark.scheduler.TaskSetManager", Level.WARN));
+      Configurator.setLevel(
+          Map.of(
+              "io.medvec",
+              Level.DEBUG,
+              JobContext.PROGRESS_LOGGER,
+              Level.DEBUG,
+              "org.apache.spark.executor.Executor",
+              Level.WARN,
+              "org.apache.spark.scheduler.TaskSetManager",
+              Level.WARN));
     } catch (LinkageError e) {
       // another SLF4J backend than log4j 2 (a cluster's own): its configuration decides
     }

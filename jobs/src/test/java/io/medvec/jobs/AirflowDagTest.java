@@ -34,8 +34,13 @@ class AirflowDagTest {
   @Test
   void everyJobClassItSubmitsExists() throws Exception {
     List<String> jobs = all("\"(\\w+Job)\"");
-    assertThat(jobs).containsExactlyInAnyOrder(
-        "PartitionDataJob", "PretrainModelJob", "FineTuneVectorsJob", "MergeVectorsJob", "EvaluateModelsJob");
+    assertThat(jobs)
+        .containsExactlyInAnyOrder(
+            "PartitionDataJob",
+            "PretrainModelJob",
+            "FineTuneVectorsJob",
+            "MergeVectorsJob",
+            "EvaluateModelsJob");
     for (String job : jobs) {
       Class<?> type = Class.forName("io.medvec.jobs." + job);
       assertThat(type.getMethod("main", String[].class)).as(job).isNotNull();
@@ -46,8 +51,14 @@ class AirflowDagTest {
   @Test
   void everyConfFileItNamesExists() {
     List<String> files = all("\\{MEDVEC_HOME}/(conf/[\\w./-]+\\.(?:yaml|conf|properties|sh))\"");
-    assertThat(files).contains("conf/log4j2.properties", "conf/finetune.yaml", "conf/merge.yaml",
-        "conf/evaluate.yaml", "conf/partition.yaml", "conf/pretrain.yaml");
+    assertThat(files)
+        .contains(
+            "conf/log4j2.properties",
+            "conf/finetune.yaml",
+            "conf/merge.yaml",
+            "conf/evaluate.yaml",
+            "conf/partition.yaml",
+            "conf/pretrain.yaml");
     assertThat(files).allSatisfy(f -> assertThat(REPO.resolve(f)).as(f).isRegularFile());
     // the properties file is chosen per target: every target's template must exist
     assertThat(dag).contains("{MEDVEC_HOME}/conf/spark/spark-defaults.{TARGET}.conf");
@@ -59,7 +70,8 @@ class AirflowDagTest {
 
   @Test
   void nightlyRunIsTheLogicalDateWithOneFineTunePerHospitalOnAPinnedBase() {
-    assertThat(dag).contains("run_id = \"{{ ds }}\"")
+    assertThat(dag)
+        .contains("run_id = \"{{ ds }}\"")
         .contains("\"--run-id\", run_id")
         .contains("f\"finetune.hospitals=[{h}]\"")
         .contains("for h in HOSPITALS")
@@ -71,7 +83,9 @@ class AirflowDagTest {
 
   @Test
   void nonRetryableExitCodesMatchTheJobs() {
-    assertThat(dag).contains("NO_RETRY_EXIT_CODES = {2: \"bad config\", 3: \"bad input\", 4: \"incompatible vectors\"}");
+    assertThat(dag)
+        .contains(
+            "NO_RETRY_EXIT_CODES = {2: \"bad config\", 3: \"bad input\", 4: \"incompatible vectors\"}");
     assertThat(ExitCode.BAD_CONFIG.code()).isEqualTo(2);
     assertThat(ExitCode.BAD_INPUT.code()).isEqualTo(3);
     assertThat(ExitCode.INCOMPATIBLE_VECTORS.code()).isEqualTo(4);

@@ -15,8 +15,8 @@ import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,16 +67,18 @@ class HdfsPipelineIT {
   static final List<Path> crashDebris = new ArrayList<>();
 
   static ConfigMap config(String runId, String... overrides) {
-    String yaml = String.join("\n",
-        "run-id: '" + runId + "'",
-        "out: " + out,
-        "data: {path: " + fs.getUri() + "/data/pneumoniamnist.npz}",
-        "partition: {public-fraction: 0.15, hospitals: 3, mode: iid, seed: 3, min-per-hospital: 20}",
-        "model: {conv-filters: [4, 8], dense-units: 16}",
-        "pretrain: {epochs: 1, batch-size: 32}",
-        "finetune: {epochs: 1, batch-size: 32}",
-        "merge: {lambda-grid: [0.5, 1.0]}",
-        "evaluate: {partitions: 2}");
+    String yaml =
+        String.join(
+            "\n",
+            "run-id: '" + runId + "'",
+            "out: " + out,
+            "data: {path: " + fs.getUri() + "/data/pneumoniamnist.npz}",
+            "partition: {public-fraction: 0.15, hospitals: 3, mode: iid, seed: 3, min-per-hospital: 20}",
+            "model: {conv-filters: [4, 8], dense-units: 16}",
+            "pretrain: {epochs: 1, batch-size: 32}",
+            "finetune: {epochs: 1, batch-size: 32}",
+            "merge: {lambda-grid: [0.5, 1.0]}",
+            "evaluate: {partitions: 2}");
     return ConfigMap.parse(yaml, "HdfsPipelineIT").withOverrides(List.of(overrides));
   }
 
@@ -87,8 +89,12 @@ class HdfsPipelineIT {
     long start = System.nanoTime();
     cluster = new MiniDFSCluster.Builder(dfsConf).numDataNodes(1).build();
     cluster.waitActive();
-    LOG.info("MiniDFSCluster up at {} in {} s", cluster.getURI(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
-    // full hdfs://host:port URIs reach the cluster without touching fs.defaultFS of the shared session
+    LOG.info(
+        "MiniDFSCluster up at {} in {} s",
+        cluster.getURI(),
+        String.format("%.1f", (System.nanoTime() - start) / 1e9));
+    // full hdfs://host:port URIs reach the cluster without touching fs.defaultFS of the shared
+    // session
     conf = SparkTests.spark().sparkContext().hadoopConfiguration();
     replicationBefore = conf.get("dfs.replication");
     conf.set("dfs.replication", "1"); // one datanode
@@ -101,7 +107,8 @@ class HdfsPipelineIT {
     ConfigMap night1 = config(NIGHT1, "finetune.hospitals=[h0, h1]");
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(night1)).run();
     pretrain = new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(night1)).run();
-    finetune1 = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(night1)).run();
+    finetune1 =
+        new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(night1)).run();
     merge1 = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(night1)).run();
     new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(night1)).run();
 
@@ -109,10 +116,13 @@ class HdfsPipelineIT {
 
     ConfigMap night2 = config(NIGHT2, "base=" + pretrain.fingerprint(), "finetune.hospitals=[h2]");
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(night2)).run();
-    finetune2 = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(night2)).run();
+    finetune2 =
+        new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(night2)).run();
     merge2 = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(night2)).run();
-    evaluate2 = new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(night2)).run();
-    LOG.info("Two nights on HDFS in {} s", String.format("%.1f", (System.nanoTime() - pipeline) / 1e9));
+    evaluate2 =
+        new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(night2)).run();
+    LOG.info(
+        "Two nights on HDFS in {} s", String.format("%.1f", (System.nanoTime() - pipeline) / 1e9));
     copyOutputsForNonJvmReaders();
   }
 
@@ -129,16 +139,27 @@ class HdfsPipelineIT {
     OutputLayout night2 = new OutputLayout(new Path(out), NIGHT2);
     VectorStore store = new VectorStore(conf, night2.vectorsRoot());
     AtomicDir vector = AtomicDir.begin(conf, store.dir(pretrain.fingerprint(), "h9"));
-    FloatChunkFile.write(conf, new Path(vector.tmp(), VectorStore.VECTOR_FILE), new float[] {1f, 2f, 3f}, 2);
-    FileUtil.copy(fs, new Path(finetune1.hospitals().get(0).vector(), VectorStore.MANIFEST_FILE), fs,
-        new Path(vector.tmp(), VectorStore.MANIFEST_FILE), false, conf);
+    FloatChunkFile.write(
+        conf, new Path(vector.tmp(), VectorStore.VECTOR_FILE), new float[] {1f, 2f, 3f}, 2);
+    FileUtil.copy(
+        fs,
+        new Path(finetune1.hospitals().get(0).vector(), VectorStore.MANIFEST_FILE),
+        fs,
+        new Path(vector.tmp(), VectorStore.MANIFEST_FILE),
+        false,
+        conf);
     AtomicDir merged = AtomicDir.begin(conf, night2.mergedDir());
     try (OutputStream model = fs.create(new Path(merged.tmp(), OutputLayout.MODEL_FILE))) {
       model.write(new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p'});
     }
-    AtomicDir metrics = AtomicDir.begin(conf, new OutputLayout(new Path(out), CRASHED_RUN).metricsPartition());
-    SparkTests.spark().read().parquet(new OutputLayout(new Path(out), NIGHT1).metricsPartition().toString())
-        .write().mode(SaveMode.Overwrite).parquet(metrics.tmp().toString());
+    AtomicDir metrics =
+        AtomicDir.begin(conf, new OutputLayout(new Path(out), CRASHED_RUN).metricsPartition());
+    SparkTests.spark()
+        .read()
+        .parquet(new OutputLayout(new Path(out), NIGHT1).metricsPartition().toString())
+        .write()
+        .mode(SaveMode.Overwrite)
+        .parquet(metrics.tmp().toString());
     crashDebris.addAll(List.of(vector.tmp(), merged.tmp(), metrics.tmp()));
   }
 
@@ -159,31 +180,49 @@ class HdfsPipelineIT {
     String hdfs = fs.getUri().toString();
     assertThat(hdfs).startsWith("hdfs://");
     assertThat(pretrain.model()).startsWith(hdfs);
-    assertThat(finetune1.hospitals()).extracting(HospitalFineTune.Outcome::vector).allMatch(v -> v.startsWith(hdfs));
+    assertThat(finetune1.hospitals())
+        .extracting(HospitalFineTune.Outcome::vector)
+        .allMatch(v -> v.startsWith(hdfs));
     assertThat(merge2.model()).startsWith(hdfs);
     assertThat(evaluate2.table()).isEqualTo(out + "/metrics/run_id=" + NIGHT2);
-    assertThat(Stream.of("base/" + pretrain.fingerprint(), "runs/" + NIGHT1 + "/partition", "runs/" + NIGHT2 + "/merged",
-        "vectors/base=" + pretrain.fingerprint() + "/hospital=h2", "metrics/run_id=" + NIGHT1))
-        .allSatisfy(dir -> assertThat(AtomicDir.isComplete(conf, new Path(out, dir))).as(dir).isTrue());
+    assertThat(
+            Stream.of(
+                "base/" + pretrain.fingerprint(),
+                "runs/" + NIGHT1 + "/partition",
+                "runs/" + NIGHT2 + "/merged",
+                "vectors/base=" + pretrain.fingerprint() + "/hospital=h2",
+                "metrics/run_id=" + NIGHT1))
+        .allSatisfy(
+            dir -> assertThat(AtomicDir.isComplete(conf, new Path(out, dir))).as(dir).isTrue());
   }
 
   @Test
   void theLateHospitalIsMergedTheNextNight() {
-    assertThat(merge1.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1");
-    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1", "h2");
-    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::runId).containsExactly(NIGHT1, NIGHT1, NIGHT2);
-    assertThat(evaluate2.rows()).filteredOn(r -> r.modelKind().equals("single_site")).extracting(r -> r.modelId())
+    assertThat(merge1.vectors())
+        .extracting(MergeManifest.UsedVector::hospital)
+        .containsExactly("h0", "h1");
+    assertThat(merge2.vectors())
+        .extracting(MergeManifest.UsedVector::hospital)
+        .containsExactly("h0", "h1", "h2");
+    assertThat(merge2.vectors())
+        .extracting(MergeManifest.UsedVector::runId)
+        .containsExactly(NIGHT1, NIGHT1, NIGHT2);
+    assertThat(evaluate2.rows())
+        .filteredOn(r -> r.modelKind().equals("single_site"))
+        .extracting(r -> r.modelId())
         .containsOnly("h0", "h1", "h2");
   }
 
   @Test
   void vectorsAndTheMergedModelReadBackFromHdfs() {
-    for (HospitalFineTune.Outcome o : Stream.concat(finetune1.hospitals().stream(), finetune2.hospitals().stream()).toList()) {
+    for (HospitalFineTune.Outcome o :
+        Stream.concat(finetune1.hospitals().stream(), finetune2.hospitals().stream()).toList()) {
       float[] delta = FloatChunkFile.readAll(conf, new Path(o.vector(), VectorStore.VECTOR_FILE));
       assertThat(FloatChunkFile.sha256(delta)).as(o.hospital()).isEqualTo(o.vectorSha256());
       assertThat(delta).as(o.hospital()).hasSize((int) (pretrain.parameters() - 2 * (4 + 8)));
     }
-    assertThat(Fingerprint.of(ModelIO.load(conf, new Path(merge2.model())))).isEqualTo(merge2.mergedFingerprint());
+    assertThat(Fingerprint.of(ModelIO.load(conf, new Path(merge2.model()))))
+        .isEqualTo(merge2.mergedFingerprint());
   }
 
   @Test
@@ -191,17 +230,48 @@ class HdfsPipelineIT {
     Dataset<Row> table = SparkTests.spark().read().parquet(out + "/metrics");
     // plain partition discovery turns run ids that look like dates into dates: the sql views do not
     assertThat(table.schema().apply("run_id").dataType()).isEqualTo(DataTypes.DateType);
-    assertThat(table.where("run_id = '" + NIGHT2 + "' and model_kind = 'merged' and label is null").count()).isEqualTo(6);
+    assertThat(
+            table
+                .where("run_id = '" + NIGHT2 + "' and model_kind = 'merged' and label is null")
+                .count())
+        .isEqualTo(6);
     // 4 models on night 1, 5 on night 2; 2 splits; 3 model metrics + 2 classes x 3 class metrics
     assertThat(table.count()).isEqualTo((4 + 5) * 2 * 9);
 
     List<Map<String, Object>> rows = SimpleParquet.read(conf, new Path(evaluate2.table()));
     assertThat(rows).hasSize(evaluate2.rows().size());
-    assertThat(rows).extracting(r -> r.get("model_kind") + "/" + r.get("model_id") + "/" + r.get("split") + "/"
-        + r.get("metric") + "/" + r.get("label") + "=" + r.get("value"))
-        .containsExactlyInAnyOrderElementsOf(evaluate2.rows().stream().map(r -> r.modelKind() + "/" + r.modelId() + "/"
-            + r.split() + "/" + r.metric() + "/" + r.label() + "=" + r.value()).toList());
-    assertThat(rows).allSatisfy(r -> assertThat(r.get("base_fingerprint")).isEqualTo(pretrain.fingerprint()));
+    assertThat(rows)
+        .extracting(
+            r ->
+                r.get("model_kind")
+                    + "/"
+                    + r.get("model_id")
+                    + "/"
+                    + r.get("split")
+                    + "/"
+                    + r.get("metric")
+                    + "/"
+                    + r.get("label")
+                    + "="
+                    + r.get("value"))
+        .containsExactlyInAnyOrderElementsOf(
+            evaluate2.rows().stream()
+                .map(
+                    r ->
+                        r.modelKind()
+                            + "/"
+                            + r.modelId()
+                            + "/"
+                            + r.split()
+                            + "/"
+                            + r.metric()
+                            + "/"
+                            + r.label()
+                            + "="
+                            + r.value())
+                .toList());
+    assertThat(rows)
+        .allSatisfy(r -> assertThat(r.get("base_fingerprint")).isEqualTo(pretrain.fingerprint()));
   }
 
   @Test
@@ -209,17 +279,27 @@ class HdfsPipelineIT {
     for (Path debris : crashDebris) {
       assertThat(debris.getName()).startsWith("_tmp-").doesNotContain("=");
     }
-    // the night-2 merge, the next writer of runs/NIGHT2/merged, deleted the crashed attempt's debris;
+    // the night-2 merge, the next writer of runs/NIGHT2/merged, deleted the crashed attempt's
+    // debris;
     // targets nobody wrote again (h9's vector, the crashed run's metrics) keep theirs, hidden
     Path mergedDebris = crashDebris.get(1);
     assertThat(fs.exists(mergedDebris)).as(mergedDebris.toString()).isFalse();
     assertThat(fs.exists(crashDebris.get(0))).as(crashDebris.get(0).toString()).isTrue();
     assertThat(fs.exists(crashDebris.get(2))).as(crashDebris.get(2).toString()).isTrue();
-    List<StoredVector> vectors = new VectorStore(conf, new Path(out + "/vectors")).list(pretrain.fingerprint());
+    List<StoredVector> vectors =
+        new VectorStore(conf, new Path(out + "/vectors")).list(pretrain.fingerprint());
     assertThat(vectors).extracting(v -> v.manifest().hospital()).containsExactly("h0", "h1", "h2");
-    // the real night-2 merge replaced nothing it should not: its model loads (the crashed one is not a zip)
-    assertThat(merge2.vectors()).extracting(MergeManifest.UsedVector::hospital).doesNotContain("h9");
-    assertThat(SparkTests.spark().read().parquet(out + "/metrics").where("run_id = '" + CRASHED_RUN + "'").count())
+    // the real night-2 merge replaced nothing it should not: its model loads (the crashed one is
+    // not a zip)
+    assertThat(merge2.vectors())
+        .extracting(MergeManifest.UsedVector::hospital)
+        .doesNotContain("h9");
+    assertThat(
+            SparkTests.spark()
+                .read()
+                .parquet(out + "/metrics")
+                .where("run_id = '" + CRASHED_RUN + "'")
+                .count())
         .isZero();
   }
 
@@ -233,40 +313,68 @@ class HdfsPipelineIT {
 
     @Test
     void metricsViewHasEveryCommittedRunWithRunIdsAsStrings() {
-      QueryMetricsJob.Result runs = job(100).run(
-          "SELECT run_id, typeof(run_id) AS type, count(*) AS n FROM metrics GROUP BY run_id ORDER BY run_id");
+      QueryMetricsJob.Result runs =
+          job(100)
+              .run(
+                  "SELECT run_id, typeof(run_id) AS type, count(*) AS n FROM metrics GROUP BY run_id ORDER BY run_id");
       assertThat(runs.columns()).containsExactly("run_id", "type", "n");
-      assertThat(runs.rows()).containsExactly(List.of(NIGHT1, "string", "72"), List.of(NIGHT2, "string", "90"));
+      assertThat(runs.rows())
+          .containsExactly(List.of(NIGHT1, "string", "72"), List.of(NIGHT2, "string", "90"));
       // the views and the setting stay in the job's child session
       assertThat(SparkTests.spark().catalog().tableExists("metrics")).isFalse();
-      assertThat(SparkTests.spark().conf().get(QueryMetricsJob.INFER_PARTITION_TYPES)).isEqualTo("true");
+      assertThat(SparkTests.spark().conf().get(QueryMetricsJob.INFER_PARTITION_TYPES))
+          .isEqualTo("true");
     }
 
     @Test
     void valuesAreTheEvaluationsOwn() {
-      QueryMetricsJob.Result auc = job(10).run("SELECT value FROM metrics WHERE run_id = '" + NIGHT2
-          + "' AND model_kind = 'merged' AND split = 'test' AND metric = 'auc'");
-      double expected = evaluate2.rows().stream()
-          .filter(r -> r.modelKind().equals("merged") && r.split().equals("test") && r.metric().equals("auc"))
-          .findFirst().orElseThrow().value();
+      QueryMetricsJob.Result auc =
+          job(10)
+              .run(
+                  "SELECT value FROM metrics WHERE run_id = '"
+                      + NIGHT2
+                      + "' AND model_kind = 'merged' AND split = 'test' AND metric = 'auc'");
+      double expected =
+          evaluate2.rows().stream()
+              .filter(
+                  r ->
+                      r.modelKind().equals("merged")
+                          && r.split().equals("test")
+                          && r.metric().equals("auc"))
+              .findFirst()
+              .orElseThrow()
+              .value();
       assertThat(auc.rows()).hasSize(1);
       assertThat(Double.parseDouble(auc.rows().get(0).get(0))).isEqualTo(expected);
     }
 
-    /** Also records Spark's answers in target/view-answers/hdfs/ for .ci/run's DuckDB comparison. */
+    /**
+     * Also records Spark's answers in target/view-answers/hdfs/ for .ci/run's DuckDB comparison.
+     */
     @Test
     void viewsHideTheCrashedAttempts() {
-      // the two nights' metrics (72 + 90 rows), vectors h0, h1, h2 and merges; not h9, not the crashed run
+      // the two nights' metrics (72 + 90 rows), vectors h0, h1, h2 and merges; not h9, not the
+      // crashed run
       assertThat(ViewAnswers.record("hdfs", out, conf)).containsExactly(72L + 90L, 3L, 2L);
     }
 
     @Test
     void vectorAndMergeManifestsAreViews() {
-      assertThat(job(10).run("SELECT hospital, run_id, examples > 0 FROM vectors ORDER BY hospital").rows())
-          .containsExactly(List.of("h0", NIGHT1, "true"), List.of("h1", NIGHT1, "true"), List.of("h2", NIGHT2, "true"));
-      QueryMetricsJob.Result merges = job(10).run("SELECT m.run_id, concat_ws(',', transform(m.vectors, v -> v.hospital))"
-          + " AS hospitals, m.lambda IN (0.5, 1.0) FROM merges m ORDER BY m.run_id");
-      assertThat(merges.rows()).containsExactly(List.of(NIGHT1, "h0,h1", "true"), List.of(NIGHT2, "h0,h1,h2", "true"));
+      assertThat(
+              job(10)
+                  .run("SELECT hospital, run_id, examples > 0 FROM vectors ORDER BY hospital")
+                  .rows())
+          .containsExactly(
+              List.of("h0", NIGHT1, "true"),
+              List.of("h1", NIGHT1, "true"),
+              List.of("h2", NIGHT2, "true"));
+      QueryMetricsJob.Result merges =
+          job(10)
+              .run(
+                  "SELECT m.run_id, concat_ws(',', transform(m.vectors, v -> v.hospital))"
+                      + " AS hospitals, m.lambda IN (0.5, 1.0) FROM merges m ORDER BY m.run_id");
+      assertThat(merges.rows())
+          .containsExactly(List.of(NIGHT1, "h0,h1", "true"), List.of(NIGHT2, "h0,h1,h2", "true"));
     }
 
     @Test
@@ -274,9 +382,24 @@ class HdfsPipelineIT {
       QueryMetricsJob.Result result = job(2).run("SELECT * FROM metrics");
       assertThat(result.rows()).hasSize(2);
       assertThat(result.truncated()).isTrue();
-      assertThat(result.columns()).containsExactly("dataset", "model_kind", "model_id", "split", "metric", "label",
-          "value", "n", "base_fingerprint", "hospitals", "partition_mode", "alpha", "public_fraction",
-          "partition_seed", "created_at", "run_id");
+      assertThat(result.columns())
+          .containsExactly(
+              "dataset",
+              "model_kind",
+              "model_id",
+              "split",
+              "metric",
+              "label",
+              "value",
+              "n",
+              "base_fingerprint",
+              "hospitals",
+              "partition_mode",
+              "alpha",
+              "public_fraction",
+              "partition_seed",
+              "created_at",
+              "run_id");
       assertThat(result.table()).endsWith("(first 2 rows; --limit N for more)");
     }
 
@@ -284,34 +407,48 @@ class HdfsPipelineIT {
     void badSqlIsAConfigErrorNamingTheProblem() {
       QueryMetricsJob job = job(10);
       assertThatThrownBy(() -> job.run("SELECT nope FROM metrics"))
-          .isInstanceOf(ConfigException.class).hasMessageContaining("Cannot run query").hasMessageContaining("nope");
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("Cannot run query")
+          .hasMessageContaining("nope");
       assertThatThrownBy(() -> job.run("SELECT * FROM metric"))
-          .isInstanceOf(ConfigException.class).hasMessageContaining("metric");
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("metric");
     }
 
     @Test
     void anEmptyOutputRootHasEmptyViews() {
-      QueryMetricsJob job = new QueryMetricsJob(SparkTests.spark(),
-          new QueryMetricsJob.Config(tmp.resolve("nothing-yet").toString(), 10));
-      assertThat(job.run("SELECT (SELECT count(*) FROM metrics), (SELECT count(*) FROM vectors),"
-          + " (SELECT count(*) FROM merges)").rows()).containsExactly(List.of("0", "0", "0"));
+      QueryMetricsJob job =
+          new QueryMetricsJob(
+              SparkTests.spark(),
+              new QueryMetricsJob.Config(tmp.resolve("nothing-yet").toString(), 10));
+      assertThat(
+              job.run(
+                      "SELECT (SELECT count(*) FROM metrics), (SELECT count(*) FROM vectors),"
+                          + " (SELECT count(*) FROM merges)")
+                  .rows())
+          .containsExactly(List.of("0", "0", "0"));
     }
   }
 
-  /** Every SQL statement of notebooks/*.ipynb, against these outputs, with the views they expect. */
+  /**
+   * Every SQL statement of notebooks/*.ipynb, against these outputs, with the views they expect.
+   */
   @Nested
   class Notebooks {
 
     /** Also records each answer in target/notebook-results/ for .ci/replay_notebooks.py. */
     @Test
     void everyStatementRunsAndReturnsRows() throws IOException {
-      QueryMetricsJob job = new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out, 10));
-      java.nio.file.Path results = java.nio.file.Path.of("target", "notebook-results").toAbsolutePath();
+      QueryMetricsJob job =
+          new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out, 10));
+      java.nio.file.Path results =
+          java.nio.file.Path.of("target", "notebook-results").toAbsolutePath();
       FileUtil.fullyDelete(results.toFile());
       for (java.nio.file.Path notebook : NotebookSql.notebooks(NotebookSqlTest.NOTEBOOKS)) {
         List<NotebookSql.Statement> statements = NotebookSql.statements(notebook);
         assertThat(statements).as(notebook.toString()).isNotEmpty();
-        java.nio.file.Path dir = Files.createDirectories(results.resolve(notebook.getFileName().toString()));
+        java.nio.file.Path dir =
+            Files.createDirectories(results.resolve(notebook.getFileName().toString()));
         for (int i = 0; i < statements.size(); i += 1) {
           NotebookSql.Statement statement = statements.get(i);
           Dataset<Row> answer = job.session().sql(statement.sql());

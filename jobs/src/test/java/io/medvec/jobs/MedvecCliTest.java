@@ -2,10 +2,10 @@ package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.medvec.jobs.experiment.ExperimentJob;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.jobs.experiment.ExperimentJob;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -30,25 +30,43 @@ import org.junit.jupiter.api.Test;
 class MedvecCliTest {
 
   /** Each job command's config parser, as its entry point runs it. */
-  static final Map<String, Function<ConfigMap, ?>> PARSERS = Map.of(
-      "demo", RunPipelineJob.Config::from,
-      RunPipelineJob.NAME, RunPipelineJob.Config::from,
-      PartitionDataJob.NAME, PartitionDataJob.Config::from,
-      PretrainModelJob.NAME, PretrainModelJob.Config::from,
-      FineTuneVectorsJob.NAME, FineTuneVectorsJob.Config::from,
-      MergeVectorsJob.NAME, MergeVectorsJob.Config::from,
-      EvaluateModelsJob.NAME, EvaluateModelsJob.Config::from,
-      ExperimentJob.NAME, ExperimentJob.Config::from,
-      QueryMetricsJob.NAME, QueryMetricsJob.Config::from);
+  static final Map<String, Function<ConfigMap, ?>> PARSERS =
+      Map.of(
+          "demo",
+          RunPipelineJob.Config::from,
+          RunPipelineJob.NAME,
+          RunPipelineJob.Config::from,
+          PartitionDataJob.NAME,
+          PartitionDataJob.Config::from,
+          PretrainModelJob.NAME,
+          PretrainModelJob.Config::from,
+          FineTuneVectorsJob.NAME,
+          FineTuneVectorsJob.Config::from,
+          MergeVectorsJob.NAME,
+          MergeVectorsJob.Config::from,
+          EvaluateModelsJob.NAME,
+          EvaluateModelsJob.Config::from,
+          ExperimentJob.NAME,
+          ExperimentJob.Config::from,
+          QueryMetricsJob.NAME,
+          QueryMetricsJob.Config::from);
 
   /** Configs that make the parsers read their conditional keys (DP, refits, auto strategy). */
-  static final List<List<String>> CONDITIONAL = List.of(
-      List.of(),
-      List.of("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=2"),
-      List.of("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.noise-multiplier=1.1",
-          "merge.strategy=ties", "merge.params.top-k=0.3"),
-      List.of("merge.output-bias=refit", "merge.output-layer=refit", "merge.strategy=auto",
-          "merge.candidates=[ties]"));
+  static final List<List<String>> CONDITIONAL =
+      List.of(
+          List.of(),
+          List.of("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=2"),
+          List.of(
+              "finetune.dp.enabled=true",
+              "finetune.dp.clip-norm=1",
+              "finetune.dp.noise-multiplier=1.1",
+              "merge.strategy=ties",
+              "merge.params.top-k=0.3"),
+          List.of(
+              "merge.output-bias=refit",
+              "merge.output-layer=refit",
+              "merge.strategy=auto",
+              "merge.candidates=[ties]"));
 
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
@@ -61,10 +79,16 @@ class MedvecCliTest {
 
   int medvec(String... args) {
     Map<String, ToIntFunction<String[]>> entries = new HashMap<>();
-    JobCli.COMMANDS.keySet().forEach(name -> entries.put(name, a -> {
-      ran.put(name, List.of(a));
-      return 0;
-    }));
+    JobCli.COMMANDS
+        .keySet()
+        .forEach(
+            name ->
+                entries.put(
+                    name,
+                    a -> {
+                      ran.put(name, List.of(a));
+                      return 0;
+                    }));
     return Medvec.run(args, new PrintWriter(out), new PrintWriter(err), entries);
   }
 
@@ -73,9 +97,13 @@ class MedvecCliTest {
     for (String help : List.of("--help", "-h")) {
       out.getBuffer().setLength(0);
       assertThat(medvec(help)).as(help).isZero();
-      assertThat(out.toString()).contains("Usage: medvec").contains("--verbose")
+      assertThat(out.toString())
+          .contains("Usage: medvec")
+          .contains("--verbose")
           .contains("Exit codes: 0 ok, 1 runtime failure (retrying may help), 2 bad command line");
-      JobCli.COMMANDS.keySet().forEach(name -> assertThat(out.toString()).contains("  " + name + " "));
+      JobCli.COMMANDS
+          .keySet()
+          .forEach(name -> assertThat(out.toString()).contains("  " + name + " "));
     }
     assertThat(ran).isEmpty();
   }
@@ -87,11 +115,16 @@ class MedvecCliTest {
         out.getBuffer().setLength(0);
         assertThat(medvec(info.name(), help)).as(info.name() + " " + help).isZero();
         String text = out.toString();
-        assertThat(text).as(info.name()).startsWith("Usage: medvec " + info.name()).contains("--verbose");
+        assertThat(text)
+            .as(info.name())
+            .startsWith("Usage: medvec " + info.name())
+            .contains("--verbose");
         for (ConfigGroup group : info.keys()) {
           for (ConfigKey<?> key : group.keys()) {
-            assertThat(text).as(info.name() + " help").contains("    " + key.displayName() + ": " + key.defaultText()
-                + "\n").contains(key.doc().substring(0, Math.min(40, key.doc().length())));
+            assertThat(text)
+                .as(info.name() + " help")
+                .contains("    " + key.displayName() + ": " + key.defaultText() + "\n")
+                .contains(key.doc().substring(0, Math.min(40, key.doc().length())));
           }
         }
       }
@@ -101,26 +134,41 @@ class MedvecCliTest {
 
   @Test
   void everyKeyAParserReadsIsDeclaredInItsCommandsHelpAndEveryDeclaredKeyIsRead() {
-    PARSERS.forEach((name, parse) -> {
-      List<ConfigGroup> declared = JobCli.COMMANDS.get(name).keys();
-      Set<String> read = new TreeSet<>();
-      for (List<String> overrides : CONDITIONAL) {
-        ConfigMap map = ConfigMap.empty().withOverrides(overrides);
-        parse.apply(map);
-        read.addAll(map.usedKeys());
-      }
-      assertThat(read).as(name + ": keys read").isNotEmpty()
-          .allSatisfy(key -> assertThat(declared.stream().anyMatch(g -> g.covers(key))).as(name + " declares " + key)
-              .isTrue());
-      declared.stream().flatMap(g -> g.keys().stream()).forEach(key ->
-          assertThat(read.stream().anyMatch(key::covers)).as(name + " reads " + key.name()).isTrue());
-    });
+    PARSERS.forEach(
+        (name, parse) -> {
+          List<ConfigGroup> declared = JobCli.COMMANDS.get(name).keys();
+          Set<String> read = new TreeSet<>();
+          for (List<String> overrides : CONDITIONAL) {
+            ConfigMap map = ConfigMap.empty().withOverrides(overrides);
+            parse.apply(map);
+            read.addAll(map.usedKeys());
+          }
+          assertThat(read)
+              .as(name + ": keys read")
+              .isNotEmpty()
+              .allSatisfy(
+                  key ->
+                      assertThat(declared.stream().anyMatch(g -> g.covers(key)))
+                          .as(name + " declares " + key)
+                          .isTrue());
+          declared.stream()
+              .flatMap(g -> g.keys().stream())
+              .forEach(
+                  key ->
+                      assertThat(read.stream().anyMatch(key::covers))
+                          .as(name + " reads " + key.name())
+                          .isTrue());
+        });
   }
 
   @Test
   void everyJobCommandHasAParserHere() {
-    assertThat(PARSERS.keySet()).containsAll(JobCli.COMMANDS.values().stream()
-        .filter(i -> !i.keys().isEmpty()).map(JobCli.Info::name).toList());
+    assertThat(PARSERS.keySet())
+        .containsAll(
+            JobCli.COMMANDS.values().stream()
+                .filter(i -> !i.keys().isEmpty())
+                .map(JobCli.Info::name)
+                .toList());
   }
 
   @Test
@@ -129,21 +177,27 @@ class MedvecCliTest {
     assertThat(out.toString()).startsWith("Usage: medvec");
     out.getBuffer().setLength(0);
     assertThat(medvec("help", "merge")).isZero();
-    assertThat(out.toString()).startsWith("Usage: medvec merge").contains("    merge.lambda: auto\n");
+    assertThat(out.toString())
+        .startsWith("Usage: medvec merge")
+        .contains("    merge.lambda: auto\n");
     assertThat(medvec("help", "merg")).isEqualTo(ExitCode.BAD_CONFIG.code());
-    assertThat(err.toString()).startsWith("medvec help: Unknown command 'merg'; did you mean 'merge'?");
+    assertThat(err.toString())
+        .startsWith("medvec help: Unknown command 'merg'; did you mean 'merge'?");
     assertThat(ran).isEmpty();
   }
 
   @Test
   void everyCommandHasAnEntryPoint() {
-    assertThat(Medvec.ENTRY_POINTS.keySet()).containsExactlyInAnyOrderElementsOf(JobCli.COMMANDS.keySet());
+    assertThat(Medvec.ENTRY_POINTS.keySet())
+        .containsExactlyInAnyOrderElementsOf(JobCli.COMMANDS.keySet());
   }
 
   @Test
   void anUnknownCommandSuggestsTheNearestInOneLine() {
     assertThat(medvec("demoo")).isEqualTo(ExitCode.BAD_CONFIG.code());
-    assertThat(err.toString().lines().toList()).singleElement().asString()
+    assertThat(err.toString().lines().toList())
+        .singleElement()
+        .asString()
         .startsWith("medvec: Unknown command 'demoo'; did you mean 'demo'?")
         .endsWith("exit 2: bad command line or configuration)");
     assertThat(ran).isEmpty();
@@ -152,7 +206,9 @@ class MedvecCliTest {
   @Test
   void anUnknownOptionSuggestsTheNearestInOneLine() {
     assertThat(medvec("demo", "--outt", "x")).isEqualTo(ExitCode.BAD_CONFIG.code());
-    assertThat(err.toString().lines().toList()).singleElement().asString()
+    assertThat(err.toString().lines().toList())
+        .singleElement()
+        .asString()
         .startsWith("medvec demo: Unknown option '--outt'; did you mean '--out'?");
     assertThat(medvec("merge", "--set")).isEqualTo(ExitCode.BAD_CONFIG.code());
     assertThat(err.toString()).contains("--set");
@@ -178,54 +234,102 @@ class MedvecCliTest {
 
   @Test
   void theSparkSubmitMainsKeepTheirArguments() {
-    JobCli.Parsed job = JobCli.parse(MergeVectorsJob.NAME, new String[] {"--config", "c.yaml", "--set", "a=1",
-        "--set=b=2", "--data", "d.npz", "--out=o", "--run-id", "r", "--base", "f"}, new PrintWriter(out)).orElseThrow();
+    JobCli.Parsed job =
+        JobCli.parse(
+                MergeVectorsJob.NAME,
+                new String[] {
+                  "--config",
+                  "c.yaml",
+                  "--set",
+                  "a=1",
+                  "--set=b=2",
+                  "--data",
+                  "d.npz",
+                  "--out=o",
+                  "--run-id",
+                  "r",
+                  "--base",
+                  "f"
+                },
+                new PrintWriter(out))
+            .orElseThrow();
     assertThat(job.cli().config()).contains("c.yaml");
     assertThat(job.cli().overrides()).containsExactly("a=1", "b=2");
-    assertThat(job.cli().flags()).containsExactly(Map.entry("data", "d.npz"), Map.entry("out", "o"),
-        Map.entry("run-id", "r"), Map.entry("base", "f"));
+    assertThat(job.cli().flags())
+        .containsExactly(
+            Map.entry("data", "d.npz"),
+            Map.entry("out", "o"),
+            Map.entry("run-id", "r"),
+            Map.entry("base", "f"));
 
-    JobCli.Parsed sql = JobCli.parse(QueryMetricsJob.NAME, new String[] {"--out", "o", "--limit", "5", "SELECT", "1"},
-        new PrintWriter(out)).orElseThrow();
+    JobCli.Parsed sql =
+        JobCli.parse(
+                QueryMetricsJob.NAME,
+                new String[] {"--out", "o", "--limit", "5", "SELECT", "1"},
+                new PrintWriter(out))
+            .orElseThrow();
     assertThat(sql.cli().positional()).containsExactly("SELECT", "1");
     assertThat(sql.cli().flags()).containsExactly(Map.entry("out", "o"), Map.entry("limit", "5"));
 
-    JobCli.Parsed download = JobCli.parse("download", new String[] {"--to", "d"}, new PrintWriter(out)).orElseThrow();
-    assertThat(download.cli().flags()).containsExactly(Map.entry("dataset", "pneumoniamnist"), Map.entry("to", "d"));
+    JobCli.Parsed download =
+        JobCli.parse("download", new String[] {"--to", "d"}, new PrintWriter(out)).orElseThrow();
+    assertThat(download.cli().flags())
+        .containsExactly(Map.entry("dataset", "pneumoniamnist"), Map.entry("to", "d"));
   }
 
   @Test
   void aConfigErrorIsOneLineNamingTheKeyTheSuggestionAndTheExitCode() {
-    List<String> lines = stderrOf(() -> assertThat(JobMain.execute(new String[] {"--set", "merge.lamda=1"}, "demo",
-        RunPipelineJob.Config::from, (spark, config) -> {
-          throw new AssertionError("must not run");
-        })).isEqualTo(ExitCode.BAD_CONFIG.code()));
+    List<String> lines =
+        stderrOf(
+            () ->
+                assertThat(
+                        JobMain.execute(
+                            new String[] {"--set", "merge.lamda=1"},
+                            "demo",
+                            RunPipelineJob.Config::from,
+                            (spark, config) -> {
+                              throw new AssertionError("must not run");
+                            }))
+                    .isEqualTo(ExitCode.BAD_CONFIG.code()));
     // the test log configuration shows INFO lines (FastPath's, if log4j starts here)
     lines.removeIf(l -> l.matches("\\d\\d:\\d\\d:\\d\\d INFO .*"));
-    assertThat(lines).singleElement().asString()
-        .startsWith("medvec demo: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
-            + " 'merge.lambda'?)")
+    assertThat(lines)
+        .singleElement()
+        .asString()
+        .startsWith(
+            "medvec demo: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
+                + " 'merge.lambda'?)")
         .endsWith("(exit 2: bad command line or configuration)")
         .doesNotContain("valid keys: [");
   }
 
   @Test
   void aJobsOwnHelpExitsZeroWithoutParsingConfig() {
-    List<String> lines = stderrOf(() -> assertThat(JobMain.execute(new String[] {"--help"}, MergeVectorsJob.NAME,
-        MergeVectorsJob.Config::from, (spark, config) -> {
-          throw new AssertionError("must not run");
-        })).isZero());
+    List<String> lines =
+        stderrOf(
+            () ->
+                assertThat(
+                        JobMain.execute(
+                            new String[] {"--help"},
+                            MergeVectorsJob.NAME,
+                            MergeVectorsJob.Config::from,
+                            (spark, config) -> {
+                              throw new AssertionError("must not run");
+                            }))
+                    .isZero());
     assertThat(lines).isEmpty();
   }
 
   @Test
   void stackTracesAreLoggedForRuntimeFailuresAndOnlyWithVerboseForUserErrors() {
     assertThat(JobMain.logsStackTrace(ExitCode.RUNTIME_FAILURE, false)).isTrue();
-    for (ExitCode user : List.of(ExitCode.BAD_CONFIG, ExitCode.BAD_INPUT, ExitCode.INCOMPATIBLE_VECTORS)) {
+    for (ExitCode user :
+        List.of(ExitCode.BAD_CONFIG, ExitCode.BAD_INPUT, ExitCode.INCOMPATIBLE_VECTORS)) {
       assertThat(JobMain.logsStackTrace(user, false)).as(user.name()).isFalse();
       assertThat(JobMain.logsStackTrace(user, true)).as(user.name()).isTrue();
     }
-    assertThat(JobMain.oneLine("Cannot run query: [X]\n  line 1\n  ^^^\n")).isEqualTo("Cannot run query: [X] line 1 ^^^");
+    assertThat(JobMain.oneLine("Cannot run query: [X]\n  line 1\n  ^^^\n"))
+        .isEqualTo("Cannot run query: [X] line 1 ^^^");
   }
 
   /** What {@code body} prints on System.err, as lines. */

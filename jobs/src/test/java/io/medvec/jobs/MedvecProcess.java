@@ -18,7 +18,12 @@ import java.util.List;
 final class MedvecProcess implements AutoCloseable {
 
   private static final List<String> INHERITED_FLAGS =
-      List.of("--add-opens", "-XX:+IgnoreUnrecognizedVMOptions", "-Djdk.reflect", "-Dio.netty", "-Dorg.bytedeco");
+      List.of(
+          "--add-opens",
+          "-XX:+IgnoreUnrecognizedVMOptions",
+          "-Djdk.reflect",
+          "-Dio.netty",
+          "-Dorg.bytedeco");
 
   final Process process;
   final Path log;
@@ -27,7 +32,8 @@ final class MedvecProcess implements AutoCloseable {
   private MedvecProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
-    this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    this.stdout =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
   }
 
   /** Starts {@code Medvec args} with extra JVM options (e.g. -Dspark.master=local[2,2]). */
@@ -36,7 +42,8 @@ final class MedvecProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> INHERITED_FLAGS.stream().anyMatch(a::startsWith)).forEach(cmd::add);
+        .filter(a -> INHERITED_FLAGS.stream().anyMatch(a::startsWith))
+        .forEach(cmd::add);
     cmd.add("-Dspark.ui.enabled=false");
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
@@ -53,15 +60,23 @@ final class MedvecProcess implements AutoCloseable {
     }
   }
 
-  /** Reads stdout until a line starts with {@code prefix}; returns the rest of it, or fails with the log. */
+  /**
+   * Reads stdout until a line starts with {@code prefix}; returns the rest of it, or fails with the
+   * log.
+   */
   String awaitLine(String prefix) throws IOException {
     for (String line = stdout.readLine(); line != null; line = stdout.readLine()) {
       if (line.startsWith(prefix)) {
         return line.substring(prefix.length()).trim();
       }
     }
-    throw new AssertionError("Child JVM ended (" + process.onExit().join().exitValue() + ") before printing "
-        + prefix + "; its log:\n" + logTail());
+    throw new AssertionError(
+        "Child JVM ended ("
+            + process.onExit().join().exitValue()
+            + ") before printing "
+            + prefix
+            + "; its log:\n"
+            + logTail());
   }
 
   /** SIGKILL (destroyForcibly on Unix), then the exit value. */

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.Test;
 
-/** docs/querying.md's metrics-table schema names exactly the columns readers get, with their types. */
+/**
+ * docs/querying.md's metrics-table schema names exactly the columns readers get, with their types.
+ */
 class MetricsSchemaDocTest {
 
   private static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| ([a-z]+)[^|]*\\|");

@@ -13,14 +13,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The SQL statements of Jupyter notebooks: every {@code spark.sql("""...""")} in a code cell.
- * A code cell that calls {@code spark.sql(} any other way (a variable, an f-string, a
- * one-quoted string) is an error, so no statement escapes the test that runs them all.
+ * The SQL statements of Jupyter notebooks: every {@code spark.sql("""...""")} in a code cell. A
+ * code cell that calls {@code spark.sql(} any other way (a variable, an f-string, a one-quoted
+ * string) is an error, so no statement escapes the test that runs them all.
  */
 final class NotebookSql {
 
   private static final Pattern CALL = Pattern.compile("spark\\.sql\\(");
-  private static final Pattern STATEMENT = Pattern.compile("spark\\.sql\\(\\s*\"\"\"(.*?)\"\"\"\\s*\\)", Pattern.DOTALL);
+  private static final Pattern STATEMENT =
+      Pattern.compile("spark\\.sql\\(\\s*\"\"\"(.*?)\"\"\"\\s*\\)", Pattern.DOTALL);
 
   /** One statement and where it comes from ("file.ipynb cell 7"). */
   record Statement(String source, String sql) {}
@@ -65,20 +66,27 @@ final class NotebookSql {
       }
       long calls = CALL.matcher(code).results().count();
       if (calls != found) {
-        throw new IllegalArgumentException("Cannot extract SQL from " + where + ": " + calls
-            + " spark.sql( call(s) but " + found + " spark.sql(\"\"\"...\"\"\") statement(s)");
+        throw new IllegalArgumentException(
+            "Cannot extract SQL from "
+                + where
+                + ": "
+                + calls
+                + " spark.sql( call(s) but "
+                + found
+                + " spark.sql(\"\"\"...\"\"\") statement(s)");
       }
     }
     return statements;
   }
 
   /**
-   * Writes a statement's answer as CSV (header, then rows; null as an empty field), for
-   * {@code .ci/replay_notebooks.py}, which runs the notebooks' Python on these answers.
+   * Writes a statement's answer as CSV (header, then rows; null as an empty field), for {@code
+   * .ci/replay_notebooks.py}, which runs the notebooks' Python on these answers.
    */
   static void writeCsv(Path file, String[] columns, List<org.apache.spark.sql.Row> rows) {
     StringBuilder csv = new StringBuilder();
-    csv.append(String.join(",", Stream.of(columns).map(NotebookSql::csvField).toList())).append('\n');
+    csv.append(String.join(",", Stream.of(columns).map(NotebookSql::csvField).toList()))
+        .append('\n');
     for (org.apache.spark.sql.Row row : rows) {
       List<String> fields = new ArrayList<>();
       for (int i = 0; i < row.size(); i += 1) {

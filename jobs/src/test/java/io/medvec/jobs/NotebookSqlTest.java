@@ -13,7 +13,9 @@ class NotebookSqlTest {
   static final Path NOTEBOOKS = Path.of("..", "notebooks").toAbsolutePath().normalize();
 
   private static String notebook(String... codeCells) {
-    StringBuilder cells = new StringBuilder("{\"cells\": [{\"cell_type\": \"markdown\", \"source\": \"spark.sql(x)\"}");
+    StringBuilder cells =
+        new StringBuilder(
+            "{\"cells\": [{\"cell_type\": \"markdown\", \"source\": \"spark.sql(x)\"}");
     for (String code : codeCells) {
       cells.append(", {\"cell_type\": \"code\", \"source\": ").append(code).append('}');
     }
@@ -22,13 +24,15 @@ class NotebookSqlTest {
 
   @Test
   void extractsEveryTripleQuotedStatementFromStringOrLineSources() {
-    String json = notebook(
-        "\"df = spark.sql(\\\"\\\"\\\"\\nSELECT 1\\n\\\"\\\"\\\")\\nx = spark.sql(\\\"\\\"\\\"SELECT 2\\\"\\\"\\\")\"",
-        "[\"y = spark.sql(\\\"\\\"\\\"\\n\", \"SELECT run_id\\n\", \"FROM metrics\\n\", \"\\\"\\\"\\\").toPandas()\"]");
-    assertThat(NotebookSql.statements(json, "t.ipynb")).containsExactly(
-        new NotebookSql.Statement("t.ipynb cell 1", "SELECT 1"),
-        new NotebookSql.Statement("t.ipynb cell 1", "SELECT 2"),
-        new NotebookSql.Statement("t.ipynb cell 2", "SELECT run_id\nFROM metrics"));
+    String json =
+        notebook(
+            "\"df = spark.sql(\\\"\\\"\\\"\\nSELECT 1\\n\\\"\\\"\\\")\\nx = spark.sql(\\\"\\\"\\\"SELECT 2\\\"\\\"\\\")\"",
+            "[\"y = spark.sql(\\\"\\\"\\\"\\n\", \"SELECT run_id\\n\", \"FROM metrics\\n\", \"\\\"\\\"\\\").toPandas()\"]");
+    assertThat(NotebookSql.statements(json, "t.ipynb"))
+        .containsExactly(
+            new NotebookSql.Statement("t.ipynb cell 1", "SELECT 1"),
+            new NotebookSql.Statement("t.ipynb cell 1", "SELECT 2"),
+            new NotebookSql.Statement("t.ipynb cell 2", "SELECT run_id\nFROM metrics"));
   }
 
   @Test
@@ -36,7 +40,8 @@ class NotebookSqlTest {
     String json = notebook("\"q = 'SELECT 1'\\nspark.sql(q)\"");
     assertThatThrownBy(() -> NotebookSql.statements(json, "t.ipynb"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot extract SQL from t.ipynb cell 1: 1 spark.sql( call(s) but 0 spark.sql(\"\"\"...\"\"\") statement(s)");
+        .hasMessage(
+            "Cannot extract SQL from t.ipynb cell 1: 1 spark.sql( call(s) but 0 spark.sql(\"\"\"...\"\"\") statement(s)");
     String fString = notebook("\"spark.sql(f\\\"\\\"\\\"SELECT {x}\\\"\\\"\\\")\"");
     assertThatThrownBy(() -> NotebookSql.statements(fString, "f.ipynb"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -47,10 +52,15 @@ class NotebookSqlTest {
   void theNotebooksHoldStatementsForEveryAnalysis() {
     List<Path> notebooks = NotebookSql.notebooks(NOTEBOOKS);
     assertThat(notebooks).isNotEmpty();
-    List<String> sql = notebooks.stream().flatMap(n -> NotebookSql.statements(n).stream())
-        .map(NotebookSql.Statement::sql).toList();
-    assertThat(sql).hasSizeGreaterThanOrEqualTo(4)
-        .anySatisfy(s -> assertThat(s).contains("merged").contains("single_site").contains("pretrained"))
+    List<String> sql =
+        notebooks.stream()
+            .flatMap(n -> NotebookSql.statements(n).stream())
+            .map(NotebookSql.Statement::sql)
+            .toList();
+    assertThat(sql)
+        .hasSizeGreaterThanOrEqualTo(4)
+        .anySatisfy(
+            s -> assertThat(s).contains("merged").contains("single_site").contains("pretrained"))
         .anySatisfy(s -> assertThat(s).contains("label IS NOT NULL"))
         .anySatisfy(s -> assertThat(s).contains("FROM merges"));
   }

@@ -44,17 +44,19 @@ class PipelineIT {
   static RunPipelineJob.Result result;
 
   static ConfigMap config(String... overrides) {
-    String yaml = String.join("\n",
-        "run-id: it",
-        "out: " + out,
-        "data:",
-        "  path: " + tmp.resolve("pneumoniamnist.npz"),
-        "partition: {public-fraction: 0.15, hospitals: 3, mode: dirichlet, alpha: 1.0, seed: 3, min-per-hospital: 20}",
-        "model: {conv-filters: [8, 16], dense-units: 32}",
-        "pretrain: {epochs: 2, batch-size: 32}",
-        "finetune: {epochs: 1, batch-size: 32}",
-        "merge: {lambda-grid: [0.34, 1.0]}",
-        "evaluate: {partitions: 3}");
+    String yaml =
+        String.join(
+            "\n",
+            "run-id: it",
+            "out: " + out,
+            "data:",
+            "  path: " + tmp.resolve("pneumoniamnist.npz"),
+            "partition: {public-fraction: 0.15, hospitals: 3, mode: dirichlet, alpha: 1.0, seed: 3, min-per-hospital: 20}",
+            "model: {conv-filters: [8, 16], dense-units: 32}",
+            "pretrain: {epochs: 2, batch-size: 32}",
+            "finetune: {epochs: 1, batch-size: 32}",
+            "merge: {lambda-grid: [0.34, 1.0]}",
+            "evaluate: {partitions: 3}");
     return ConfigMap.parse(yaml, "PipelineIT").withOverrides(List.of(overrides));
   }
 
@@ -78,42 +80,67 @@ class PipelineIT {
     }
     assertThat(files).isNotEmpty();
     Configuration conf = new Configuration();
-    List<Map<String, Object>> rows = files.stream()
-        .flatMap(f -> SimpleParquet.read(conf, HadoopFiles.qualify(conf, f.toString())).stream())
-        .toList();
-    // 5 models (pretrained, 3 single_site, merged) x 2 splits x (3 model metrics + 2 classes x 3 class metrics)
+    List<Map<String, Object>> rows =
+        files.stream()
+            .flatMap(
+                f -> SimpleParquet.read(conf, HadoopFiles.qualify(conf, f.toString())).stream())
+            .toList();
+    // 5 models (pretrained, 3 single_site, merged) x 2 splits x (3 model metrics + 2 classes x 3
+    // class metrics)
     assertThat(rows).hasSize(5 * 2 * (3 + 2 * 3));
-    Map<String, Long> kinds = rows.stream()
-        .filter(r -> r.get("split").equals("test") && r.get("metric").equals("auc"))
-        .collect(Collectors.groupingBy(r -> (String) r.get("model_kind"), Collectors.counting()));
-    assertThat(kinds).containsExactlyInAnyOrderEntriesOf(Map.of("pretrained", 1L, "single_site", 3L, "merged", 1L));
-    assertThat(rows).allSatisfy(r -> {
-      assertThat((Double) r.get("value")).isBetween(0.0, 1.0);
-      assertThat(r.get("n")).isEqualTo(r.get("split").equals("test") ? 200L : 150L);
-      assertThat(r.get("dataset")).isEqualTo("pneumoniamnist");
-    });
-    assertThat(rows.stream().filter(r -> r.get("label") == null).map(r -> (String) r.get("metric")).distinct())
+    Map<String, Long> kinds =
+        rows.stream()
+            .filter(r -> r.get("split").equals("test") && r.get("metric").equals("auc"))
+            .collect(
+                Collectors.groupingBy(r -> (String) r.get("model_kind"), Collectors.counting()));
+    assertThat(kinds)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("pretrained", 1L, "single_site", 3L, "merged", 1L));
+    assertThat(rows)
+        .allSatisfy(
+            r -> {
+              assertThat((Double) r.get("value")).isBetween(0.0, 1.0);
+              assertThat(r.get("n")).isEqualTo(r.get("split").equals("test") ? 200L : 150L);
+              assertThat(r.get("dataset")).isEqualTo("pneumoniamnist");
+            });
+    assertThat(
+            rows.stream()
+                .filter(r -> r.get("label") == null)
+                .map(r -> (String) r.get("metric"))
+                .distinct())
         .containsExactlyInAnyOrder("accuracy", "auc", "macro_f1");
-    assertThat(rows.stream().filter(r -> r.get("label") != null).map(r -> r.get("metric") + "@" + r.get("label"))
-        .distinct()).containsExactlyInAnyOrder("precision@0", "recall@0", "f1@0", "precision@1", "recall@1", "f1@1");
+    assertThat(
+            rows.stream()
+                .filter(r -> r.get("label") != null)
+                .map(r -> r.get("metric") + "@" + r.get("label"))
+                .distinct())
+        .containsExactlyInAnyOrder(
+            "precision@0", "recall@0", "f1@0", "precision@1", "recall@1", "f1@1");
   }
 
   @Test
   void sparkReadsTheTableWithTheRunAsPartition() {
     Dataset<Row> table = SparkTests.spark().read().parquet(out.resolve("metrics").toString());
-    assertThat(table.columns()).contains("run_id", "model_kind", "model_id", "split", "metric", "value", "n");
-    assertThat(table.where("run_id = 'it' and model_kind = 'merged' and split = 'test' and label is null").count())
+    assertThat(table.columns())
+        .contains("run_id", "model_kind", "model_id", "split", "metric", "value", "n");
+    assertThat(
+            table
+                .where(
+                    "run_id = 'it' and model_kind = 'merged' and split = 'test' and label is null")
+                .count())
         .isEqualTo(3);
   }
 
   @Test
   void everyHospitalPublishedAVectorThatPlainParquetReads() {
-    assertThat(result.finetune().hospitals()).extracting(HospitalFineTune.Outcome::hospital)
+    assertThat(result.finetune().hospitals())
+        .extracting(HospitalFineTune.Outcome::hospital)
         .containsExactly("h0", "h1", "h2");
     Configuration conf = new Configuration();
     long total = 0;
     for (HospitalFineTune.Outcome o : result.finetune().hospitals()) {
-      float[] delta = FloatChunkFile.readAll(conf, new org.apache.hadoop.fs.Path(o.vector(), "vector.parquet"));
+      float[] delta =
+          FloatChunkFile.readAll(conf, new org.apache.hadoop.fs.Path(o.vector(), "vector.parquet"));
       assertThat(FloatChunkFile.sha256(delta)).isEqualTo(o.vectorSha256());
       assertThat(delta).hasSize((int) (result.pretrain().parameters() - 2 * (8 + 16)));
       total += o.examples();
@@ -122,7 +149,9 @@ class PipelineIT {
     }
     assertThat(total + result.partition().publicPool()).isEqualTo(900);
     assertThat(result.merge().vectors()).hasSize(3);
-    assertThat(result.merge().candidates()).extracting(io.medvec.core.merge.LambdaSearch.Candidate::lambda).containsExactly(0.34, 1.0);
+    assertThat(result.merge().candidates())
+        .extracting(io.medvec.core.merge.LambdaSearch.Candidate::lambda)
+        .containsExactly(0.34, 1.0);
     assertThat(result.merge().lambda()).isIn(0.34, 1.0);
   }
 
@@ -137,13 +166,18 @@ class PipelineIT {
 
   @Test
   void vectorOfAnotherBaseIsRefusedByTheMerge() throws Exception {
-    // a second base (other init seed) in run it2; then a careless upload files an old vector under it
+    // a second base (other init seed) in run it2; then a careless upload files an old vector under
+    // it
     ConfigMap map = config("run-id=it2", "model.seed=43");
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
-    String other = new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run().fingerprint();
+    String other =
+        new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map))
+            .run()
+            .fingerprint();
     String fp = result.pretrain().fingerprint();
     assertThat(other).isNotEqualTo(fp);
-    RobustFixture.copyTree(out.resolve("vectors/base=" + fp + "/hospital=h0"),
+    RobustFixture.copyTree(
+        out.resolve("vectors/base=" + fp + "/hospital=h0"),
         out.resolve("vectors/base=" + other + "/hospital=h0"));
     MergeVectorsJob.Config merge = MergeVectorsJob.Config.from(map);
     assertThatThrownBy(() -> new MergeVectorsJob(SparkTests.spark(), merge).run())
@@ -172,16 +206,22 @@ class PipelineIT {
   @Test
   void oneHospitalRerunAloneReproducesItsVectorBitForBit() {
     HospitalFineTune.Outcome before = result.finetune().hospitals().get(1);
-    FineTuneVectorsJob.Result alone = new FineTuneVectorsJob(SparkTests.spark(),
-        FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h1]"))).run();
-    assertThat(alone.hospitals()).extracting(HospitalFineTune.Outcome::hospital).containsExactly("h1");
+    FineTuneVectorsJob.Result alone =
+        new FineTuneVectorsJob(
+                SparkTests.spark(),
+                FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h1]")))
+            .run();
+    assertThat(alone.hospitals())
+        .extracting(HospitalFineTune.Outcome::hospital)
+        .containsExactly("h1");
     assertThat(alone.hospitals().get(0).vectorSha256()).isEqualTo(before.vectorSha256());
     assertThat(alone.hospitals().get(0).examples()).isEqualTo(before.examples());
   }
 
   @Test
   void unknownHospitalIsRefused() {
-    FineTuneVectorsJob.Config config = FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h9]"));
+    FineTuneVectorsJob.Config config =
+        FineTuneVectorsJob.Config.from(config("finetune.hospitals=[h9]"));
     assertThatThrownBy(() -> new FineTuneVectorsJob(SparkTests.spark(), config).run())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("h9")
@@ -190,8 +230,11 @@ class PipelineIT {
 
   @Test
   void importedBaseKeepsItsFingerprint() {
-    ConfigMap map = config("run-id=it3",
-        "pretrain.import=" + out.resolve("base/" + result.pretrain().fingerprint() + "/model.zip"));
+    ConfigMap map =
+        config(
+            "run-id=it3",
+            "pretrain.import="
+                + out.resolve("base/" + result.pretrain().fingerprint() + "/model.zip"));
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
     PretrainModelJob.Result imported =
         new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run();
@@ -201,12 +244,16 @@ class PipelineIT {
 
   /** Config of run {@code runId} on the fixture's base (no pretrain of its own). */
   static ConfigMap onBase(String runId, String... overrides) {
-    List<String> all = new ArrayList<>(List.of("run-id=" + runId, "base=" + result.pretrain().fingerprint()));
+    List<String> all =
+        new ArrayList<>(List.of("run-id=" + runId, "base=" + result.pretrain().fingerprint()));
     all.addAll(List.of(overrides));
     return config(all.toArray(String[]::new));
   }
 
-  /** Partitions {@code map}'s run (the fixture's spec, so the same public pool) and returns {@code map}. */
+  /**
+   * Partitions {@code map}'s run (the fixture's spec, so the same public pool) and returns {@code
+   * map}.
+   */
   static ConfigMap partitioned(ConfigMap map) {
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
     return map;
@@ -224,7 +271,8 @@ class PipelineIT {
     MultiLayerNetwork before = ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model()));
     assertThat(kept.outputBias()).isEqualTo("keep");
 
-    ConfigMap refit = keep.withOverrides(List.of("merge.output-bias=refit", "merge.output-bias-smoothing=0.5"));
+    ConfigMap refit =
+        keep.withOverrides(List.of("merge.output-bias=refit", "merge.output-bias-smoothing=0.5"));
     MergeVectorsJob.Result refitted = merge(refit);
     MultiLayerNetwork after = ModelIO.load(conf, HadoopFiles.qualify(conf, refitted.model()));
     assertThat(refitted.outputBias()).isEqualTo("refit");
@@ -238,8 +286,10 @@ class PipelineIT {
         assertThat(after.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
       }
     }
-    int[] publicRows = new AssignmentStore(conf, new OutputLayout(HadoopFiles.qualify(conf, out.toString()), "it4"))
-        .publicPool();
+    int[] publicRows =
+        new AssignmentStore(
+                conf, new OutputLayout(HadoopFiles.qualify(conf, out.toString()), "it4"))
+            .publicPool();
     ImageSet pool = NpzReader.read(tmp.resolve("pneumoniamnist.npz")).train().subset(publicRows);
     float[] probs = Predictor.predict(after, pool, 64);
     long[] counts = pool.labelCounts();
@@ -248,7 +298,9 @@ class PipelineIT {
       for (int r = 0; r < pool.size(); r++) {
         mean += probs[r * 2 + c] / pool.size();
       }
-      assertThat(mean).as("class " + c).isCloseTo((counts[c] + 0.5) / (pool.size() + 1.0), within(1e-4));
+      assertThat(mean)
+          .as("class " + c)
+          .isCloseTo((counts[c] + 0.5) / (pool.size() + 1.0), within(1e-4));
     }
   }
 
@@ -257,19 +309,26 @@ class PipelineIT {
     ConfigMap keep = partitioned(onBase("it8", "merge.lambda=1.0"));
     MergeVectorsJob.Result kept = merge(keep);
     Configuration conf = new Configuration();
-    MultiLayerNetwork before = ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model())); // same run: replaced below
-    MergeVectorsJob.Result refitted = merge(
-        keep.withOverrides(List.of("merge.output-layer=refit", "merge.output-layer-pull=[0.01, 0.1]")));
+    MultiLayerNetwork before =
+        ModelIO.load(conf, HadoopFiles.qualify(conf, kept.model())); // same run: replaced below
+    MergeVectorsJob.Result refitted =
+        merge(
+            keep.withOverrides(
+                List.of("merge.output-layer=refit", "merge.output-layer-pull=[0.01, 0.1]")));
 
     assertThat(kept.outputLayer()).isEqualTo("keep");
     assertThat(kept.outputLayerPull()).isNull();
     assertThat(refitted.outputLayer()).isEqualTo("refit");
-    assertThat(refitted.strategyCandidates()).extracting(MergeSelection.Candidate::outputLayerPull)
+    assertThat(refitted.strategyCandidates())
+        .extracting(MergeSelection.Candidate::outputLayerPull)
         .containsExactly(0.01, 0.1);
-    MergeSelection.Candidate winner = refitted.strategyCandidates().stream()
-        .min(java.util.Comparator.comparingDouble(c -> c.best().valLogLoss())).orElseThrow();
+    MergeSelection.Candidate winner =
+        refitted.strategyCandidates().stream()
+            .min(java.util.Comparator.comparingDouble(c -> c.best().valLogLoss()))
+            .orElseThrow();
     assertThat(refitted.outputLayerPull()).isEqualTo(winner.outputLayerPull());
-    assertThat(refitted.candidates()).singleElement()
+    assertThat(refitted.candidates())
+        .singleElement()
         .satisfies(c -> assertThat(c.valLogLoss()).isEqualTo(winner.best().valLogLoss()));
 
     MultiLayerNetwork after = ModelIO.load(conf, HadoopFiles.qualify(conf, refitted.model()));
@@ -285,15 +344,28 @@ class PipelineIT {
 
   @Test
   void autoStrategyKeepsTheBestOnValidationAndEqualsThatStrategyRunAlone() {
-    MergeVectorsJob.Result chosen = merge(partitioned(
-        onBase("it5", "merge.strategy=auto", "merge.candidates=[median, task-arithmetic, ties]")));
+    MergeVectorsJob.Result chosen =
+        merge(
+            partitioned(
+                onBase(
+                    "it5",
+                    "merge.strategy=auto",
+                    "merge.candidates=[median, task-arithmetic, ties]")));
 
     assertThat(chosen.strategySelection()).isEqualTo("best on val log_loss");
-    assertThat(chosen.strategyCandidates()).extracting(MergeSelection.Candidate::strategy)
+    assertThat(chosen.strategyCandidates())
+        .extracting(MergeSelection.Candidate::strategy)
         .containsExactly("median", "task-arithmetic", "ties");
-    double best = chosen.strategyCandidates().stream().mapToDouble(c -> c.best().valLogLoss()).min().orElseThrow();
-    MergeSelection.Candidate winner = chosen.strategyCandidates().stream()
-        .filter(c -> c.strategy().equals(chosen.strategy())).findFirst().orElseThrow();
+    double best =
+        chosen.strategyCandidates().stream()
+            .mapToDouble(c -> c.best().valLogLoss())
+            .min()
+            .orElseThrow();
+    MergeSelection.Candidate winner =
+        chosen.strategyCandidates().stream()
+            .filter(c -> c.strategy().equals(chosen.strategy()))
+            .findFirst()
+            .orElseThrow();
     assertThat(winner.best().valLogLoss()).isEqualTo(best);
     assertThat(winner.best().lambda()).isEqualTo(chosen.lambda());
 
@@ -306,16 +378,28 @@ class PipelineIT {
 
   @Test
   void blockScopeChoosesAFeaturesAndAHeadLambda() {
-    MergeVectorsJob.Result merged = merge(partitioned(
-        onBase("it6", "merge.lambda-scope=block", "merge.controls=[merged-no-bn-restore, random-vector]")));
+    MergeVectorsJob.Result merged =
+        merge(
+            partitioned(
+                onBase(
+                    "it6",
+                    "merge.lambda-scope=block",
+                    "merge.controls=[merged-no-bn-restore, random-vector]")));
 
     assertThat(merged.candidates()).hasSize(4);
     assertThat(merged.lambdaHead()).isIn(0.34, 1.0);
-    double lowest = merged.candidates().stream().mapToDouble(LambdaSearch.Candidate::valLogLoss).min().orElseThrow();
-    assertThat(merged.candidates()).filteredOn(c -> c.lambda() == merged.lambda()
-        && c.lambdaHead().equals(merged.lambdaHead())).singleElement()
+    double lowest =
+        merged.candidates().stream()
+            .mapToDouble(LambdaSearch.Candidate::valLogLoss)
+            .min()
+            .orElseThrow();
+    assertThat(merged.candidates())
+        .filteredOn(
+            c -> c.lambda() == merged.lambda() && c.lambdaHead().equals(merged.lambdaHead()))
+        .singleElement()
         .satisfies(c -> assertThat(c.valLogLoss()).isEqualTo(lowest));
-    assertThat(merged.controls()).extracting(Controls.Control::kind)
+    assertThat(merged.controls())
+        .extracting(Controls.Control::kind)
         .containsExactly("merged_no_bn_restore", "random_vector");
     assertThat(merged.controls().get(0).lambda()).isEqualTo(merged.lambda());
     assertThat(merged.controls().get(0).lambdaHead()).isEqualTo(merged.lambdaHead());
@@ -326,20 +410,34 @@ class PipelineIT {
   void runScopedVectorsStayWithTheirRunAndLeaveTheSharedStoreAlone() {
     // an experiment cell: same base as the fixture, other hospitals under the same ids h0, h1
     ConfigMap map = partitioned(onBase("it7", "vectors.scope=run", "partition.hospitals=2"));
-    FineTuneVectorsJob.Result tuned = new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
+    FineTuneVectorsJob.Result tuned =
+        new FineTuneVectorsJob(SparkTests.spark(), FineTuneVectorsJob.Config.from(map)).run();
     MergeVectorsJob.Result merged = merge(map);
 
-    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::hospital).containsExactly("h0", "h1");
-    assertThat(merged.vectors()).extracting(MergeManifest.UsedVector::sha256)
-        .containsExactlyElementsOf(tuned.hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
-    assertThat(merged.vectors()).allSatisfy(v -> assertThat(v.dir()).contains("/runs/it7/vectors/base="));
+    assertThat(merged.vectors())
+        .extracting(MergeManifest.UsedVector::hospital)
+        .containsExactly("h0", "h1");
+    assertThat(merged.vectors())
+        .extracting(MergeManifest.UsedVector::sha256)
+        .containsExactlyElementsOf(
+            tuned.hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
+    assertThat(merged.vectors())
+        .allSatisfy(v -> assertThat(v.dir()).contains("/runs/it7/vectors/base="));
     // the shared store still holds the fixture's three vectors, bit for bit
-    VectorStore shared = new VectorStore(new Configuration(), new org.apache.hadoop.fs.Path(out.resolve("vectors").toUri()));
-    assertThat(shared.list(result.pretrain().fingerprint())).extracting(v -> v.manifest().vectorSha256())
-        .containsExactlyElementsOf(result.finetune().hospitals().stream().map(HospitalFineTune.Outcome::vectorSha256).toList());
+    VectorStore shared =
+        new VectorStore(
+            new Configuration(), new org.apache.hadoop.fs.Path(out.resolve("vectors").toUri()));
+    assertThat(shared.list(result.pretrain().fingerprint()))
+        .extracting(v -> v.manifest().vectorSha256())
+        .containsExactlyElementsOf(
+            result.finetune().hospitals().stream()
+                .map(HospitalFineTune.Outcome::vectorSha256)
+                .toList());
     // and the sql view lists both kinds
-    QueryMetricsJob sql = new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out.toString(), 10));
-    assertThat(sql.run("SELECT run_id, count(*) FROM vectors GROUP BY run_id ORDER BY run_id").rows())
+    QueryMetricsJob sql =
+        new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out.toString(), 10));
+    assertThat(
+            sql.run("SELECT run_id, count(*) FROM vectors GROUP BY run_id ORDER BY run_id").rows())
         .containsExactly(List.of("it", "3"), List.of("it7", "2"));
   }
 

@@ -66,11 +66,21 @@ final class RobustFixture {
 
   /** The YAML settings of the fixture's run, as --set overrides (for child JVMs). */
   List<String> settings(Path out) {
-    return List.of("run-id=" + RUN, "out=" + out, "data.path=" + data,
-        "partition.public-fraction=0.2", "partition.hospitals=3", "partition.seed=3",
-        "model.conv-filters=[4]", "model.dense-units=8",
-        "pretrain.epochs=1", "pretrain.batch-size=32", "finetune.epochs=1", "finetune.batch-size=32",
-        "merge.lambda=0.5", "evaluate.partitions=2");
+    return List.of(
+        "run-id=" + RUN,
+        "out=" + out,
+        "data.path=" + data,
+        "partition.public-fraction=0.2",
+        "partition.hospitals=3",
+        "partition.seed=3",
+        "model.conv-filters=[4]",
+        "model.dense-units=8",
+        "pretrain.epochs=1",
+        "pretrain.batch-size=32",
+        "finetune.epochs=1",
+        "finetune.batch-size=32",
+        "merge.lambda=0.5",
+        "evaluate.partitions=2");
   }
 
   ConfigMap config(Path out, String... overrides) {
@@ -110,7 +120,9 @@ final class RobustFixture {
     }
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.toList()) {
-        out.put(dir.relativize(p).toString(), Files.isDirectory(p) ? "dir" : sha256(Files.readAllBytes(p)));
+        out.put(
+            dir.relativize(p).toString(),
+            Files.isDirectory(p) ? "dir" : sha256(Files.readAllBytes(p)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -154,7 +166,10 @@ final class RobustFixture {
     }
   }
 
-  /** Copies the fixture's npz to {@code name}, letting {@code edit} change the entries (name → npy bytes). */
+  /**
+   * Copies the fixture's npz to {@code name}, letting {@code edit} change the entries (name → npy
+   * bytes).
+   */
   Path editNpz(String name, UnaryOperator<Map<String, byte[]>> edit) {
     Map<String, byte[]> entries = new LinkedHashMap<>();
     try (ZipInputStream in = new ZipInputStream(Files.newInputStream(data))) {
@@ -183,13 +198,20 @@ final class RobustFixture {
     for (long d : shape) {
       dims.append(d).append(", ");
     }
-    String tuple = "(" + (shape.length == 1 ? dims.toString().trim() : dims.toString().replaceAll(", $", "")) + ")";
+    String tuple =
+        "("
+            + (shape.length == 1 ? dims.toString().trim() : dims.toString().replaceAll(", $", ""))
+            + ")";
     String header = "{'descr': '|u1', 'fortran_order': False, 'shape': " + tuple + ", }";
     int padded = (10 + header.length() + 1 + 63) / 64 * 64;
     String text = header + " ".repeat(padded - 10 - header.length() - 1) + "\n";
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-    out.writeBytes(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) text.length()).array());
+    out.writeBytes(
+        ByteBuffer.allocate(2)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putShort((short) text.length())
+            .array());
     out.writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
     out.writeBytes(data);
     return out.toByteArray();

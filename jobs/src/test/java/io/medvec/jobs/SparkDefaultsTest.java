@@ -34,14 +34,20 @@ class SparkDefaultsTest {
 
   /** The parent POM's java17.opens, the flags Spark needs on Java 17. */
   static List<String> java17Opens() throws IOException {
-    Matcher m = Pattern.compile("<java17.opens>(.*?)</java17.opens>").matcher(Files.readString(CONF.resolveSibling("pom.xml")));
+    Matcher m =
+        Pattern.compile("<java17.opens>(.*?)</java17.opens>")
+            .matcher(Files.readString(CONF.resolveSibling("pom.xml")));
     assertThat(m.find()).as("java17.opens in pom.xml").isTrue();
     return Arrays.asList(m.group(1).trim().split("\\s+"));
   }
 
   @Test
   void clusterTemplatesGiveEachTaskAllItsExecutorsCoresAsOpenMpThreads() {
-    for (String file : List.of("spark/spark-defaults.yarn.conf", "spark/spark-defaults.k8s.conf", "gpu/spark-defaults.gpu.conf")) {
+    for (String file :
+        List.of(
+            "spark/spark-defaults.yarn.conf",
+            "spark/spark-defaults.k8s.conf",
+            "gpu/spark-defaults.gpu.conf")) {
       Properties p = load(file);
       String cores = p.getProperty("spark.executor.cores");
       assertThat(cores).as(file).isNotNull();
@@ -57,13 +63,16 @@ class SparkDefaultsTest {
     assertThat(opens).contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
     for (String target : List.of("local", "yarn", "k8s")) {
       Properties p = load("spark/spark-defaults." + target + ".conf");
-      List<String> keys = target.equals("local")
-          ? List.of("spark.driver.extraJavaOptions")
-          : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions");
+      List<String> keys =
+          target.equals("local")
+              ? List.of("spark.driver.extraJavaOptions")
+              : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions");
       for (String key : keys) {
         List<String> options = Arrays.asList(p.getProperty(key, "").trim().split("\\s+"));
         assertThat(options).as(target + " " + key).containsAll(opens);
-        assertThat(options).as(target + " " + key).anyMatch(o -> o.startsWith("-Dorg.bytedeco.javacpp.maxphysicalbytes="));
+        assertThat(options)
+            .as(target + " " + key)
+            .anyMatch(o -> o.startsWith("-Dorg.bytedeco.javacpp.maxphysicalbytes="));
       }
     }
   }

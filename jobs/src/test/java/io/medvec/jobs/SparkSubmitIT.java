@@ -23,14 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the shaded application jar the way a cluster does: through Spark's own {@code
- * org.apache.spark.deploy.SparkSubmit} in a child JVM whose class path is Spark's jars (the
- * {@code provided} scope) and nothing of ours but {@code medvec-jobs-VERSION-app.jar}. Checks
- * outputs and the exit codes Airflow sees.
+ * org.apache.spark.deploy.SparkSubmit} in a child JVM whose class path is Spark's jars (the {@code
+ * provided} scope) and nothing of ours but {@code medvec-jobs-VERSION-app.jar}. Checks outputs and
+ * the exit codes Airflow sees.
  */
 class SparkSubmitIT {
 
-  static final Path APP_JAR = Path.of(System.getProperty("medvec.app.jar", "target/medvec-jobs-app.jar"));
-  static final Path SPARK_CLASSPATH = Path.of(System.getProperty("medvec.spark.classpath", "target/classpath-provided.txt"));
+  static final Path APP_JAR =
+      Path.of(System.getProperty("medvec.app.jar", "target/medvec-jobs-app.jar"));
+  static final Path SPARK_CLASSPATH =
+      Path.of(System.getProperty("medvec.spark.classpath", "target/classpath-provided.txt"));
   static final long TIMEOUT_MINUTES = 10;
 
   @TempDir static Path tmp;
@@ -46,17 +48,20 @@ class SparkSubmitIT {
     data = SparkTests.subset("pneumoniamnist", tmp, 400, 100, 100);
     out = tmp.resolve("out");
     config = tmp.resolve("submit.yaml");
-    Files.writeString(config, String.join("\n",
-        "run-id: submit",
-        "out: " + out,
-        "data: {path: " + data + "}",
-        "partition: {public-fraction: 0.2, hospitals: 2, mode: iid, seed: 3, min-per-hospital: 20}",
-        "model: {conv-filters: [4, 8], dense-units: 16}",
-        "pretrain: {epochs: 1, batch-size: 32}",
-        "finetune: {epochs: 1, batch-size: 32}",
-        "merge: {lambda-grid: [0.5, 1.0]}",
-        "evaluate: {partitions: 2}",
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "run-id: submit",
+            "out: " + out,
+            "data: {path: " + data + "}",
+            "partition: {public-fraction: 0.2, hospitals: 2, mode: iid, seed: 3, min-per-hospital: 20}",
+            "model: {conv-filters: [4, 8], dense-units: 16}",
+            "pretrain: {epochs: 1, batch-size: 32}",
+            "finetune: {epochs: 1, batch-size: 32}",
+            "merge: {lambda-grid: [0.5, 1.0]}",
+            "evaluate: {partitions: 2}",
+            ""));
     pipeline = submit("local[2]", "RunPipelineJob", List.of(), "--config", config.toString());
   }
 
@@ -65,13 +70,23 @@ class SparkSubmitIT {
     try (ZipFile jar = new ZipFile(APP_JAR.toFile())) {
       assertThat(jar.getEntry("io/medvec/jobs/RunPipelineJob.class")).isNotNull();
       assertThat(jar.getEntry("io/medvec/core/merge/VectorSum.class")).isNotNull();
-      String backends = new String(jar.getInputStream(jar.getEntry("META-INF/services/org.nd4j.linalg.factory.Nd4jBackend"))
-          .readAllBytes(), StandardCharsets.UTF_8);
+      String backends =
+          new String(
+              jar.getInputStream(
+                      jar.getEntry("META-INF/services/org.nd4j.linalg.factory.Nd4jBackend"))
+                  .readAllBytes(),
+              StandardCharsets.UTF_8);
       assertThat(backends).contains("org.nd4j.linalg.cpu.nativecpu.CpuBackend");
       List<String> names = jar.stream().map(e -> e.getName()).toList();
-      assertThat(names).filteredOn(n -> n.startsWith("org/apache/spark/") || n.startsWith("org/apache/hadoop/")
-          || n.startsWith("org/apache/parquet/") || n.startsWith("com/fasterxml/jackson/databind/")
-          || n.startsWith("scala/")).isEmpty();
+      assertThat(names)
+          .filteredOn(
+              n ->
+                  n.startsWith("org/apache/spark/")
+                      || n.startsWith("org/apache/hadoop/")
+                      || n.startsWith("org/apache/parquet/")
+                      || n.startsWith("com/fasterxml/jackson/databind/")
+                      || n.startsWith("scala/"))
+          .isEmpty();
       assertThat(names).filteredOn(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")).isEmpty();
       assertThat(names).filteredOn(n -> n.endsWith("libnd4jcpu.so")).hasSize(1);
     }
@@ -83,7 +98,11 @@ class SparkSubmitIT {
     assertThat(pipeline.stdout()).contains("model_kind").contains("merged       merged     test");
     assertThat(out.resolve("metrics/run_id=submit/_SUCCESS")).exists();
     assertThat(out.resolve("runs/submit/merged/_SUCCESS")).exists();
-    Map<?, ?> merged = Json.read(Files.readString(out.resolve("runs/submit/merged/manifest.json")), Map.class, "manifest");
+    Map<?, ?> merged =
+        Json.read(
+            Files.readString(out.resolve("runs/submit/merged/manifest.json")),
+            Map.class,
+            "manifest");
     assertThat((List<?>) merged.get("vectors")).hasSize(2);
     try (Stream<Path> bases = Files.list(out.resolve("vectors"))) {
       Path base = bases.findFirst().orElseThrow();
@@ -94,8 +113,8 @@ class SparkSubmitIT {
 
   /**
    * What a person reads at default verbosity: one line per stage start and end, the epoch lines,
-   * the outputs, and the results table last; job result records and the configuration stay in
-   * their files (or --verbose). {@code bin/medvec demo} is this run with K=4 and 5 epochs each.
+   * the outputs, and the results table last; job result records and the configuration stay in their
+   * files (or --verbose). {@code bin/medvec demo} is this run with K=4 and 5 epochs each.
    */
   @Test
   void pipelineConsoleOutputIsShortAndEndsWithTheResultsTable() {
@@ -103,23 +122,56 @@ class SparkSubmitIT {
     List<String> stderr = pipeline.stderr().lines().toList();
     String both = pipeline.stderr() + pipeline.stdout();
     assertThat(stdout.size() + stderr.size()).as(both).isLessThanOrEqualTo(40);
-    assertThat(stderr).as(both).anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d hospital h1 epoch 1/1: loss \\d+\\.\\d{4} \\(.*\\)"))
-        .anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d evaluate done in [0-9.]+ s: .*/runs/submit/evaluate.json"))
-        .noneMatch(l -> l.contains("effective configuration") || l.startsWith("{") || l.startsWith("\tat "));
-    int header = stdout.indexOf(stdout.stream().filter(l -> l.startsWith("model_kind")).findFirst().orElseThrow());
+    assertThat(stderr)
+        .as(both)
+        .anyMatch(
+            l ->
+                l.matches(
+                    "\\d\\d:\\d\\d:\\d\\d hospital h1 epoch 1/1: loss \\d+\\.\\d{4} \\(.*\\)"))
+        .anyMatch(
+            l ->
+                l.matches(
+                    "\\d\\d:\\d\\d:\\d\\d evaluate done in [0-9.]+ s: .*/runs/submit/evaluate.json"))
+        .noneMatch(
+            l ->
+                l.contains("effective configuration")
+                    || l.startsWith("{")
+                    || l.startsWith("\tat "));
+    int header =
+        stdout.indexOf(
+            stdout.stream().filter(l -> l.startsWith("model_kind")).findFirst().orElseThrow());
     // pretrained, two single sites and merged, on val and test
-    assertThat(stdout.subList(header + 1, stdout.size())).as(both).hasSize(8)
-        .allMatch(l -> l.matches("\\S+\\s+\\S+\\s+(val|test)\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+"));
-    assertThat(stdout).anyMatch(l -> l.startsWith("outputs: run ") && l.contains("/runs/submit/merged/model.zip"));
+    assertThat(stdout.subList(header + 1, stdout.size()))
+        .as(both)
+        .hasSize(8)
+        .allMatch(
+            l ->
+                l.matches(
+                    "\\S+\\s+\\S+\\s+(val|test)\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+"));
+    assertThat(stdout)
+        .anyMatch(
+            l -> l.startsWith("outputs: run ") && l.contains("/runs/submit/merged/model.zip"));
   }
 
   @Test
   void badConfigExitsWithTwoBeforeSparkStartsSayingSoInOneLine() {
-    Run run = submit("local[2]", "MergeVectorsJob", List.of(), "--out", out.toString(), "--set", "merge.lamda=1");
+    Run run =
+        submit(
+            "local[2]",
+            "MergeVectorsJob",
+            List.of(),
+            "--out",
+            out.toString(),
+            "--set",
+            "merge.lamda=1");
     assertThat(run.exitCode()).as(run.stderr()).isEqualTo(ExitCode.BAD_CONFIG.code());
-    assertThat(run.stderr().lines().filter(l -> !l.isBlank()).toList()).as(run.stderr()).singleElement().asString()
-        .startsWith("medvec merge: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
-            + " 'merge.lambda'?)")
+    assertThat(run.stderr().lines().filter(l -> !l.isBlank()).toList())
+        .as(run.stderr())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "medvec merge: Unknown config key 'merge.lamda' (in --set merge.lamda=1; did you mean"
+                + " 'merge.lambda'?)")
         .endsWith("(exit 2: bad command line or configuration)");
   }
 
@@ -127,24 +179,36 @@ class SparkSubmitIT {
   void helpExitsZeroListingTheJobsConfigKeys() {
     Run run = submit("local[2]", "FineTuneVectorsJob", List.of(), "--help");
     assertThat(run.exitCode()).as(run.stderr()).isZero();
-    assertThat(run.stdout()).startsWith("Usage: medvec finetune").contains("--run-id=ID")
-        .contains("    finetune.epochs: 5\n").contains("    finetune.dp.enabled: false\n");
+    assertThat(run.stdout())
+        .startsWith("Usage: medvec finetune")
+        .contains("--run-id=ID")
+        .contains("    finetune.epochs: 5\n")
+        .contains("    finetune.dp.enabled: false\n");
   }
 
   @Test
   void missingDataExitsWithThree() {
     Path missing = tmp.resolve("no-such.npz");
-    Run run = submit("local[2]", "PartitionDataJob", List.of(), "--out", out.toString(), "--run-id", "missing",
-        "--data", missing.toString());
+    Run run =
+        submit(
+            "local[2]",
+            "PartitionDataJob",
+            List.of(),
+            "--out",
+            out.toString(),
+            "--run-id",
+            "missing",
+            "--data",
+            missing.toString());
     assertThat(run.exitCode()).as(run.stderr()).isEqualTo(ExitCode.BAD_INPUT.code());
     assertThat(run.stderr()).contains("no-such.npz");
   }
 
   /**
-   * Standalone-cluster code paths in one machine: two workers, executors launched from a
-   * SPARK_HOME assembled out of the Maven class path, the app jar shipped to them, and Spark's
-   * GPU scheduling with a fake discovery script (no GPU here): each fine-tune task must see the
-   * GPU address its executor was given and, on the CPU backend, not bind it.
+   * Standalone-cluster code paths in one machine: two workers, executors launched from a SPARK_HOME
+   * assembled out of the Maven class path, the app jar shipped to them, and Spark's GPU scheduling
+   * with a fake discovery script (no GPU here): each fine-tune task must see the GPU address its
+   * executor was given and, on the CPU backend, not bind it.
    */
   @Test
   void fineTuneRunsOnLocalClusterExecutorsAndSeesTheirGpuAddress() throws IOException {
@@ -153,34 +217,60 @@ class SparkSubmitIT {
     Path discovery = tmp.resolve("fake-gpus.sh");
     Files.writeString(discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\"]}'\n");
     assertThat(discovery.toFile().setExecutable(true)).isTrue();
-    List<String> conf = List.of(
-        "spark.executor.memory=1g",
-        "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxphysicalbytes=3G",
-        "spark.executorEnv.OMP_NUM_THREADS=1",
-        "spark.worker.resource.gpu.amount=1",
-        "spark.worker.resource.gpu.discoveryScript=" + discovery,
-        "spark.executor.resource.gpu.amount=1",
-        "spark.task.resource.gpu.amount=1");
-    Run run = submit("local-cluster[2,1,2048]", "FineTuneVectorsJob", conf, "--out", copy.toString(), "--run-id",
-        "submit", "--data", data.toString(), "--set", "finetune.epochs=1", "--set", "finetune.batch-size=32");
+    List<String> conf =
+        List.of(
+            "spark.executor.memory=1g",
+            "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxphysicalbytes=3G",
+            "spark.executorEnv.OMP_NUM_THREADS=1",
+            "spark.worker.resource.gpu.amount=1",
+            "spark.worker.resource.gpu.discoveryScript=" + discovery,
+            "spark.executor.resource.gpu.amount=1",
+            "spark.task.resource.gpu.amount=1");
+    Run run =
+        submit(
+            "local-cluster[2,1,2048]",
+            "FineTuneVectorsJob",
+            conf,
+            "--out",
+            copy.toString(),
+            "--run-id",
+            "submit",
+            "--data",
+            data.toString(),
+            "--set",
+            "finetune.epochs=1",
+            "--set",
+            "finetune.batch-size=32");
     assertThat(run.exitCode()).as(run.stderr()).isZero();
-    Map<?, ?> result = Json.read(Files.readString(copy.resolve("runs/submit/finetune.json")), Map.class, "finetune");
+    Map<?, ?> result =
+        Json.read(
+            Files.readString(copy.resolve("runs/submit/finetune.json")), Map.class, "finetune");
     List<?> hospitals = (List<?>) result.get("hospitals");
-    assertThat(hospitals).hasSize(2).allSatisfy(h ->
-        assertThat(((Map<?, ?>) h).get("device")).isEqualTo("gpu 0 assigned, not bound (ND4J CPU backend)"));
+    assertThat(hospitals)
+        .hasSize(2)
+        .allSatisfy(
+            h ->
+                assertThat(((Map<?, ?>) h).get("device"))
+                    .isEqualTo("gpu 0 assigned, not bound (ND4J CPU backend)"));
   }
 
-  /** {@code SparkSubmit --master MASTER --class io.medvec.jobs.JOB [--conf c]... APP_JAR ARGS} in a child JVM. */
+  /**
+   * {@code SparkSubmit --master MASTER --class io.medvec.jobs.JOB [--conf c]... APP_JAR ARGS} in a
+   * child JVM.
+   */
   static Run submit(String master, String job, List<String> conf, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
     cmd.addAll(Arrays.asList(System.getProperty("medvec.java17.opens", "").trim().split("\\s+")));
     cmd.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
-    cmd.add("-Dlog4j2.configurationFile=" + Path.of("..", "conf", "log4j2.properties").toAbsolutePath().normalize());
+    cmd.add(
+        "-Dlog4j2.configurationFile="
+            + Path.of("..", "conf", "log4j2.properties").toAbsolutePath().normalize());
     cmd.addAll(List.of("-cp", sparkClassPath(), "org.apache.spark.deploy.SparkSubmit"));
     cmd.addAll(List.of("--master", master, "--class", "io.medvec.jobs." + job));
-    cmd.addAll(List.of("--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=2"));
+    cmd.addAll(
+        List.of("--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=2"));
     conf.forEach(c -> cmd.addAll(List.of("--conf", c)));
     cmd.add(APP_JAR.toAbsolutePath().toString());
     cmd.addAll(Arrays.asList(args));
@@ -188,7 +278,10 @@ class SparkSubmitIT {
   }
 
   static Run exec(List<String> cmd, Path sparkHome) {
-    String name = cmd.get(cmd.indexOf("--class") + 1).replace("io.medvec.jobs.", "") + "-" + System.nanoTime();
+    String name =
+        cmd.get(cmd.indexOf("--class") + 1).replace("io.medvec.jobs.", "")
+            + "-"
+            + System.nanoTime();
     File stdout = tmp.resolve(name + ".out").toFile();
     File stderr = tmp.resolve(name + ".err").toFile();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout).redirectError(stderr);
@@ -211,10 +304,18 @@ class SparkSubmitIT {
       Process p = pb.start();
       if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         p.destroyForcibly().waitFor();
-        throw new AssertionError("spark-submit " + name + " did not finish in " + TIMEOUT_MINUTES + " min: "
-            + Files.readString(stderr.toPath()));
+        throw new AssertionError(
+            "spark-submit "
+                + name
+                + " did not finish in "
+                + TIMEOUT_MINUTES
+                + " min: "
+                + Files.readString(stderr.toPath()));
       }
-      return new Run(p.exitValue(), Files.readString(stdout.toPath()), Files.readString(stderr.toPath()),
+      return new Run(
+          p.exitValue(),
+          Files.readString(stdout.toPath()),
+          Files.readString(stderr.toPath()),
           (System.nanoTime() - start) / 1e9);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -228,7 +329,8 @@ class SparkSubmitIT {
     try {
       return Files.readString(SPARK_CLASSPATH).trim();
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read Spark's class path (mvn package writes it): " + SPARK_CLASSPATH, e);
+      throw new UncheckedIOException(
+          "Cannot read Spark's class path (mvn package writes it): " + SPARK_CLASSPATH, e);
     }
   }
 
@@ -249,7 +351,9 @@ class SparkSubmitIT {
           Files.createSymbolicLink(link, jar);
         }
       }
-      Files.writeString(home.resolve("RELEASE"), "Spark (jars assembled by SparkSubmitIT from the Maven class path)\n");
+      Files.writeString(
+          home.resolve("RELEASE"),
+          "Spark (jars assembled by SparkSubmitIT from the Maven class path)\n");
       return home;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot assemble SPARK_HOME in " + home, e);

@@ -22,12 +22,13 @@ public final class SparkTests {
 
   public static synchronized SparkSession spark() {
     if (spark == null) {
-      spark = SparkSession.builder()
-          .master("local[2]")
-          .appName("medvec-tests")
-          .config("spark.ui.enabled", "false")
-          .config("spark.sql.shuffle.partitions", "2")
-          .getOrCreate();
+      spark =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("medvec-tests")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "2")
+              .getOrCreate();
     }
     return spark;
   }
@@ -42,16 +43,18 @@ public final class SparkTests {
   }
 
   /**
-   * Writes the first {@code train}/{@code val}/{@code test} images of a real MedMNIST file into
-   * a smaller .npz of the same format (npy 1.0, uint8), keeping the file name.
+   * Writes the first {@code train}/{@code val}/{@code test} images of a real MedMNIST file into a
+   * smaller .npz of the same format (npy 1.0, uint8), keeping the file name.
    */
   static Path subset(String dataset, Path dir, int train, int val, int test) {
     Path out = dir.resolve(dataset + ".npz");
-    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(sharedData().resolve(dataset + ".npz")));
+    try (ZipInputStream in =
+            new ZipInputStream(Files.newInputStream(sharedData().resolve(dataset + ".npz")));
         ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
       for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         byte[] npy = in.readAllBytes();
-        int keep = e.getName().startsWith("train") ? train : e.getName().startsWith("val") ? val : test;
+        int keep =
+            e.getName().startsWith("train") ? train : e.getName().startsWith("val") ? val : test;
         zip.putNextEntry(new ZipEntry(e.getName()));
         zip.write(truncate(npy, keep));
         zip.closeEntry();
@@ -66,7 +69,9 @@ public final class SparkTests {
   private static byte[] truncate(byte[] npy, int n) {
     int headerLen = ByteBuffer.wrap(npy, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xffff;
     String header = new String(npy, 10, headerLen, StandardCharsets.ISO_8859_1);
-    String shape = header.substring(header.indexOf("'shape': (") + 10, header.indexOf(')', header.indexOf("'shape'")));
+    String shape =
+        header.substring(
+            header.indexOf("'shape': (") + 10, header.indexOf(')', header.indexOf("'shape'")));
     String[] dims = shape.split(",\\s*");
     long rows = Long.parseLong(dims[0].trim());
     long rowBytes = (npy.length - 10 - headerLen) / rows;

@@ -15,27 +15,31 @@ import org.apache.hadoop.fs.Path;
 /**
  * Spark's answers about the three {@code bin/medvec sql} views of one output root, recorded for
  * {@code .ci/run}, which asks DuckDB ({@code notebooks/duckdb/query.mjs}) the same questions on a
- * local copy of that root and requires the same answers: column names in order, row counts, and
- * the rows' identifying columns.
+ * local copy of that root and requires the same answers: column names in order, row counts, and the
+ * rows' identifying columns.
  *
- * <p>Layout: {@code DIR/out/} is the copy (hidden debris included), {@code DIR/NNN.sql} a query
- * and {@code DIR/NNN.tsv} Spark's answer as {@code query.mjs} prints it: a tab-separated header
- * line, then one line per row, {@code NULL} for nulls.
+ * <p>Layout: {@code DIR/out/} is the copy (hidden debris included), {@code DIR/NNN.sql} a query and
+ * {@code DIR/NNN.tsv} Spark's answer as {@code query.mjs} prints it: a tab-separated header line,
+ * then one line per row, {@code NULL} for nulls.
  */
 public final class ViewAnswers {
 
-  /** Where tests record answers, one directory per output root ({@code jobs/target/view-answers}). */
-  static final java.nio.file.Path ROOT = java.nio.file.Path.of("target", "view-answers").toAbsolutePath();
+  /**
+   * Where tests record answers, one directory per output root ({@code jobs/target/view-answers}).
+   */
+  static final java.nio.file.Path ROOT =
+      java.nio.file.Path.of("target", "view-answers").toAbsolutePath();
 
   private static final List<String> VIEWS =
       List.of(QueryMetricsJob.METRICS, QueryMetricsJob.VECTORS, QueryMetricsJob.MERGES);
 
   /** The identifying columns of each view's rows, for views with at least one row. */
-  private static final List<String> KEYS = List.of(
-      "SELECT run_id, model_kind, split, count(*) AS n FROM metrics"
-          + " GROUP BY run_id, model_kind, split ORDER BY run_id, model_kind, split",
-      "SELECT run_id, base_fingerprint, hospital FROM vectors ORDER BY run_id, base_fingerprint, hospital",
-      "SELECT run_id, base_fingerprint FROM merges ORDER BY run_id, base_fingerprint");
+  private static final List<String> KEYS =
+      List.of(
+          "SELECT run_id, model_kind, split, count(*) AS n FROM metrics"
+              + " GROUP BY run_id, model_kind, split ORDER BY run_id, model_kind, split",
+          "SELECT run_id, base_fingerprint, hospital FROM vectors ORDER BY run_id, base_fingerprint, hospital",
+          "SELECT run_id, base_fingerprint FROM merges ORDER BY run_id, base_fingerprint");
 
   private ViewAnswers() {}
 
@@ -51,7 +55,12 @@ public final class ViewAnswers {
       Files.createDirectories(dir);
       Path source = new Path(out);
       if (source.getFileSystem(conf).exists(source)) {
-        FileUtil.copy(source.getFileSystem(conf), source, FileSystem.getLocal(conf), new Path(copy.toUri()), false,
+        FileUtil.copy(
+            source.getFileSystem(conf),
+            source,
+            FileSystem.getLocal(conf),
+            new Path(copy.toUri()),
+            false,
             conf);
       } else {
         Files.createDirectories(copy);
@@ -59,7 +68,8 @@ public final class ViewAnswers {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot copy " + out + " to " + copy, e);
     }
-    QueryMetricsJob job = new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out, 100_000));
+    QueryMetricsJob job =
+        new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(out, 100_000));
     List<String> queries = new ArrayList<>();
     List<Long> counts = new ArrayList<>();
     for (int i = 0; i < VIEWS.size(); i += 1) {
@@ -84,7 +94,8 @@ public final class ViewAnswers {
   private static String tsv(QueryMetricsJob.Result answer) {
     StringBuilder sb = new StringBuilder(String.join("\t", answer.columns())).append('\n');
     for (List<String> row : answer.rows()) {
-      sb.append(String.join("\t", row.stream().map(v -> v == null ? "NULL" : v).toList())).append('\n');
+      sb.append(String.join("\t", row.stream().map(v -> v == null ? "NULL" : v).toList()))
+          .append('\n');
     }
     return sb.toString();
   }

@@ -15,13 +15,15 @@ public final class TestData {
 
   public static Path sharedDir() {
     String prop = System.getProperty("medvec.shared.data");
-    for (String candidate : List.of(prop == null ? "" : prop, "../shared/data", "../../shared/data")) {
+    for (String candidate :
+        List.of(prop == null ? "" : prop, "../shared/data", "../../shared/data")) {
       Path dir = Path.of(candidate);
       if (!candidate.isEmpty() && Files.isRegularFile(dir.resolve("pneumoniamnist.npz"))) {
         return dir.toAbsolutePath().normalize();
       }
     }
-    throw new IllegalStateException("Cannot find ../shared/data/pneumoniamnist.npz (set -Dmedvec.shared.data)");
+    throw new IllegalStateException(
+        "Cannot find ../shared/data/pneumoniamnist.npz (set -Dmedvec.shared.data)");
   }
 
   /** PneumoniaMNIST, read once per test JVM. */

@@ -60,11 +60,17 @@ public final class BenchCommand {
 
   private static String header(BenchOptions options) {
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "medvec bench %s: %d cores, load average %.2f, median of %d runs after %d warm-up (train, infer: %d),"
             + " DL4J layers: %s",
-        options.groups(), Runtime.getRuntime().availableProcessors(), load, options.runs(), options.warmup(),
-        options.modelWarmup(), FastPath.describe());
+        options.groups(),
+        Runtime.getRuntime().availableProcessors(),
+        load,
+        options.runs(),
+        options.warmup(),
+        options.modelWarmup(),
+        FastPath.describe());
   }
 
   private static void write(Path file, List<BenchFigure> figures) {

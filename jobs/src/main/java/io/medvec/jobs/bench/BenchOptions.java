@@ -25,13 +25,24 @@ import java.util.Set;
  * @param full {@code --size full}: merge K ∈ {4, 16, 64} × P ∈ {1e6, 1e7} (2.6 GB of Parquet);
  *     {@code quick} (default) stops P = 1e7 at K = 16
  * @param data {@code --data} the MedMNIST .npz ($MEDVEC_DATA)
- * @param dir {@code --dir} working directory for generated vectors (target/bench), reused between runs
+ * @param dir {@code --dir} working directory for generated vectors (target/bench), reused between
+ *     runs
  * @param home the checkout (bench/torch_cnn.py)
  * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
  */
 record BenchOptions(
-    List<String> groups, Optional<Path> json, int runs, int warmup, int modelWarmup, List<Integer> threads,
-    int batchSize, boolean full, Path data, Path dir, Path home, String python) {
+    List<String> groups,
+    Optional<Path> json,
+    int runs,
+    int warmup,
+    int modelWarmup,
+    List<Integer> threads,
+    int batchSize,
+    boolean full,
+    Path data,
+    Path dir,
+    Path home,
+    String python) {
 
   static final int MODEL_WARMUP = 8;
 
@@ -42,36 +53,68 @@ record BenchOptions(
   BenchOptions {
     for (String group : groups) {
       if (!GROUPS.contains(group)) {
-        throw new ConfigException("Cannot run bench: unknown group '" + group + "' (valid: " + GROUPS + ", all)");
+        throw new ConfigException(
+            "Cannot run bench: unknown group '" + group + "' (valid: " + GROUPS + ", all)");
       }
     }
-    if (runs < 1 || warmup < 0 || modelWarmup < 0 || batchSize < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
-      throw new ConfigException("Cannot run bench: need runs >= 1, warmup >= 0, batch-size >= 1, threads >= 1 ("
-          + runs + ", " + warmup + ", " + batchSize + ", " + threads + ")");
+    if (runs < 1
+        || warmup < 0
+        || modelWarmup < 0
+        || batchSize < 1
+        || threads.isEmpty()
+        || threads.stream().anyMatch(t -> t < 1)) {
+      throw new ConfigException(
+          "Cannot run bench: need runs >= 1, warmup >= 0, batch-size >= 1, threads >= 1 ("
+              + runs
+              + ", "
+              + warmup
+              + ", "
+              + batchSize
+              + ", "
+              + threads
+              + ")");
     }
     if (groups.stream().anyMatch(g -> !g.equals("merge")) && !Files.isRegularFile(data)) {
-      throw new ConfigException("Cannot run bench: data file not found (" + data + "); pass --data FILE.npz");
+      throw new ConfigException(
+          "Cannot run bench: data file not found (" + data + "); pass --data FILE.npz");
     }
   }
 
   static BenchOptions parse(String[] args) {
     CliArgs cli = CliArgs.parse(args);
     cli.rejectFlagsExcept(FLAGS);
-    List<String> groups = cli.positional().isEmpty() || cli.positional().contains("all")
-        ? GROUPS : List.copyOf(cli.positional());
+    List<String> groups =
+        cli.positional().isEmpty() || cli.positional().contains("all")
+            ? GROUPS
+            : List.copyOf(cli.positional());
     String size = cli.flag("size").orElse("quick");
     if (!size.equals("quick") && !size.equals("full")) {
       throw new ConfigException("Cannot run bench: --size must be quick or full (" + size + ")");
     }
-    Path home = Path.of(System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", ".")));
-    String data = cli.flag("data").orElseGet(() -> Optional.ofNullable(System.getenv("MEDVEC_DATA"))
-        .orElse(home.resolve("../shared/data/pneumoniamnist.npz").toString()));
-    return new BenchOptions(groups, cli.flag("json").map(Path::of),
-        integer(cli, "runs", 5), integer(cli, "warmup", 1), integer(cli, "warmup", MODEL_WARMUP),
-        Arrays.stream(cli.flag("threads").orElse("1,2").split(",")).map(s -> Integer.parseInt(s.strip())).toList(),
-        integer(cli, "batch-size", 64), size.equals("full"), Path.of(data).toAbsolutePath().normalize(),
+    Path home =
+        Path.of(
+            System.getProperty("medvec.home", System.getenv().getOrDefault("MEDVEC_HOME", ".")));
+    String data =
+        cli.flag("data")
+            .orElseGet(
+                () ->
+                    Optional.ofNullable(System.getenv("MEDVEC_DATA"))
+                        .orElse(home.resolve("../shared/data/pneumoniamnist.npz").toString()));
+    return new BenchOptions(
+        groups,
+        cli.flag("json").map(Path::of),
+        integer(cli, "runs", 5),
+        integer(cli, "warmup", 1),
+        integer(cli, "warmup", MODEL_WARMUP),
+        Arrays.stream(cli.flag("threads").orElse("1,2").split(","))
+            .map(s -> Integer.parseInt(s.strip()))
+            .toList(),
+        integer(cli, "batch-size", 64),
+        size.equals("full"),
+        Path.of(data).toAbsolutePath().normalize(),
         Path.of(cli.flag("dir").orElse(home.resolve("target/bench").toString())).toAbsolutePath(),
-        home.toAbsolutePath().normalize(), cli.flag("python").orElse("/usr/bin/python3"));
+        home.toAbsolutePath().normalize(),
+        cli.flag("python").orElse("/usr/bin/python3"));
   }
 
   private static int integer(CliArgs cli, String flag, int fallback) {
@@ -79,7 +122,8 @@ record BenchOptions(
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new ConfigException("Cannot run bench: --" + flag + " must be an integer (" + value + ")", e);
+      throw new ConfigException(
+          "Cannot run bench: --" + flag + " must be an integer (" + value + ")", e);
     }
   }
 }

@@ -9,8 +9,8 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * Peak off-heap memory of one call, above what was allocated before it (benchmarks only): direct
  * NIO buffers plus JavaCPP (ND4J) allocations, sampled every millisecond; native memory of
- * compression libraries is not visible. The heap is measured differently (see
- * {@link MergeBench}): sampling it needs forced collections, which Parquet's zstd decoder defers.
+ * compression libraries is not visible. The heap is measured differently (see {@link MergeBench}):
+ * sampling it needs forced collections, which Parquet's zstd decoder defers.
  */
 final class MemoryProbe {
 
@@ -20,16 +20,19 @@ final class MemoryProbe {
   static long offHeapPeak(Supplier<Object> body) {
     long before = offHeap();
     AtomicLong peak = new AtomicLong(before);
-    Thread sampler = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        peak.accumulateAndGet(offHeap(), Math::max);
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }, "medvec-memory-probe");
+    Thread sampler =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(offHeap(), Math::max);
+                try {
+                  Thread.sleep(1);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            },
+            "medvec-memory-probe");
     sampler.setDaemon(true);
     sampler.start();
     Object result;
@@ -46,8 +49,11 @@ final class MemoryProbe {
   }
 
   private static long offHeap() {
-    long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-        .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    long direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(b -> b.getName().equals("direct"))
+            .mapToLong(BufferPoolMXBean::getMemoryUsed)
+            .sum();
     return direct + Pointer.totalBytes();
   }
 }

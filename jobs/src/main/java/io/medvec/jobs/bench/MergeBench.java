@@ -31,8 +31,8 @@ import org.apache.parquet.schema.MessageType;
 /**
  * {@code bench merge}: {@link VectorSum} (what the merge job runs) over K stored vectors of P
  * floats, against a plain scan of the same Parquet files (decode every float of the values column
- * with Parquet's column reader, nothing else). Vectors are generated once under
- * {@code DIR/P=…} and reused by later runs.
+ * with Parquet's column reader, nothing else). Vectors are generated once under {@code DIR/P=…} and
+ * reused by later runs.
  */
 final class MergeBench {
 
@@ -43,7 +43,10 @@ final class MergeBench {
 
   private final BenchOptions options;
   private final Configuration conf = new Configuration();
-  /** Per P: the smallest heap of a child that only opens the vectors (see {@link #heapBaseline}). */
+
+  /**
+   * Per P: the smallest heap of a child that only opens the vectors (see {@link #heapBaseline}).
+   */
   private final java.util.Map<Integer, Long> baselines = new java.util.HashMap<>();
 
   MergeBench(BenchOptions options) {
@@ -53,10 +56,13 @@ final class MergeBench {
   List<BenchFigure> run() {
     List<BenchFigure> figures = new ArrayList<>();
     for (int p : new int[] {1_000_000, 10_000_000}) {
-      VectorStore store = new VectorStore(conf, new Path(options.dir().resolve("merge/P=" + p).toUri()));
+      VectorStore store =
+          new VectorStore(conf, new Path(options.dir().resolve("merge/P=" + p).toUri()));
       for (int k : KS) {
         if (p >= 10_000_000 && k > 16 && !options.full()) {
-          System.out.printf("  merge K=%d P=%d skipped (--size full runs it: %.1f GB of Parquet)%n", k, p, k * p * 4e-9);
+          System.out.printf(
+              "  merge K=%d P=%d skipped (--size full runs it: %.1f GB of Parquet)%n",
+              k, p, k * p * 4e-9);
           continue;
         }
         figures.addAll(measure(store, vectors(store, p, k), p, k));
@@ -71,38 +77,49 @@ final class MergeBench {
     int runs = p >= 10_000_000 && k > 16 ? Math.min(options.runs(), 3) : options.runs();
     long[] bytes = new long[1];
     double scan = ModelBench.median(options.warmup(), runs, () -> seconds(() -> scanAll(vectors)));
-    double merge = ModelBench.median(options.warmup(), runs, () -> seconds(() -> {
-      long before = bytesRead();
-      float[] sum = VectorSum.sum(store, vectors, layout);
-      bytes[0] = bytesRead() - before;
-      return sum.length;
-    }));
+    double merge =
+        ModelBench.median(
+            options.warmup(),
+            runs,
+            () ->
+                seconds(
+                    () -> {
+                      long before = bytesRead();
+                      float[] sum = VectorSum.sum(store, vectors, layout);
+                      bytes[0] = bytesRead() - before;
+                      return sum.length;
+                    }));
     long offHeap = MemoryProbe.offHeapPeak(() -> VectorSum.sum(store, vectors, layout));
     double vectorBytes = 4.0 * p;
     long heap = heapNeeded(p, k) - heapBaseline(p);
     return List.of(
         BenchFigure.of(name + ".wall", merge, "s"),
         BenchFigure.of(name + ".scan-wall", scan, "s"),
-        BenchFigure.of(name + ".throughput", vectorBytes * k / merge / 1e6, "MB/s").against(vectorBytes * k / scan / 1e6),
+        BenchFigure.of(name + ".throughput", vectorBytes * k / merge / 1e6, "MB/s")
+            .against(vectorBytes * k / scan / 1e6),
         BenchFigure.of(name + ".bytes-read", bytes[0], "bytes"),
         BenchFigure.of(name + ".peak-heap", heap, "bytes").against(vectorBytes),
         BenchFigure.of(name + ".peak-off-heap", offHeap, "bytes").against(vectorBytes));
   }
 
   /**
-   * Heap the merge needs, measured as the smallest {@code -Xmx} (Serial collector, {@code -Xms} equal,
-   * {@value #HEAP_STEP_MB} MB steps) in which a fresh JVM sums the first {@code k} vectors of P=p.
-   * Sampling the live heap while the merge runs proved unreliable (Parquet's zstd decoder holds the
-   * GC locker, so forced collections are skipped and garbage is counted, or the floor dips); a run
-   * either fits or it does not. Includes the collector's generation sizing, so it is an upper bound
-   * on the live data.
+   * Heap the merge needs, measured as the smallest {@code -Xmx} (Serial collector, {@code -Xms}
+   * equal, {@value #HEAP_STEP_MB} MB steps) in which a fresh JVM sums the first {@code k} vectors
+   * of P=p. Sampling the live heap while the merge runs proved unreliable (Parquet's zstd decoder
+   * holds the GC locker, so forced collections are skipped and garbage is counted, or the floor
+   * dips); a run either fits or it does not. Includes the collector's generation sizing, so it is
+   * an upper bound on the live data.
    */
   private long heapNeeded(int p, int k) {
     long vectorMb = (4L * p + (1 << 20) - 1) >> 20;
-    return smallestHeap(heapBaseline(p) >> 20, (heapBaseline(p) >> 20) + 8 * vectorMb + 64, p, k, "sum");
+    return smallestHeap(
+        heapBaseline(p) >> 20, (heapBaseline(p) >> 20) + 8 * vectorMb + 64, p, k, "sum");
   }
 
-  /** Smallest heap of the same child run without the sum (opens every vector's footer): the JVM's own share. */
+  /**
+   * Smallest heap of the same child run without the sum (opens every vector's footer): the JVM's
+   * own share.
+   */
   private long heapBaseline(int p) {
     return baselines.computeIfAbsent(p, q -> smallestHeap(4, 512, q, 1, "baseline"));
   }
@@ -111,8 +128,16 @@ final class MergeBench {
   private long smallestHeap(long lowMb, long highMb, int p, int k, String mode) {
     String dir = options.dir().resolve("merge/P=" + p).toUri().toString();
     if (!fits(highMb, dir, p, k, mode)) {
-      throw new IllegalStateException("Cannot measure merge heap: " + mode + " K=" + k + " P=" + p
-          + " does not run in " + highMb + " MB");
+      throw new IllegalStateException(
+          "Cannot measure merge heap: "
+              + mode
+              + " K="
+              + k
+              + " P="
+              + p
+              + " does not run in "
+              + highMb
+              + " MB");
     }
     while (highMb - lowMb > HEAP_STEP_MB) {
       long mid = (lowMb + highMb) / 2;
@@ -126,11 +151,20 @@ final class MergeBench {
   }
 
   private static boolean fits(long heapMb, String dir, int p, int k, String mode) {
-    return ChildJvm.succeeds(HeapWorker.class, List.of("-XX:+UseSerialGC", "-Xmx" + heapMb + "m", "-Xms" + heapMb + "m"),
-        600, dir, Integer.toString(p), Integer.toString(k), mode);
+    return ChildJvm.succeeds(
+        HeapWorker.class,
+        List.of("-XX:+UseSerialGC", "-Xmx" + heapMb + "m", "-Xms" + heapMb + "m"),
+        600,
+        dir,
+        Integer.toString(p),
+        Integer.toString(k),
+        mode);
   }
 
-  /** Child of {@link #heapNeeded}: sums (mode {@code sum}) or only opens (mode {@code baseline}) the first K vectors. */
+  /**
+   * Child of {@link #heapNeeded}: sums (mode {@code sum}) or only opens (mode {@code baseline}) the
+   * first K vectors.
+   */
   static final class HeapWorker {
     public static void main(String[] args) {
       VectorStore store = new VectorStore(new Configuration(), new Path(args[0]));
@@ -152,7 +186,9 @@ final class MergeBench {
 
   /** Bytes read through Hadoop file systems since JVM start. */
   private static long bytesRead() {
-    return FileSystem.getAllStatistics().stream().mapToLong(FileSystem.Statistics::getBytesRead).sum();
+    return FileSystem.getAllStatistics().stream()
+        .mapToLong(FileSystem.Statistics::getBytesRead)
+        .sum();
   }
 
   private long scanAll(List<StoredVector> vectors) {
@@ -173,9 +209,16 @@ final class MergeBench {
       String createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
       long count = 0;
       double checksum = 0;
-      for (PageReadStore group = reader.readNextRowGroup(); group != null; group = reader.readNextRowGroup()) {
-        ColumnReader values = new ColumnReadStoreImpl(
-            group, new DummyRecordConverter(projection).getRootConverter(), projection, createdBy).getColumnReader(column);
+      for (PageReadStore group = reader.readNextRowGroup();
+          group != null;
+          group = reader.readNextRowGroup()) {
+        ColumnReader values =
+            new ColumnReadStoreImpl(
+                    group,
+                    new DummyRecordConverter(projection).getRootConverter(),
+                    projection,
+                    createdBy)
+                .getColumnReader(column);
         for (long i = values.getTotalValueCount(); i > 0; i--) {
           if (values.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()) {
             checksum += values.getFloat();
@@ -184,13 +227,18 @@ final class MergeBench {
           values.consume();
         }
       }
-      return checksum == Double.MAX_VALUE ? -1 : count; // keeps the decode from being optimised away
+      return checksum == Double.MAX_VALUE
+          ? -1
+          : count; // keeps the decode from being optimised away
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot scan " + file, e);
     }
   }
 
-  /** The first {@code k} vectors under the store, generating the missing ones (seeded Gaussian deltas). */
+  /**
+   * The first {@code k} vectors under the store, generating the missing ones (seeded Gaussian
+   * deltas).
+   */
   private List<StoredVector> vectors(VectorStore store, int p, int k) {
     List<StoredVector> existing = stored(store);
     for (int h = existing.size(); h < k; h++) {
@@ -207,9 +255,22 @@ final class MergeBench {
   }
 
   private static VectorManifest manifest(int p, int hospital) {
-    return new VectorManifest(VectorManifest.FORMAT, String.format("h%02d", hospital), "bench", "bench", BASE, 1,
-        List.of(1L), layout(p), new VectorLayout(List.of()), new TrainingInfo(1, 64, 1e-3, hospital, 0, 1),
-        null, null, null, null, Instant.now().toString());
+    return new VectorManifest(
+        VectorManifest.FORMAT,
+        String.format("h%02d", hospital),
+        "bench",
+        "bench",
+        BASE,
+        1,
+        List.of(1L),
+        layout(p),
+        new VectorLayout(List.of()),
+        new TrainingInfo(1, 64, 1e-3, hospital, 0, 1),
+        null,
+        null,
+        null,
+        null,
+        Instant.now().toString());
   }
 
   private static VectorLayout layout(int p) {
@@ -222,7 +283,9 @@ final class MergeBench {
     for (int i = 0; i < p; i++) {
       // Box-Muller; fine-tuning deltas are small and dense
       double u = 1 - random.nextDouble();
-      values[i] = (float) (1e-3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
+      values[i] =
+          (float)
+              (1e-3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
     }
     return values;
   }

@@ -25,15 +25,16 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@code bench train} and {@code bench infer}: images/s of the project's default CNN in DL4J and
- * in PyTorch, per thread count. Each DL4J thread count runs in its own JVM
- * ({@code OMP_NUM_THREADS} is read once when the native library loads), through the same
- * {@link Trainer} and {@link Predictor} the jobs use.
+ * {@code bench train} and {@code bench infer}: images/s of the project's default CNN in DL4J and in
+ * PyTorch, per thread count. Each DL4J thread count runs in its own JVM ({@code OMP_NUM_THREADS} is
+ * read once when the native library loads), through the same {@link Trainer} and {@link Predictor}
+ * the jobs use.
  */
 final class ModelBench {
 
   /** Images per timed training run: 20 minibatches of 64. */
   static final int TRAIN_IMAGES = 1280;
+
   /** The test split is scored this many times per timed inference run. */
   static final int INFER_REPEAT = 4;
 
@@ -47,7 +48,8 @@ final class ModelBench {
   List<BenchFigure> run(boolean train, boolean infer) {
     List<BenchFigure> figures = new ArrayList<>();
     for (int threads : options.threads()) {
-      // train and infer each in fresh processes: PyTorch infers 2-5x faster at 2 threads right after
+      // train and infer each in fresh processes: PyTorch infers 2-5x faster at 2 threads right
+      // after
       // training in the same process, and the evaluation job does not train first
       if (train) {
         WorkerResult dl4j = worker(threads, "train");
@@ -67,21 +69,26 @@ final class ModelBench {
       }
     }
     if (train && options.threads().stream().anyMatch(t -> t > 1)) {
-      concurrentTraining(figures, options.threads().stream().mapToInt(Integer::intValue).max().getAsInt());
+      concurrentTraining(
+          figures, options.threads().stream().mapToInt(Integer::intValue).max().getAsInt());
     }
     return figures;
   }
 
   /**
-   * {@code train.*.tasks=N}: N trainings of one thread each at the same time (each its own process),
-   * their images/s added up. That is how the pipeline uses N cores (one fine-tune per Spark task,
-   * {@code OMP_NUM_THREADS=1}), whereas {@code threads=N} is one training on N threads.
+   * {@code train.*.tasks=N}: N trainings of one thread each at the same time (each its own
+   * process), their images/s added up. That is how the pipeline uses N cores (one fine-tune per
+   * Spark task, {@code OMP_NUM_THREADS=1}), whereas {@code threads=N} is one training on N threads.
    */
   private void concurrentTraining(List<BenchFigure> figures, int tasks) {
     List<Double> dl4j = concurrently(tasks, () -> worker(1, "train").train());
-    List<TorchPeer.Result> torch = concurrently(tasks, () -> new TorchPeer(options).run(1, "train"));
-    BenchFigure figure = BenchFigure.of("train.dl4j.tasks=" + tasks,
-        dl4j.stream().mapToDouble(Double::doubleValue).sum(), "img/s");
+    List<TorchPeer.Result> torch =
+        concurrently(tasks, () -> new TorchPeer(options).run(1, "train"));
+    BenchFigure figure =
+        BenchFigure.of(
+            "train.dl4j.tasks=" + tasks,
+            dl4j.stream().mapToDouble(Double::doubleValue).sum(),
+            "img/s");
     if (torch.stream().allMatch(r -> r.train().isPresent())) {
       double total = torch.stream().mapToDouble(r -> r.train().getAsDouble()).sum();
       figures.add(figure.against(total));
@@ -91,7 +98,10 @@ final class ModelBench {
     }
   }
 
-  /** Runs {@code n} copies of {@code task} at once, each on its own thread (not the common pool: one thread on 2 cores). */
+  /**
+   * Runs {@code n} copies of {@code task} at once, each on its own thread (not the common pool: one
+   * thread on 2 cores).
+   */
   private static <T> List<T> concurrently(int n, Supplier<T> task) {
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
@@ -108,24 +118,36 @@ final class ModelBench {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while running concurrent benchmark workers", e);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
     } finally {
       pool.shutdownNow();
     }
   }
 
-  /** One DL4J worker JVM with {@code threads} OpenMP threads measuring {@code what} (train, infer). */
+  /**
+   * One DL4J worker JVM with {@code threads} OpenMP threads measuring {@code what} (train, infer).
+   */
   private WorkerResult worker(int threads, String what) {
-    return Json.read(ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)), WorkerResult.class,
+    return Json.read(
+        ChildJvm.run(ModelBench.class, threadEnv(threads), workerArgs(what)),
+        WorkerResult.class,
         "dl4j worker");
   }
 
   /** DL4J's figure (with its ratio to PyTorch's when torch ran), then PyTorch's. */
-  private static void add(List<BenchFigure> figures, String group, int threads, String suffix, Double dl4j,
+  private static void add(
+      List<BenchFigure> figures,
+      String group,
+      int threads,
+      String suffix,
+      Double dl4j,
       java.util.OptionalDouble torch) {
     BenchFigure figure = BenchFigure.of(name(group, "dl4j", threads) + suffix, dl4j, "img/s");
     figures.add(torch.isPresent() ? figure.against(torch.getAsDouble()) : figure);
-    torch.ifPresent(t -> figures.add(BenchFigure.of(name(group, "torch", threads) + suffix, t, "img/s")));
+    torch.ifPresent(
+        t -> figures.add(BenchFigure.of(name(group, "torch", threads) + suffix, t, "img/s")));
   }
 
   private static String name(String group, String engine, int threads) {
@@ -134,16 +156,20 @@ final class ModelBench {
 
   private String[] workerArgs(String what) {
     return new String[] {
-      options.data().toString(), Integer.toString(options.modelWarmup()), Integer.toString(options.runs()),
-      Integer.toString(options.batchSize()), what
+      options.data().toString(),
+      Integer.toString(options.modelWarmup()),
+      Integer.toString(options.runs()),
+      Integer.toString(options.batchSize()),
+      what
     };
   }
 
   /**
-   * What a worker JVM reports: medians in images/s after warm-up and the first (cold) run's,
-   * null for what was not asked.
+   * What a worker JVM reports: medians in images/s after warm-up and the first (cold) run's, null
+   * for what was not asked.
    */
-  record WorkerResult(Double train, Double infer, Double trainCold, Double inferCold, int threads, String layers) {}
+  record WorkerResult(
+      Double train, Double infer, Double trainCold, Double inferCold, int threads, String layers) {}
 
   /** Worker JVM: args DATA WARMUP RUNS BATCH WHAT; prints one JSON {@link WorkerResult}. */
   public static void main(String[] args) {
@@ -152,32 +178,45 @@ final class ModelBench {
     int warmup = Integer.parseInt(args[1]);
     int runs = Integer.parseInt(args[2]);
     int batch = Integer.parseInt(args[3]);
-    MultiLayerNetwork net = NetworkFactory.build(
-        ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
+    MultiLayerNetwork net =
+        NetworkFactory.build(ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
     Runs train = null;
     Runs infer = null;
     if (args[4].contains("train")) {
       int[] epochSeed = {0};
       ImageSet images = data.train().subset(firstN(data.train().size(), TRAIN_IMAGES));
-      train = measure(warmup, runs, () -> {
-        TrainSettings settings = new TrainSettings(1, batch, 1e-3, 11 + epochSeed[0]++);
-        return Trainer.fit(net, images, settings, e -> {}).get(0).examplesPerSecond();
-      });
+      train =
+          measure(
+              warmup,
+              runs,
+              () -> {
+                TrainSettings settings = new TrainSettings(1, batch, 1e-3, 11 + epochSeed[0]++);
+                return Trainer.fit(net, images, settings, e -> {}).get(0).examplesPerSecond();
+              });
     }
     if (args[4].contains("infer")) {
       ImageSet test = data.test();
       int evalBatch = 256;
-      infer = measure(warmup, runs, () -> {
-        long start = System.nanoTime();
-        for (int r = 0; r < INFER_REPEAT; r++) {
-          Predictor.predict(net, test, evalBatch);
-        }
-        return INFER_REPEAT * test.size() / ((System.nanoTime() - start) / 1e9);
-      });
+      infer =
+          measure(
+              warmup,
+              runs,
+              () -> {
+                long start = System.nanoTime();
+                for (int r = 0; r < INFER_REPEAT; r++) {
+                  Predictor.predict(net, test, evalBatch);
+                }
+                return INFER_REPEAT * test.size() / ((System.nanoTime() - start) / 1e9);
+              });
     }
-    WorkerResult result = new WorkerResult(train == null ? null : train.median(), infer == null ? null : infer.median(),
-        train == null ? null : train.first(), infer == null ? null : infer.first(), Nd4j.getEnvironment().maxThreads(),
-        FastPath.describe());
+    WorkerResult result =
+        new WorkerResult(
+            train == null ? null : train.median(),
+            infer == null ? null : infer.median(),
+            train == null ? null : train.first(),
+            infer == null ? null : infer.first(),
+            Nd4j.getEnvironment().maxThreads(),
+            FastPath.describe());
     // one line in the parent's own mapping (Json.read): the parent reads the line after the marker
     System.out.println(ChildJvm.RESULT_MARKER + Json.tree(result));
   }

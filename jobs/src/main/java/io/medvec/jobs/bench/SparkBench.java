@@ -31,12 +31,21 @@ final class SparkBench {
     SparkSession spark = JobMain.session("bench");
     double startup = (System.nanoTime() - start) / 1e9;
     try {
-      new PartitionDataJob(spark, JobMain.parseConfig(args(common), "partition", PartitionDataJob.Config::from)).run();
-      new PretrainModelJob(spark, JobMain.parseConfig(
-          args(common, "--set", "pretrain.epochs=1"), "pretrain", PretrainModelJob.Config::from)).run();
-      FineTuneVectorsJob.Config config = JobMain.parseConfig(
-          args(common, "--set", "finetune.hospitals=[h0]", "--set", "finetune.epochs=2"),
-          "finetune", FineTuneVectorsJob.Config::from);
+      new PartitionDataJob(
+              spark, JobMain.parseConfig(args(common), "partition", PartitionDataJob.Config::from))
+          .run();
+      new PretrainModelJob(
+              spark,
+              JobMain.parseConfig(
+                  args(common, "--set", "pretrain.epochs=1"),
+                  "pretrain",
+                  PretrainModelJob.Config::from))
+          .run();
+      FineTuneVectorsJob.Config config =
+          JobMain.parseConfig(
+              args(common, "--set", "finetune.hospitals=[h0]", "--set", "finetune.epochs=2"),
+              "finetune",
+              FineTuneVectorsJob.Config::from);
       // direct and job alternate, so the host's drift over the minute reaches both alike
       List<Double> direct = new ArrayList<>();
       List<Double> job = new ArrayList<>();
@@ -53,7 +62,8 @@ final class SparkBench {
       figures.add(BenchFigure.of("spark.session-startup", startup, "s"));
       double directMedian = BenchFigure.median(direct);
       figures.add(BenchFigure.of("spark.finetune.direct", directMedian, "s"));
-      figures.add(BenchFigure.of("spark.finetune.job", BenchFigure.median(job), "s").against(directMedian));
+      figures.add(
+          BenchFigure.of("spark.finetune.job", BenchFigure.median(job), "s").against(directMedian));
       return figures;
     } finally {
       spark.stop();

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PyTorch peer: {@code bench/torch_cnn.py} (same layers, threads and batch) under
- * {@code /usr/bin/python3} (Debian's {@code python3-torch}), or nothing when torch is missing.
+ * The PyTorch peer: {@code bench/torch_cnn.py} (same layers, threads and batch) under {@code
+ * /usr/bin/python3} (Debian's {@code python3-torch}), or nothing when torch is missing.
  */
 final class TorchPeer {
 
@@ -25,10 +25,18 @@ final class TorchPeer {
    * Median images/s of each group after warm-up, and of the first (cold) run; empty when torch did
    * not run.
    */
-  record Result(OptionalDouble train, OptionalDouble infer, OptionalDouble trainCold, OptionalDouble inferCold,
+  record Result(
+      OptionalDouble train,
+      OptionalDouble infer,
+      OptionalDouble trainCold,
+      OptionalDouble inferCold,
       String version) {
     static Result missing() {
-      return new Result(OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+      return new Result(
+          OptionalDouble.empty(),
+          OptionalDouble.empty(),
+          OptionalDouble.empty(),
+          OptionalDouble.empty(),
           null);
     }
   }
@@ -45,11 +53,27 @@ final class TorchPeer {
       System.out.println("  PyTorch peer skipped: " + script + " not found");
       return Result.missing();
     }
-    List<String> command = new ArrayList<>(List.of(options.python(), script.toString(),
-        "--data", options.data().toString(), "--threads", Integer.toString(threads),
-        "--batch", Integer.toString(options.batchSize()), "--train-images", Integer.toString(ModelBench.TRAIN_IMAGES),
-        "--infer-repeat", Integer.toString(ModelBench.INFER_REPEAT), "--warmup", Integer.toString(options.modelWarmup()),
-        "--runs", Integer.toString(options.runs()), "--what", what));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                options.python(),
+                script.toString(),
+                "--data",
+                options.data().toString(),
+                "--threads",
+                Integer.toString(threads),
+                "--batch",
+                Integer.toString(options.batchSize()),
+                "--train-images",
+                Integer.toString(ModelBench.TRAIN_IMAGES),
+                "--infer-repeat",
+                Integer.toString(ModelBench.INFER_REPEAT),
+                "--warmup",
+                Integer.toString(options.modelWarmup()),
+                "--runs",
+                Integer.toString(options.runs()),
+                "--what",
+                what));
     try {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
@@ -57,14 +81,26 @@ final class TorchPeer {
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int code = process.waitFor();
       if (code != 0) {
-        System.out.println("  PyTorch peer NOT MEASURED (" + options.python() + " exit " + code + "): "
-            + lastLine(out) + (out.contains("No module named 'torch'")
-                ? " -- install it with: apt-get install python3-torch" : ""));
+        System.out.println(
+            "  PyTorch peer NOT MEASURED ("
+                + options.python()
+                + " exit "
+                + code
+                + "): "
+                + lastLine(out)
+                + (out.contains("No module named 'torch'")
+                    ? " -- install it with: apt-get install python3-torch"
+                    : ""));
         return Result.missing();
       }
       return parse(lastLine(out));
     } catch (IOException e) {
-      System.out.println("  PyTorch peer NOT MEASURED: cannot run " + options.python() + " (" + e.getMessage() + ")");
+      System.out.println(
+          "  PyTorch peer NOT MEASURED: cannot run "
+              + options.python()
+              + " ("
+              + e.getMessage()
+              + ")");
       LOG.debug("python failed", e);
       return Result.missing();
     } catch (InterruptedException e) {
@@ -76,8 +112,12 @@ final class TorchPeer {
   private static Result parse(String json) {
     try {
       JsonNode node = new ObjectMapper().readTree(json);
-      return new Result(median(node.get("train")), median(node.get("infer")), median(node.get("train_cold")),
-          median(node.get("infer_cold")), node.path("torch").asText());
+      return new Result(
+          median(node.get("train")),
+          median(node.get("infer")),
+          median(node.get("train_cold")),
+          median(node.get("infer_cold")),
+          node.path("torch").asText());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot parse the PyTorch peer's output: " + json, e);
     }

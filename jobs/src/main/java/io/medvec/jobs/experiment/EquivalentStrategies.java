@@ -53,8 +53,14 @@ final class EquivalentStrategies {
 
   /** The report's sentence for one alias. */
   static String note(Alias alias, int cells) {
-    return String.format(Locale.ROOT, "`%s` is reported as `%s`: %s; identical results in all %d cells (every "
-        + "metric, split and λ candidate).", alias.dropped(), alias.kept(), alias.reason(), cells);
+    return String.format(
+        Locale.ROOT,
+        "`%s` is reported as `%s`: %s; identical results in all %d cells (every "
+            + "metric, split and λ candidate).",
+        alias.dropped(),
+        alias.kept(),
+        alias.reason(),
+        cells);
   }
 
   /**
@@ -64,25 +70,46 @@ final class EquivalentStrategies {
   static String reason(String a, String b, int hospitals) {
     List<String> pair = List.of(a, b);
     if (pair.contains("trimmed-mean")) {
-      ParamSpec trim = MergeStrategies.get("trimmed-mean").parameter("trim").orElseThrow(
-          () -> new IllegalStateException("Cannot explain trimmed-mean: it declares no parameter 'trim'"));
+      ParamSpec trim =
+          MergeStrategies.get("trimmed-mean")
+              .parameter("trim")
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "Cannot explain trimmed-mean: it declares no parameter 'trim'"));
       double beta = trim.defaultValue();
       int dropped = (int) Math.floor(beta * hospitals);
       int middle = hospitals - 2 * dropped;
       String floor = String.format(Locale.ROOT, "⌊%s·%d⌋ = %d", format(beta), hospitals, dropped);
       if (pair.contains("median") && middle <= 2) {
-        return String.format(Locale.ROOT, "median = trimmed-mean at K = %d (%s; %s, and the mean of the middle %d "
-            + "value%s is the median)", hospitals, "trim " + format(beta),
-            dropped == 0 ? "trimming removes nothing: " + floor : "trimming " + floor + " from each end",
-            middle, middle == 1 ? "" : "s");
+        return String.format(
+            Locale.ROOT,
+            "median = trimmed-mean at K = %d (%s; %s, and the mean of the middle %d "
+                + "value%s is the median)",
+            hospitals,
+            "trim " + format(beta),
+            dropped == 0
+                ? "trimming removes nothing: " + floor
+                : "trimming " + floor + " from each end",
+            middle,
+            middle == 1 ? "" : "s");
       }
       if (pair.contains("task-arithmetic") && dropped == 0) {
-        return String.format(Locale.ROOT, "task-arithmetic = trimmed-mean at K = %d (trim %s; trimming removes "
-            + "nothing: %s, the plain sum)", hospitals, format(beta), floor);
+        return String.format(
+            Locale.ROOT,
+            "task-arithmetic = trimmed-mean at K = %d (trim %s; trimming removes "
+                + "nothing: %s, the plain sum)",
+            hospitals,
+            format(beta),
+            floor);
       }
     }
-    return String.format(Locale.ROOT, "%s = %s at K = %d (the same results, though their definitions differ)",
-        b, a, hospitals);
+    return String.format(
+        Locale.ROOT,
+        "%s = %s at K = %d (the same results, though their definitions differ)",
+        b,
+        a,
+        hospitals);
   }
 
   /**
@@ -91,38 +118,64 @@ final class EquivalentStrategies {
    */
   static String chosen(ExperimentJob.CellResult c) {
     List<MergeSelection.Candidate> tried = c.merge().strategyCandidates();
-    MergeSelection.Candidate won = tried.stream().filter(s -> s.strategy().equals(c.merge().strategy())
-        && Objects.equals(s.outputLayerPull(), c.merge().outputLayerPull())).findFirst().orElse(null);
+    MergeSelection.Candidate won =
+        tried.stream()
+            .filter(
+                s ->
+                    s.strategy().equals(c.merge().strategy())
+                        && Objects.equals(s.outputLayerPull(), c.merge().outputLayerPull()))
+            .findFirst()
+            .orElse(null);
     if (won == null) {
       return c.merge().strategy();
     }
-    List<String> tied = tried.stream().filter(s -> !s.strategy().equals(won.strategy())
-        && Objects.equals(s.outputLayerPull(), won.outputLayerPull()) && s.best().equals(won.best()))
-        .map(MergeSelection.Candidate::strategy).distinct().toList();
-    return tied.isEmpty() ? won.strategy() : won.strategy() + " (= " + String.join(", ", tied) + ")";
+    List<String> tied =
+        tried.stream()
+            .filter(
+                s ->
+                    !s.strategy().equals(won.strategy())
+                        && Objects.equals(s.outputLayerPull(), won.outputLayerPull())
+                        && s.best().equals(won.best()))
+            .map(MergeSelection.Candidate::strategy)
+            .distinct()
+            .toList();
+    return tied.isEmpty()
+        ? won.strategy()
+        : won.strategy() + " (= " + String.join(", ", tied) + ")";
   }
 
   /** The registry name of a {@code strategy_NAME} kind. */
   static String strategy(String kind) {
     String snake = kind.substring(PREFIX.length());
-    return MergeStrategies.names().stream().filter(n -> n.replace('-', '_').equals(snake)).findFirst()
+    return MergeStrategies.names().stream()
+        .filter(n -> n.replace('-', '_').equals(snake))
+        .findFirst()
         .orElse(snake.replace('_', '-'));
   }
 
   private static boolean identical(List<ExperimentJob.CellResult> cells, String a, String b) {
-    return cells.stream().allMatch(c -> rows(c, a).equals(rows(c, b)) && Objects.equals(candidates(c, a),
-        candidates(c, b)));
+    return cells.stream()
+        .allMatch(
+            c ->
+                rows(c, a).equals(rows(c, b))
+                    && Objects.equals(candidates(c, a), candidates(c, b)));
   }
 
   private static List<Row> rows(ExperimentJob.CellResult cell, String kind) {
-    return cell.evaluate().rows().stream().filter(r -> r.modelKind().equals(kind))
+    return cell.evaluate().rows().stream()
+        .filter(r -> r.modelKind().equals(kind))
         .map(r -> new Row(r.split(), r.metric(), r.label(), r.value(), r.n()))
-        .sorted(Comparator.comparing(Row::toString)).toList();
+        .sorted(Comparator.comparing(Row::toString))
+        .toList();
   }
 
-  private static List<LambdaSearch.Candidate> candidates(ExperimentJob.CellResult cell, String kind) {
-    return cell.merge().controls().stream().filter(c -> c.kind().equals(kind)).findFirst()
-        .map(Controls.Control::candidates).orElse(null);
+  private static List<LambdaSearch.Candidate> candidates(
+      ExperimentJob.CellResult cell, String kind) {
+    return cell.merge().controls().stream()
+        .filter(c -> c.kind().equals(kind))
+        .findFirst()
+        .map(Controls.Control::candidates)
+        .orElse(null);
   }
 
   private static String format(double v) {

@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a protocol — datasets × hospital counts × split modes × seeds — through the same jobs as
- * the pipeline (one run id per cell, all rows in the one metrics table with the protocol settings
- * as columns) and writes a report: a Markdown summary (mean ± std over seeds) and PNG charts.
- * Every cell adds the baselines and controls: {@code pooled} (fine-tune on the union),
- * {@code mean} (λ = 1/K), {@code random_vector} and {@code merged_no_bn_restore}.
+ * Runs a protocol — datasets × hospital counts × split modes × seeds — through the same jobs as the
+ * pipeline (one run id per cell, all rows in the one metrics table with the protocol settings as
+ * columns) and writes a report: a Markdown summary (mean ± std over seeds) and PNG charts. Every
+ * cell adds the baselines and controls: {@code pooled} (fine-tune on the union), {@code mean} (λ =
+ * 1/K), {@code random_vector} and {@code merged_no_bn_restore}.
  */
 public final class ExperimentJob {
 
@@ -43,8 +43,15 @@ public final class ExperimentJob {
    * @param strategies {@link #STRATEGIES}
    */
   public record Config(
-      RunPipelineJob.Config pipeline, ConfigMap cellBase, List<String> datasets, String dataDir,
-      List<Integer> hospitals, List<PartitionMode> modes, double alpha, List<Long> seeds, boolean resume,
+      RunPipelineJob.Config pipeline,
+      ConfigMap cellBase,
+      List<String> datasets,
+      String dataDir,
+      List<Integer> hospitals,
+      List<PartitionMode> modes,
+      double alpha,
+      List<Long> seeds,
+      boolean resume,
       List<String> strategies) {
 
     public Config {
@@ -54,37 +61,67 @@ public final class ExperimentJob {
       seeds = List.copyOf(seeds);
       strategies = List.copyOf(strategies);
       if (datasets.isEmpty() || hospitals.isEmpty() || modes.isEmpty() || seeds.isEmpty()) {
-        throw new ConfigException("Invalid experiment: datasets, hospitals, splits and seeds must not be empty");
+        throw new ConfigException(
+            "Invalid experiment: datasets, hospitals, splits and seeds must not be empty");
       }
     }
 
-    static final ConfigKey<List<String>> DATASETS = ConfigKey.strings("experiment.datasets",
-        List.of("pneumoniamnist"), "MedMNIST datasets, each read from DATA-DIR/NAME.npz");
-    static final ConfigKey<String> DATA_DIR = ConfigKey.string("experiment.data-dir", "",
-        "directory holding NAME.npz").defaultText("the directory of data.path");
-    static final ConfigKey<List<Double>> HOSPITALS = ConfigKey.numbers("experiment.hospitals", List.of(4.0), 1,
-        1000, "values of K, one cell each");
-    static final ConfigKey<List<String>> SPLITS = ConfigKey.strings("experiment.splits", List.of("iid",
-        "dirichlet"), "partition modes, one cell each").accepts("a list of iid, dirichlet");
-    static final ConfigKey<Double> ALPHA = ConfigKey.positive("experiment.alpha", 0.5,
-        "Dirichlet concentration of the dirichlet cells");
-    static final ConfigKey<List<Double>> SEEDS = ConfigKey.numbers("experiment.seeds", List.of(1.0, 2.0, 3.0), 0,
-        Long.MAX_VALUE, "seeds, one cell each");
-    static final ConfigKey<Boolean> RESUME = ConfigKey.bool("experiment.resume", false,
-        "reuse cells whose evaluate result already exists");
-    static final ConfigKey<List<String>> STRATEGIES = ConfigKey.strings("experiment.strategies", List.of(),
-        "merge strategies compared in every cell as strategy_NAME controls");
+    static final ConfigKey<List<String>> DATASETS =
+        ConfigKey.strings(
+            "experiment.datasets",
+            List.of("pneumoniamnist"),
+            "MedMNIST datasets, each read from DATA-DIR/NAME.npz");
+    static final ConfigKey<String> DATA_DIR =
+        ConfigKey.string("experiment.data-dir", "", "directory holding NAME.npz")
+            .defaultText("the directory of data.path");
+    static final ConfigKey<List<Double>> HOSPITALS =
+        ConfigKey.numbers(
+            "experiment.hospitals", List.of(4.0), 1, 1000, "values of K, one cell each");
+    static final ConfigKey<List<String>> SPLITS =
+        ConfigKey.strings(
+                "experiment.splits", List.of("iid", "dirichlet"), "partition modes, one cell each")
+            .accepts("a list of iid, dirichlet");
+    static final ConfigKey<Double> ALPHA =
+        ConfigKey.positive(
+            "experiment.alpha", 0.5, "Dirichlet concentration of the dirichlet cells");
+    static final ConfigKey<List<Double>> SEEDS =
+        ConfigKey.numbers(
+            "experiment.seeds", List.of(1.0, 2.0, 3.0), 0, Long.MAX_VALUE, "seeds, one cell each");
+    static final ConfigKey<Boolean> RESUME =
+        ConfigKey.bool(
+            "experiment.resume", false, "reuse cells whose evaluate result already exists");
+    static final ConfigKey<List<String>> STRATEGIES =
+        ConfigKey.strings(
+            "experiment.strategies",
+            List.of(),
+            "merge strategies compared in every cell as strategy_NAME controls");
 
     /** The keys this job reads: the pipeline's, then the protocol's. */
-    public static final List<ConfigGroup> KEYS = ConfigGroup.union(RunPipelineJob.Config.KEYS, List.of(ConfigGroup.of(
-        "experiment: the protocol's cells", DATASETS, DATA_DIR, HOSPITALS, SPLITS, ALPHA, SEEDS, RESUME,
-        STRATEGIES)));
+    public static final List<ConfigGroup> KEYS =
+        ConfigGroup.union(
+            RunPipelineJob.Config.KEYS,
+            List.of(
+                ConfigGroup.of(
+                    "experiment: the protocol's cells",
+                    DATASETS,
+                    DATA_DIR,
+                    HOSPITALS,
+                    SPLITS,
+                    ALPHA,
+                    SEEDS,
+                    RESUME,
+                    STRATEGIES)));
 
     public static Config from(ConfigMap map) {
       RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
       String data = pipeline.partition().common().dataPath();
-      String defaultDir = data.isBlank() ? "../shared/data" : new org.apache.hadoop.fs.Path(data).getParent().toString();
-      return new Config(pipeline, map,
+      String defaultDir =
+          data.isBlank()
+              ? "../shared/data"
+              : new org.apache.hadoop.fs.Path(data).getParent().toString();
+      return new Config(
+          pipeline,
+          map,
           DATASETS.read(map),
           DATA_DIR.read(map, defaultDir),
           HOSPITALS.read(map).stream().map(d -> (int) Math.round(d)).toList(),
@@ -97,10 +134,12 @@ public final class ExperimentJob {
   }
 
   /** One cell of the protocol. */
-  public record Cell(String dataset, int hospitals, PartitionMode mode, double alpha, long seed, String runId) {}
+  public record Cell(
+      String dataset, int hospitals, PartitionMode mode, double alpha, long seed, String runId) {}
 
   /** One cell's outcome. */
-  public record CellResult(Cell cell, EvaluateModelsJob.Result evaluate, MergeVectorsJob.Result merge, double seconds) {}
+  public record CellResult(
+      Cell cell, EvaluateModelsJob.Result evaluate, MergeVectorsJob.Result merge, double seconds) {}
 
   /** What the job wrote. */
   public record Result(String runId, List<CellResult> cells, String report, double seconds) {}
@@ -122,16 +161,32 @@ public final class ExperimentJob {
     for (int i = 0; i < cells.size(); i++) {
       Cell cell = cells.get(i);
       double elapsed = (System.nanoTime() - start) / 1e9;
-      String eta = i == 0 ? "?" : String.format(Locale.ROOT, "%.0f s", elapsed / i * (cells.size() - i));
-      ctx.describe(String.format(Locale.ROOT, "experiment cell %d/%d %s (elapsed %.0f s, eta %s)", i + 1,
-          cells.size(), cell.runId(), elapsed, eta));
+      String eta =
+          i == 0 ? "?" : String.format(Locale.ROOT, "%.0f s", elapsed / i * (cells.size() - i));
+      ctx.describe(
+          String.format(
+              Locale.ROOT,
+              "experiment cell %d/%d %s (elapsed %.0f s, eta %s)",
+              i + 1,
+              cells.size(),
+              cell.runId(),
+              elapsed,
+              eta));
       results.add(runCell(cell));
     }
-    String report = ExperimentReport.write(ctx, config.pipeline().partition().common().runId(), results);
-    Result result = new Result(config.pipeline().partition().common().runId(), results, report,
-        (System.nanoTime() - start) / 1e9);
-    JobContext.PROGRESS.info("experiment finished: {} cells in {} s; report {}", results.size(),
-        String.format(Locale.ROOT, "%.0f", result.seconds()), report);
+    String report =
+        ExperimentReport.write(ctx, config.pipeline().partition().common().runId(), results);
+    Result result =
+        new Result(
+            config.pipeline().partition().common().runId(),
+            results,
+            report,
+            (System.nanoTime() - start) / 1e9);
+    JobContext.PROGRESS.info(
+        "experiment finished: {} cells in {} s; report {}",
+        results.size(),
+        String.format(Locale.ROOT, "%.0f", result.seconds()),
+        report);
     return result;
   }
 
@@ -143,8 +198,15 @@ public final class ExperimentJob {
         for (PartitionMode mode : config.modes()) {
           for (long seed : config.seeds()) {
             String split = mode == PartitionMode.IID ? "iid" : "dir" + config.alpha();
-            cells.add(new Cell(dataset, k, mode, config.alpha(), seed,
-                String.format(Locale.ROOT, "%s-%s-k%d-%s-s%d", prefix, dataset, k, split, seed)));
+            cells.add(
+                new Cell(
+                    dataset,
+                    k,
+                    mode,
+                    config.alpha(),
+                    seed,
+                    String.format(
+                        Locale.ROOT, "%s-%s-k%d-%s-s%d", prefix, dataset, k, split, seed)));
           }
         }
       }
@@ -157,22 +219,34 @@ public final class ExperimentJob {
     ConfigMap map = config.cellBase().withOverrides(overrides(cell));
     RunPipelineJob.Config pipeline = RunPipelineJob.Config.from(map);
     JobContext cellCtx = new JobContext(spark, pipeline.evaluate().common());
-    if (config.resume() && cellCtx.hasResult(EvaluateModelsJob.NAME) && cellCtx.hasResult(MergeVectorsJob.NAME)) {
+    if (config.resume()
+        && cellCtx.hasResult(EvaluateModelsJob.NAME)
+        && cellCtx.hasResult(MergeVectorsJob.NAME)) {
       JobContext.PROGRESS.info("experiment cell {}: reusing existing results", cell.runId());
-      return new CellResult(cell, cellCtx.readResult(EvaluateModelsJob.NAME, EvaluateModelsJob.Result.class),
-          cellCtx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class), 0);
+      return new CellResult(
+          cell,
+          cellCtx.readResult(EvaluateModelsJob.NAME, EvaluateModelsJob.Result.class),
+          cellCtx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class),
+          0);
     }
     RunPipelineJob.Result result = new RunPipelineJob(spark, pipeline).run();
-    JobContext.PROGRESS.info("experiment cell {} done in {} s", cell.runId(),
+    JobContext.PROGRESS.info(
+        "experiment cell {} done in {} s",
+        cell.runId(),
         String.format(Locale.ROOT, "%.0f", result.seconds()));
-    LOG.debug("experiment cell {} results:\n{}", cell.runId(), RunPipelineJob.table(result.evaluate().rows()));
-    return new CellResult(cell, result.evaluate(), result.merge(), (System.nanoTime() - start) / 1e9);
+    LOG.debug(
+        "experiment cell {} results:\n{}",
+        cell.runId(),
+        RunPipelineJob.table(result.evaluate().rows()));
+    return new CellResult(
+        cell, result.evaluate(), result.merge(), (System.nanoTime() - start) / 1e9);
   }
 
   private List<String> overrides(Cell cell) {
     return List.of(
         "run-id=" + cell.runId(),
-        "data.path=" + HadoopFiles.qualify(ctx.hadoop(), config.dataDir() + "/" + cell.dataset() + ".npz"),
+        "data.path="
+            + HadoopFiles.qualify(ctx.hadoop(), config.dataDir() + "/" + cell.dataset() + ".npz"),
         "partition.hospitals=" + cell.hospitals(),
         "partition.mode=" + cell.mode().name().toLowerCase(Locale.ROOT),
         "partition.alpha=" + cell.alpha(),
@@ -188,6 +262,7 @@ public final class ExperimentJob {
   }
 
   public static void main(String[] args) {
-    JobMain.run(args, NAME, Config::from, (spark, config) -> new ExperimentJob(spark, config).run());
+    JobMain.run(
+        args, NAME, Config::from, (spark, config) -> new ExperimentJob(spark, config).run());
   }
 }

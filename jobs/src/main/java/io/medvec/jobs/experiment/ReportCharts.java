@@ -48,18 +48,39 @@ final class ReportCharts {
   record Curve(String kind, SortedMap<Integer, double[]> perSeedByK) {}
 
   /**
-   * Colours of the fixed kinds; the {@code merged} variants share a hue, baselines are neutral, so a
-   * reader finds a kind by colour in every chart.
+   * Colours of the fixed kinds; the {@code merged} variants share a hue, baselines are neutral, so
+   * a reader finds a kind by colour in every chart.
    */
-  private static final Map<String, Color> KIND_COLOURS = Map.of(
-      "pretrained", new Color(0x7f7f7f), "single_site", new Color(0xc5b0d5), "best_single_site", new Color(0x9467bd),
-      "mean", new Color(0xff7f0e), "merged", new Color(0x1f77b4), "merged_no_bn_restore", new Color(0x9ecae9),
-      "random_vector", new Color(0x8c564b), "pooled", new Color(0x2ca02c));
+  private static final Map<String, Color> KIND_COLOURS =
+      Map.of(
+          "pretrained",
+          new Color(0x7f7f7f),
+          "single_site",
+          new Color(0xc5b0d5),
+          "best_single_site",
+          new Color(0x9467bd),
+          "mean",
+          new Color(0xff7f0e),
+          "merged",
+          new Color(0x1f77b4),
+          "merged_no_bn_restore",
+          new Color(0x9ecae9),
+          "random_vector",
+          new Color(0x8c564b),
+          "pooled",
+          new Color(0x2ca02c));
 
   /** Colours of the strategy controls, in the registry's (sorted) order of strategy names. */
-  private static final List<Color> STRATEGY_COLOURS = List.of(new Color(0x17becf), new Color(0xbcbd22),
-      new Color(0xe377c2), new Color(0xd62728), new Color(0x393b79), new Color(0xe7ba52), new Color(0x637939),
-      new Color(0xad494a));
+  private static final List<Color> STRATEGY_COLOURS =
+      List.of(
+          new Color(0x17becf),
+          new Color(0xbcbd22),
+          new Color(0xe377c2),
+          new Color(0xd62728),
+          new Color(0x393b79),
+          new Color(0xe7ba52),
+          new Color(0x637939),
+          new Color(0xad494a));
 
   private static final Color GRID = new Color(0xdddddd);
 
@@ -67,21 +88,25 @@ final class ReportCharts {
 
   private ReportCharts() {}
 
-  /** The colour of a model kind: fixed for the kinds every cell scores and for each registered strategy. */
+  /**
+   * The colour of a model kind: fixed for the kinds every cell scores and for each registered
+   * strategy.
+   */
   static Color colour(String kind) {
     Color fixed = KIND_COLOURS.get(kind);
     if (fixed != null) {
       return fixed;
     }
     List<String> strategies = new ArrayList<>(MergeStrategies.names());
-    int index = kind.startsWith("strategy_") ? strategies.indexOf(EquivalentStrategies.strategy(kind)) : -1;
+    int index =
+        kind.startsWith("strategy_") ? strategies.indexOf(EquivalentStrategies.strategy(kind)) : -1;
     int slot = index >= 0 ? index : Math.floorMod(kind.hashCode(), STRATEGY_COLOURS.size());
     return STRATEGY_COLOURS.get(slot % STRATEGY_COLOURS.size());
   }
 
   /**
-   * Horizontal bars, one panel per metric (key: the value axis' label), one bar per series: the mean
-   * over seeds with an error bar of ± one standard deviation.
+   * Horizontal bars, one panel per metric (key: the value axis' label), one bar per series: the
+   * mean over seeds with an error bar of ± one standard deviation.
    */
   static JFreeChart bars(String title, String subtitle, Map<String, List<Series>> panels) {
     CategoryAxis models = new CategoryAxis(null);
@@ -95,8 +120,8 @@ final class ReportCharts {
   }
 
   /**
-   * The panel's dataset: row "mean ± std", one column per series label; no std (no error bar) for
-   * a single seed.
+   * The panel's dataset: row "mean ± std", one column per series label; no std (no error bar) for a
+   * single seed.
    */
   static DefaultStatisticalCategoryDataset statistics(List<Series> series) {
     DefaultStatisticalCategoryDataset data = new DefaultStatisticalCategoryDataset();
@@ -109,12 +134,13 @@ final class ReportCharts {
 
   private static CategoryPlot barPanel(String metric, List<Series> series) {
     List<Paint> paints = series.stream().<Paint>map(s -> colour(s.kind())).toList();
-    StatisticalBarRenderer renderer = new StatisticalBarRenderer() {
-      @Override
-      public Paint getItemPaint(int row, int column) {
-        return paints.get(column);
-      }
-    };
+    StatisticalBarRenderer renderer =
+        new StatisticalBarRenderer() {
+          @Override
+          public Paint getItemPaint(int row, int column) {
+            return paints.get(column);
+          }
+        };
     renderer.setBarPainter(new StandardBarPainter());
     renderer.setShadowVisible(false);
     renderer.setDrawBarOutline(false);
@@ -133,24 +159,30 @@ final class ReportCharts {
 
   /**
    * Metric against K, one panel per metric (key: the value axis' label), one line per model kind
-   * with error bars of ± one standard deviation over seeds; empty when the curves have fewer than two
-   * values of K, since a single K draws no curve.
+   * with error bars of ± one standard deviation over seeds; empty when the curves have fewer than
+   * two values of K, since a single K draws no curve.
    */
-  static Optional<JFreeChart> byHospitals(String title, String subtitle, Map<String, List<Curve>> panels) {
-    long ks = panels.values().stream().flatMap(List::stream).flatMap(c -> c.perSeedByK().keySet().stream())
-        .distinct().count();
+  static Optional<JFreeChart> byHospitals(
+      String title, String subtitle, Map<String, List<Curve>> panels) {
+    long ks =
+        panels.values().stream()
+            .flatMap(List::stream)
+            .flatMap(c -> c.perSeedByK().keySet().stream())
+            .distinct()
+            .count();
     if (ks < 2) {
       return Optional.empty();
     }
     NumberAxis hospitals = new NumberAxis("hospitals (K)");
     hospitals.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     hospitals.setAutoRangeIncludesZero(false);
-    CombinedDomainXYPlot plot = new CombinedDomainXYPlot(hospitals) {
-      @Override
-      public LegendItemCollection getLegendItems() {
-        return distinct(super.getLegendItems());
-      }
-    };
+    CombinedDomainXYPlot plot =
+        new CombinedDomainXYPlot(hospitals) {
+          @Override
+          public LegendItemCollection getLegendItems() {
+            return distinct(super.getLegendItems());
+          }
+        };
     plot.setGap(12);
     panels.forEach((metric, curves) -> plot.add(curvePanel(metric, curves), 1));
     return Optional.of(chart(title, subtitle, plot, true));
@@ -161,13 +193,16 @@ final class ReportCharts {
     YIntervalSeriesCollection data = new YIntervalSeriesCollection();
     for (Curve curve : curves) {
       YIntervalSeries series = new YIntervalSeries(curve.kind());
-      curve.perSeedByK().forEach((k, values) -> {
-        double m = ExperimentReport.mean(values);
-        double s = ExperimentReport.std(values);
-        if (!Double.isNaN(m)) {
-          series.add(k, m, m - s, m + s);
-        }
-      });
+      curve
+          .perSeedByK()
+          .forEach(
+              (k, values) -> {
+                double m = ExperimentReport.mean(values);
+                double s = ExperimentReport.std(values);
+                if (!Double.isNaN(m)) {
+                  series.add(k, m, m - s, m + s);
+                }
+              });
       data.addSeries(series);
     }
     return data;
@@ -197,7 +232,8 @@ final class ReportCharts {
     int n = data.getSeriesCount();
     for (int i = 0; i < n; i++) {
       float t = n == 1 ? 0 : (float) i / (n - 1);
-      renderer.setSeriesPaint(i, new Color(mix(0x08, 0x6b, t), mix(0x30, 0xae, t), mix(0x6b, 0xd6, t)));
+      renderer.setSeriesPaint(
+          i, new Color(mix(0x08, 0x6b, t), mix(0x30, 0xae, t), mix(0x6b, 0xd6, t)));
       renderer.setSeriesShape(i, DOT);
     }
     XYPlot plot = new XYPlot(data, new NumberAxis("λ"), valueAxis(metric), renderer);
@@ -229,8 +265,10 @@ final class ReportCharts {
     return out;
   }
 
-  private static JFreeChart chart(String title, String subtitle, org.jfree.chart.plot.Plot plot, boolean legend) {
-    JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, legend);
+  private static JFreeChart chart(
+      String title, String subtitle, org.jfree.chart.plot.Plot plot, boolean legend) {
+    JFreeChart chart =
+        new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, legend);
     chart.setBackgroundPaint(Color.WHITE);
     chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
     if (chart.getLegend() != null) {

@@ -10,11 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds a Spark task's thread to the GPU the scheduler assigned it ({@code
- * spark.task.resource.gpu.amount=1}), so that two tasks on a multi-GPU executor do not both
- * train on ND4J's default device 0.
+ * spark.task.resource.gpu.amount=1}), so that two tasks on a multi-GPU executor do not both train
+ * on ND4J's default device 0.
  *
- * <p>Everything used here is in {@code nd4j-api}, so the CPU build compiles and runs unchanged:
- * on the CPU backend, or without a GPU assignment, nothing is bound and the reason is reported.
+ * <p>Everything used here is in {@code nd4j-api}, so the CPU build compiles and runs unchanged: on
+ * the CPU backend, or without a GPU assignment, nothing is bound and the reason is reported.
  * Spark's addresses are what the discovery script printed ({@code conf/gpu/getGpusResources.sh}:
  * {@code nvidia-smi} indices); ND4J's device ids are CUDA ordinals. They agree when the container
  * only sees its own GPUs (Kubernetes, YARN with GPU isolation) or with {@code
@@ -59,20 +59,29 @@ public final class GpuBinding {
     } else {
       device = "gpu " + bind(gpu.get());
     }
-    LOG.info("{} device: {} (ND4J backend {})", who, device, Nd4j.getBackend().getClass().getSimpleName());
+    LOG.info(
+        "{} device: {} (ND4J backend {})",
+        who,
+        device,
+        Nd4j.getBackend().getClass().getSimpleName());
     return device;
   }
 
   private static int bind(int gpu) {
     int devices = Nd4j.getAffinityManager().getNumberOfDevices();
     if (gpu < 0 || gpu >= devices) {
-      throw new IllegalStateException("Cannot bind ND4J to GPU " + gpu + ": this executor's CUDA sees " + devices
-          + " device(s); check the discovery script and CUDA_VISIBLE_DEVICES / CUDA_DEVICE_ORDER");
+      throw new IllegalStateException(
+          "Cannot bind ND4J to GPU "
+              + gpu
+              + ": this executor's CUDA sees "
+              + devices
+              + " device(s); check the discovery script and CUDA_VISIBLE_DEVICES / CUDA_DEVICE_ORDER");
     }
     Nd4j.getAffinityManager().unsafeSetDevice(gpu);
     int bound = Nd4j.getAffinityManager().getDeviceForCurrentThread();
     if (bound != gpu) {
-      throw new IllegalStateException("Cannot bind ND4J to GPU " + gpu + ": the thread is still on device " + bound);
+      throw new IllegalStateException(
+          "Cannot bind ND4J to GPU " + gpu + ": the thread is still on device " + bound);
     }
     return bound;
   }

@@ -18,13 +18,16 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What a job needs besides its own config: the session, the Hadoop configuration and the layout. */
+/**
+ * What a job needs besides its own config: the session, the Hadoop configuration and the layout.
+ */
 public final class JobContext {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobContext.class);
 
   /** The logger of progress lines (stage start and end, epochs), shown at default verbosity. */
   public static final String PROGRESS_LOGGER = "medvec.progress";
+
   public static final Logger PROGRESS = LoggerFactory.getLogger(PROGRESS_LOGGER);
 
   private final SparkSession spark;
@@ -37,7 +40,9 @@ public final class JobContext {
     this.spark = spark;
     this.common = common;
     this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
-    this.paths = new OutputLayout(HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
+    this.paths =
+        new OutputLayout(
+            HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());
   }
 
   public SparkSession spark() {
@@ -107,16 +112,23 @@ public final class JobContext {
     return Json.read(HadoopFiles.readString(hadoop, file), type, file.toString());
   }
 
-  /** Writes a job's result record next to the run's outputs; logs where (and, at debug, the record). */
+  /**
+   * Writes a job's result record next to the run's outputs; logs where (and, at debug, the record).
+   */
   public void writeResult(String job, Object result) {
     String json = Json.write(result);
     HadoopFiles.writeStringAtomically(hadoop, paths.result(job), json);
-    PROGRESS.info("{} done in {} s: {}", job, String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start)
-        / 1e9), paths.result(job));
+    PROGRESS.info(
+        "{} done in {} s: {}",
+        job,
+        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9),
+        paths.result(job));
     LOG.debug("{} result:\n{}", job, json);
   }
 
-  /** Sets the description shown for the next Spark jobs in the UI and logs it as a progress line. */
+  /**
+   * Sets the description shown for the next Spark jobs in the UI and logs it as a progress line.
+   */
   public void describe(String description) {
     spark.sparkContext().setJobDescription(description);
     PROGRESS.info("{}", description);

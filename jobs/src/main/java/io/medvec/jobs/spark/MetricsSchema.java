@@ -6,7 +6,10 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The metrics table's Spark schemas, built from the one declaration of its columns ({@link MetricsTable}). */
+/**
+ * The metrics table's Spark schemas, built from the one declaration of its columns ({@link
+ * MetricsTable}).
+ */
 public final class MetricsSchema {
 
   /** The columns the evaluate job writes in each partition. */

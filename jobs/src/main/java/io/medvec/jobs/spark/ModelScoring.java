@@ -16,14 +16,21 @@ import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** One Spark task of the evaluation: a slice of one split, scored by every model. */
-public record ModelScoring(Split split, int[] indices, String data, HadoopConf hadoop, int batchSize) implements Serializable {
+public record ModelScoring(
+    Split split, int[] indices, String data, HadoopConf hadoop, int batchSize)
+    implements Serializable {
 
   /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
   public record Model(String kind, String id, byte[] bytes) implements Serializable {}
 
   /** Cuts each split into {@code partitions} contiguous slices. */
   public static List<ModelScoring> slices(
-      MedMnist data, List<Split> splits, int partitions, String dataUri, HadoopConf hadoop, int batchSize) {
+      MedMnist data,
+      List<Split> splits,
+      int partitions,
+      String dataUri,
+      HadoopConf hadoop,
+      int batchSize) {
     List<ModelScoring> slices = new ArrayList<>();
     for (Split split : splits) {
       int n = data.split(split).size();

@@ -23,9 +23,10 @@ class BenchCommandTest {
 
   @Test
   void figuresAreWrittenAsNameValueUnitRatio() throws Exception {
-    List<BenchFigure> figures = List.of(
-        BenchFigure.of("train.dl4j.threads=2", 300, "img/s").against(400),
-        BenchFigure.of("spark.session-startup", 9.5, "s"));
+    List<BenchFigure> figures =
+        List.of(
+            BenchFigure.of("train.dl4j.threads=2", 300, "img/s").against(400),
+            BenchFigure.of("spark.session-startup", 9.5, "s"));
     JsonNode json = new ObjectMapper().readTree(Json.write(figures));
     assertThat(json.get(0).get("name").asText()).isEqualTo("train.dl4j.threads=2");
     assertThat(json.get(0).get("value").asDouble()).isEqualTo(300.0);
@@ -43,10 +44,13 @@ class BenchCommandTest {
     assertThat(all.threads()).containsExactly(1, 2);
     assertThat(all.full()).isFalse();
     assertThat(all.warmup()).as("merge and spark").isEqualTo(1);
-    assertThat(all.modelWarmup()).as("train and infer: past the JIT's warm-up").isEqualTo(BenchOptions.MODEL_WARMUP);
+    assertThat(all.modelWarmup())
+        .as("train and infer: past the JIT's warm-up")
+        .isEqualTo(BenchOptions.MODEL_WARMUP);
     BenchOptions two = BenchOptions.parse(new String[] {"--data", data, "--warmup", "2"});
     assertThat(List.of(two.warmup(), two.modelWarmup())).containsExactly(2, 2);
-    assertThat(BenchOptions.parse(new String[] {"merge", "--size", "full", "--runs", "3"}).runs()).isEqualTo(3);
+    assertThat(BenchOptions.parse(new String[] {"merge", "--size", "full", "--runs", "3"}).runs())
+        .isEqualTo(3);
     assertThatThrownBy(() -> BenchOptions.parse(new String[] {"trian", "--data", data}))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("unknown group 'trian'")

@@ -24,8 +24,11 @@ class ExperimentIT {
 
   @BeforeAll
   static void runProtocol() {
-    ConfigMap map = ConfigMap.load(ConfFilesTest.conf().resolve("experiment-ci.yaml"))
-        .withOverrides(List.of("out=" + tmp.resolve("out"), "experiment.data-dir=" + SparkTests.sharedData()));
+    ConfigMap map =
+        ConfigMap.load(ConfFilesTest.conf().resolve("experiment-ci.yaml"))
+            .withOverrides(
+                List.of(
+                    "out=" + tmp.resolve("out"), "experiment.data-dir=" + SparkTests.sharedData()));
     ExperimentJob.Config config = ExperimentJob.Config.from(map);
     map.rejectUnknown();
     result = new ExperimentJob(SparkTests.spark(), config).run();
@@ -34,10 +37,19 @@ class ExperimentIT {
   @Test
   void everyBaselineAndControlIsScored() {
     ExperimentJob.CellResult cell = result.cells().get(0);
-    assertThat(cell.evaluate().rows()).extracting(EvaluateModelsJob.MetricRow::modelKind).containsOnly(
-        "pretrained", "single_site", "pooled", "merged", "mean", "merged_no_bn_restore", "random_vector",
-        "strategy_ties");
-    assertThat(cell.merge().controls()).extracting(Controls.Control::kind)
+    assertThat(cell.evaluate().rows())
+        .extracting(EvaluateModelsJob.MetricRow::modelKind)
+        .containsOnly(
+            "pretrained",
+            "single_site",
+            "pooled",
+            "merged",
+            "mean",
+            "merged_no_bn_restore",
+            "random_vector",
+            "strategy_ties");
+    assertThat(cell.merge().controls())
+        .extracting(Controls.Control::kind)
         .containsExactly("mean", "merged_no_bn_restore", "random_vector", "strategy_ties");
     assertThat(cell.merge().controls().get(0).lambda()).isEqualTo(0.25);
     assertThat(cell.merge().outputBias()).isEqualTo("refit");
@@ -47,8 +59,10 @@ class ExperimentIT {
     assertThat(cell.merge().strategyCandidates()).hasSize(6);
     assertThat(cell.merge().strategy()).isIn(MergeVectorsJob.Config.defaultCandidates());
     // the cell merged its own hospitals' vectors, published under its run (vectors.scope: run)
-    assertThat(cell.merge().vectors()).hasSize(4)
-        .allSatisfy(v -> assertThat(v.dir()).contains("/runs/" + cell.cell().runId() + "/vectors/base="));
+    assertThat(cell.merge().vectors())
+        .hasSize(4)
+        .allSatisfy(
+            v -> assertThat(v.dir()).contains("/runs/" + cell.cell().runId() + "/vectors/base="));
   }
 
   @Test
@@ -66,37 +80,55 @@ class ExperimentIT {
     Path report = tmp.resolve("out/report/ci");
     assertThat(report.resolve("_SUCCESS")).exists();
     String summary = Files.readString(report.resolve("summary.md"));
-    assertThat(summary).contains("| merged |", "| pooled |", "| random_vector |", "Claims", "ResNet-18",
-        "Strategy of `merged` per seed (best on val log_loss)", "gap closed (merged − mean single site)",
-        "merged AUC > mean AUC (the one-shot average, λ = 1/K)", "No chart against K for pneumoniamnist iid")
+    assertThat(summary)
+        .contains(
+            "| merged |",
+            "| pooled |",
+            "| random_vector |",
+            "Claims",
+            "ResNet-18",
+            "Strategy of `merged` per seed (best on val log_loss)",
+            "gap closed (merged − mean single site)",
+            "merged AUC > mean AUC (the one-shot average, λ = 1/K)",
+            "No chart against K for pneumoniamnist iid")
         .doesNotContain("Output-layer refit μ");
     // the protocol has one K: no chart against K
     assertThat(report.resolve("hospitals-pneumoniamnist-iid.png")).doesNotExist();
     for (String png : List.of("bars-pneumoniamnist-k4-iid.png", "lambda-pneumoniamnist.png")) {
       byte[] bytes = Files.readAllBytes(report.resolve(png));
       assertThat(bytes).hasSizeGreaterThan(1000);
-      assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+      assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("PNG");
     }
   }
 
   /** Also records Spark's answers in target/view-answers/ for .ci/run's DuckDB comparison. */
   @Test
   void viewsHoldEveryCellsRunScopedOutputs() {
-    List<Long> counts = ViewAnswers.record("experiment", tmp.resolve("out").toString(),
-        SparkTests.spark().sparkContext().hadoopConfiguration());
+    List<Long> counts =
+        ViewAnswers.record(
+            "experiment",
+            tmp.resolve("out").toString(),
+            SparkTests.spark().sparkContext().hadoopConfiguration());
     long metrics = result.cells().stream().mapToLong(c -> c.evaluate().rows().size()).sum();
     long vectors = result.cells().stream().mapToLong(c -> c.merge().vectors().size()).sum();
     assertThat(counts).containsExactly(metrics, vectors, (long) result.cells().size());
     // an output root nothing has written to yet: three empty views, no error
-    assertThat(ViewAnswers.record("empty", tmp.resolve("nothing-yet").toString(),
-        SparkTests.spark().sparkContext().hadoopConfiguration())).containsExactly(0L, 0L, 0L);
+    assertThat(
+            ViewAnswers.record(
+                "empty",
+                tmp.resolve("nothing-yet").toString(),
+                SparkTests.spark().sparkContext().hadoopConfiguration()))
+        .containsExactly(0L, 0L, 0L);
   }
 
   @Test
   void protocolSettingsAreColumnsOfTheMetricsTable() {
     var table = SparkTests.spark().read().parquet(tmp.resolve("out/metrics").toString());
-    assertThat(table.columns()).contains("hospitals", "partition_mode", "public_fraction", "partition_seed");
-    assertThat(table.where("hospitals = 4 and partition_mode = 'iid' and partition_seed = 1").count())
+    assertThat(table.columns())
+        .contains("hospitals", "partition_mode", "public_fraction", "partition_seed");
+    assertThat(
+            table.where("hospitals = 4 and partition_mode = 'iid' and partition_seed = 1").count())
         .isEqualTo(table.count());
   }
 }

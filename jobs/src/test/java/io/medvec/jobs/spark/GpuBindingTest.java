@@ -24,7 +24,10 @@ class GpuBindingTest {
   void noGpuResourceMeansNoBinding() {
     assertThat(GpuBinding.assignedGpu(Map.of())).isEmpty();
     assertThat(GpuBinding.assignedGpu(gpus())).isEmpty();
-    assertThat(GpuBinding.assignedGpu(Map.of("fpga", new ResourceInformation("fpga", new String[] {"0"})))).isEmpty();
+    assertThat(
+            GpuBinding.assignedGpu(
+                Map.of("fpga", new ResourceInformation("fpga", new String[] {"0"}))))
+        .isEmpty();
   }
 
   @Test

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
  * A job's command line: {@code --config FILE}, repeatable {@code --set key=value}, other {@code
  * --name value} options (each at most once) and positional arguments. The user-facing CLI parses
  * with picocli and hands its result over through {@link #of}; {@link #parse} splits programmatic
- * command lines (benchmarks, tests). Every option also accepts the
- * {@code --name=value} form; {@code --} ends options. Which options a job accepts is its own
- * business: see {@link #rejectFlagsExcept(Set)}.
+ * command lines (benchmarks, tests). Every option also accepts the {@code --name=value} form;
+ * {@code --} ends options. Which options a job accepts is its own business: see {@link
+ * #rejectFlagsExcept(Set)}.
  */
 public final class CliArgs {
   static final String CONFIG = "config";

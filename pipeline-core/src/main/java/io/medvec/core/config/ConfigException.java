@@ -25,8 +25,8 @@ public final class ConfigException extends IllegalArgumentException {
   }
 
   /**
-   * An error whose message is {@code brief + detail}, where the detail (a long list of valid
-   * keys, say) is left out of the one-line console report.
+   * An error whose message is {@code brief + detail}, where the detail (a long list of valid keys,
+   * say) is left out of the one-line console report.
    */
   public static ConfigException withDetail(String brief, String detail) {
     return new ConfigException(brief, detail);

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Renders key declarations for {@code --help}, and finds the declared name nearest a misspelt
- * one for "did you mean" hints.
+ * Renders key declarations for {@code --help}, and finds the declared name nearest a misspelt one
+ * for "did you mean" hints.
  */
 public final class ConfigHelp {
   private static final String INDENT = "  ";
@@ -50,8 +50,8 @@ public final class ConfigHelp {
   }
 
   /**
-   * The candidate closest to {@code typed} by edit distance, if it is close enough to be a typo
-   * (at most a third of the typed length, and at least 1 or 2 edits away).
+   * The candidate closest to {@code typed} by edit distance, if it is close enough to be a typo (at
+   * most a third of the typed length, and at least 1 or 2 edits away).
    */
   public static Optional<String> nearest(String typed, Collection<String> candidates) {
     String best = null;

@@ -73,7 +73,12 @@ public final class ConfigKey<T> {
   /** Any integer that fits a long. */
   public static ConfigKey<Long> longValue(String name, long defaultValue, String doc) {
     return new ConfigKey<>(
-        name, defaultValue, String.valueOf(defaultValue), "an integer", doc, false,
+        name,
+        defaultValue,
+        String.valueOf(defaultValue),
+        "an integer",
+        doc,
+        false,
         ConfigMap::longValue);
   }
 
@@ -93,14 +98,24 @@ public final class ConfigKey<T> {
   /** A finite number strictly greater than zero. */
   public static ConfigKey<Double> positive(String name, double defaultValue, String doc) {
     return new ConfigKey<>(
-        name, defaultValue, String.valueOf(defaultValue), "a number > 0", doc, false,
+        name,
+        defaultValue,
+        String.valueOf(defaultValue),
+        "a number > 0",
+        doc,
+        false,
         ConfigMap::positive);
   }
 
   /** {@code true} or {@code false}. */
   public static ConfigKey<Boolean> bool(String name, boolean defaultValue, String doc) {
     return new ConfigKey<>(
-        name, defaultValue, String.valueOf(defaultValue), "true or false", doc, false,
+        name,
+        defaultValue,
+        String.valueOf(defaultValue),
+        "true or false",
+        doc,
+        false,
         ConfigMap::bool);
   }
 
@@ -136,7 +151,11 @@ public final class ConfigKey<T> {
         name,
         List.copyOf(defaultValue),
         defaultValue.stream()
-            .map(d -> d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf(d.longValue()) : d.toString())
+            .map(
+                d ->
+                    d == Math.rint(d) && Math.abs(d) < 1e15
+                        ? String.valueOf(d.longValue())
+                        : d.toString())
             .collect(Collectors.joining(", ", "[", "]")),
         "a list of numbers in [" + min + ", " + max + "]",
         doc,

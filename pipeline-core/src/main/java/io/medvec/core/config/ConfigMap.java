@@ -253,8 +253,8 @@ public final class ConfigMap {
   }
 
   /**
-   * Throws naming every key nobody asked for, with its source and the nearest valid key when one
-   * is close enough to be a typo, then the valid (asked-for) keys.
+   * Throws naming every key nobody asked for, with its source and the nearest valid key when one is
+   * close enough to be a typo, then the valid (asked-for) keys.
    */
   public void rejectUnknown() {
     Set<String> valid = usedKeys();
@@ -326,8 +326,8 @@ public final class ConfigMap {
   }
 
   /**
-   * A full key name relative to this map: the name itself at the root, the part after the prefix
-   * in a section; a key outside the section is a programming error.
+   * A full key name relative to this map: the name itself at the root, the part after the prefix in
+   * a section; a key outside the section is a programming error.
    */
   String relative(String fullKey) {
     if (!fullKey.startsWith(prefix)) {

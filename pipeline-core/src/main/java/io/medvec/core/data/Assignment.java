@@ -9,12 +9,11 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
- * Which training image goes where: {@code hospitalOf[i]} is {@link #PUBLIC} for the
- * coordinator's public pool, else the hospital index in [0, K). {@code labels[i]} is image i's
- * class.
+ * Which training image goes where: {@code hospitalOf[i]} is {@link #PUBLIC} for the coordinator's
+ * public pool, else the hospital index in [0, K). {@code labels[i]} is image i's class.
  *
- * <p>Immutable by contract: the arrays are shared, not copied, and must not be modified.
- * {@link #equals} and {@link #hashCode} compare array contents.
+ * <p>Immutable by contract: the arrays are shared, not copied, and must not be modified. {@link
+ * #equals} and {@link #hashCode} compare array contents.
  */
 public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int numClasses) {
   /** {@code hospitalOf} value of an image in the public pool. */
@@ -30,18 +29,23 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
     checkArgument(
         hospitalOf.length == labels.length,
         "Cannot create assignment: hospitalOf and labels differ in length (%s vs %s)",
-        hospitalOf.length, labels.length);
-    checkArgument(numClasses >= 1, "Cannot create assignment: numClasses must be >= 1 (%s)", numClasses);
+        hospitalOf.length,
+        labels.length);
+    checkArgument(
+        numClasses >= 1, "Cannot create assignment: numClasses must be >= 1 (%s)", numClasses);
     // plain loop tests first: varargs would box every element
     for (int i = 0; i < labels.length; i++) {
       if (hospitalOf[i] < PUBLIC || hospitalOf[i] >= spec.hospitals()) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot create assignment: hospitalOf[%s] must be -1 or in [0, %s) (%s)",
-            i, spec.hospitals(), hospitalOf[i]));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot create assignment: hospitalOf[%s] must be -1 or in [0, %s) (%s)",
+                i, spec.hospitals(), hospitalOf[i]));
       }
       if (labels[i] < 0 || labels[i] >= numClasses) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot create assignment: labels[%s] must be in [0, %s) (%s)", i, numClasses, labels[i]));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot create assignment: labels[%s] must be in [0, %s) (%s)",
+                i, numClasses, labels[i]));
       }
     }
   }
@@ -90,19 +94,24 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
   public static int hospitalIndex(String id) {
     checkArgument(
         id != null && HOSPITAL_ID.matcher(id).matches(),
-        "Cannot parse hospital id: expected h0, h1, ... (%s)", id);
+        "Cannot parse hospital id: expected h0, h1, ... (%s)",
+        id);
     return Integer.parseInt(id.substring(1));
   }
 
   private int[] indicesOf(int hospitalOrPublic) {
-    return IntStream.range(0, hospitalOf.length).filter(i -> hospitalOf[i] == hospitalOrPublic).toArray();
+    return IntStream.range(0, hospitalOf.length)
+        .filter(i -> hospitalOf[i] == hospitalOrPublic)
+        .toArray();
   }
 
   private void checkHospital(int hospital, boolean publicAllowed) {
     checkArgument(
         hospital >= 0 && hospital < spec.hospitals() || publicAllowed && hospital == PUBLIC,
         "Cannot select hospital: index must be in [0, %s)%s (%s)",
-        spec.hospitals(), publicAllowed ? " or -1 for the public pool" : "", hospital);
+        spec.hospitals(),
+        publicAllowed ? " or -1 for the public pool" : "",
+        hospital);
   }
 
   @Override
@@ -117,7 +126,8 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
 
   @Override
   public int hashCode() {
-    return 31 * (31 * Objects.hash(spec, numClasses) + Arrays.hashCode(hospitalOf)) + Arrays.hashCode(labels);
+    return 31 * (31 * Objects.hash(spec, numClasses) + Arrays.hashCode(hospitalOf))
+        + Arrays.hashCode(labels);
   }
 
   @Override

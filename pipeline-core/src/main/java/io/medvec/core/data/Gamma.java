@@ -5,10 +5,10 @@ import java.util.random.RandomGenerator;
 /**
  * Gamma(shape, 1) and symmetric Dirichlet sampling.
  *
- * <p>Marsaglia &amp; Tsang, "A simple method for generating gamma variables", ACM TOMS 26(3),
- * 2000, with their boost {@code Gamma(a) = Gamma(a + 1) * U^(1/a)} for shape &lt; 1. Samples
- * are kept as logarithms because for small shapes {@code U^(1/a)} underflows to 0, which would
- * leave a Dirichlet draw with nothing to normalise.
+ * <p>Marsaglia &amp; Tsang, "A simple method for generating gamma variables", ACM TOMS 26(3), 2000,
+ * with their boost {@code Gamma(a) = Gamma(a + 1) * U^(1/a)} for shape &lt; 1. Samples are kept as
+ * logarithms because for small shapes {@code U^(1/a)} underflows to 0, which would leave a
+ * Dirichlet draw with nothing to normalise.
  */
 final class Gamma {
   private Gamma() {}

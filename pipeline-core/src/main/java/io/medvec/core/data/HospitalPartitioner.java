@@ -12,14 +12,13 @@ import org.slf4j.LoggerFactory;
  * Deals training images into a stratified public pool and K hospitals.
  *
  * <ol>
- *   <li>Public pool: per class, {@code round(publicFraction * classCount)} images chosen at
- *       random.
+ *   <li>Public pool: per class, {@code round(publicFraction * classCount)} images chosen at random.
  *   <li>IID: the rest, shuffled within each class, is dealt round-robin class after class from a
- *       random first hospital, so hospital sizes and each class's per-hospital counts differ by
- *       at most one (stratified dealing).
+ *       random first hospital, so hospital sizes and each class's per-hospital counts differ by at
+ *       most one (stratified dealing).
  *   <li>DIRICHLET: per class, proportions p ~ Dir(alpha) over the K hospitals split that class's
- *       shuffled images (Hsu et al., "Measuring the effects of non-identical data distribution
- *       for federated visual classification", 2019). A draw that leaves a hospital below {@code
+ *       shuffled images (Hsu et al., "Measuring the effects of non-identical data distribution for
+ *       federated visual classification", 2019). A draw that leaves a hospital below {@code
  *       minPerHospital} is redrawn from the same stream, at most {@value #MAX_DRAWS} times.
  * </ol>
  *
@@ -58,7 +57,11 @@ public final class HospitalPartitioner {
         remaining >= (long) spec.hospitals() * spec.minPerHospital(),
         "Cannot partition %s examples: %s hospitals x minPerHospital %s exceeds the %s left after"
             + " the public pool (publicFraction=%s)",
-        labels.length, spec.hospitals(), spec.minPerHospital(), remaining, spec.publicFraction());
+        labels.length,
+        spec.hospitals(),
+        spec.minPerHospital(),
+        remaining,
+        spec.publicFraction());
     if (spec.mode() == PartitionMode.IID) {
       dealIid(rest, hospitalOf, spec.hospitals(), rng);
     } else {
@@ -74,8 +77,10 @@ public final class HospitalPartitioner {
     int[] counts = new int[numClasses];
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= numClasses) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot partition: label at index %s must be in [0, %s) (%s)", i, numClasses, labels[i]));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot partition: label at index %s must be in [0, %s) (%s)",
+                i, numClasses, labels[i]));
       }
       counts[labels[i]]++;
     }
@@ -136,8 +141,13 @@ public final class HospitalPartitioner {
     throw new IllegalArgumentException(
         String.format(
             "Cannot partition %s examples: hospital %s has %s < %s examples after %s draws (alpha=%s, K=%s)",
-            hospitalOf.length, Assignment.hospitalId(worst), sizes[worst], spec.minPerHospital(),
-            MAX_DRAWS, spec.alpha(), k));
+            hospitalOf.length,
+            Assignment.hospitalId(worst),
+            sizes[worst],
+            spec.minPerHospital(),
+            MAX_DRAWS,
+            spec.alpha(),
+            k));
   }
 
   /** Boundaries: hospital h gets positions [cuts[h], cuts[h + 1]) of a class of n examples. */

@@ -10,11 +10,11 @@ import java.util.Objects;
  * One split of an image dataset: {@code size()} images in NCHW order as float pixels in [0, 1],
  * with one integer class label each.
  *
- * <p>Image {@code n}, channel {@code c}, row {@code y}, column {@code x} is {@code
- * pixels[((n * channels + c) * height + y) * width + x]}.
+ * <p>Image {@code n}, channel {@code c}, row {@code y}, column {@code x} is {@code pixels[((n *
+ * channels + c) * height + y) * width + x]}.
  *
- * <p>Immutable by contract: the arrays are shared, not copied (a split can hold hundreds of MB),
- * so neither the creator nor callers of {@link #pixels()} and {@link #labels()} may modify them.
+ * <p>Immutable by contract: the arrays are shared, not copied (a split can hold hundreds of MB), so
+ * neither the creator nor callers of {@link #pixels()} and {@link #labels()} may modify them.
  * {@link #equals} and {@link #hashCode} compare array contents.
  */
 public record ImageSet(
@@ -30,15 +30,24 @@ public record ImageSet(
   /** Validates shapes, label range and pixel range. */
   public ImageSet {
     checkArgument(
-        dataset != null && !dataset.isBlank(), "Cannot create image set: blank dataset (%s)", dataset);
+        dataset != null && !dataset.isBlank(),
+        "Cannot create image set: blank dataset (%s)",
+        dataset);
     checkNotNull(split, "Cannot create image set %s: split is null", dataset);
     checkArgument(
         channels >= 1 && height >= 1 && width >= 1,
         "Cannot create image set %s/%s: channels, height and width must be >= 1 (%sx%sx%s)",
-        dataset, split.id(), channels, height, width);
+        dataset,
+        split.id(),
+        channels,
+        height,
+        width);
     checkArgument(
         numClasses >= 1,
-        "Cannot create image set %s/%s: numClasses must be >= 1 (%s)", dataset, split.id(), numClasses);
+        "Cannot create image set %s/%s: numClasses must be >= 1 (%s)",
+        dataset,
+        split.id(),
+        numClasses);
     checkNotNull(pixels, "Cannot create image set %s/%s: pixels is null", dataset, split.id());
     checkNotNull(labels, "Cannot create image set %s/%s: labels is null", dataset, split.id());
     long expected = (long) labels.length * channels * height * width;
@@ -46,7 +55,14 @@ public record ImageSet(
         pixels.length == expected,
         "Cannot create image set %s/%s: pixels length must be labels x channels x height x width"
             + " = %s x %s x %s x %s = %s (%s)",
-        dataset, split.id(), labels.length, channels, height, width, expected, pixels.length);
+        dataset,
+        split.id(),
+        labels.length,
+        channels,
+        height,
+        width,
+        expected,
+        pixels.length);
     checkLabels(dataset, split, labels, numClasses);
     checkPixels(dataset, split, pixels);
   }
@@ -55,9 +71,10 @@ public record ImageSet(
     // plain loop test first: varargs would box every element
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= numClasses) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot create image set %s/%s: label at index %s must be in [0, %s) (%s)",
-            dataset, split.id(), i, numClasses, labels[i]));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot create image set %s/%s: label at index %s must be in [0, %s) (%s)",
+                dataset, split.id(), i, numClasses, labels[i]));
       }
     }
   }
@@ -65,9 +82,10 @@ public record ImageSet(
   private static void checkPixels(String dataset, Split split, float[] pixels) {
     for (int i = 0; i < pixels.length; i++) {
       if (!(pixels[i] >= 0f && pixels[i] <= 1f)) { // negated form also refuses NaN
-        throw new IllegalArgumentException(String.format(
-            "Cannot create image set %s/%s: pixel at index %s must be in [0, 1] (%s)",
-            dataset, split.id(), i, pixels[i]));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot create image set %s/%s: pixel at index %s must be in [0, 1] (%s)",
+                dataset, split.id(), i, pixels[i]));
       }
     }
   }
@@ -95,9 +113,10 @@ public record ImageSet(
     for (int i = 0; i < indices.length; i++) {
       int index = indices[i];
       if (index < 0 || index >= size()) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot subset image set %s/%s: indices[%s] must be in [0, %s) (%s)",
-            dataset, split.id(), i, size(), index));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot subset image set %s/%s: indices[%s] must be in [0, %s) (%s)",
+                dataset, split.id(), i, size(), index));
       }
       System.arraycopy(pixels, index * imageSize, subPixels, i * imageSize, imageSize);
       subLabels[i] = labels[index];

@@ -22,18 +22,26 @@ public record MedMnist(String dataset, ImageSet train, ImageSet val, ImageSet te
     checkNotNull(set, "Cannot create dataset %s: %s set is null", dataset, split.id());
     checkArgument(
         set.split() == split,
-        "Cannot create dataset %s: %s set has split %s", dataset, split.id(), set.split().id());
+        "Cannot create dataset %s: %s set has split %s",
+        dataset,
+        split.id(),
+        set.split().id());
     checkArgument(
         set.dataset().equals(dataset),
         "Cannot create dataset %s: %s set belongs to another dataset (%s)",
-        dataset, split.id(), set.dataset());
+        dataset,
+        split.id(),
+        set.dataset());
     checkArgument(
         set.channels() == train.channels()
             && set.height() == train.height()
             && set.width() == train.width()
             && set.numClasses() == train.numClasses(),
         "Cannot create dataset %s: %s set differs from train in shape or classes (%s vs %s)",
-        dataset, split.id(), set, train);
+        dataset,
+        split.id(),
+        set,
+        train);
   }
 
   /** The set of the given split. */

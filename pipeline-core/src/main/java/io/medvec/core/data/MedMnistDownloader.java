@@ -29,15 +29,17 @@ import org.slf4j.LoggerFactory;
  * Fetches an official MedMNIST file (Zenodo record 6496656) and verifies its MD5 against {@link
  * MedMnistInfo}.
  *
- * <p>The file URL is {@code baseUrl + name + ".npz"}, plus {@code "?download=1"} for http(s)
- * URLs. Bytes go to a temporary file in the target directory which is moved into place only
- * after its MD5 matched, so the target directory never holds a partial or wrong file.
+ * <p>The file URL is {@code baseUrl + name + ".npz"}, plus {@code "?download=1"} for http(s) URLs.
+ * Bytes go to a temporary file in the target directory which is moved into place only after its MD5
+ * matched, so the target directory never holds a partial or wrong file.
  */
 public final class MedMnistDownloader {
   /** Zenodo record 6496656, MedMNIST v2 at 28x28. */
   public static final String DEFAULT_BASE_URL = "https://zenodo.org/records/6496656/files/";
+
   /** Time allowed to open a connection. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
   /** Time allowed until the response headers arrive. */
   static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
@@ -46,10 +48,14 @@ public final class MedMnistDownloader {
   private final String baseUrl;
   private final HttpClient client;
 
-  /** @param baseUrl e.g. {@link #DEFAULT_BASE_URL}, or a {@code file:} directory URL ending in / */
+  /**
+   * @param baseUrl e.g. {@link #DEFAULT_BASE_URL}, or a {@code file:} directory URL ending in /
+   */
   public MedMnistDownloader(String baseUrl) {
     checkArgument(
-        baseUrl != null && !baseUrl.isBlank(), "Cannot create downloader: blank baseUrl (%s)", baseUrl);
+        baseUrl != null && !baseUrl.isBlank(),
+        "Cannot create downloader: blank baseUrl (%s)",
+        baseUrl);
     this.baseUrl = baseUrl;
     this.client =
         HttpClient.newBuilder()
@@ -70,8 +76,8 @@ public final class MedMnistDownloader {
    * Downloads {@code dataset} (e.g. {@code "pneumoniamnist"}) to {@code dir/<name>.npz} unless a
    * file with the official MD5 is already there, and returns that path.
    *
-   * @throws IllegalArgumentException for an unknown dataset or an MD5 mismatch (naming the URL,
-   *     the expected and the actual MD5)
+   * @throws IllegalArgumentException for an unknown dataset or an MD5 mismatch (naming the URL, the
+   *     expected and the actual MD5)
    * @throws UncheckedIOException when the transfer fails
    */
   public Path download(String dataset, Path dir) {
@@ -97,7 +103,8 @@ public final class MedMnistDownloader {
         Files.deleteIfExists(temp);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(String.format("Cannot download %s: I/O error (%s)", url, e.getMessage()), e);
+      throw new UncheckedIOException(
+          String.format("Cannot download %s: I/O error (%s)", url, e.getMessage()), e);
     }
     LOG.info("Downloaded {} from {} (MD5 {})", target, url, info.md5());
     return target;
@@ -113,7 +120,11 @@ public final class MedMnistDownloader {
     String actual = HexFormat.of().formatHex(digest.digest());
     checkArgument(
         actual.equals(info.md5()),
-        "Cannot download %s: MD5 mismatch for %s (expected %s, actual %s)", info.id(), url, info.md5(), actual);
+        "Cannot download %s: MD5 mismatch for %s (expected %s, actual %s)",
+        info.id(),
+        url,
+        info.md5(),
+        actual);
   }
 
   private InputStream open(URI url) throws IOException {
@@ -127,7 +138,8 @@ public final class MedMnistDownloader {
       response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("Interrupted while fetching " + url);
+      InterruptedIOException interrupted =
+          new InterruptedIOException("Interrupted while fetching " + url);
       interrupted.initCause(e);
       throw interrupted;
     }

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The single-label 2D MedMNIST v2 datasets at 28x28 (Zenodo record 6496656): class count,
- * channel count and the official MD5 of the {@code .npz}. ChestMNIST is left out on purpose: it
- * is multi-label (labels of shape (N, 14)), which {@link ImageSet} does not model.
+ * The single-label 2D MedMNIST v2 datasets at 28x28 (Zenodo record 6496656): class count, channel
+ * count and the official MD5 of the {@code .npz}. ChestMNIST is left out on purpose: it is
+ * multi-label (labels of shape (N, 14)), which {@link ImageSet} does not model.
  */
 public enum MedMnistInfo {
   PATHMNIST(9, 3, "a8b06965200029087d5bd730944a56c1"),

@@ -24,34 +24,45 @@ record NpyArray(String context, String descr, long[] shape, byte[] data) {
    *
    * @param allowed dtype descriptors accepted, each one of {@code |u1}, {@code <i4}, {@code <i8}
    */
-  static NpyArray read(InputStream in, String context, Set<String> allowed)
-      throws IOException {
+  static NpyArray read(InputStream in, String context, Set<String> allowed) throws IOException {
     byte[] preamble = readExactly(in, MAGIC.length + 2, context, "npy preamble");
     checkArgument(
         Arrays.equals(preamble, 0, MAGIC.length, MAGIC, 0, MAGIC.length),
         "Cannot read %s: not an npy array, bad magic (%s)",
-        context, Arrays.toString(Arrays.copyOf(preamble, MAGIC.length)));
+        context,
+        Arrays.toString(Arrays.copyOf(preamble, MAGIC.length)));
     int major = preamble[6];
     int minor = preamble[7];
     checkArgument(
         major >= 1 && major <= 3,
-        "Cannot read %s: unsupported npy version (%s.%s)", context, major, minor);
+        "Cannot read %s: unsupported npy version (%s.%s)",
+        context,
+        major,
+        minor);
     int lengthBytes = major == 1 ? 2 : 4;
     long headerLength = littleEndian(readExactly(in, lengthBytes, context, "npy header length"));
-    checkArgument(headerLength <= 1 << 20, "Cannot read %s: npy header too long (%s)", context, headerLength);
+    checkArgument(
+        headerLength <= 1 << 20, "Cannot read %s: npy header too long (%s)", context, headerLength);
     byte[] headerBytes = readExactly(in, (int) headerLength, context, "npy header");
     String text =
         new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     NpyHeader header = NpyHeader.parse(text, context);
     checkArgument(
         allowed.contains(header.descr()),
-        "Cannot read %s: unsupported dtype, expected one of %s (%s)", context, allowed, header.descr());
+        "Cannot read %s: unsupported dtype, expected one of %s (%s)",
+        context,
+        allowed,
+        header.descr());
     checkArgument(
-        !header.fortranOrder(), "Cannot read %s: Fortran order is not supported (fortran_order=True)", context);
+        !header.fortranOrder(),
+        "Cannot read %s: Fortran order is not supported (fortran_order=True)",
+        context);
     long bytes = Math.multiplyExact(header.count(), ITEM_SIZES.get(header.descr()));
     checkArgument(
         bytes <= Integer.MAX_VALUE - 16,
-        "Cannot read %s: array too large for one Java array (%s bytes)", context, bytes);
+        "Cannot read %s: array too large for one Java array (%s bytes)",
+        context,
+        bytes);
     byte[] data = readExactly(in, (int) bytes, context, "npy data");
     return new NpyArray(context, header.descr(), header.shape(), data);
   }
@@ -61,7 +72,11 @@ record NpyArray(String context, String descr, long[] shape, byte[] data) {
     byte[] bytes = in.readNBytes(length);
     checkArgument(
         bytes.length == length,
-        "Cannot read %s: truncated %s, expected %s bytes (got %s)", context, what, length, bytes.length);
+        "Cannot read %s: truncated %s, expected %s bytes (got %s)",
+        context,
+        what,
+        length,
+        bytes.length);
     return bytes;
   }
 

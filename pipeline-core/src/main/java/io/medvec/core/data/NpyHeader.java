@@ -23,7 +23,8 @@ record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     checkArgument(
         descr instanceof String && fortran instanceof Boolean && shape instanceof long[],
         "Cannot read %s: npy header needs string 'descr', bool 'fortran_order', tuple 'shape' (%s)",
-        context, text.strip());
+        context,
+        text.strip());
     return new NpyHeader((String) descr, (Boolean) fortran, (long[]) shape);
   }
 
@@ -54,7 +55,10 @@ record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
         String key = parseString();
         expect(':');
         checkArgument(
-            dict.put(key, parseValue()) == null, "Cannot read %s: duplicate header key (%s)", context, key);
+            dict.put(key, parseValue()) == null,
+            "Cannot read %s: duplicate header key (%s)",
+            context,
+            key);
         if (peek() == ',') {
           pos++;
         }
@@ -97,22 +101,33 @@ record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
       while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
         pos++;
       }
-      checkArgument(pos > start, "Cannot read %s: expected a dimension at %s in npy header (%s)",
-          context, start, text.strip());
+      checkArgument(
+          pos > start,
+          "Cannot read %s: expected a dimension at %s in npy header (%s)",
+          context,
+          start,
+          text.strip());
       try {
         return Long.parseLong(text.substring(start, pos));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            String.format("Cannot read %s: dimension too large in npy header (%s)", context, text.strip()), e);
+            String.format(
+                "Cannot read %s: dimension too large in npy header (%s)", context, text.strip()),
+            e);
       }
     }
 
     private String parseString() {
       char quote = peek();
-      checkArgument(quote == '\'' || quote == '"', "Cannot read %s: expected a quoted string at %s"
-          + " in npy header (%s)", context, pos, text.strip());
+      checkArgument(
+          quote == '\'' || quote == '"',
+          "Cannot read %s: expected a quoted string at %s" + " in npy header (%s)",
+          context,
+          pos,
+          text.strip());
       int end = text.indexOf(quote, pos + 1);
-      checkArgument(end > 0, "Cannot read %s: unterminated string in npy header (%s)", context, text.strip());
+      checkArgument(
+          end > 0, "Cannot read %s: unterminated string in npy header (%s)", context, text.strip());
       String value = text.substring(pos + 1, end);
       pos = end + 1;
       return value;
@@ -135,7 +150,8 @@ record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
 
     private IllegalArgumentException error(String why) {
       return new IllegalArgumentException(
-          String.format("Cannot read %s: %s at %s in npy header (%s)", context, why, pos, text.strip()));
+          String.format(
+              "Cannot read %s: %s at %s in npy header (%s)", context, why, pos, text.strip()));
     }
   }
 }

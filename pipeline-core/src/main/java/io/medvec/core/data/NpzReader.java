@@ -31,14 +31,14 @@ import org.slf4j.LoggerFactory;
  * {@code <split>_images} as uint8 (N, H, W) or (N, H, W, 3) and {@code <split>_labels} as
  * uint8/int32/int64 (N, 1) or (N,). Pixels become floats {@code value / 255} in NCHW order.
  *
- * <p>The dataset name is the file name without extension. For the datasets in {@link
- * MedMnistInfo} the channel count and label range are checked against the table; for other
- * names the class count is the largest label over all splits plus one.
+ * <p>The dataset name is the file name without extension. For the datasets in {@link MedMnistInfo}
+ * the channel count and label range are checked against the table; for other names the class count
+ * is the largest label over all splits plus one.
  *
- * <p>Errors are {@link IllegalArgumentException}s naming the source and, where it applies, the
- * key, index and value. One limitation of streaming ZIP reading: a stored (uncompressed) entry
- * written with a data descriptor (only produced when numpy writes to a non-seekable stream) is
- * refused with the source named.
+ * <p>Errors are {@link IllegalArgumentException}s naming the source and, where it applies, the key,
+ * index and value. One limitation of streaming ZIP reading: a stored (uncompressed) entry written
+ * with a data descriptor (only produced when numpy writes to a non-seekable stream) is refused with
+ * the source named.
  */
 public final class NpzReader {
   private static final Logger LOG = LoggerFactory.getLogger(NpzReader.class);
@@ -69,16 +69,24 @@ public final class NpzReader {
    */
   public static MedMnist read(InputStream in, String source) {
     checkNotNull(in, "Cannot read npz %s: input stream is null", source);
-    checkArgument(source != null && !source.isBlank(), "Cannot read npz: blank source (%s)", source);
+    checkArgument(
+        source != null && !source.isBlank(), "Cannot read npz: blank source (%s)", source);
     long start = System.nanoTime();
     String dataset = datasetName(source);
     Map<String, NpyArray> arrays = readEntries(in, source);
     MedMnist result = assemble(dataset, arrays, source);
     LOG.info(
         "Read {} from {} in {} ms: train/val/test {}/{}/{}, {}x{}x{}, {} classes",
-        dataset, source, (System.nanoTime() - start) / 1_000_000,
-        result.train().size(), result.val().size(), result.test().size(),
-        result.channels(), result.height(), result.width(), result.numClasses());
+        dataset,
+        source,
+        (System.nanoTime() - start) / 1_000_000,
+        result.train().size(),
+        result.val().size(),
+        result.test().size(),
+        result.channels(),
+        result.height(),
+        result.width(),
+        result.numClasses());
     return result;
   }
 
@@ -109,7 +117,9 @@ public final class NpzReader {
       }
     } catch (ZipException | EOFException e) {
       throw new IllegalArgumentException(
-          String.format("Cannot read %s: corrupt or truncated npz archive (%s)", source, e.getMessage()), e);
+          String.format(
+              "Cannot read %s: corrupt or truncated npz archive (%s)", source, e.getMessage()),
+          e);
     } catch (IOException e) {
       throw new UncheckedIOException(String.format("Cannot read %s: I/O error", source), e);
     }
@@ -117,7 +127,11 @@ public final class NpzReader {
     List<String> missing = new ArrayList<>(requiredKeys());
     missing.removeAll(arrays.keySet());
     checkArgument(
-        missing.isEmpty(), "Cannot read %s: missing keys %s (found keys %s)", source, missing, found);
+        missing.isEmpty(),
+        "Cannot read %s: missing keys %s (found keys %s)",
+        source,
+        missing,
+        found);
     return arrays;
   }
 
@@ -140,7 +154,11 @@ public final class NpzReader {
       checkArgument(
           splitLabels.length == shape[0],
           "Cannot read %s: %s has %s labels but %s has %s images",
-          source, split.labelsKey(), splitLabels.length, split.imagesKey(), shape[0]);
+          source,
+          split.labelsKey(),
+          splitLabels.length,
+          split.imagesKey(),
+          shape[0]);
       checkSameShape(source, split, shape, shapes.get(Split.TRAIN));
       shapes.put(split, shape);
       labels.put(split, splitLabels);
@@ -150,8 +168,17 @@ public final class NpzReader {
     Map<Split, ImageSet> sets = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
       float[] pixels = toChw(arrays.get(split.imagesKey()).data(), shape);
-      sets.put(split, new ImageSet(dataset, split, (int) shape[3], (int) shape[1], (int) shape[2],
-          numClasses, pixels, labels.get(split)));
+      sets.put(
+          split,
+          new ImageSet(
+              dataset,
+              split,
+              (int) shape[3],
+              (int) shape[1],
+              (int) shape[2],
+              numClasses,
+              pixels,
+              labels.get(split)));
     }
     return new MedMnist(dataset, sets.get(Split.TRAIN), sets.get(Split.VAL), sets.get(Split.TEST));
   }
@@ -162,10 +189,13 @@ public final class NpzReader {
     checkArgument(
         shape.length == 3 || shape.length == 4 && shape[3] == 3,
         "Cannot read %s: images must have shape (N, H, W) or (N, H, W, 3) (%s)",
-        images.context(), images.shapeString());
+        images.context(),
+        images.shapeString());
     checkArgument(
         shape[1] >= 1 && shape[2] >= 1,
-        "Cannot read %s: image height and width must be >= 1 (%s)", images.context(), images.shapeString());
+        "Cannot read %s: image height and width must be >= 1 (%s)",
+        images.context(),
+        images.shapeString());
     return shape.length == 4 ? shape : new long[] {shape[0], shape[1], shape[2], 1};
   }
 
@@ -174,7 +204,14 @@ public final class NpzReader {
       checkArgument(
           shape[1] == train[1] && shape[2] == train[2] && shape[3] == train[3],
           "Cannot read %s: %s are %sx%sx%s (HxWxC) but train_images are %sx%sx%s",
-          source, split.imagesKey(), shape[1], shape[2], shape[3], train[1], train[2], train[3]);
+          source,
+          split.imagesKey(),
+          shape[1],
+          shape[2],
+          shape[3],
+          train[1],
+          train[2],
+          train[3]);
     }
   }
 
@@ -182,13 +219,17 @@ public final class NpzReader {
     long[] shape = array.shape();
     checkArgument(
         shape.length == 1 || shape.length == 2 && shape[1] == 1,
-        "Cannot read %s: labels must have shape (N, 1) or (N,) (%s)", array.context(), array.shapeString());
+        "Cannot read %s: labels must have shape (N, 1) or (N,) (%s)",
+        array.context(),
+        array.shapeString());
     int[] labels = new int[(int) shape[0]];
     for (int i = 0; i < labels.length; i++) {
       long value = array.longAt(i);
       if (value < 0 || value > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot read %s: label at index %s must be in [0, %s] (%s)", array.context(), i, Integer.MAX_VALUE, value));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot read %s: label at index %s must be in [0, %s] (%s)",
+                array.context(), i, Integer.MAX_VALUE, value));
       }
       labels[i] = (int) value;
     }
@@ -200,20 +241,34 @@ public final class NpzReader {
     Optional<MedMnistInfo> known = MedMnistInfo.find(dataset);
     if (known.isEmpty()) {
       int max = labels.values().stream().flatMapToInt(Arrays::stream).max().orElse(0);
-      LOG.warn("Unknown dataset {} in {}: using {} classes (largest label + 1)", dataset, source, max + 1);
+      LOG.warn(
+          "Unknown dataset {} in {}: using {} classes (largest label + 1)",
+          dataset,
+          source,
+          max + 1);
       return max + 1;
     }
     MedMnistInfo info = known.get();
     checkArgument(
         channels == info.channels(),
-        "Cannot read %s: dataset %s must have %s channels (%s)", source, dataset, info.channels(), channels);
+        "Cannot read %s: dataset %s must have %s channels (%s)",
+        source,
+        dataset,
+        info.channels(),
+        channels);
     for (Map.Entry<Split, int[]> entry : labels.entrySet()) {
       int[] splitLabels = entry.getValue();
       for (int i = 0; i < splitLabels.length; i++) {
         if (splitLabels[i] >= info.numClasses()) {
-          throw new IllegalArgumentException(String.format(
-              "Cannot read %s: key %s label at index %s must be < %s for dataset %s (%s)",
-              source, entry.getKey().labelsKey(), i, info.numClasses(), dataset, splitLabels[i]));
+          throw new IllegalArgumentException(
+              String.format(
+                  "Cannot read %s: key %s label at index %s must be < %s for dataset %s (%s)",
+                  source,
+                  entry.getKey().labelsKey(),
+                  i,
+                  info.numClasses(),
+                  dataset,
+                  splitLabels[i]));
         }
       }
     }

@@ -26,7 +26,8 @@ public enum PartitionMode {
       }
     }
     throw new IllegalArgumentException(
-        String.format("Cannot parse partition mode: unknown value (%s), valid values: %s", s, ids()));
+        String.format(
+            "Cannot parse partition mode: unknown value (%s), valid values: %s", s, ids()));
   }
 
   static List<String> ids() {

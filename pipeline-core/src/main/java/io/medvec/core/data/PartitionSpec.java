@@ -15,21 +15,32 @@ import static io.medvec.core.data.Checks.checkNotNull;
  * @param minPerHospital fewest examples any hospital may end with, at least 1
  */
 public record PartitionSpec(
-    double publicFraction, int hospitals, PartitionMode mode, double alpha, long seed, int minPerHospital) {
+    double publicFraction,
+    int hospitals,
+    PartitionMode mode,
+    double alpha,
+    long seed,
+    int minPerHospital) {
 
   /** Validates every field; messages name the field and its value. */
   public PartitionSpec {
     checkArgument(
         publicFraction >= 0 && publicFraction < 1,
-        "Cannot create partition spec: publicFraction must be in [0, 1) (%s)", publicFraction);
-    checkArgument(hospitals >= 1, "Cannot create partition spec: hospitals must be >= 1 (%s)", hospitals);
-    checkNotNull(mode, "Cannot create partition spec: mode is null, valid values: %s", PartitionMode.ids());
+        "Cannot create partition spec: publicFraction must be in [0, 1) (%s)",
+        publicFraction);
+    checkArgument(
+        hospitals >= 1, "Cannot create partition spec: hospitals must be >= 1 (%s)", hospitals);
+    checkNotNull(
+        mode, "Cannot create partition spec: mode is null, valid values: %s", PartitionMode.ids());
     boolean alphaValid = Double.isFinite(alpha) && alpha > 0;
     checkArgument(
         alphaValid || mode == PartitionMode.IID && Double.isNaN(alpha),
-        "Cannot create partition spec: alpha must be finite and > 0 (%s)", alpha);
+        "Cannot create partition spec: alpha must be finite and > 0 (%s)",
+        alpha);
     checkArgument(
-        minPerHospital >= 1, "Cannot create partition spec: minPerHospital must be >= 1 (%s)", minPerHospital);
+        minPerHospital >= 1,
+        "Cannot create partition spec: minPerHospital must be >= 1 (%s)",
+        minPerHospital);
   }
 
   /** IID spec without alpha and with at least one example per hospital. */
@@ -40,6 +51,7 @@ public record PartitionSpec(
   /** Dirichlet label-skew spec. */
   public static PartitionSpec dirichlet(
       double publicFraction, int hospitals, double alpha, long seed, int minPerHospital) {
-    return new PartitionSpec(publicFraction, hospitals, PartitionMode.DIRICHLET, alpha, seed, minPerHospital);
+    return new PartitionSpec(
+        publicFraction, hospitals, PartitionMode.DIRICHLET, alpha, seed, minPerHospital);
   }
 }

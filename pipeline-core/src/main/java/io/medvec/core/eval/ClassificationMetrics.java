@@ -7,10 +7,9 @@ import java.util.List;
 /**
  * Accuracy, ROC AUC, confusion matrix, macro F1 and log-loss of a {@link ScoreSet}.
  *
- * <p>Every result depends only on the multiset of examples, never on the order in which they
- * were added or merged: AUC sorts the scores and gives tied scores their average rank, counts
- * are integers, and the predicted class is the argmax with ties broken towards the lowest class
- * index.
+ * <p>Every result depends only on the multiset of examples, never on the order in which they were
+ * added or merged: AUC sorts the scores and gives tied scores their average rank, counts are
+ * integers, and the predicted class is the argmax with ties broken towards the lowest class index.
  */
 public final class ClassificationMetrics {
 
@@ -31,16 +30,18 @@ public final class ClassificationMetrics {
     return new Metrics(scores.size(), accuracy, macroOvrAuc(scores), macroF1(confusion), confusion);
   }
 
-  /** Probabilities below this are clipped before the logarithm, so one confident miss stays finite. */
+  /**
+   * Probabilities below this are clipped before the logarithm, so one confident miss stays finite.
+   */
   public static final double LOG_LOSS_FLOOR = 1e-7;
 
   /** How far a row's probabilities may sum from 1 before {@link #logLoss} refuses it. */
   public static final double PROBABILITY_SUM_TOLERANCE = 1e-3;
 
   /**
-   * Mean cross-entropy −(1/n)·Σ ln p(label): the proper scoring rule that, unlike AUC and
-   * accuracy, still separates models whose rankings are already near perfect. Each row must be a
-   * probability distribution (non-negative, summing to 1 within {@value #PROBABILITY_SUM_TOLERANCE});
+   * Mean cross-entropy −(1/n)·Σ ln p(label): the proper scoring rule that, unlike AUC and accuracy,
+   * still separates models whose rankings are already near perfect. Each row must be a probability
+   * distribution (non-negative, summing to 1 within {@value #PROBABILITY_SUM_TOLERANCE});
    * probabilities are clipped below at {@value #LOG_LOSS_FLOOR}.
    */
   public static double logLoss(ScoreSet scores) {
@@ -54,15 +55,18 @@ public final class ClassificationMetrics {
       for (int cls = 0; cls < scores.numClasses(); cls += 1) {
         float p = scores.score(row, cls);
         if (p < 0) {
-          throw new IllegalArgumentException(String.format(
-              "Cannot compute log-loss: example %d has a negative probability for class %d (%s)", row, cls, p));
+          throw new IllegalArgumentException(
+              String.format(
+                  "Cannot compute log-loss: example %d has a negative probability for class %d (%s)",
+                  row, cls, p));
         }
         sum += p;
       }
       if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot compute log-loss: probabilities of example %d sum to %s, not 1 (scores are not softmax outputs)",
-            row, sum));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot compute log-loss: probabilities of example %d sum to %s, not 1 (scores are not softmax outputs)",
+                row, sum));
       }
       total -= Math.log(Math.max(LOG_LOSS_FLOOR, scores.score(row, scores.label(row))));
     }
@@ -70,10 +74,10 @@ public final class ClassificationMetrics {
   }
 
   /**
-   * ROC AUC of {@code scores} for the positives flagged 1 (others 0): the Mann–Whitney U
-   * statistic over (#positives × #negatives), counting a tied positive/negative pair as 1/2
-   * (the average-rank rule). Returns NaN when there is no positive or no negative. Negative zero
-   * ties with zero; NaN scores are rejected.
+   * ROC AUC of {@code scores} for the positives flagged 1 (others 0): the Mann–Whitney U statistic
+   * over (#positives × #negatives), counting a tied positive/negative pair as 1/2 (the average-rank
+   * rule). Returns NaN when there is no positive or no negative. Negative zero ties with zero; NaN
+   * scores are rejected.
    */
   public static double binaryAuc(int[] positiveFlags, double[] scores) {
     if (positiveFlags == null || scores == null) {
@@ -105,11 +109,11 @@ public final class ClassificationMetrics {
   }
 
   /**
-   * Macro one-vs-rest ROC AUC. With 2 classes this is the AUC of the class-1 score against
-   * label 1. With more classes it is the unweighted mean, over classes, of the AUC of that
-   * class's score for "label == class" versus the rest; classes that never occur as a label are
-   * skipped (their AUC is undefined), as are classes that are the only label present. Returns
-   * NaN when no class has both positives and negatives.
+   * Macro one-vs-rest ROC AUC. With 2 classes this is the AUC of the class-1 score against label 1.
+   * With more classes it is the unweighted mean, over classes, of the AUC of that class's score for
+   * "label == class" versus the rest; classes that never occur as a label are skipped (their AUC is
+   * undefined), as are classes that are the only label present. Returns NaN when no class has both
+   * positives and negatives.
    */
   public static double macroOvrAuc(ScoreSet scores) {
     checkScores(scores, "compute AUC");
@@ -140,8 +144,8 @@ public final class ClassificationMetrics {
   }
 
   /**
-   * Unweighted mean over all classes of F1 = 2·TP / (2·TP + FP + FN). A class with no support
-   * and no predictions has F1 = 0 and still counts in the mean, like scikit-learn's {@code
+   * Unweighted mean over all classes of F1 = 2·TP / (2·TP + FP + FN). A class with no support and
+   * no predictions has F1 = 0 and still counts in the mean, like scikit-learn's {@code
    * f1_score(average="macro", labels=range(k), zero_division=0)}.
    */
   public static double macroF1(long[][] confusion) {
@@ -177,8 +181,13 @@ public final class ClassificationMetrics {
         support += counts[cls][other];
         predicted += counts[other][cls];
       }
-      classes.add(new ClassMetrics(cls, support, ratio(truePositives, predicted), ratio(truePositives, support),
-          ratio(2 * truePositives, support + predicted)));
+      classes.add(
+          new ClassMetrics(
+              cls,
+              support,
+              ratio(truePositives, predicted),
+              ratio(truePositives, support),
+              ratio(2 * truePositives, support + predicted)));
     }
     return classes;
   }
@@ -201,7 +210,8 @@ public final class ClassificationMetrics {
       for (long count : matrix[row]) {
         if (count < 0) {
           throw new IllegalArgumentException(
-              String.format("Cannot use confusion matrix: negative count in row %d (%d)", row, count));
+              String.format(
+                  "Cannot use confusion matrix: negative count in row %d (%d)", row, count));
         }
       }
       copy[row] = matrix[row].clone();

@@ -18,7 +18,8 @@ public record Metrics(long n, double accuracy, double auc, double macroF1, long[
 
   public Metrics {
     if (n < 0) {
-      throw new IllegalArgumentException("Cannot create metrics: negative example count (" + n + ")");
+      throw new IllegalArgumentException(
+          "Cannot create metrics: negative example count (" + n + ")");
     }
     if (confusion == null) {
       throw new IllegalArgumentException("Cannot create metrics: confusion matrix is null");

@@ -8,13 +8,13 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Mergeable, serializable (java.io.Serializable, for Spark) collection of (label,
- * class-probability row) pairs.
+ * Mergeable, serializable (java.io.Serializable, for Spark) collection of (label, class-probability
+ * row) pairs.
  *
- * <p>A row holds one finite score per class; scores need not be normalised (softmax outputs,
- * logits or any monotone scores give the same AUC and argmax). Non-finite scores are rejected,
- * because they have no rank. Not thread-safe; {@link #merge} returns a new set and leaves both
- * inputs unchanged.
+ * <p>A row holds one finite score per class; scores need not be normalised (softmax outputs, logits
+ * or any monotone scores give the same AUC and argmax). Non-finite scores are rejected, because
+ * they have no rank. Not thread-safe; {@link #merge} returns a new set and leaves both inputs
+ * unchanged.
  */
 public final class ScoreSet implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -142,7 +142,8 @@ public final class ScoreSet implements Serializable {
     if (rows <= labels.length) {
       return;
     }
-    int capacity = (int) Math.min(maxRows, Math.max(rows, Math.max(INITIAL_ROWS, 2L * labels.length)));
+    int capacity =
+        (int) Math.min(maxRows, Math.max(rows, Math.max(INITIAL_ROWS, 2L * labels.length)));
     labels = Arrays.copyOf(labels, capacity);
     probabilities = Arrays.copyOf(probabilities, capacity * numClasses);
   }

@@ -54,28 +54,62 @@ public final class VectorRelease {
    * Publishes the vector of {@code tuned}, fine-tuned from {@code base} on {@code local} with
    * {@code train} to a final loss of {@code finalLoss}, released under {@code dp} (null: as is).
    */
-  public StoredVector publish(MultiLayerNetwork base, MultiLayerNetwork tuned, ImageSet local, TrainSettings train,
-      double finalLoss, DpSettings dp) {
+  public StoredVector publish(
+      MultiLayerNetwork base,
+      MultiLayerNetwork tuned,
+      ImageSet local,
+      TrainSettings train,
+      double finalLoss,
+      DpSettings dp) {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
     float[] delta = ParamVectors.delta(base, tuned, layout);
     float[] bnStats = ParamVectors.flatten(tuned, bnLayout);
-    TrainingInfo training = new TrainingInfo(train.epochs(), train.batchSize(), train.learningRate(), train.seed(),
-        finalLoss, Nd4j.getEnvironment().maxThreads());
-    VectorManifest manifest = new VectorManifest(VectorManifest.FORMAT, hospital, local.dataset(), runId,
-        baseFingerprint, local.size(), Arrays.stream(local.labelCounts()).boxed().toList(), layout, bnLayout,
-        training, null, null, null, null, Instant.now().toString());
+    TrainingInfo training =
+        new TrainingInfo(
+            train.epochs(),
+            train.batchSize(),
+            train.learningRate(),
+            train.seed(),
+            finalLoss,
+            Nd4j.getEnvironment().maxThreads());
+    VectorManifest manifest =
+        new VectorManifest(
+            VectorManifest.FORMAT,
+            hospital,
+            local.dataset(),
+            runId,
+            baseFingerprint,
+            local.size(),
+            Arrays.stream(local.labelCounts()).boxed().toList(),
+            layout,
+            bnLayout,
+            training,
+            null,
+            null,
+            null,
+            null,
+            Instant.now().toString());
     if (dp != null) {
       delta = dp.mechanism().release(delta, dp.seedFor(hospital));
       bnStats = ParamVectors.flatten(base, bnLayout);
       DpRelease release = DpRelease.of(dp, releases(delta));
       manifest = manifest.withPrivacy(release);
-      LOG.info("hospital {} releases its vector under differential privacy: S {}, z {}, release {}, ({}, {})-DP",
-          hospital, release.clipNorm(), release.noiseMultiplier(), release.releases(), release.epsilon(),
+      LOG.info(
+          "hospital {} releases its vector under differential privacy: S {}, z {}, release {}, ({}, {})-DP",
+          hospital,
+          release.clipNorm(),
+          release.noiseMultiplier(),
+          release.releases(),
+          release.epsilon(),
           release.delta());
     }
     StoredVector stored = store.write(manifest, delta, bnStats);
-    LOG.info("hospital {} published data vector {} ({} values, sha256 {})", hospital, stored.dir(), delta.length,
+    LOG.info(
+        "hospital {} published data vector {} ({} values, sha256 {})",
+        hospital,
+        stored.dir(),
+        delta.length,
         stored.manifest().vectorSha256());
     return stored;
   }
@@ -87,8 +121,11 @@ public final class VectorRelease {
    */
   private int releases(float[] released) {
     return requirePrivateHistory(store, baseFingerprint, hospital)
-        .map(before -> FloatChunkFile.sha256(released).equals(before.manifest().vectorSha256())
-            ? before.manifest().privacy().releases() : before.manifest().privacy().releases() + 1)
+        .map(
+            before ->
+                FloatChunkFile.sha256(released).equals(before.manifest().vectorSha256())
+                    ? before.manifest().privacy().releases()
+                    : before.manifest().privacy().releases() + 1)
         .orElse(1);
   }
 
@@ -97,12 +134,18 @@ public final class VectorRelease {
    * differential privacy: it already revealed the data, which no later noise or count can repair.
    * The fine-tune job checks this before training, and each release again before publishing.
    */
-  public static Optional<StoredVector> requirePrivateHistory(VectorStore store, String base, String hospital) {
+  public static Optional<StoredVector> requirePrivateHistory(
+      VectorStore store, String base, String hospital) {
     Optional<StoredVector> previous = store.find(base, hospital);
     if (previous.isPresent() && previous.get().manifest().privacy() == null) {
-      throw new IncompatibleVectorException("Cannot release hospital " + hospital + "'s vector under differential"
-          + " privacy: " + previous.get().dir() + " already holds a vector of the same data released without it;"
-          + " remove it first or fine-tune from a new base");
+      throw new IncompatibleVectorException(
+          "Cannot release hospital "
+              + hospital
+              + "'s vector under differential"
+              + " privacy: "
+              + previous.get().dir()
+              + " already holds a vector of the same data released without it;"
+              + " remove it first or fine-tune from a new base");
     }
     return previous;
   }

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Directory output that becomes visible only when complete.
  *
- * <p>Write everything into {@link #tmp()}, then {@link #commit()}; use it in try-with-resources
- * so that a failed job leaves no temporary directory behind:
+ * <p>Write everything into {@link #tmp()}, then {@link #commit()}; use it in try-with-resources so
+ * that a failed job leaves no temporary directory behind:
  *
  * <pre>{@code
  * try (AtomicDir out = AtomicDir.begin(conf, target)) {
@@ -29,16 +29,16 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Replacing an existing target takes two renames, so a reader may briefly find no target at
- * all, but never a partial one. On HDFS and local file systems directory renames are atomic; on
- * object stores (s3a) they are copies and this class gives no atomicity.
+ * <p>Replacing an existing target takes two renames, so a reader may briefly find no target at all,
+ * but never a partial one. On HDFS and local file systems directory renames are atomic; on object
+ * stores (s3a) they are copies and this class gives no atomicity.
  *
- * <p>Recovery. A writer killed between the two renames leaves no target, the previous version
- * moved aside ({@code _old-…}, complete) and its own complete {@code _tmp-…}. Readers that must
- * not miss an output use {@link #lastCommitted}, which finds the moved-aside version. The next
- * {@link #begin} of the same target puts it back and deletes every leftover {@code _tmp-}/{@code
- * _old-} sibling of that target (a writer killed at any point leaves them): one writer per target
- * at a time is the contract, which the pipeline keeps (one job owns each output path; Spark task
+ * <p>Recovery. A writer killed between the two renames leaves no target, the previous version moved
+ * aside ({@code _old-…}, complete) and its own complete {@code _tmp-…}. Readers that must not miss
+ * an output use {@link #lastCommitted}, which finds the moved-aside version. The next {@link
+ * #begin} of the same target puts it back and deletes every leftover {@code _tmp-}/{@code _old-}
+ * sibling of that target (a writer killed at any point leaves them): one writer per target at a
+ * time is the contract, which the pipeline keeps (one job owns each output path; Spark task
  * attempts of one hospital run one after another, speculation off).
  */
 public final class AtomicDir implements AutoCloseable {
@@ -65,9 +65,9 @@ public final class AtomicDir implements AutoCloseable {
   /**
    * Creates a hidden temp dir next to target: {@code <parent>/_tmp-<target name>-<uuid>}, hidden
    * from Spark/Hadoop readers by the leading underscore. A '=' in the target name becomes '-':
-   * Spark lists a name that starts with '_' but contains '=' as a partition directory, so
-   * {@code _tmp-run_id=X-…} would break every read of a hive-partitioned table while a writer
-   * runs or after it crashed.
+   * Spark lists a name that starts with '_' but contains '=' as a partition directory, so {@code
+   * _tmp-run_id=X-…} would break every read of a hive-partitioned table while a writer runs or
+   * after it crashed.
    */
   public static AtomicDir begin(Configuration conf, Path target) {
     if (conf == null || target == null) {
@@ -108,8 +108,8 @@ public final class AtomicDir implements AutoCloseable {
 
   /**
    * Where the last committed version of {@code target} is: the target itself when complete, else
-   * (its writer died between the two renames of a commit) the complete copy moved aside; empty
-   * when there is none. Read-only: safe while a writer commits.
+   * (its writer died between the two renames of a commit) the complete copy moved aside; empty when
+   * there is none. Read-only: safe while a writer commits.
    */
   public static Optional<Path> lastCommitted(Configuration conf, Path target) {
     if (isComplete(conf, target)) {
@@ -144,7 +144,11 @@ public final class AtomicDir implements AutoCloseable {
   public void commit() {
     if (committed || closed) {
       throw new IllegalStateException(
-          "Cannot commit atomic directory: already " + (committed ? "committed" : "closed") + " (" + target + ")");
+          "Cannot commit atomic directory: already "
+              + (committed ? "committed" : "closed")
+              + " ("
+              + target
+              + ")");
     }
     FaultPoints.beforeCommit(target, tmp);
     try {
@@ -225,7 +229,8 @@ public final class AtomicDir implements AutoCloseable {
    * that earlier writers of {@code target} left, in one listing of its parent.
    */
   private static List<FileStatus> siblings(FileSystem fs, Path target) throws IOException {
-    Pattern name = Pattern.compile("_(tmp|old)-" + Pattern.quote(mangled(target) + "-") + UUID_PATTERN);
+    Pattern name =
+        Pattern.compile("_(tmp|old)-" + Pattern.quote(mangled(target) + "-") + UUID_PATTERN);
     List<FileStatus> out = new ArrayList<>();
     try {
       for (FileStatus status : fs.listStatus(target.getParent())) {
@@ -243,9 +248,12 @@ public final class AtomicDir implements AutoCloseable {
     return sibling.getPath().getName().startsWith("_old-");
   }
 
-  /** The newest complete copy of {@code target} among {@code siblings}, moved aside by an interrupted commit. */
-  private static Optional<Path> newestMovedAside(FileSystem fs, Path target, List<FileStatus> siblings)
-      throws IOException {
+  /**
+   * The newest complete copy of {@code target} among {@code siblings}, moved aside by an
+   * interrupted commit.
+   */
+  private static Optional<Path> newestMovedAside(
+      FileSystem fs, Path target, List<FileStatus> siblings) throws IOException {
     Path newest = null;
     long newestTime = Long.MIN_VALUE;
     for (FileStatus old : siblings) {
@@ -267,8 +275,8 @@ public final class AtomicDir implements AutoCloseable {
   }
 
   /**
-   * False when {@code dir}'s marker names another target. The name pattern has matched already;
-   * an empty or missing marker (an older writer, or a dead one) is taken as this target's.
+   * False when {@code dir}'s marker names another target. The name pattern has matched already; an
+   * empty or missing marker (an older writer, or a dead one) is taken as this target's.
    */
   private static boolean mayBelongTo(FileSystem fs, Path dir, Path target) throws IOException {
     try (var in = fs.open(new Path(dir, SUCCESS_MARKER))) {
@@ -292,7 +300,10 @@ public final class AtomicDir implements AutoCloseable {
         if (!fs.rename(old.get(), target)) {
           throw new IOException("rename returned false: " + old.get() + " -> " + target);
         }
-        LOG.warn("Recovered {} from {}: its last writer died between the two renames of a commit", target, old.get());
+        LOG.warn(
+            "Recovered {} from {}: its last writer died between the two renames of a commit",
+            target,
+            old.get());
         leftovers.removeIf(s -> s.getPath().equals(old.get()));
       }
     }

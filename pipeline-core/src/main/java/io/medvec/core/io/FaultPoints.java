@@ -4,13 +4,13 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Test-only fault injection, off unless a system property names a target. It lets a test kill a
- * job (SIGKILL) at a known point instead of guessing with timers.
+ * Test-only fault injection, off unless a system property names a target. It lets a test kill a job
+ * (SIGKILL) at a known point instead of guessing with timers.
  *
- * <p>{@value #PAUSE_BEFORE_COMMIT}={@code NAME}: an {@link AtomicDir} whose target is named
- * {@code NAME} (e.g. {@code hospital=h1}, {@code merged}) prints {@value #PAUSED_LINE} and its
- * temporary directory on stdout once everything but the {@code _SUCCESS} marker is written,
- * then blocks forever, waiting to be killed.
+ * <p>{@value #PAUSE_BEFORE_COMMIT}={@code NAME}: an {@link AtomicDir} whose target is named {@code
+ * NAME} (e.g. {@code hospital=h1}, {@code merged}) prints {@value #PAUSED_LINE} and its temporary
+ * directory on stdout once everything but the {@code _SUCCESS} marker is written, then blocks
+ * forever, waiting to be killed.
  *
  * <p>{@value #PAUSE_BETWEEN_RENAMES}={@code NAME}: likewise, inside the commit of a target that
  * already existed, after the old version was moved aside and before the new one takes its place.
@@ -19,8 +19,10 @@ final class FaultPoints {
 
   /** System property naming the target directory to pause before committing. */
   static final String PAUSE_BEFORE_COMMIT = "medvec.fault.pause-before-commit";
+
   /** System property naming the target directory to pause between a commit's two renames. */
   static final String PAUSE_BETWEEN_RENAMES = "medvec.fault.pause-between-renames";
+
   /** Printed on stdout, followed by the temporary directory, when paused. */
   static final String PAUSED_LINE = "MEDVEC-FAULT-PAUSED";
 

@@ -29,8 +29,8 @@ import org.apache.parquet.schema.Type;
  * over the schema; for rows of 65 536 floats that costs about as much as decoding them. Here the
  * three columns are walked side by side: one id and one offset per row, and the values column's
  * definition and repetition levels say where a row's list ends and whether an element, the list or
- * the column is null. Accepts required or optional columns (Spark writes optional ones) and
- * reports nulls instead of failing, so that the caller can name the file in its error.
+ * the column is null. Accepts required or optional columns (Spark writes optional ones) and reports
+ * nulls instead of failing, so that the caller can name the file in its error.
  */
 final class FloatChunkColumns implements Closeable {
 
@@ -44,21 +44,30 @@ final class FloatChunkColumns implements Closeable {
   private final ColumnDescriptor idColumn;
   private final ColumnDescriptor offsetColumn;
   private final ColumnDescriptor valuesColumn;
+
   /** Definition level at which the values list itself is non-null. */
   private final int listDefined;
+
   /** Definition level at which the list has an element slot (non-empty). */
   private final int elementSlot;
+
   private final String createdBy;
   private ColumnReader ids;
   private ColumnReader offsets;
   private ColumnReader values;
   private long rowsLeft;
   private long valuesLeft;
+
   /** After {@link #selectRowGroup}: {@link #next} stops at the end of that group. */
   private boolean singleGroup;
+
   private float[] buffer = new float[FloatChunkFile.DEFAULT_CHUNK_SIZE];
 
-  private FloatChunkColumns(Path file, ParquetFileReader reader, MessageType projection, Footer footer,
+  private FloatChunkColumns(
+      Path file,
+      ParquetFileReader reader,
+      MessageType projection,
+      Footer footer,
       String createdBy) {
     this.file = file;
     this.reader = reader;
@@ -66,11 +75,14 @@ final class FloatChunkColumns implements Closeable {
     this.footer = footer;
     this.createdBy = createdBy;
     this.idColumn = projection.getColumnDescription(new String[] {FloatChunkWriteSupport.CHUNK_ID});
-    this.offsetColumn = projection.getColumnDescription(new String[] {FloatChunkWriteSupport.OFFSET});
+    this.offsetColumn =
+        projection.getColumnDescription(new String[] {FloatChunkWriteSupport.OFFSET});
     GroupType list = projection.getType(FloatChunkWriteSupport.VALUES).asGroupType();
     String repeated = list.getType(0).getName();
     String element = list.getType(0).asGroupType().getType(0).getName();
-    this.valuesColumn = projection.getColumnDescription(new String[] {FloatChunkWriteSupport.VALUES, repeated, element});
+    this.valuesColumn =
+        projection.getColumnDescription(
+            new String[] {FloatChunkWriteSupport.VALUES, repeated, element});
     this.listDefined = projection.getMaxDefinitionLevel(FloatChunkWriteSupport.VALUES);
     this.elementSlot = projection.getMaxDefinitionLevel(FloatChunkWriteSupport.VALUES, repeated);
   }
@@ -84,21 +96,24 @@ final class FloatChunkColumns implements Closeable {
     try {
       reader = ParquetFileReader.open(FloatChunkFile.inputFile(conf, file));
     } catch (EOFException e) {
-      throw new IllegalArgumentException("Cannot read float chunks: truncated Parquet file (" + file + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: truncated Parquet file (" + file + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read float chunk footer of " + file, e);
     } catch (IllegalArgumentException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot read float chunks: not a valid Parquet file (" + file + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: not a valid Parquet file (" + file + ")", e);
     }
     try {
       FileMetaData metadata = reader.getFooter().getFileMetaData();
       MessageType projection = project(metadata.getSchema());
       if (projection == null) {
-        throw new IllegalArgumentException(String.format(
-            "Cannot read float chunks: expected columns chunk_id int32, offset int64, values list<float> but found %s (%s)",
-            metadata.getSchema().toString().replaceAll("\\s+", " "), file));
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot read float chunks: expected columns chunk_id int32, offset int64, values list<float> but found %s (%s)",
+                metadata.getSchema().toString().replaceAll("\\s+", " "), file));
       }
       Footer footer = Footer.parse(metadata.getKeyValueMetaData(), file);
       reader.setRequestedSchema(projection);
@@ -128,34 +143,37 @@ final class FloatChunkColumns implements Closeable {
   }
 
   /**
-   * Reads row group {@code group} only: {@link #next} then returns its rows and null after the
-   * last of them. IAE naming the file when it cannot be decoded.
+   * Reads row group {@code group} only: {@link #next} then returns its rows and null after the last
+   * of them. IAE naming the file when it cannot be decoded.
    */
   void selectRowGroup(int group) {
-    decode(() -> {
-      PageReadStore pages = reader.readRowGroup(group);
-      if (pages == null) {
-        throw new IllegalArgumentException("Cannot read float chunks: row group " + group + " is missing (" + file + ")");
-      }
-      load(pages);
-      singleGroup = true;
-      return null;
-    });
+    decode(
+        () -> {
+          PageReadStore pages = reader.readRowGroup(group);
+          if (pages == null) {
+            throw new IllegalArgumentException(
+                "Cannot read float chunks: row group " + group + " is missing (" + file + ")");
+          }
+          load(pages);
+          singleGroup = true;
+          return null;
+        });
   }
 
   /** The next row, or null after the last; IAE naming the file when the data cannot be decoded. */
   Chunk next() {
-    return decode(() -> {
-      while (rowsLeft == 0) {
-        PageReadStore group = singleGroup ? null : reader.readNextRowGroup();
-        if (group == null) {
-          return null;
-        }
-        load(group);
-      }
-      rowsLeft -= 1;
-      return row();
-    });
+    return decode(
+        () -> {
+          while (rowsLeft == 0) {
+            PageReadStore group = singleGroup ? null : reader.readNextRowGroup();
+            if (group == null) {
+              return null;
+            }
+            load(group);
+          }
+          rowsLeft -= 1;
+          return row();
+        });
   }
 
   private interface Decoding<T> {
@@ -170,13 +188,15 @@ final class FloatChunkColumns implements Closeable {
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot read float chunks: corrupt Parquet data (" + file + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: corrupt Parquet data (" + file + ")", e);
     }
   }
 
   private void load(PageReadStore group) {
-    ColumnReadStoreImpl store = new ColumnReadStoreImpl(
-        group, new DummyRecordConverter(projection).getRootConverter(), projection, createdBy);
+    ColumnReadStoreImpl store =
+        new ColumnReadStoreImpl(
+            group, new DummyRecordConverter(projection).getRootConverter(), projection, createdBy);
     ids = store.getColumnReader(idColumn);
     offsets = store.getColumnReader(offsetColumn);
     values = store.getColumnReader(valuesColumn);
@@ -192,8 +212,8 @@ final class FloatChunkColumns implements Closeable {
     long offset = hasOffset ? offsets.getLong() : 0;
     offsets.consume();
     if (valuesLeft == 0) {
-      throw new IllegalArgumentException("Cannot read float chunks: values column ends before row " + id
-          + " (" + file + ")");
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: values column ends before row " + id + " (" + file + ")");
     }
     int maxDefinition = valuesColumn.getMaxDefinitionLevel();
     boolean hasValues = true;
@@ -214,7 +234,8 @@ final class FloatChunkColumns implements Closeable {
       values.consume();
       valuesLeft -= 1;
     } while (valuesLeft > 0 && values.getCurrentRepetitionLevel() > 0);
-    return new Chunk(id, offset, Arrays.copyOf(buffer, count), hasId && hasOffset && hasValues, nullElements);
+    return new Chunk(
+        id, offset, Arrays.copyOf(buffer, count), hasId && hasOffset && hasValues, nullElements);
   }
 
   @Override
@@ -261,7 +282,8 @@ final class FloatChunkColumns implements Closeable {
     if (type == null
         || type.isPrimitive()
         || type.isRepetition(Type.Repetition.REPEATED)
-        || !(type.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation)
+        || !(type.getLogicalTypeAnnotation()
+            instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation)
         || type.asGroupType().getFieldCount() != 1) {
       return false;
     }

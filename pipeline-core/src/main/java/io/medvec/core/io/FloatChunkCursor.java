@@ -7,10 +7,10 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Pull-style reading of a {@link FloatChunkFile}, one chunk per {@link #next()} call, so that a
- * caller can walk several files in lock-step (memory: one chunk and one Parquet row group per
- * open cursor). Chunks are validated as {@link FloatChunkFile#read} validates them; when the last
- * chunk has been read the content SHA-256 is compared with the expected one, so a corrupt file
- * fails at the latest on the call that reports the end.
+ * caller can walk several files in lock-step (memory: one chunk and one Parquet row group per open
+ * cursor). Chunks are validated as {@link FloatChunkFile#read} validates them; when the last chunk
+ * has been read the content SHA-256 is compared with the expected one, so a corrupt file fails at
+ * the latest on the call that reports the end.
  */
 public final class FloatChunkCursor implements AutoCloseable {
 
@@ -24,7 +24,8 @@ public final class FloatChunkCursor implements AutoCloseable {
   private final FloatChunkColumns columns;
   private boolean finished;
 
-  private FloatChunkCursor(Path file, String expectedSha256, String what, FloatChunkColumns columns) {
+  private FloatChunkCursor(
+      Path file, String expectedSha256, String what, FloatChunkColumns columns) {
     this.file = file;
     this.expectedSha256 = expectedSha256;
     this.what = what;
@@ -36,9 +37,11 @@ public final class FloatChunkCursor implements AutoCloseable {
    * Opens {@code file}; at the end its content SHA-256 must equal {@code expectedSha256}, or the
    * footer's when that is null. {@code what} names the expected checksum's source in errors.
    */
-  public static FloatChunkCursor open(Configuration conf, Path file, String expectedSha256, String what) {
+  public static FloatChunkCursor open(
+      Configuration conf, Path file, String expectedSha256, String what) {
     if (conf == null || file == null) {
-      throw new IllegalArgumentException("Cannot open float chunks: configuration or path is null (" + file + ")");
+      throw new IllegalArgumentException(
+          "Cannot open float chunks: configuration or path is null (" + file + ")");
     }
     FloatChunkColumns columns = FloatChunkColumns.open(conf, file);
     Footer footer = columns.footer();
@@ -47,7 +50,9 @@ public final class FloatChunkCursor implements AutoCloseable {
     return new FloatChunkCursor(file, expected, source, columns);
   }
 
-  /** The next chunk, or null after the last one (once the length and checksum have been verified). */
+  /**
+   * The next chunk, or null after the last one (once the length and checksum have been verified).
+   */
   public Chunk next() {
     if (finished) {
       return null;
@@ -58,8 +63,15 @@ public final class FloatChunkCursor implements AutoCloseable {
       String sha = sequence.finish();
       if (!sha.equals(expectedSha256)) {
         throw new IllegalArgumentException(
-            "Cannot read float chunks: content SHA-256 " + sha + " does not match " + what + " " + expectedSha256
-                + " (" + file + ")");
+            "Cannot read float chunks: content SHA-256 "
+                + sha
+                + " does not match "
+                + what
+                + " "
+                + expectedSha256
+                + " ("
+                + file
+                + ")");
       }
     }
     return chunk;

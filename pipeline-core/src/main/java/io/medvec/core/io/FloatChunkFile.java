@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * it). Must be readable by Spark's parquet reader and any plain Parquet reader (standard 3-level
  * LIST).
  *
- * <p>Spark sees the schema {@code chunk_id INT NOT NULL, offset BIGINT NOT NULL, values
- * ARRAY<FLOAT NOT NULL> NOT NULL}; row order in the file is chunk order, but Spark may split a
- * file by row group, so order rows by {@code chunk_id} there.
+ * <p>Spark sees the schema {@code chunk_id INT NOT NULL, offset BIGINT NOT NULL, values ARRAY<FLOAT
+ * NOT NULL> NOT NULL}; row order in the file is chunk order, but Spark may split a file by row
+ * group, so order rows by {@code chunk_id} there.
  *
  * <p>Round trips are bit-exact except for NaN: Parquet's plain encoder writes every NaN as the
  * canonical NaN (0x7fc00000), so payloads and signs of NaNs are lost, and the content SHA-256 is
@@ -39,10 +39,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class FloatChunkFile {
   public static final int DEFAULT_CHUNK_SIZE = 65_536;
+
   /** Largest chunk accepted by {@link #write}: one chunk is one Parquet row held in memory. */
   public static final int MAX_CHUNK_SIZE = 1 << 24;
+
   /** Footer key holding the number of floats. */
   public static final String LENGTH_KEY = "medvec.length";
+
   /** Footer key holding the content SHA-256 (lowercase hex). */
   public static final String SHA256_KEY = "medvec.sha256";
 
@@ -69,7 +72,8 @@ public final class FloatChunkFile {
   public static String write(Configuration conf, Path file, float[] values, int chunkSize) {
     checkNotNull(conf, file, "write float chunks");
     if (values == null) {
-      throw new IllegalArgumentException("Cannot write float chunks: values are null (" + file + ")");
+      throw new IllegalArgumentException(
+          "Cannot write float chunks: values are null (" + file + ")");
     }
     if (chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
       throw new IllegalArgumentException(
@@ -78,8 +82,7 @@ public final class FloatChunkFile {
               MAX_CHUNK_SIZE, chunkSize));
     }
     String sha = sha256(values);
-    Map<String, String> footer =
-        Map.of(LENGTH_KEY, Long.toString(values.length), SHA256_KEY, sha);
+    Map<String, String> footer = Map.of(LENGTH_KEY, Long.toString(values.length), SHA256_KEY, sha);
     try {
       writeAndClose(conf, file, openWriter(conf, file, footer), values, chunkSize);
     } catch (IOException e) {
@@ -90,15 +93,16 @@ public final class FloatChunkFile {
   }
 
   /**
-   * Streams chunks in file order to the consumer (offset, values). Validates: chunk ids
-   * consecutive from 0, offsets contiguous, total == footer length; IAE naming the file
-   * otherwise. Returns the content SHA-256 computed while reading; it is not compared with the
-   * footer here (see {@link #readAll}), because the consumer has seen the data by then.
+   * Streams chunks in file order to the consumer (offset, values). Validates: chunk ids consecutive
+   * from 0, offsets contiguous, total == footer length; IAE naming the file otherwise. Returns the
+   * content SHA-256 computed while reading; it is not compared with the footer here (see {@link
+   * #readAll}), because the consumer has seen the data by then.
    */
   public static String read(Configuration conf, Path file, ChunkConsumer consumer) {
     checkNotNull(conf, file, "read float chunks");
     if (consumer == null) {
-      throw new IllegalArgumentException("Cannot read float chunks: consumer is null (" + file + ")");
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: consumer is null (" + file + ")");
     }
     try (FloatChunkColumns columns = FloatChunkColumns.open(conf, file)) {
       return read(columns, consumer);
@@ -113,10 +117,14 @@ public final class FloatChunkFile {
       long length = footer.length();
       if (length > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException(
-            String.format("Cannot read float chunks into one array: too long (%d) (%s)", length, file));
+            String.format(
+                "Cannot read float chunks into one array: too long (%d) (%s)", length, file));
       }
       float[] values = new float[(int) length];
-      String sha = read(columns, (offset, chunk) -> System.arraycopy(chunk, 0, values, (int) offset, chunk.length));
+      String sha =
+          read(
+              columns,
+              (offset, chunk) -> System.arraycopy(chunk, 0, values, (int) offset, chunk.length));
       String expected = footer.sha256();
       if (!sha.equals(expected)) {
         throw new IllegalArgumentException(
@@ -243,7 +251,8 @@ public final class FloatChunkFile {
       if (length == null || sha == null) {
         throw new IllegalArgumentException(
             String.format(
-                "Cannot read float chunks: footer lacks %s or %s (%s)", LENGTH_KEY, SHA256_KEY, file));
+                "Cannot read float chunks: footer lacks %s or %s (%s)",
+                LENGTH_KEY, SHA256_KEY, file));
       }
       long parsed = -1;
       try {
@@ -282,7 +291,8 @@ public final class FloatChunkFile {
         throw invalid("expected chunk id %d but found %d", nextId, chunk.id());
       }
       if (chunk.offset() != nextOffset) {
-        throw invalid("chunk %d starts at offset %d, expected %d", nextId, chunk.offset(), nextOffset);
+        throw invalid(
+            "chunk %d starts at offset %d, expected %d", nextId, chunk.offset(), nextOffset);
       }
       nextOffset += chunk.values().length;
       if (nextOffset > expectedLength) {
@@ -294,7 +304,8 @@ public final class FloatChunkFile {
 
     String finish() {
       if (nextOffset != expectedLength) {
-        throw invalid("chunks hold %d floats but the footer length is %d", nextOffset, expectedLength);
+        throw invalid(
+            "chunks hold %d floats but the footer length is %d", nextOffset, expectedLength);
       }
       return digest.hex();
     }
@@ -320,7 +331,7 @@ public final class FloatChunkFile {
 
     // still abstract in Parquet 1.15; the ParquetConfiguration overload delegates here
     @SuppressWarnings("deprecation")
-@Override
+    @Override
     protected WriteSupport<Slice> getWriteSupport(Configuration conf) {
       return new FloatChunkWriteSupport(footer);
     }

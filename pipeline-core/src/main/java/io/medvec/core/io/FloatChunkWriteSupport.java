@@ -43,7 +43,7 @@ final class FloatChunkWriteSupport extends WriteSupport<FloatChunkWriteSupport.S
 
   // still abstract in Parquet 1.15; the ParquetConfiguration overload delegates here
   @SuppressWarnings("deprecation")
-@Override
+  @Override
   public WriteContext init(Configuration configuration) {
     return new WriteContext(SCHEMA, footer);
   }

@@ -7,9 +7,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * SHA-256 of floats as little-endian IEEE-754 bytes. NaNs hash as the canonical NaN
- * (0x7fc00000, {@link Float#floatToIntBits}) because Parquet's plain encoder canonicalises NaN,
- * so a hash over raw bits could never be reproduced from the file.
+ * SHA-256 of floats as little-endian IEEE-754 bytes. NaNs hash as the canonical NaN (0x7fc00000,
+ * {@link Float#floatToIntBits}) because Parquet's plain encoder canonicalises NaN, so a hash over
+ * raw bits could never be reproduced from the file.
  */
 final class FloatDigest {
   private static final int BUFFER_FLOATS = 16_384;

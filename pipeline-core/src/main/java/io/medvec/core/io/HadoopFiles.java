@@ -26,38 +26,41 @@ public final class HadoopFiles {
    * connection 10 times a second apart and a timed-out one 45 times, so a job pointed at a dead
    * namenode hangs for minutes before it says anything. A scheduler retries the whole job instead.
    */
-  static final java.util.Map<String, String> FAIL_FAST = java.util.Map.of(
-      "ipc.client.connect.max.retries", "1",
-      "ipc.client.connect.max.retries.on.timeouts", "1",
-      "ipc.client.connect.timeout", "5000",
-      "ipc.client.connect.retry.interval", "200");
+  static final java.util.Map<String, String> FAIL_FAST =
+      java.util.Map.of(
+          "ipc.client.connect.max.retries", "1",
+          "ipc.client.connect.max.retries.on.timeouts", "1",
+          "ipc.client.connect.timeout", "5000",
+          "ipc.client.connect.retry.interval", "200");
 
   private HadoopFiles() {}
 
   /**
-   * A copy of {@code conf} whose IPC client gives up on an unreachable server within seconds
-   * (see {@link #FAIL_FAST}); values set explicitly (not from *-default.xml) are kept.
+   * A copy of {@code conf} whose IPC client gives up on an unreachable server within seconds (see
+   * {@link #FAIL_FAST}); values set explicitly (not from *-default.xml) are kept.
    */
   public static Configuration failFast(Configuration conf) {
     if (conf == null) {
       throw new IllegalArgumentException("Cannot copy Hadoop configuration: it is null");
     }
     Configuration copy = new Configuration(conf);
-    FAIL_FAST.forEach((key, value) -> {
-      String[] sources = copy.getPropertySources(key);
-      boolean fromDefaults = sources == null
-          || java.util.Arrays.stream(sources).allMatch(s -> s.endsWith("-default.xml"));
-      if (fromDefaults) {
-        copy.set(key, value, "medvec fail-fast default");
-      }
-    });
+    FAIL_FAST.forEach(
+        (key, value) -> {
+          String[] sources = copy.getPropertySources(key);
+          boolean fromDefaults =
+              sources == null
+                  || java.util.Arrays.stream(sources).allMatch(s -> s.endsWith("-default.xml"));
+          if (fromDefaults) {
+            copy.set(key, value, "medvec fail-fast default");
+          }
+        });
     return copy;
   }
 
   /**
-   * Writes {@code content} as UTF-8 to a hidden temporary file next to {@code file} and renames
-   * it over {@code file}, replacing an existing file, so readers see the old or the new content,
-   * never a partial one.
+   * Writes {@code content} as UTF-8 to a hidden temporary file next to {@code file} and renames it
+   * over {@code file}, replacing an existing file, so readers see the old or the new content, never
+   * a partial one.
    */
   public static void writeStringAtomically(Configuration conf, Path file, String content) {
     checkNotNull(conf, file, "write file");
@@ -153,7 +156,10 @@ public final class HadoopFiles {
       java.nio.file.Path targetChecksum = local.pathToFile(local.getChecksumFile(file)).toPath();
       java.nio.file.Path tmpChecksum = local.pathToFile(local.getChecksumFile(tmp)).toPath();
       Files.deleteIfExists(targetChecksum);
-      Files.move(local.pathToFile(tmp).toPath(), local.pathToFile(file).toPath(), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          local.pathToFile(tmp).toPath(),
+          local.pathToFile(file).toPath(),
+          StandardCopyOption.ATOMIC_MOVE);
       if (Files.exists(tmpChecksum)) {
         Files.move(tmpChecksum, targetChecksum, StandardCopyOption.ATOMIC_MOVE);
       }

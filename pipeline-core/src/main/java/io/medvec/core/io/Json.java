@@ -24,7 +24,8 @@ public final class Json {
     try {
       return MAPPER.writeValueAsString(value) + "\n";
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("Cannot write JSON for " + value.getClass().getSimpleName(), e);
+      throw new IllegalStateException(
+          "Cannot write JSON for " + value.getClass().getSimpleName(), e);
     }
   }
 
@@ -34,7 +35,8 @@ public final class Json {
       return MAPPER.readValue(json, type);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "Cannot read " + type.getSimpleName() + " from " + source + ": " + e.getOriginalMessage(), e);
+          "Cannot read " + type.getSimpleName() + " from " + source + ": " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -48,7 +50,8 @@ public final class Json {
     try {
       return MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("Cannot read JSON from " + source + ": " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot read JSON from " + source + ": " + e.getOriginalMessage(), e);
     }
   }
 }

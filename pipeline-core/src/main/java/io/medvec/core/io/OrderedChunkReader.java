@@ -15,25 +15,30 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Reads several {@link FloatChunkFile}s with several decoding threads and hands every chunk to
- * the calling thread in order: file after file, each file's chunks in file order, exactly as
- * reading them one by one would. Validation is {@link FloatChunkFile#read}'s (ids, offsets,
- * length, content SHA-256, on the calling thread and in order).
+ * Reads several {@link FloatChunkFile}s with several decoding threads and hands every chunk to the
+ * calling thread in order: file after file, each file's chunks in file order, exactly as reading
+ * them one by one would. Validation is {@link FloatChunkFile#read}'s (ids, offsets, length, content
+ * SHA-256, on the calling thread and in order).
  *
  * <p>The threads share the work by row group: row group {@code g} of file {@code f} is decoded by
  * thread {@code (f + g) mod threads}, so neighbouring row groups, within a file or across two
- * files, are decoded at the same time. A thread holds at most one row group's decoded rows that
- * the caller has not taken yet (plus the compressed group Parquet reads), so memory is bounded by
+ * files, are decoded at the same time. A thread holds at most one row group's decoded rows that the
+ * caller has not taken yet (plus the compressed group Parquet reads), so memory is bounded by
  * {@code threads} row groups whatever the number and length of the files.
  */
 public final class OrderedChunkReader {
 
   /** Receives the chunks on the calling thread. */
   public interface Sink {
-    /** Chunk of file {@code file} (its index in the list) starting at {@code offset}; a fresh array. */
+    /**
+     * Chunk of file {@code file} (its index in the list) starting at {@code offset}; a fresh array.
+     */
     void chunk(int file, long offset, float[] values);
 
-    /** File {@code file} ended; {@code sha256}: its content SHA-256 computed while reading (not yet compared). */
+    /**
+     * File {@code file} ended; {@code sha256}: its content SHA-256 computed while reading (not yet
+     * compared).
+     */
     void end(int file, String sha256);
   }
 
@@ -47,7 +52,9 @@ public final class OrderedChunkReader {
   /** The end of one row group; {@code lastOfFile}: the file has no later one. */
   private record GroupEnd(boolean lastOfFile) implements Message {}
 
-  /** The thread's exception or error (an OutOfMemoryError too: the caller must not wait forever). */
+  /**
+   * The thread's exception or error (an OutOfMemoryError too: the caller must not wait forever).
+   */
   private record Failure(Throwable error) implements Message {}
 
   private OrderedChunkReader() {}
@@ -59,12 +66,15 @@ public final class OrderedChunkReader {
    */
   public static void read(Configuration conf, List<Path> files, int threads, Sink sink) {
     if (threads < 1) {
-      throw new IllegalArgumentException("Cannot read float chunks: threads must be >= 1 (" + threads + ")");
+      throw new IllegalArgumentException(
+          "Cannot read float chunks: threads must be >= 1 (" + threads + ")");
     }
     if (threads == 1) {
       for (int f = 0; f < files.size(); f++) {
         int index = f;
-        String sha = FloatChunkFile.read(conf, files.get(f), (offset, values) -> sink.chunk(index, offset, values));
+        String sha =
+            FloatChunkFile.read(
+                conf, files.get(f), (offset, values) -> sink.chunk(index, offset, values));
         sink.end(f, sha);
       }
       return;
@@ -110,7 +120,10 @@ public final class OrderedChunkReader {
     }
   }
 
-  /** The thread decoding row group {@code group} of file {@code file}; a file without row groups counts as one. */
+  /**
+   * The thread decoding row group {@code group} of file {@code file}; a file without row groups
+   * counts as one.
+   */
   private static int owner(int file, int group, int threads) {
     return (int) (((long) file + group) % threads);
   }
@@ -122,8 +135,10 @@ public final class OrderedChunkReader {
     private final int index;
     private final int threads;
     private final BlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+
     /** Decoded rows queued and not yet taken; at most one row group's worth. */
     private int pending;
+
     private long limit = 1;
 
     Decoder(Configuration conf, List<Path> files, int index, int threads) {

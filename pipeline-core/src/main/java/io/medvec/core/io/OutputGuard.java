@@ -25,7 +25,11 @@ public final class OutputGuard {
    * @param what names the output in the message, e.g. "run r1"
    */
   public static void requireSameInputs(
-      Configuration conf, Path record, Map<String, Object> identity, String what, boolean overwrite) {
+      Configuration conf,
+      Path record,
+      Map<String, Object> identity,
+      String what,
+      boolean overwrite) {
     if (overwrite || !exists(conf, record)) {
       return;
     }
@@ -36,8 +40,17 @@ public final class OutputGuard {
       JsonNode now = Json.readTree(Json.write(e.getValue()), "new " + e.getKey());
       if (!before.equals(now)) {
         throw new ConfigException(
-            "Cannot write " + what + ": " + record.getParent() + " already holds another run's data (" + e.getKey()
-                + " is " + render(before) + " there, " + now + " now); choose another run-id or out,"
+            "Cannot write "
+                + what
+                + ": "
+                + record.getParent()
+                + " already holds another run's data ("
+                + e.getKey()
+                + " is "
+                + render(before)
+                + " there, "
+                + now
+                + " now); choose another run-id or out,"
                 + " or --set overwrite=true to replace it");
       }
     }

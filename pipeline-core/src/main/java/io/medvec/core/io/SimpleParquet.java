@@ -53,9 +53,9 @@ public final class SimpleParquet {
   private SimpleParquet() {}
 
   /**
-   * Writes one file with nullable (optional) columns, zstd-compressed. columns: name -> type
-   * among INT32, INT64, DOUBLE, STRING (binary UTF8); rows as Object[] in column order, null for
-   * a missing value. Fails if the file exists.
+   * Writes one file with nullable (optional) columns, zstd-compressed. columns: name -> type among
+   * INT32, INT64, DOUBLE, STRING (binary UTF8); rows as Object[] in column order, null for a
+   * missing value. Fails if the file exists.
    */
   public static void write(
       Configuration conf, Path file, LinkedHashMap<String, Type> columns, List<Object[]> rows) {
@@ -82,8 +82,8 @@ public final class SimpleParquet {
   /**
    * Reads any flat file of those primitive types (incl. files Spark wrote); nulls as null. A
    * directory is read as the concatenation of its visible files in name order (Spark's output
-   * layout; names starting with "_" or "." are skipped). Also reads FLOAT and BOOLEAN columns
-   * (as Float and Boolean), which Spark tables may contain.
+   * layout; names starting with "_" or "." are skipped). Also reads FLOAT and BOOLEAN columns (as
+   * Float and Boolean), which Spark tables may contain.
    */
   public static List<Map<String, Object>> read(Configuration conf, Path file) {
     checkNotNull(conf, file, "read table");
@@ -94,7 +94,8 @@ public final class SimpleParquet {
     return rows;
   }
 
-  private static void checkRow(Path file, List<Map.Entry<String, Type>> schema, int index, Object[] row) {
+  private static void checkRow(
+      Path file, List<Map.Entry<String, Type>> schema, int index, Object[] row) {
     if (row == null || row.length != schema.size()) {
       throw new IllegalArgumentException(
           String.format(
@@ -108,8 +109,12 @@ public final class SimpleParquet {
         throw new IllegalArgumentException(
             String.format(
                 "Cannot write table: row %d column %s needs %s but got %s (%s) (%s)",
-                index, column.getKey(), column.getValue().javaType.getSimpleName(),
-                value.getClass().getSimpleName(), value, file));
+                index,
+                column.getKey(),
+                column.getValue().javaType.getSimpleName(),
+                value.getClass().getSimpleName(),
+                value,
+                file));
       }
     }
   }
@@ -121,17 +126,19 @@ public final class SimpleParquet {
         case INT32 -> builder.optional(PrimitiveTypeName.INT32).named(column.getKey());
         case INT64 -> builder.optional(PrimitiveTypeName.INT64).named(column.getKey());
         case DOUBLE -> builder.optional(PrimitiveTypeName.DOUBLE).named(column.getKey());
-        case STRING -> builder
-            .optional(PrimitiveTypeName.BINARY)
-            .as(LogicalTypeAnnotation.stringType())
-            .named(column.getKey());
+        case STRING ->
+            builder
+                .optional(PrimitiveTypeName.BINARY)
+                .as(LogicalTypeAnnotation.stringType())
+                .named(column.getKey());
         default -> throw new IllegalStateException("Cannot map column type " + column.getValue());
       }
     }
     return builder.named("medvec_table");
   }
 
-  private static Group group(SimpleGroupFactory groups, List<Map.Entry<String, Type>> schema, Object[] row) {
+  private static Group group(
+      SimpleGroupFactory groups, List<Map.Entry<String, Type>> schema, Object[] row) {
     Group group = groups.newGroup();
     for (int col = 0; col < row.length; col += 1) {
       Object value = row[col];
@@ -163,7 +170,8 @@ public final class SimpleParquet {
           .withWriterVersion(WriterVersion.PARQUET_1_0)
           .build();
     } catch (FileAlreadyExistsException e) {
-      throw new IllegalArgumentException("Cannot write table: file already exists (" + file + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot write table: file already exists (" + file + ")", e);
     }
   }
 
@@ -184,7 +192,8 @@ public final class SimpleParquet {
       Collections.sort(parts);
       return parts;
     } catch (FileNotFoundException e) {
-      throw new IllegalArgumentException("Cannot read table: file does not exist (" + path + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot read table: file does not exist (" + path + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list table " + path, e);
     }
@@ -207,7 +216,8 @@ public final class SimpleParquet {
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Cannot read table: not a valid Parquet file (" + file + ")", e);
+      throw new IllegalArgumentException(
+          "Cannot read table: not a valid Parquet file (" + file + ")", e);
     }
   }
 
@@ -237,13 +247,15 @@ public final class SimpleParquet {
   }
 
   private static PrimitiveTypeName supportedType(org.apache.parquet.schema.Type field, Path file) {
-    if (field.isPrimitive() && !field.isRepetition(org.apache.parquet.schema.Type.Repetition.REPEATED)) {
+    if (field.isPrimitive()
+        && !field.isRepetition(org.apache.parquet.schema.Type.Repetition.REPEATED)) {
       PrimitiveType primitive = field.asPrimitiveType();
       LogicalTypeAnnotation logical = primitive.getLogicalTypeAnnotation();
       boolean supported =
           switch (primitive.getPrimitiveTypeName()) {
-            case INT32, INT64 -> logical == null
-                || logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+            case INT32, INT64 ->
+                logical == null
+                    || logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation;
             case DOUBLE, FLOAT, BOOLEAN -> logical == null;
             case BINARY -> logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation;
             default -> false;

@@ -36,7 +36,11 @@ public final class Controls {
    * @param candidates λ candidates scored on validation (empty when λ was fixed)
    */
   public record Control(
-      String kind, double lambda, Double lambdaHead, String model, List<LambdaSearch.Candidate> candidates) {
+      String kind,
+      double lambda,
+      Double lambdaHead,
+      String model,
+      List<LambdaSearch.Candidate> candidates) {
 
     /** The control {@code kind} of {@code choice}, published as {@code model}. */
     public static Control of(String kind, LambdaSearch.Choice choice, String model) {
@@ -44,7 +48,10 @@ public final class Controls {
     }
   }
 
-  /** Restores a control's model: batch-norm statistics from {@code mode}, output layer with μ (null: kept). */
+  /**
+   * Restores a control's model: batch-norm statistics from {@code mode}, output layer with μ (null:
+   * kept).
+   */
   public interface Restorations {
     Restoration of(BnStatsMode mode, Double outputLayerPull);
   }
@@ -53,7 +60,9 @@ public final class Controls {
   private final Restorations restorations;
   private final long seed;
 
-  /** @param seed seed of the random-vector control and of randomised strategies */
+  /**
+   * @param seed seed of the random-vector control and of randomised strategies
+   */
   public Controls(LambdaSearch.Grid grid, Restorations restorations, long seed) {
     this.grid = grid;
     this.restorations = restorations;
@@ -62,27 +71,40 @@ public final class Controls {
 
   /**
    * Builds every control of {@code kinds} (in order), then one per strategy of {@code strategies}
-   * (default parameters), and hands each to {@code publish} (kind, choice) as soon as it is
-   * chosen; {@code sum} is the (screened) task-arithmetic sum and {@code merged} the chosen merge.
+   * (default parameters), and hands each to {@code publish} (kind, choice) as soon as it is chosen;
+   * {@code sum} is the (screened) task-arithmetic sum and {@code merged} the chosen merge.
    */
-  public List<Control> run(List<String> kinds, List<String> strategies, VectorStore store, List<StoredVector> vectors,
-      float[] sum, MergeSelection.Chosen merged, BiFunction<String, LambdaSearch.Choice, Control> publish) {
+  public List<Control> run(
+      List<String> kinds,
+      List<String> strategies,
+      VectorStore store,
+      List<StoredVector> vectors,
+      float[] sum,
+      MergeSelection.Chosen merged,
+      BiFunction<String, LambdaSearch.Choice, Control> publish) {
     Restoration bn = merged.restoration();
     List<Control> out = new ArrayList<>();
     for (String control : kinds) {
-      LambdaSearch.Choice choice = switch (control) {
-        case MEAN -> grid.search(sum, List.of(1.0 / vectors.size()), bn);
-        case NO_BN_RESTORE -> grid.fixed(merged.direction(), merged.choice().lambda(), merged.choice().lambdaHead(),
-            restorations.of(BnStatsMode.PRETRAINED, merged.outputLayerPull()));
-        case RANDOM_VECTOR -> grid.search(randomSum(store, vectors), bn);
-        default -> throw new IllegalStateException("Unknown control " + control);
-      };
+      LambdaSearch.Choice choice =
+          switch (control) {
+            case MEAN -> grid.search(sum, List.of(1.0 / vectors.size()), bn);
+            case NO_BN_RESTORE ->
+                grid.fixed(
+                    merged.direction(),
+                    merged.choice().lambda(),
+                    merged.choice().lambdaHead(),
+                    restorations.of(BnStatsMode.PRETRAINED, merged.outputLayerPull()));
+            case RANDOM_VECTOR -> grid.search(randomSum(store, vectors), bn);
+            default -> throw new IllegalStateException("Unknown control " + control);
+          };
       out.add(publish.apply(control.replace('-', '_'), choice));
     }
     for (String name : strategies) {
       float[] strategyDirection =
-          StrategyMerge.run(store, vectors, grid.layout(), MergeStrategies.get(name), Map.of(), seed);
-      out.add(publish.apply("strategy_" + name.replace('-', '_'), grid.search(strategyDirection, bn)));
+          StrategyMerge.run(
+              store, vectors, grid.layout(), MergeStrategies.get(name), Map.of(), seed);
+      out.add(
+          publish.apply("strategy_" + name.replace('-', '_'), grid.search(strategyDirection, bn)));
     }
     return out;
   }
@@ -92,7 +114,9 @@ public final class Controls {
     VectorLayout layout = grid.layout();
     float[] acc = new float[Math.toIntExact(layout.size())];
     for (StoredVector vector : vectors) {
-      float[] random = RandomVectors.matchingNorms(store.readDelta(vector), layout, seed, vector.manifest().hospital());
+      float[] random =
+          RandomVectors.matchingNorms(
+              store.readDelta(vector), layout, seed, vector.manifest().hospital());
       VectorSum.accumulate(acc, 0, random, 1f);
     }
     return acc;

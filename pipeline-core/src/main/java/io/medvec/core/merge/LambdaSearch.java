@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks λ for θ = θ_pre + λ·τ_mix: every candidate is composed, given batch-norm statistics and
- * scored on a validation split; the best score wins and ties keep the earlier (smaller) λ. The
- * test split is never seen here.
+ * scored on a validation split; the best score wins and ties keep the earlier (smaller) λ. The test
+ * split is never seen here.
  *
  * <p>AUC ranks candidates only by how they order examples, and on an easy validation split every
- * reasonable λ orders them almost perfectly, so AUC ties at ~0.99 and the choice is noise.
- * Log-loss (a proper scoring rule) also rewards calibrated confidence and keeps separating them.
+ * reasonable λ orders them almost perfectly, so AUC ties at ~0.99 and the choice is noise. Log-loss
+ * (a proper scoring rule) also rewards calibrated confidence and keeps separating them.
  */
 public final class LambdaSearch {
 
@@ -47,8 +47,8 @@ public final class LambdaSearch {
 
   /**
    * How many scales are searched: one λ for every tensor ({@link #MODEL}), or one for the feature
-   * extractor and one for the classifier head ({@link #BLOCK}, every pair of the grid; see
-   * {@link SyntheticWeights#headStart}).
+   * extractor and one for the classifier head ({@link #BLOCK}, every pair of the grid; see {@link
+   * SyntheticWeights#headStart}).
    */
   public enum Scope {
     /** θ_pre + λ·τ_mix. */
@@ -58,10 +58,11 @@ public final class LambdaSearch {
   }
 
   /**
-   * One candidate's validation scores; {@code lambdaHead} is the head's λ under {@link Scope#BLOCK},
-   * null when one λ scales everything.
+   * One candidate's validation scores; {@code lambdaHead} is the head's λ under {@link
+   * Scope#BLOCK}, null when one λ scales everything.
    */
-  public record Candidate(double lambda, Double lambdaHead, double valAuc, double valAccuracy, double valLogLoss) {
+  public record Candidate(
+      double lambda, Double lambdaHead, double valAuc, double valAccuracy, double valLogLoss) {
 
     /** A one-λ candidate. */
     public Candidate(double lambda, double valAuc, double valAccuracy, double valLogLoss) {
@@ -90,8 +91,14 @@ public final class LambdaSearch {
    * @param scope one λ or one per block
    * @param lambdas the λ candidates
    */
-  public record Grid(MultiLayerNetwork base, VectorLayout layout, ImageSet validation, Scope scope, List<Double> lambdas,
-      Metric metric, int batchSize) {
+  public record Grid(
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      ImageSet validation,
+      Scope scope,
+      List<Double> lambdas,
+      Metric metric,
+      int batchSize) {
 
     public Grid {
       lambdas = List.copyOf(lambdas);
@@ -99,17 +106,20 @@ public final class LambdaSearch {
 
     /** The best candidate of {@code direction} over this grid. */
     public Choice search(float[] direction, Restoration bn) {
-      return LambdaSearch.search(base, layout, direction, scope, lambdas, bn, validation, metric, batchSize);
+      return LambdaSearch.search(
+          base, layout, direction, scope, lambdas, bn, validation, metric, batchSize);
     }
 
     /** The best of {@code direction} over other λ candidates, one λ for every tensor. */
     public Choice search(float[] direction, List<Double> lambdas, Restoration bn) {
-      return LambdaSearch.search(base, layout, direction, lambdas, bn, validation, metric, batchSize);
+      return LambdaSearch.search(
+          base, layout, direction, lambdas, bn, validation, metric, batchSize);
     }
 
     /** {@code direction} scored at one fixed setting (λ, and the head's λ or null). */
     public Choice fixed(float[] direction, double lambda, Double lambdaHead, Restoration bn) {
-      return LambdaSearch.fixed(base, layout, direction, lambda, lambdaHead, bn, validation, metric, batchSize);
+      return LambdaSearch.fixed(
+          base, layout, direction, lambda, lambdaHead, bn, validation, metric, batchSize);
     }
   }
 
@@ -120,19 +130,32 @@ public final class LambdaSearch {
 
   /** Composes, restores and scores each λ in order (one λ for every tensor); returns the best. */
   public static Choice search(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Double> lambdas, Restoration bn,
-      ImageSet validation, Metric metric, int batchSize) {
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      List<Double> lambdas,
+      Restoration bn,
+      ImageSet validation,
+      Metric metric,
+      int batchSize) {
     return search(base, layout, direction, Scope.MODEL, lambdas, bn, validation, metric, batchSize);
   }
 
   /**
    * Composes, restores and scores every candidate of {@code scope} over {@code lambdas} — under
-   * {@link Scope#BLOCK} each (λ, λ_head) pair, features-major — and returns the best; ties keep
-   * the earlier.
+   * {@link Scope#BLOCK} each (λ, λ_head) pair, features-major — and returns the best; ties keep the
+   * earlier.
    */
   public static Choice search(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, Scope scope, List<Double> lambdas,
-      Restoration bn, ImageSet validation, Metric metric, int batchSize) {
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      Scope scope,
+      List<Double> lambdas,
+      Restoration bn,
+      ImageSet validation,
+      Metric metric,
+      int batchSize) {
     if (lambdas.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose lambda: no candidates given");
     }
@@ -151,39 +174,74 @@ public final class LambdaSearch {
 
   /** Scores the one setting (λ, λ_head or null) the caller fixed. */
   public static Choice fixed(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, double lambda, Double lambdaHead,
-      Restoration bn, ImageSet validation, Metric metric, int batchSize) {
-    return searchSettings(base, layout, direction, List.of(new Setting(lambda, lambdaHead)), bn, validation, metric,
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      double lambda,
+      Double lambdaHead,
+      Restoration bn,
+      ImageSet validation,
+      Metric metric,
+      int batchSize) {
+    return searchSettings(
+        base,
+        layout,
+        direction,
+        List.of(new Setting(lambda, lambdaHead)),
+        bn,
+        validation,
+        metric,
         batchSize);
   }
 
   private static Choice searchSettings(
-      MultiLayerNetwork base, VectorLayout layout, float[] direction, List<Setting> settings, Restoration bn,
-      ImageSet validation, Metric metric, int batchSize) {
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      List<Setting> settings,
+      Restoration bn,
+      ImageSet validation,
+      Metric metric,
+      int batchSize) {
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;
     Candidate bestCandidate = null;
-    int headStart = settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
+    int headStart =
+        settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
     for (Setting setting : settings) {
       double lambda = setting.lambda();
       Double head = setting.head();
       MultiLayerNetwork model;
       ScoreSet scores;
       try {
-        model = bn.apply(head == null
-            ? SyntheticWeights.compose(base, layout, direction, lambda)
-            : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
+        model =
+            bn.apply(
+                head == null
+                    ? SyntheticWeights.compose(base, layout, direction, lambda)
+                    : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
         scores = scores(model, validation, batchSize);
-      } catch (IllegalArgumentException | IllegalStateException e) { // e.g. a diverged candidate's NaN outputs
-        throw new IllegalStateException("Cannot score the merge at λ " + lambda + (head == null ? "" : ", head λ " + head)
-            + ": " + e.getMessage(), e);
+      } catch (IllegalArgumentException
+          | IllegalStateException e) { // e.g. a diverged candidate's NaN outputs
+        throw new IllegalStateException(
+            "Cannot score the merge at λ "
+                + lambda
+                + (head == null ? "" : ", head λ " + head)
+                + ": "
+                + e.getMessage(),
+            e);
       }
       Metrics val = ClassificationMetrics.compute(scores);
       Candidate candidate =
-          new Candidate(lambda, head, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
+          new Candidate(
+              lambda, head, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
       candidates.add(candidate);
-      LOG.info("lambda {}{}: validation auc {} accuracy {} log-loss {}", lambda, head == null ? "" : " head " + head,
-          candidate.valAuc(), candidate.valAccuracy(), candidate.valLogLoss());
+      LOG.info(
+          "lambda {}{}: validation auc {} accuracy {} log-loss {}",
+          lambda,
+          head == null ? "" : " head " + head,
+          candidate.valAuc(),
+          candidate.valAccuracy(),
+          candidate.valLogLoss());
       if (best == null || beats(metric, candidate, bestCandidate)) {
         best = model;
         bestCandidate = candidate;

@@ -20,7 +20,8 @@ public final class SyntheticWeights {
    * Returns a new network: the base's architecture and batch-norm statistics, with trainable
    * parameters {@code base + lambda * sum} (float32).
    */
-  public static MultiLayerNetwork compose(MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda) {
+  public static MultiLayerNetwork compose(
+      MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda) {
     return compose(base, layout, sum, lambda, lambda, Integer.MAX_VALUE);
   }
 
@@ -29,16 +30,25 @@ public final class SyntheticWeights {
    * from {@code headStart} on are scaled by {@code lambdaHead} instead of {@code lambda}.
    */
   public static MultiLayerNetwork compose(
-      MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda, double lambdaHead, int headStart) {
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] sum,
+      double lambda,
+      double lambdaHead,
+      int headStart) {
     for (double l : new double[] {lambda, lambdaHead}) {
       if (!(l >= 0) || !Double.isFinite(l)) {
-        throw new IllegalArgumentException("Cannot compose synthetic weights: lambda must be >= 0 (" + l + ")");
+        throw new IllegalArgumentException(
+            "Cannot compose synthetic weights: lambda must be >= 0 (" + l + ")");
       }
     }
     float[] theta = ParamVectors.flatten(base, layout);
     if (theta.length != sum.length) {
       throw new IllegalArgumentException(
-          "Cannot compose synthetic weights: sum has " + sum.length + " values, base has " + theta.length);
+          "Cannot compose synthetic weights: sum has "
+              + sum.length
+              + " values, base has "
+              + theta.length);
     }
     for (TensorSpec tensor : layout.tensors()) {
       float scale = (float) (layerOf(tensor) >= headStart ? lambdaHead : lambda);
@@ -69,8 +79,9 @@ public final class SyntheticWeights {
         return i;
       }
     }
-    throw new IllegalArgumentException("Cannot split the network into features and head: it needs layers before its"
-        + " first dense or output layer (merge.lambda-scope=block)");
+    throw new IllegalArgumentException(
+        "Cannot split the network into features and head: it needs layers before its"
+            + " first dense or output layer (merge.lambda-scope=block)");
   }
 
   private static int layerOf(TensorSpec tensor) {

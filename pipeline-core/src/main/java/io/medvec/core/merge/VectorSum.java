@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Σ τ_j over stored data vectors, streamed chunk by chunk into one float accumulator. Vectors are
- * summed in hospital-id order whatever order they are given in, so the float result is
- * reproducible (and identical to a sequential sum).
+ * summed in hospital-id order whatever order they are given in, so the float result is reproducible
+ * (and identical to a sequential sum).
  *
  * <p>{@link #accumulate} is the one float accumulation of every sum-like merge: this sum, the
  * screened weighted sum ({@link #sum(List, double[])}), the linear merge strategies (task
@@ -28,13 +28,20 @@ public final class VectorSum {
 
   private VectorSum() {}
 
-  /** Sums the deltas of {@code vectors}, all of which must have {@code layout}; one reader per core (at most 4). */
+  /**
+   * Sums the deltas of {@code vectors}, all of which must have {@code layout}; one reader per core
+   * (at most 4).
+   */
   public static float[] sum(VectorStore store, List<StoredVector> vectors, VectorLayout layout) {
     return sum(store, vectors, layout, Math.min(4, Runtime.getRuntime().availableProcessors()));
   }
 
-  /** As {@link #sum(VectorStore, List, VectorLayout)} with {@code readers} decoding threads (1 = sequential). */
-  public static float[] sum(VectorStore store, List<StoredVector> vectors, VectorLayout layout, int readers) {
+  /**
+   * As {@link #sum(VectorStore, List, VectorLayout)} with {@code readers} decoding threads (1 =
+   * sequential).
+   */
+  public static float[] sum(
+      VectorStore store, List<StoredVector> vectors, VectorLayout layout, int readers) {
     if (vectors.isEmpty()) {
       throw new IllegalArgumentException("Cannot merge: no data vectors given");
     }
@@ -48,8 +55,12 @@ public final class VectorSum {
       layout.requireSameAs(vector.manifest().layout(), "data vector " + vector.dir());
     }
     float[] acc = new float[Math.toIntExact(layout.size())];
-    // decoded in parallel by row group, summed here in the sequential order: the same bits for any readers
-    store.streamDeltas(ordered, readers, (index, offset, values) -> addChunk(acc, offset, values, ordered.get(index)));
+    // decoded in parallel by row group, summed here in the sequential order: the same bits for any
+    // readers
+    store.streamDeltas(
+        ordered,
+        readers,
+        (index, offset, values) -> addChunk(acc, offset, values, ordered.get(index)));
     return acc;
   }
 
@@ -87,7 +98,12 @@ public final class VectorSum {
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
         throw new IllegalArgumentException(
-            "Cannot merge data vector " + vector.vectorPath() + ": element " + (offset + i) + " is " + values[i]);
+            "Cannot merge data vector "
+                + vector.vectorPath()
+                + ": element "
+                + (offset + i)
+                + " is "
+                + values[i]);
       }
     }
     return values;
@@ -98,8 +114,13 @@ public final class VectorSum {
       String hospital = ordered.get(i).manifest().hospital();
       if (hospital.equals(ordered.get(i - 1).manifest().hospital())) {
         throw new io.medvec.core.vector.IncompatibleVectorException(
-            "Cannot merge: two vectors claim hospital " + hospital + " (" + ordered.get(i - 1).dir() + ", "
-                + ordered.get(i).dir() + ")");
+            "Cannot merge: two vectors claim hospital "
+                + hospital
+                + " ("
+                + ordered.get(i - 1).dir()
+                + ", "
+                + ordered.get(i).dir()
+                + ")");
       }
     }
   }

@@ -5,7 +5,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Minibatches (NCHW features, one-hot labels) cut from an {@link ImageSet} without extra copies. */
+/**
+ * Minibatches (NCHW features, one-hot labels) cut from an {@link ImageSet} without extra copies.
+ */
 public final class Batches {
 
   private Batches() {}

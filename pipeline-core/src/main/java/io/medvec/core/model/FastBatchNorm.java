@@ -25,15 +25,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * Training-mode batch normalisation for NCHW float activations, one channel at a time in plain
  * Java; inference and every other case go to the helper it replaces (DL4J's oneDNN one).
  *
- * <p>Why: with DL4J 1.0.0-M2.1's oneDNN helper a training step computes the batch mean and
- * variance with libnd4j's strided reductions over (N, H, W), runs oneDNN with those as fixed
- * statistics, and on the way back corrects oneDNN's gradient with broadcast ops — about a quarter
- * of a training step of the project's CNN on one thread, none of it parallel. Per channel the
- * same arithmetic is a few passes over contiguous H·W runs: forward
- * {@code y = γ(x − μ)/σ + β} with the biased batch variance (what DL4J and PyTorch use), backward
- * {@code dβ = Σdy}, {@code dγ = Σdy·x̂}, {@code dx = γ/σ · (dy − dβ/M − x̂·dγ/M)}. Sums run in
- * double, in a fixed order per channel, so results do not depend on the number of threads;
- * channels are split over {@link Nd4j#getEnvironment()}'s thread count.
+ * <p>Why: with DL4J 1.0.0-M2.1's oneDNN helper a training step computes the batch mean and variance
+ * with libnd4j's strided reductions over (N, H, W), runs oneDNN with those as fixed statistics, and
+ * on the way back corrects oneDNN's gradient with broadcast ops — about a quarter of a training
+ * step of the project's CNN on one thread, none of it parallel. Per channel the same arithmetic is
+ * a few passes over contiguous H·W runs: forward {@code y = γ(x − μ)/σ + β} with the biased batch
+ * variance (what DL4J and PyTorch use), backward {@code dβ = Σdy}, {@code dγ = Σdy·x̂}, {@code dx =
+ * γ/σ · (dy − dβ/M − x̂·dγ/M)}. Sums run in double, in a fixed order per channel, so results do not
+ * depend on the number of threads; channels are split over {@link Nd4j#getEnvironment()}'s thread
+ * count.
  *
  * <p>The layer keeps its contract with the helper: the batch statistics stay available through
  * {@link #getMeanCache} and {@link #getVarCache} for the running-average update, γ and β's
@@ -49,8 +49,13 @@ final class FastBatchNorm implements BatchNormalizationHelper {
   private INDArray varCache;
   private double[] mean = new double[0];
   private double[] invStd = new double[0];
-  /** True when the last forward pass was ours (training, NCHW float), so the backward pass is ours too. */
+
+  /**
+   * True when the last forward pass was ours (training, NCHW float), so the backward pass is ours
+   * too.
+   */
   private boolean ownForward;
+
   private float[] x = new float[0];
   private float[] y = new float[0];
   private long trainingSteps;
@@ -91,12 +96,31 @@ final class FastBatchNorm implements BatchNormalizationHelper {
   }
 
   @Override
-  public INDArray preOutput(INDArray in, boolean training, long[] shape, INDArray gamma, INDArray beta,
-      INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
+  public INDArray preOutput(
+      INDArray in,
+      boolean training,
+      long[] shape,
+      INDArray gamma,
+      INDArray beta,
+      INDArray globalMean,
+      INDArray globalVar,
+      double decay,
+      double eps,
+      CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
     ownForward = training && handles(in, format) && gamma != null && beta != null;
     if (!ownForward) {
-      return inference.preOutput(in, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
+      return inference.preOutput(
+          in,
+          training,
+          shape,
+          gamma,
+          beta,
+          globalMean,
+          globalVar,
+          decay,
+          eps,
+          format,
           workspaceMgr);
     }
     int n = (int) in.size(0);
@@ -113,47 +137,59 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     float[] batchVar = new float[c];
     float[] batchMean = new float[c];
     double count = (double) n * hw;
-    channels(c, threads.getAsInt(), ch -> {
-      double sum = 0;
-      for (int i = 0; i < n; i++) {
-        sum += sum(xs, (i * c + ch) * hw, hw);
-      }
-      double mu = sum / count;
-      double squares = 0;
-      for (int i = 0; i < n; i++) {
-        squares += centredProducts(xs, mu, xs, mu, (i * c + ch) * hw, hw);
-      }
-      double var = squares / count;
-      double inv = 1 / Math.sqrt(var + eps);
-      mean[ch] = mu;
-      invStd[ch] = inv;
-      batchMean[ch] = (float) mu;
-      batchVar[ch] = (float) var;
-      float scale = (float) (g[ch] * inv);
-      float shift = (float) (b[ch] - mu * g[ch] * inv);
-      for (int i = 0; i < n; i++) {
-        int from = (i * c + ch) * hw;
-        for (int j = from; j < from + hw; j++) {
-          ys[j] = xs[j] * scale + shift;
-        }
-      }
-    });
+    channels(
+        c,
+        threads.getAsInt(),
+        ch -> {
+          double sum = 0;
+          for (int i = 0; i < n; i++) {
+            sum += sum(xs, (i * c + ch) * hw, hw);
+          }
+          double mu = sum / count;
+          double squares = 0;
+          for (int i = 0; i < n; i++) {
+            squares += centredProducts(xs, mu, xs, mu, (i * c + ch) * hw, hw);
+          }
+          double var = squares / count;
+          double inv = 1 / Math.sqrt(var + eps);
+          mean[ch] = mu;
+          invStd[ch] = inv;
+          batchMean[ch] = (float) mu;
+          batchVar[ch] = (float) var;
+          float scale = (float) (g[ch] * inv);
+          float shift = (float) (b[ch] - mu * g[ch] * inv);
+          for (int i = 0; i < n; i++) {
+            int from = (i * c + ch) * hw;
+            for (int j = from; j < from + hw; j++) {
+              ys[j] = xs[j] * scale + shift;
+            }
+          }
+        });
     caches(c);
     meanCache.assign(Nd4j.createFromArray(batchMean));
     varCache.assign(Nd4j.createFromArray(batchVar));
-    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape());
+    INDArray out =
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape());
     write(ys, out);
     trainingSteps++;
     return out;
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray in, INDArray epsilon, long[] shape, INDArray gamma,
-      INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps, CNN2DFormat format,
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray in,
+      INDArray epsilon,
+      long[] shape,
+      INDArray gamma,
+      INDArray beta,
+      INDArray dGammaView,
+      INDArray dBetaView,
+      double eps,
+      CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
     if (!ownForward || dGammaView == null) {
-      return inference.backpropGradient(in, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
-          workspaceMgr);
+      return inference.backpropGradient(
+          in, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format, workspaceMgr);
     }
     int n = (int) in.size(0);
     int c = (int) in.size(1);
@@ -164,33 +200,37 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     float[] dGamma = new float[c];
     float[] dBeta = new float[c];
     double count = (double) n * hw;
-    channels(c, threads.getAsInt(), ch -> {
-      double mu = mean[ch];
-      double sumDy = 0;
-      double sumDyXmu = 0;
-      for (int i = 0; i < n; i++) {
-        int from = (i * c + ch) * hw;
-        sumDy += sum(dy, from, hw);
-        sumDyXmu += centredProducts(dy, 0, xs, mu, from, hw);
-      }
-      double inv = invStd[ch];
-      double dg = sumDyXmu * inv;
-      dGamma[ch] = (float) dg;
-      dBeta[ch] = (float) sumDy;
-      // dx = γ/σ · (dy − dβ/M − x̂·dγ/M), x̂ = (x − μ)/σ, written as a·dy + b·x + k
-      double a = g[ch] * inv;
-      double b = -a * inv * dg / count;
-      float fa = (float) a;
-      float fb = (float) b;
-      float fk = (float) (-a * sumDy / count - b * mu);
-      for (int i = 0; i < n; i++) {
-        int from = (i * c + ch) * hw;
-        for (int j = from; j < from + hw; j++) {
-          dy[j] = dy[j] * fa + xs[j] * fb + fk;
-        }
-      }
-    });
-    INDArray epsAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape());
+    channels(
+        c,
+        threads.getAsInt(),
+        ch -> {
+          double mu = mean[ch];
+          double sumDy = 0;
+          double sumDyXmu = 0;
+          for (int i = 0; i < n; i++) {
+            int from = (i * c + ch) * hw;
+            sumDy += sum(dy, from, hw);
+            sumDyXmu += centredProducts(dy, 0, xs, mu, from, hw);
+          }
+          double inv = invStd[ch];
+          double dg = sumDyXmu * inv;
+          dGamma[ch] = (float) dg;
+          dBeta[ch] = (float) sumDy;
+          // dx = γ/σ · (dy − dβ/M − x̂·dγ/M), x̂ = (x − μ)/σ, written as a·dy + b·x + k
+          double a = g[ch] * inv;
+          double b = -a * inv * dg / count;
+          float fa = (float) a;
+          float fb = (float) b;
+          float fk = (float) (-a * sumDy / count - b * mu);
+          for (int i = 0; i < n; i++) {
+            int from = (i * c + ch) * hw;
+            for (int j = from; j < from + hw; j++) {
+              dy[j] = dy[j] * fa + xs[j] * fb + fk;
+            }
+          }
+        });
+    INDArray epsAtInput =
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape());
     write(dy, epsAtInput);
     dGammaView.assign(Nd4j.createFromArray(dGamma).reshape(dGammaView.shape()));
     dBetaView.assign(Nd4j.createFromArray(dBeta).reshape(dBetaView.shape()));
@@ -212,7 +252,9 @@ final class FastBatchNorm implements BatchNormalizationHelper {
 
   /** Rank-4 NCHW float activations whose size fits Java arrays. */
   private static boolean handles(INDArray in, CNN2DFormat format) {
-    return in.rank() == 4 && format == CNN2DFormat.NCHW && in.dataType() == DataType.FLOAT
+    return in.rank() == 4
+        && format == CNN2DFormat.NCHW
+        && in.dataType() == DataType.FLOAT
         && in.length() < Integer.MAX_VALUE;
   }
 
@@ -241,17 +283,23 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     return into;
   }
 
-  /** Writes the first {@code out.length()} values of {@code from} into {@code out} (C order, dense). */
+  /**
+   * Writes the first {@code out.length()} values of {@code from} into {@code out} (C order, dense).
+   */
   private static void write(float[] from, INDArray out) {
     if (dense(out) != out) {
-      throw new IllegalStateException("Expected a dense C-order array for the output, got " + out.shapeInfoToString());
+      throw new IllegalStateException(
+          "Expected a dense C-order array for the output, got " + out.shapeInfoToString());
     }
     floats(out).put(from, 0, (int) out.length());
   }
 
   private static INDArray dense(INDArray array) {
-    boolean dense = array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array) && array.offset() == 0
-        && array.data().length() >= array.length();
+    boolean dense =
+        array.ordering() == 'c'
+            && Shape.hasDefaultStridesForShape(array)
+            && array.offset() == 0
+            && array.data().length() >= array.length();
     return dense ? array : array.dup('c');
   }
 
@@ -278,8 +326,12 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     return (s0 + s1) + (s2 + s3);
   }
 
-  /** Σ (a[j] − p)(b[j] − q) over {@code length} elements from {@code from}, in double, 4-way unrolled. */
-  private static double centredProducts(float[] a, double p, float[] b, double q, int from, int length) {
+  /**
+   * Σ (a[j] − p)(b[j] − q) over {@code length} elements from {@code from}, in double, 4-way
+   * unrolled.
+   */
+  private static double centredProducts(
+      float[] a, double p, float[] b, double q, int from, int length) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
@@ -298,7 +350,9 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     return (s0 + s1) + (s2 + s3);
   }
 
-  /** Runs {@code body} for every channel, split in contiguous blocks over the native thread count. */
+  /**
+   * Runs {@code body} for every channel, split in contiguous blocks over the native thread count.
+   */
   private static void channels(int c, int threadCount, IntConsumer body) {
     int parts = Math.min(c, threadCount);
     if (parts <= 1) {
@@ -312,11 +366,13 @@ final class FastBatchNorm implements BatchNormalizationHelper {
     for (int t = 1; t < parts; t++) {
       int from = c * t / parts;
       int to = c * (t + 1) / parts;
-      tasks[t - 1] = workers.submit(() -> {
-        for (int ch = from; ch < to; ch++) {
-          body.accept(ch);
-        }
-      });
+      tasks[t - 1] =
+          workers.submit(
+              () -> {
+                for (int ch = from; ch < to; ch++) {
+                  body.accept(ch);
+                }
+              });
     }
     for (int ch = 0; ch < c / parts; ch++) {
       body.accept(ch);

@@ -6,8 +6,8 @@ import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.nativeblas.Nd4jCpu;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.Nd4jCpu;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,19 +22,19 @@ import org.slf4j.LoggerFactory;
  * oneDNN (the {@code nd4j.classifier} of the build). {@link #enable()} is called wherever core
  * builds or restores a network, so every entry point takes the same path.
  *
- * <p>{@link #install} then replaces DL4J's oneDNN batch-norm helper for training with
- * {@link FastBatchNorm} (DL4J's keeps inference); {@link Trainer#fit} calls it.
+ * <p>{@link #install} then replaces DL4J's oneDNN batch-norm helper for training with {@link
+ * FastBatchNorm} (DL4J's keeps inference); {@link Trainer#fit} calls it.
  *
  * <p>Setting {@value #HELPERS_DISABLE} to {@code true} on the command line keeps DL4J's built-in
- * layers (the slow reference path, for comparisons); {@link #enable()} never overrides an
- * explicit setting.
+ * layers (the slow reference path, for comparisons); {@link #enable()} never overrides an explicit
+ * setting.
  *
- * <p>It also keeps libnd4j's element-wise and reduction ops on one thread below
- * {@value #SERIAL_BELOW} elements ({@value #SERIAL_BELOW_PROPERTY} overrides; 0 keeps libnd4j's
- * defaults of 1 024 and 1). On this project's 28×28 networks every such op is that small, and
- * splitting it across two OpenMP threads cost more than it saved: training at 2 threads ran
- * 1 192–1 296 img/s with the defaults and 1 369–1 451 serial, against 1 472–1 488 at 1 thread
- * (same minutes, same machine). oneDNN's convolutions and BLAS still use every thread.
+ * <p>It also keeps libnd4j's element-wise and reduction ops on one thread below {@value
+ * #SERIAL_BELOW} elements ({@value #SERIAL_BELOW_PROPERTY} overrides; 0 keeps libnd4j's defaults of
+ * 1 024 and 1). On this project's 28×28 networks every such op is that small, and splitting it
+ * across two OpenMP threads cost more than it saved: training at 2 threads ran 1 192–1 296 img/s
+ * with the defaults and 1 369–1 451 serial, against 1 472–1 488 at 1 thread (same minutes, same
+ * machine). oneDNN's convolutions and BLAS still use every thread.
  */
 public final class FastPath {
 
@@ -43,6 +43,7 @@ public final class FastPath {
 
   /** System property: ops with fewer elements than this run on one thread (0: libnd4j defaults). */
   public static final String SERIAL_BELOW_PROPERTY = "medvec.nd4j.serial-below";
+
   /** Default of {@value #SERIAL_BELOW_PROPERTY}: 4 Mi elements (16 MB of floats). */
   public static final int SERIAL_BELOW = 1 << 22;
 
@@ -66,17 +67,19 @@ public final class FastPath {
         Nd4j.getEnvironment().setElementwiseThreshold(serialBelow);
         Nd4j.getEnvironment().setTadThreshold(serialBelow);
       }
-      LOG.info("DL4J layers: {}; ops below {} elements on one thread", describe(),
+      LOG.info(
+          "DL4J layers: {}; ops below {} elements on one thread",
+          describe(),
           serialBelow > 0 ? serialBelow : "libnd4j's default number of");
     }
   }
 
   /**
-   * Gives every batch-norm layer of {@code net} that has DL4J's oneDNN helper a {@link FastBatchNorm}
-   * for training (which hands inference back to that helper); idempotent, and a no-op on the slow
-   * path or with {@value #FAST_BATCH_NORM_PROPERTY}{@code =false}. DL4J creates helpers per layer
-   * object with no hook, so the field is set reflectively; {@code FastPathTest} fails if it stops
-   * taking.
+   * Gives every batch-norm layer of {@code net} that has DL4J's oneDNN helper a {@link
+   * FastBatchNorm} for training (which hands inference back to that helper); idempotent, and a
+   * no-op on the slow path or with {@value #FAST_BATCH_NORM_PROPERTY}{@code =false}. DL4J creates
+   * helpers per layer object with no hook, so the field is set reflectively; {@code FastPathTest}
+   * fails if it stops taking.
    *
    * @return the number of layers now using it
    */
@@ -86,7 +89,8 @@ public final class FastPath {
     }
     int installed = 0;
     for (Layer layer : net.getLayers()) {
-      if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof BatchNormalizationHelper helper) {
+      if (layer instanceof BatchNormalization bn
+          && bn.getHelper() instanceof BatchNormalizationHelper helper) {
         if (!(helper instanceof FastBatchNorm)) {
           setHelper(bn, new FastBatchNorm(helper));
         }
@@ -106,9 +110,14 @@ public final class FastPath {
       field.setAccessible(true);
       field.set(layer, helper);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException("Cannot install the batch-norm training helper on DL4J "
-          + BatchNormalization.class.getPackage().getImplementationVersion() + " (set -D"
-          + FAST_BATCH_NORM_PROPERTY + "=false to train with DL4J's own): " + e, e);
+      throw new IllegalStateException(
+          "Cannot install the batch-norm training helper on DL4J "
+              + BatchNormalization.class.getPackage().getImplementationVersion()
+              + " (set -D"
+              + FAST_BATCH_NORM_PROPERTY
+              + "=false to train with DL4J's own): "
+              + e,
+          e);
     }
   }
 
@@ -121,7 +130,8 @@ public final class FastPath {
   /** One line for logs and benchmark output. */
   public static String describe() {
     if (active()) {
-      return "oneDNN helpers (fast path)" + (fastBatchNorm() ? ", batch-norm training in Java" : "");
+      return "oneDNN helpers (fast path)"
+          + (fastBatchNorm() ? ", batch-norm training in Java" : "");
     }
     return String.format(
         "built-in layers (slow path: %s=%s, native library with oneDNN=%s)",

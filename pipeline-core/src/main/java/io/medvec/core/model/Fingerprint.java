@@ -13,9 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * SHA-256 identity of a base model: its architecture (the layer-wise configuration JSON with the
- * training counters zeroed, so saving and reloading does not change it) followed by every
- * parameter tensor (name, shape, float32 little-endian values in C order), batch-norm running
- * statistics included. Two hospitals share a base exactly when their fingerprints are equal.
+ * training counters zeroed, so saving and reloading does not change it) followed by every parameter
+ * tensor (name, shape, float32 little-endian values in C order), batch-norm running statistics
+ * included. Two hospitals share a base exactly when their fingerprints are equal.
  */
 public final class Fingerprint {
 
@@ -33,7 +33,8 @@ public final class Fingerprint {
       String header = param.getKey() + java.util.Arrays.toString(value.shape());
       digest.update(header.getBytes(StandardCharsets.UTF_8));
       float[] floats = Tensors.toFloats(value);
-      ByteBuffer buf = ByteBuffer.allocate(floats.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buf =
+          ByteBuffer.allocate(floats.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
       buf.asFloatBuffer().put(floats);
       digest.update(buf);
     }

@@ -12,7 +12,9 @@ import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
-/** DL4J model files ({@code ModelSerializer} zips, without updater state) on any Hadoop file system. */
+/**
+ * DL4J model files ({@code ModelSerializer} zips, without updater state) on any Hadoop file system.
+ */
 public final class ModelIO {
 
   private ModelIO() {}

@@ -48,7 +48,8 @@ public final class NetworkFactory {
       layers.layer(
           new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build());
     }
-    layers.layer(new DenseLayer.Builder().nOut(spec.denseUnits()).activation(Activation.RELU).build());
+    layers.layer(
+        new DenseLayer.Builder().nOut(spec.denseUnits()).activation(Activation.RELU).build());
     layers.layer(
         new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nOut(spec.numClasses())
@@ -56,7 +57,9 @@ public final class NetworkFactory {
             .weightInit(WeightInit.XAVIER)
             .build());
     MultiLayerConfiguration conf =
-        layers.setInputType(InputType.convolutional(spec.height(), spec.width(), spec.channels())).build();
+        layers
+            .setInputType(InputType.convolutional(spec.height(), spec.width(), spec.channels()))
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     return net;

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Typed description of the small CNN every hospital shares: {@code conv-filters.size()} blocks of
- * convolution (same padding) → optional batch norm → ReLU → 2×2 max pool, then one dense ReLU
- * layer and a softmax output.
+ * convolution (same padding) → optional batch norm → ReLU → 2×2 max pool, then one dense ReLU layer
+ * and a softmax output.
  *
  * @param channels input channels (1 grey, 3 RGB)
  * @param height input height in pixels

@@ -20,7 +20,11 @@ public final class Predictor {
       float[] rows = Tensors.toFloats(out);
       if (rows.length != (to - from) * classes) {
         throw new IllegalStateException(
-            "Cannot predict: network has " + out.size(1) + " outputs but the data has " + classes + " classes");
+            "Cannot predict: network has "
+                + out.size(1)
+                + " outputs but the data has "
+                + classes
+                + " classes");
       }
       System.arraycopy(rows, 0, probs, from * classes, rows.length);
     }

@@ -15,7 +15,10 @@ public final class Tensors {
     float[] values = copy.data().asFloat();
     if (values.length != copy.length()) {
       throw new IllegalStateException(
-          "Cannot copy tensor: buffer holds " + values.length + " values, expected " + copy.length());
+          "Cannot copy tensor: buffer holds "
+              + values.length
+              + " values, expected "
+              + copy.length());
     }
     return values;
   }

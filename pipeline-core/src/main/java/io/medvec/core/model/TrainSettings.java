@@ -15,7 +15,8 @@ public record TrainSettings(int epochs, int batchSize, double learningRate, long
       throw new IllegalArgumentException("Cannot train: epochs must be >= 1 (" + epochs + ")");
     }
     if (batchSize < 1) {
-      throw new IllegalArgumentException("Cannot train: batch-size must be >= 1 (" + batchSize + ")");
+      throw new IllegalArgumentException(
+          "Cannot train: batch-size must be >= 1 (" + batchSize + ")");
     }
     if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
       throw new IllegalArgumentException(

@@ -28,7 +28,8 @@ public final class Trainer {
     SplittableRandom random = new SplittableRandom(settings.seed());
     List<EpochStats> epochs = new ArrayList<>();
     for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
-      EpochStats stats = epoch(net, data, settings.batchSize(), shuffled(data.size(), random), epoch);
+      EpochStats stats =
+          epoch(net, data, settings.batchSize(), shuffled(data.size(), random), epoch);
       epochs.add(stats);
       onEpoch.accept(stats);
     }

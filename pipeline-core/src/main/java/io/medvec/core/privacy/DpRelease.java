@@ -17,17 +17,34 @@ package io.medvec.core.privacy;
  *     hospital's whole dataset)
  * @param noiseSeed "secret" (fresh and unrecorded) or "fixed" (reproducible from the job's config;
  *     not private against whoever holds that config)
- * @param bnStats "base": the published batch-norm statistics are θ_pre's own, since the
- *     hospital's running statistics are not covered by the mechanism
+ * @param bnStats "base": the published batch-norm statistics are θ_pre's own, since the hospital's
+ *     running statistics are not covered by the mechanism
  */
 public record DpRelease(
-    String mechanism, String accountant, double clipNorm, double noiseMultiplier, double sigma, double delta,
-    int releases, double epsilon, String noiseSeed, String bnStats) {
+    String mechanism,
+    String accountant,
+    double clipNorm,
+    double noiseMultiplier,
+    double sigma,
+    double delta,
+    int releases,
+    double epsilon,
+    String noiseSeed,
+    String bnStats) {
 
   /** The record of the {@code releases}-th release under {@code settings}. */
   public static DpRelease of(DpSettings settings, int releases) {
     GaussianMechanism m = settings.mechanism();
-    return new DpRelease("gaussian", "rdp", m.clipNorm(), m.noiseMultiplier(), m.sigma(), settings.delta(),
-        releases, m.epsilon(settings.delta(), releases), settings.noiseSeed() == null ? "secret" : "fixed", "base");
+    return new DpRelease(
+        "gaussian",
+        "rdp",
+        m.clipNorm(),
+        m.noiseMultiplier(),
+        m.sigma(),
+        settings.delta(),
+        releases,
+        m.epsilon(settings.delta(), releases),
+        settings.noiseSeed() == null ? "secret" : "fixed",
+        "base");
   }
 }

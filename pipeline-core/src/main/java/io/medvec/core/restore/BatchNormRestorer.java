@@ -26,17 +26,22 @@ public final class BatchNormRestorer {
 
   private BatchNormRestorer() {}
 
-  /** Restores every BN layer of {@code net} in place from {@code data}; returns the BN layer count. */
+  /**
+   * Restores every BN layer of {@code net} in place from {@code data}; returns the BN layer count.
+   */
   public static int restore(MultiLayerNetwork net, ImageSet data, int batchSize) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("Cannot restore batch-norm statistics: no examples given");
     }
     int restored = 0;
     for (int layer = 0; layer < net.getnLayers(); layer++) {
-      if (net.getLayerWiseConfigurations().getConf(layer).getLayer() instanceof BatchNormalization bn) {
+      if (net.getLayerWiseConfigurations().getConf(layer).getLayer()
+          instanceof BatchNormalization bn) {
         if (bn.isUseLogStd()) {
           throw new IllegalArgumentException(
-              "Cannot restore batch-norm statistics: layer " + layer + " stores log10 std (useLogStd=true)");
+              "Cannot restore batch-norm statistics: layer "
+                  + layer
+                  + " stores log10 std (useLogStd=true)");
         }
         restoreLayer(net, layer, data, batchSize);
         restored++;
@@ -48,7 +53,8 @@ public final class BatchNormRestorer {
 
   private static void restoreLayer(MultiLayerNetwork net, int layer, ImageSet data, int batchSize) {
     if (net.getLayerWiseConfigurations().getInputPreProcess(layer) != null) {
-      throw new IllegalStateException("Cannot restore batch norm at layer " + layer + ": it has an input preprocessor");
+      throw new IllegalStateException(
+          "Cannot restore batch norm at layer " + layer + ": it has an input preprocessor");
     }
     double[] sum = null;
     double[] sumSq = null;
@@ -56,7 +62,8 @@ public final class BatchNormRestorer {
     int[] order = Batches.identity(data.size());
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      List<INDArray> acts = net.feedForwardToLayer(layer, Batches.features(data, order, from, to), false);
+      List<INDArray> acts =
+          net.feedForwardToLayer(layer, Batches.features(data, order, from, to), false);
       INDArray input = acts.get(layer);
       int channels = (int) input.size(1);
       if (sum == null) {

@@ -6,9 +6,9 @@ import java.util.List;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 
 /**
- * Pools per-hospital batch-norm statistics as a mixture: mean = Σ w_j μ_j and
- * var = Σ w_j (σ²_j + μ_j²) − mean², with w_j proportional to each hospital's examples. With one
- * hospital this returns its statistics unchanged.
+ * Pools per-hospital batch-norm statistics as a mixture: mean = Σ w_j μ_j and var = Σ w_j (σ²_j +
+ * μ_j²) − mean², with w_j proportional to each hospital's examples. With one hospital this returns
+ * its statistics unchanged.
  */
 public final class BnStatsMixer {
 
@@ -18,7 +18,11 @@ public final class BnStatsMixer {
   public static float[] mix(VectorLayout layout, List<float[]> stats, long[] examples) {
     if (stats.isEmpty() || stats.size() != examples.length) {
       throw new IllegalArgumentException(
-          "Cannot mix batch-norm statistics: " + stats.size() + " sets for " + examples.length + " counts");
+          "Cannot mix batch-norm statistics: "
+              + stats.size()
+              + " sets for "
+              + examples.length
+              + " counts");
     }
     if (stats.size() == 1) {
       return stats.get(0).clone();
@@ -38,7 +42,12 @@ public final class BnStatsMixer {
   }
 
   private static void mixLayer(
-      float[] out, TensorSpec mean, TensorSpec var, List<float[]> stats, long[] examples, double total) {
+      float[] out,
+      TensorSpec mean,
+      TensorSpec var,
+      List<float[]> stats,
+      long[] examples,
+      double total) {
     int m0 = Math.toIntExact(mean.offset());
     int v0 = Math.toIntExact(var.offset());
     for (int c = 0; c < mean.length(); c++) {
@@ -61,7 +70,12 @@ public final class BnStatsMixer {
     return layout.tensors().stream()
         .filter(t -> t.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "Cannot mix batch-norm statistics: " + mean.name() + " has no matching " + name));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "Cannot mix batch-norm statistics: "
+                        + mean.name()
+                        + " has no matching "
+                        + name));
   }
 }

@@ -65,22 +65,31 @@ public final class OutputBiasRefit {
       throw new IllegalArgumentException("Cannot refit the output bias: no examples given");
     }
     if (!(smoothing > 0) || !Double.isFinite(smoothing)) {
-      throw new IllegalArgumentException("Cannot refit the output bias: smoothing must be > 0 (was " + smoothing + ")");
+      throw new IllegalArgumentException(
+          "Cannot refit the output bias: smoothing must be > 0 (was " + smoothing + ")");
     }
     String key = biasKey(net);
     Fit fit = fit(Predictor.predict(net, data, batchSize), data.labelCounts(), smoothing);
     INDArray bias = net.getParam(key);
     float[] values = Tensors.toFloats(bias);
     if (values.length != fit.shift().length) {
-      throw new IllegalStateException("Cannot refit the output bias: " + values.length + " biases but "
-          + fit.shift().length + " classes");
+      throw new IllegalStateException(
+          "Cannot refit the output bias: "
+              + values.length
+              + " biases but "
+              + fit.shift().length
+              + " classes");
     }
     for (int c = 0; c < values.length; c++) {
       values[c] += (float) fit.shift()[c];
     }
     net.setParam(key, Tensors.fromFloats(values, 0, bias.shape()));
-    LOG.info("Refitted the output bias on {} examples in {} iterations: mean prediction {} -> target {}",
-        data.size(), fit.iterations(), rounded(fit.before()), rounded(fit.target()));
+    LOG.info(
+        "Refitted the output bias on {} examples in {} iterations: mean prediction {} -> target {}",
+        data.size(),
+        fit.iterations(),
+        rounded(fit.before()),
+        rounded(fit.target()));
     return fit;
   }
 
@@ -92,8 +101,12 @@ public final class OutputBiasRefit {
     int classes = counts.length;
     int rows = probs.length / classes;
     if (rows * classes != probs.length || rows == 0) {
-      throw new IllegalArgumentException("Cannot refit the output bias: " + probs.length + " probabilities for "
-          + classes + " classes");
+      throw new IllegalArgumentException(
+          "Cannot refit the output bias: "
+              + probs.length
+              + " probabilities for "
+              + classes
+              + " classes");
     }
     long total = 0;
     for (long n : counts) {
@@ -105,9 +118,16 @@ public final class OutputBiasRefit {
     }
     double[] logp = new double[probs.length];
     for (int i = 0; i < probs.length; i++) {
-      if (!Float.isFinite(probs[i])) { // a diverged network: no bias can fix it, and scaling would never converge
-        throw new IllegalArgumentException("Cannot refit the output bias: the network predicts " + probs[i]
-            + " for class " + i % classes + " of example " + i / classes + " (non-finite weights?)");
+      if (!Float.isFinite(
+          probs[i])) { // a diverged network: no bias can fix it, and scaling would never converge
+        throw new IllegalArgumentException(
+            "Cannot refit the output bias: the network predicts "
+                + probs[i]
+                + " for class "
+                + i % classes
+                + " of example "
+                + i / classes
+                + " (non-finite weights?)");
       }
       logp[i] = Math.log(Math.max(FLOOR, probs[i]));
     }
@@ -128,8 +148,10 @@ public final class OutputBiasRefit {
         return new Fit(centred(shift), target, before, iteration);
       }
     }
-    throw new IllegalStateException("Cannot refit the output bias: no convergence in " + MAX_ITERATIONS
-        + " iterations (a class the network never predicts?)");
+    throw new IllegalStateException(
+        "Cannot refit the output bias: no convergence in "
+            + MAX_ITERATIONS
+            + " iterations (a class the network never predicts?)");
   }
 
   private static double[] meanPrediction(double[] logp, double[] shift, int rows, int classes) {
@@ -169,10 +191,15 @@ public final class OutputBiasRefit {
   static String biasKey(MultiLayerNetwork net) {
     int last = net.getnLayers() - 1;
     Layer layer = net.getLayerWiseConfigurations().getConf(last).getLayer();
-    if (!(layer instanceof BaseOutputLayer output) || !(output.getActivationFn() instanceof ActivationSoftmax)
+    if (!(layer instanceof BaseOutputLayer output)
+        || !(output.getActivationFn() instanceof ActivationSoftmax)
         || !output.hasBias()) {
-      throw new IllegalArgumentException("Cannot refit the output bias: layer " + last + " ("
-          + layer.getClass().getSimpleName() + ") is not a softmax output layer with a bias");
+      throw new IllegalArgumentException(
+          "Cannot refit the output bias: layer "
+              + last
+              + " ("
+              + layer.getClass().getSimpleName()
+              + ") is not a softmax output layer with a bias");
     }
     return last + "_" + DefaultParamInitializer.BIAS_KEY;
   }

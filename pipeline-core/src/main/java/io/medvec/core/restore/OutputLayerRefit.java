@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +47,8 @@ public final class OutputLayerRefit {
   static final int MAX_ITERATIONS = 100;
 
   /**
-   * Convergence: the Newton decrement gᵀH⁻¹g (twice the predicted decrease of the objective, the same
-   * in any scaling of the features) relative to the objective. Below it, one more full step —
+   * Convergence: the Newton decrement gᵀH⁻¹g (twice the predicted decrease of the objective, the
+   * same in any scaling of the features) relative to the objective. Below it, one more full step —
    * quadratic convergence — and the fit is at the minimum to double precision.
    */
   static final double TOLERANCE = 1e-12;
@@ -63,7 +62,8 @@ public final class OutputLayerRefit {
    * @param lossBefore pool log-loss (without the penalty) of the merged layer
    * @param lossAfter pool log-loss (without the penalty) of the refitted layer
    */
-  public record Fit(double[] weights, double[] bias, int iterations, double lossBefore, double lossAfter) {}
+  public record Fit(
+      double[] weights, double[] bias, int iterations, double lossBefore, double lossAfter) {}
 
   private OutputLayerRefit() {}
 
@@ -73,7 +73,8 @@ public final class OutputLayerRefit {
       throw new IllegalArgumentException("Cannot refit the output layer: no examples given");
     }
     if (!(mu > 0) || !Double.isFinite(mu)) {
-      throw new IllegalArgumentException("Cannot refit the output layer: the pull μ must be > 0 (was " + mu + ")");
+      throw new IllegalArgumentException(
+          "Cannot refit the output layer: the pull μ must be > 0 (was " + mu + ")");
     }
     int last = outputLayer(net);
     String wKey = last + "_" + DefaultParamInitializer.WEIGHT_KEY;
@@ -83,15 +84,31 @@ public final class OutputLayerRefit {
     int inputs = (int) w.size(0);
     int classes = (int) w.size(1);
     if ((inputs + 1L) * classes > MAX_PARAMETERS) {
-      throw new IllegalArgumentException("Cannot refit the output layer: " + inputs + " inputs x " + classes
-          + " classes is more than " + MAX_PARAMETERS + " parameters (set merge.output-layer=keep)");
+      throw new IllegalArgumentException(
+          "Cannot refit the output layer: "
+              + inputs
+              + " inputs x "
+              + classes
+              + " classes is more than "
+              + MAX_PARAMETERS
+              + " parameters (set merge.output-layer=keep)");
     }
     float[] features = penultimate(net, data, last, batchSize, inputs);
-    Fit fit = fit(features, data.labels(), toDoubles(Tensors.toFloats(w)), toDoubles(Tensors.toFloats(b)), mu);
+    Fit fit =
+        fit(
+            features,
+            data.labels(),
+            toDoubles(Tensors.toFloats(w)),
+            toDoubles(Tensors.toFloats(b)),
+            mu);
     net.setParam(wKey, Tensors.fromFloats(toFloats(fit.weights()), 0, w.shape()));
     net.setParam(bKey, Tensors.fromFloats(toFloats(fit.bias()), 0, b.shape()));
-    LOG.info("Refitted the output layer on {} examples (μ {}) in {} Newton iterations: pool log-loss {} -> {}",
-        data.size(), mu, fit.iterations(), String.format(java.util.Locale.ROOT, "%.4f", fit.lossBefore()),
+    LOG.info(
+        "Refitted the output layer on {} examples (μ {}) in {} Newton iterations: pool log-loss {} -> {}",
+        data.size(),
+        mu,
+        fit.iterations(),
+        String.format(java.util.Locale.ROOT, "%.4f", fit.lossBefore()),
         String.format(java.util.Locale.ROOT, "%.4f", fit.lossAfter()));
     return fit;
   }
@@ -106,16 +123,32 @@ public final class OutputLayerRefit {
     int inputs = w0.length / classes;
     int n = labels.length;
     if (inputs * classes != w0.length || (long) n * inputs != features.length || n == 0) {
-      throw new IllegalArgumentException("Cannot refit the output layer: " + features.length + " features, "
-          + n + " labels, " + w0.length + " weights and " + classes + " biases do not fit together");
+      throw new IllegalArgumentException(
+          "Cannot refit the output layer: "
+              + features.length
+              + " features, "
+              + n
+              + " labels, "
+              + w0.length
+              + " weights and "
+              + classes
+              + " biases do not fit together");
     }
     for (int i = 0; i < features.length; i++) {
       if (!Float.isFinite(features[i])) {
-        throw new IllegalArgumentException("Cannot refit the output layer: the network's penultimate activation "
-            + i % inputs + " of example " + i / inputs + " is " + features[i] + " (non-finite weights?)");
+        throw new IllegalArgumentException(
+            "Cannot refit the output layer: the network's penultimate activation "
+                + i % inputs
+                + " of example "
+                + i / inputs
+                + " is "
+                + features[i]
+                + " (non-finite weights?)");
       }
     }
-    int p = (inputs + 1) * classes; // θ = [W row-major; b], index of W[d][c] = d*C + c, of b[c] = inputs*C + c
+    int p =
+        (inputs + 1)
+            * classes; // θ = [W row-major; b], index of W[d][c] = d*C + c, of b[c] = inputs*C + c
     double[] theta0 = new double[p];
     System.arraycopy(w0, 0, theta0, 0, w0.length);
     System.arraycopy(b0, 0, theta0, w0.length, classes);
@@ -160,11 +193,14 @@ public final class OutputLayerRefit {
       }
       System.arraycopy(next, 0, theta, 0, p);
     }
-    throw new IllegalStateException("Cannot refit the output layer: no convergence in " + MAX_ITERATIONS
-        + " Newton iterations");
+    throw new IllegalStateException(
+        "Cannot refit the output layer: no convergence in "
+            + MAX_ITERATIONS
+            + " Newton iterations");
   }
 
-  private static Fit result(double[] theta, int inputs, int classes, int iterations, double before, double after) {
+  private static Fit result(
+      double[] theta, int inputs, int classes, int iterations, double before, double after) {
     double[] weights = new double[inputs * classes];
     double[] bias = new double[classes];
     System.arraycopy(theta, 0, weights, 0, weights.length);
@@ -173,7 +209,8 @@ public final class OutputLayerRefit {
   }
 
   /** The penalised mean cross-entropy and its derivatives. */
-  private record Objective(float[] x, int[] y, int inputs, int classes, double[] theta0, double mu) {
+  private record Objective(
+      float[] x, int[] y, int inputs, int classes, double[] theta0, double mu) {
 
     double logLoss(double[] theta) {
       double loss = 0;
@@ -275,7 +312,8 @@ public final class OutputLayerRefit {
           }
           if (i == j) {
             if (!(s > 0)) {
-              throw new IllegalStateException("Cannot refit the output layer: Hessian not positive definite");
+              throw new IllegalStateException(
+                  "Cannot refit the output layer: Hessian not positive definite");
             }
             l[i * n + i] = Math.sqrt(s);
           } else {
@@ -307,21 +345,30 @@ public final class OutputLayerRefit {
   static int outputLayer(MultiLayerNetwork net) {
     int last = net.getnLayers() - 1;
     Layer layer = net.getLayerWiseConfigurations().getConf(last).getLayer();
-    if (!(layer instanceof OutputLayer output) || !(output.getActivationFn() instanceof ActivationSoftmax)
-        || !output.hasBias() || last == 0) {
-      throw new IllegalArgumentException("Cannot refit the output layer: layer " + last + " ("
-          + layer.getClass().getSimpleName() + ") is not a dense softmax output layer with a bias after another layer");
+    if (!(layer instanceof OutputLayer output)
+        || !(output.getActivationFn() instanceof ActivationSoftmax)
+        || !output.hasBias()
+        || last == 0) {
+      throw new IllegalArgumentException(
+          "Cannot refit the output layer: layer "
+              + last
+              + " ("
+              + layer.getClass().getSimpleName()
+              + ") is not a dense softmax output layer with a bias after another layer");
     }
     return last;
   }
 
   /** The activations feeding the output layer, row-major [N][inputs], inference mode. */
-  private static float[] penultimate(MultiLayerNetwork net, ImageSet data, int last, int batchSize, int inputs) {
+  private static float[] penultimate(
+      MultiLayerNetwork net, ImageSet data, int last, int batchSize, int inputs) {
     float[] out = new float[data.size() * inputs];
     int[] order = Batches.identity(data.size());
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      INDArray h = net.feedForwardToLayer(last - 1, Batches.features(data, order, from, to), false).get(last);
+      INDArray h =
+          net.feedForwardToLayer(last - 1, Batches.features(data, order, from, to), false)
+              .get(last);
       float[] rows = Tensors.toFloats(h.reshape('c', to - from, inputs));
       System.arraycopy(rows, 0, out, from * inputs, rows.length);
     }

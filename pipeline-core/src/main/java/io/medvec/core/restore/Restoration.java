@@ -16,8 +16,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * What happens to a merged network after θ_pre + λ·τ_mix is composed: its batch-norm running
  * statistics are set according to a {@link BnStatsMode}, and optionally then its output layer
  * ({@link OutputLayerRefit}) and its output bias ({@link OutputBiasRefit}) are re-fitted on the
- * coordinator's labelled pool. Every candidate λ, the merged model and each control go through
- * the same restoration.
+ * coordinator's labelled pool. Every candidate λ, the merged model and each control go through the
+ * same restoration.
  */
 public final class Restoration {
 
@@ -35,7 +35,11 @@ public final class Restoration {
    * @param batchSize forward-pass batch size
    */
   public static Restoration of(
-      BnStatsMode mode, VectorStore store, List<StoredVector> vectors, ImageSet pool, int batchSize) {
+      BnStatsMode mode,
+      VectorStore store,
+      List<StoredVector> vectors,
+      ImageSet pool,
+      int batchSize) {
     switch (mode) {
       case RESTORE:
         if (pool.size() == 0) {
@@ -43,10 +47,11 @@ public final class Restoration {
               "Cannot restore batch-norm statistics: the public pool is empty (set partition.public-fraction > 0"
                   + " or merge.bn-stats=average)");
         }
-        return new Restoration(net -> {
-          BatchNormRestorer.restore(net, pool, batchSize);
-          return net;
-        });
+        return new Restoration(
+            net -> {
+              BatchNormRestorer.restore(net, pool, batchSize);
+              return net;
+            });
       case AVERAGE:
         return new Restoration(net -> average(net, store, vectors));
       case PRETRAINED:
@@ -72,29 +77,44 @@ public final class Restoration {
     return then("layer", pool, net -> OutputLayerRefit.refit(net, pool, pull, batchSize));
   }
 
-  /** This source followed by {@code refit} of the output {@code part} on {@code pool}, refused if it is empty. */
+  /**
+   * This source followed by {@code refit} of the output {@code part} on {@code pool}, refused if it
+   * is empty.
+   */
   private Restoration then(String part, ImageSet pool, Consumer<MultiLayerNetwork> refit) {
     if (pool.size() == 0) {
-      throw new IllegalArgumentException("Cannot refit the output " + part + ": the public pool is empty (set"
-          + " partition.public-fraction > 0 or merge.output-" + part + "=keep)");
+      throw new IllegalArgumentException(
+          "Cannot refit the output "
+              + part
+              + ": the public pool is empty (set"
+              + " partition.public-fraction > 0 or merge.output-"
+              + part
+              + "=keep)");
     }
-    return new Restoration(net -> {
-      refit.accept(apply.apply(net));
-      return net;
-    });
+    return new Restoration(
+        net -> {
+          refit.accept(apply.apply(net));
+          return net;
+        });
   }
 
-  /** Sets the statistics of {@code net} in place (and the output layer and bias, if asked) and returns it. */
+  /**
+   * Sets the statistics of {@code net} in place (and the output layer and bias, if asked) and
+   * returns it.
+   */
   public MultiLayerNetwork apply(MultiLayerNetwork net) {
     return apply.apply(net);
   }
 
-  private static MultiLayerNetwork average(MultiLayerNetwork net, VectorStore store, List<StoredVector> vectors) {
+  private static MultiLayerNetwork average(
+      MultiLayerNetwork net, VectorStore store, List<StoredVector> vectors) {
     VectorLayout layout = ParamVectors.layout(net, ParamKind.BN_STATISTIC);
     List<float[]> stats = new ArrayList<>();
     long[] examples = new long[vectors.size()];
     for (int j = 0; j < vectors.size(); j++) {
-      layout.requireSameAs(vectors.get(j).manifest().bnStatsLayout(), "batch-norm statistics of " + vectors.get(j).dir());
+      layout.requireSameAs(
+          vectors.get(j).manifest().bnStatsLayout(),
+          "batch-norm statistics of " + vectors.get(j).dir());
       stats.add(store.readBnStats(vectors.get(j)));
       examples[j] = vectors.get(j).manifest().examples();
     }

@@ -24,7 +24,9 @@ public final class AssignmentStore {
 
   /** The hospital id of the coordinator's public pool. */
   public static final String PUBLIC_POOL = "public";
+
   static final String ASSIGNMENT_FILE = "assignment.parquet";
+
   /** The partition's spec and result, which a rerun must match ({@code OutputGuard}). */
   static final String PARTITION_FILE = "partition.json";
 
@@ -50,14 +52,17 @@ public final class AssignmentStore {
 
   /** The id an assignment row names: a hospital's id, or {@value #PUBLIC_POOL}. */
   public static String hospitalId(int hospitalOrPublic) {
-    return hospitalOrPublic == Assignment.PUBLIC ? PUBLIC_POOL : Assignment.hospitalId(hospitalOrPublic);
+    return hospitalOrPublic == Assignment.PUBLIC
+        ? PUBLIC_POOL
+        : Assignment.hospitalId(hospitalOrPublic);
   }
 
   /** Writes the assignment and {@code partition} (as {@code partition.json}) atomically. */
   public void write(Assignment assignment, Object partition) {
     try (AtomicDir out = AtomicDir.begin(conf, dir)) {
       SimpleParquet.write(conf, new Path(out.tmp(), ASSIGNMENT_FILE), columns(), rows(assignment));
-      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), PARTITION_FILE), Json.write(partition));
+      HadoopFiles.writeStringAtomically(
+          conf, new Path(out.tmp(), PARTITION_FILE), Json.write(partition));
       out.commit();
     }
   }
@@ -66,14 +71,19 @@ public final class AssignmentStore {
   public Map<String, int[]> read() {
     if (!AtomicDir.isComplete(conf, dir)) {
       throw new IllegalArgumentException(
-          "Cannot read hospital assignment: " + dir + " is missing or incomplete (run the partition job first)");
+          "Cannot read hospital assignment: "
+              + dir
+              + " is missing or incomplete (run the partition job first)");
     }
     Map<String, List<Integer>> byHospital = new TreeMap<>();
     for (Map<String, Object> row : SimpleParquet.read(conf, assignmentFile())) {
-      byHospital.computeIfAbsent((String) row.get("hospital"), k -> new ArrayList<>()).add((Integer) row.get("image_index"));
+      byHospital
+          .computeIfAbsent((String) row.get("hospital"), k -> new ArrayList<>())
+          .add((Integer) row.get("image_index"));
     }
     Map<String, int[]> out = new LinkedHashMap<>();
-    byHospital.forEach((k, v) -> out.put(k, v.stream().mapToInt(Integer::intValue).sorted().toArray()));
+    byHospital.forEach(
+        (k, v) -> out.put(k, v.stream().mapToInt(Integer::intValue).sorted().toArray()));
     return out;
   }
 
@@ -82,13 +92,16 @@ public final class AssignmentStore {
     return read().getOrDefault(PUBLIC_POOL, new int[0]);
   }
 
-  /** The protocol settings the partition recorded, or empty when the run has no complete partition. */
+  /**
+   * The protocol settings the partition recorded, or empty when the run has no complete partition.
+   */
   public Optional<Protocol> protocol() {
     if (!AtomicDir.isComplete(conf, dir)) {
       return Optional.empty();
     }
     Path file = partitionFile();
-    String result = Json.readTree(HadoopFiles.readString(conf, file), file.toString()).get("result").toString();
+    String result =
+        Json.readTree(HadoopFiles.readString(conf, file), file.toString()).get("result").toString();
     return Optional.of(Json.read(result, Protocol.class, file.toString()));
   }
 
@@ -98,7 +111,8 @@ public final class AssignmentStore {
    * @param mode {@code iid} or {@code dirichlet}
    */
   @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
-  public record Protocol(int hospitals, String mode, double alpha, double publicFraction, long seed) {}
+  public record Protocol(
+      int hospitals, String mode, double alpha, double publicFraction, long seed) {}
 
   private static LinkedHashMap<String, SimpleParquet.Type> columns() {
     LinkedHashMap<String, SimpleParquet.Type> columns = new LinkedHashMap<>();

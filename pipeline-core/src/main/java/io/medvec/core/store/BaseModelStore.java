@@ -14,8 +14,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * θ_pre by fingerprint: {@code OUT/base/FINGERPRINT/{model.zip, manifest.json}}, published
- * atomically by the pretrain stage and read by every later stage, which checks that the model
- * still has the fingerprint it is filed under.
+ * atomically by the pretrain stage and read by every later stage, which checks that the model still
+ * has the fingerprint it is filed under.
  */
 public final class BaseModelStore {
 
@@ -45,7 +45,8 @@ public final class BaseModelStore {
     manifest.put("fingerprint", fingerprint);
     try (AtomicDir out = AtomicDir.begin(conf, layout.baseDir(fingerprint))) {
       ModelIO.save(net, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
-      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
+      HadoopFiles.writeStringAtomically(
+          conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
       out.commit();
     }
     return fingerprint;
@@ -57,11 +58,14 @@ public final class BaseModelStore {
     return decode(bytes(fingerprint), fingerprint, source);
   }
 
-  /** The serialized model of base {@code fingerprint}, refused when its directory is not complete. */
+  /**
+   * The serialized model of base {@code fingerprint}, refused when its directory is not complete.
+   */
   public byte[] bytes(String fingerprint) {
     Path dir = layout.baseDir(fingerprint);
     if (!AtomicDir.isComplete(conf, dir)) {
-      throw new IllegalArgumentException("Cannot find base model " + fingerprint + ": " + dir + " is missing or incomplete");
+      throw new IllegalArgumentException(
+          "Cannot find base model " + fingerprint + ": " + dir + " is missing or incomplete");
     }
     return ModelIO.readBytes(conf, modelFile(fingerprint));
   }
@@ -69,7 +73,8 @@ public final class BaseModelStore {
   /** The fingerprint this run's pretrain stage recorded in its result. */
   public String runFingerprint() {
     Path file = layout.result(STAGE);
-    return Json.read(HadoopFiles.readString(conf, file), Published.class, file.toString()).fingerprint();
+    return Json.read(HadoopFiles.readString(conf, file), Published.class, file.toString())
+        .fingerprint();
   }
 
   /** Restores serialized θ_pre ({@code source} names it in errors) and checks its fingerprint. */
@@ -84,7 +89,12 @@ public final class BaseModelStore {
     String actual = Fingerprint.of(net);
     if (!actual.equals(expected)) {
       throw new IllegalArgumentException(
-          "Cannot use base model " + source + ": its fingerprint is " + actual + ", expected " + expected);
+          "Cannot use base model "
+              + source
+              + ": its fingerprint is "
+              + actual
+              + ", expected "
+              + expected);
     }
   }
 

@@ -48,12 +48,19 @@ public final class MergedModelStore {
   public void publish(MultiLayerNetwork merged, VectorLayout layout, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, this.layout.mergedDir())) {
       ModelIO.save(merged, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
-      FloatChunkFile.write(conf, new Path(out.tmp(), WEIGHTS_FILE), ParamVectors.flatten(merged, layout),
+      FloatChunkFile.write(
+          conf,
+          new Path(out.tmp(), WEIGHTS_FILE),
+          ParamVectors.flatten(merged, layout),
           FloatChunkFile.DEFAULT_CHUNK_SIZE);
       VectorLayout bnLayout = ParamVectors.layout(merged, ParamKind.BN_STATISTIC);
-      FloatChunkFile.write(conf, new Path(out.tmp(), VectorStore.BN_STATS_FILE),
-          ParamVectors.flatten(merged, bnLayout), FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
+      FloatChunkFile.write(
+          conf,
+          new Path(out.tmp(), VectorStore.BN_STATS_FILE),
+          ParamVectors.flatten(merged, bnLayout),
+          FloatChunkFile.DEFAULT_CHUNK_SIZE);
+      HadoopFiles.writeStringAtomically(
+          conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
       out.commit();
     }
   }
@@ -62,7 +69,8 @@ public final class MergedModelStore {
   public void publishControl(String kind, MultiLayerNetwork model, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, layout.controlDir(kind))) {
       ModelIO.save(model, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
-      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
+      HadoopFiles.writeStringAtomically(
+          conf, new Path(out.tmp(), VectorStore.MANIFEST_FILE), Json.write(manifest));
       out.commit();
     }
   }
@@ -73,7 +81,8 @@ public final class MergedModelStore {
       return Optional.empty();
     }
     Path file = new Path(layout.mergedDir(), VectorStore.MANIFEST_FILE);
-    return Optional.of(Json.read(HadoopFiles.readString(conf, file), MergeManifest.class, file.toString()));
+    return Optional.of(
+        Json.read(HadoopFiles.readString(conf, file), MergeManifest.class, file.toString()));
   }
 
   /** The serialized merged model. */

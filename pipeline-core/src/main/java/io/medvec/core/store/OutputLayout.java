@@ -63,7 +63,8 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
 
   /** Globs of every vector directory under {@code out}, shared and run-scoped. */
   public List<Path> allVectorDirs() {
-    return List.of(VectorStore.allDirs(new Path(out, VECTORS)),
+    return List.of(
+        VectorStore.allDirs(new Path(out, VECTORS)),
         VectorStore.allDirs(new Path(new Path(new Path(out, RUNS), "*"), VECTORS)));
   }
 

@@ -15,8 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Flat float views of a network's parameter table, split by {@link ParamKind}.
  *
  * <p>DL4J stores batch-norm running mean/variance inside {@code params()}; those entries are
- * statistics of the data a model last saw, not weights, so they never enter a data vector's
- * delta. Keys come from {@code paramTable()} and values are always copied (never views).
+ * statistics of the data a model last saw, not weights, so they never enter a data vector's delta.
+ * Keys come from {@code paramTable()} and values are always copied (never views).
  */
 public final class ParamVectors {
 
@@ -48,7 +48,8 @@ public final class ParamVectors {
     int underscore = key.indexOf('_');
     int layer = Integer.parseInt(key.substring(0, underscore));
     String param = key.substring(underscore + 1);
-    boolean bn = net.getLayerWiseConfigurations().getConf(layer).getLayer() instanceof BatchNormalization;
+    boolean bn =
+        net.getLayerWiseConfigurations().getConf(layer).getLayer() instanceof BatchNormalization;
     return bn && BN_STAT_KEYS.contains(param) ? ParamKind.BN_STATISTIC : ParamKind.TRAINABLE;
   }
 
@@ -66,16 +67,21 @@ public final class ParamVectors {
   public static void assign(MultiLayerNetwork net, VectorLayout layout, float[] values) {
     if (values.length != layout.size()) {
       throw new IllegalArgumentException(
-          "Cannot assign parameters: " + values.length + " values for a layout of " + layout.size());
+          "Cannot assign parameters: "
+              + values.length
+              + " values for a layout of "
+              + layout.size());
     }
     for (TensorSpec t : layout.tensors()) {
       param(net, t);
-      net.setParam(t.name(), Tensors.fromFloats(values, Math.toIntExact(t.offset()), t.shapeArray()));
+      net.setParam(
+          t.name(), Tensors.fromFloats(values, Math.toIntExact(t.offset()), t.shapeArray()));
     }
   }
 
   /** {@code tuned − base} over the trainable parameters, in float32. */
-  public static float[] delta(MultiLayerNetwork base, MultiLayerNetwork tuned, VectorLayout layout) {
+  public static float[] delta(
+      MultiLayerNetwork base, MultiLayerNetwork tuned, VectorLayout layout) {
     float[] b = flatten(base, layout);
     float[] t = flatten(tuned, layout);
     for (int i = 0; i < t.length; i++) {
@@ -88,7 +94,10 @@ public final class ParamVectors {
     INDArray value = net.paramTable().get(t.name());
     if (value == null || !Arrays.equals(value.shape(), t.shapeArray())) {
       throw new IllegalArgumentException(
-          "Cannot read parameter " + t.name() + t.shape() + " from the network: it has "
+          "Cannot read parameter "
+              + t.name()
+              + t.shape()
+              + " from the network: it has "
               + (value == null ? "no such parameter" : Arrays.toString(value.shape())));
     }
     return value;

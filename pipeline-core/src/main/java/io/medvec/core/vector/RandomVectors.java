@@ -15,14 +15,17 @@ public final class RandomVectors {
 
   /**
    * A random vector with the same per-tensor L2 norms as {@code delta} (laid out by {@code
-   * layout}); the same (delta norms, layout, seed) always give the same bits, because
-   * {@link Random}'s Gaussian sequence is specified by the JDK. Tensors whose norm is zero stay
-   * zero. Norms are computed in double and match to float rounding.
+   * layout}); the same (delta norms, layout, seed) always give the same bits, because {@link
+   * Random}'s Gaussian sequence is specified by the JDK. Tensors whose norm is zero stay zero.
+   * Norms are computed in double and match to float rounding.
    */
   public static float[] matchingNorms(float[] delta, VectorLayout layout, long seed) {
     if (delta == null || delta.length != layout.size()) {
-      throw new IllegalArgumentException("Cannot draw a random vector: " + (delta == null ? "no" : delta.length)
-          + " values for a layout of " + layout.size());
+      throw new IllegalArgumentException(
+          "Cannot draw a random vector: "
+              + (delta == null ? "no" : delta.length)
+              + " values for a layout of "
+              + layout.size());
     }
     Random random = new Random(seed);
     float[] out = new float[delta.length];
@@ -32,7 +35,11 @@ public final class RandomVectors {
       double target = norm(delta, from, to);
       if (!Double.isFinite(target)) {
         throw new IllegalArgumentException(
-            "Cannot draw a random vector: tensor " + t.name() + " of the delta has a non-finite norm (" + target + ")");
+            "Cannot draw a random vector: tensor "
+                + t.name()
+                + " of the delta has a non-finite norm ("
+                + target
+                + ")");
       }
       drawScaled(random, target, out, from, to);
     }
@@ -41,10 +48,11 @@ public final class RandomVectors {
 
   /**
    * {@link #matchingNorms(float[], VectorLayout, long)} with a seed derived from ({@code seed},
-   * {@code hospital}), so that one run seed gives every hospital its own independent direction
-   * (the same seed for all hospitals would make their random vectors parallel, tensor by tensor).
+   * {@code hospital}), so that one run seed gives every hospital its own independent direction (the
+   * same seed for all hospitals would make their random vectors parallel, tensor by tensor).
    */
-  public static float[] matchingNorms(float[] delta, VectorLayout layout, long seed, String hospital) {
+  public static float[] matchingNorms(
+      float[] delta, VectorLayout layout, long seed, String hospital) {
     long h = seed;
     for (byte b : VectorManifest.requireHospitalId(hospital).getBytes(StandardCharsets.UTF_8)) {
       h = mix(h ^ (b & 0xff));

@@ -20,8 +20,14 @@ public record TensorSpec(String name, List<Long> shape, long offset, long length
     }
     if (product != length || offset < 0) {
       throw new IllegalArgumentException(
-          "Cannot describe tensor " + name + ": shape " + shape + " does not hold " + length
-              + " elements at offset " + offset);
+          "Cannot describe tensor "
+              + name
+              + ": shape "
+              + shape
+              + " does not hold "
+              + length
+              + " elements at offset "
+              + offset);
     }
   }
 

@@ -52,29 +52,77 @@ public record VectorManifest(
   public VectorManifest {
     require(FORMAT.equals(format), "format", format);
     require(hospital != null && ID.matcher(hospital).matches(), "hospital", hospital);
-    require(baseFingerprint != null && SHA.matcher(baseFingerprint).matches(), "base_fingerprint", baseFingerprint);
+    require(
+        baseFingerprint != null && SHA.matcher(baseFingerprint).matches(),
+        "base_fingerprint",
+        baseFingerprint);
     require(examples > 0, "examples", examples);
-    require(labelCounts != null && labelCounts.stream().mapToLong(Long::longValue).sum() == examples,
-        "label_counts (must sum to examples=" + examples + ")", labelCounts);
+    require(
+        labelCounts != null && labelCounts.stream().mapToLong(Long::longValue).sum() == examples,
+        "label_counts (must sum to examples=" + examples + ")",
+        labelCounts);
     require(layout != null && layout.size() > 0, "layout", layout);
     require(bnStatsLayout != null, "bn_stats_layout", bnStatsLayout);
     labelCounts = List.copyOf(labelCounts);
-    require(privacy == null || privacy.releases() >= 1 && privacy.epsilon() > 0, "privacy", privacy);
+    require(
+        privacy == null || privacy.releases() >= 1 && privacy.epsilon() > 0, "privacy", privacy);
   }
 
   /** A manifest of a vector released without differential privacy. */
   public VectorManifest(
-      String format, String hospital, String dataset, String runId, String baseFingerprint, long examples,
-      List<Long> labelCounts, VectorLayout layout, VectorLayout bnStatsLayout, TrainingInfo training,
-      String vectorFile, String vectorSha256, String bnStatsFile, String bnStatsSha256, String createdAt) {
-    this(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts, layout, bnStatsLayout, training,
-        vectorFile, vectorSha256, bnStatsFile, bnStatsSha256, createdAt, null);
+      String format,
+      String hospital,
+      String dataset,
+      String runId,
+      String baseFingerprint,
+      long examples,
+      List<Long> labelCounts,
+      VectorLayout layout,
+      VectorLayout bnStatsLayout,
+      TrainingInfo training,
+      String vectorFile,
+      String vectorSha256,
+      String bnStatsFile,
+      String bnStatsSha256,
+      String createdAt) {
+    this(
+        format,
+        hospital,
+        dataset,
+        runId,
+        baseFingerprint,
+        examples,
+        labelCounts,
+        layout,
+        bnStatsLayout,
+        training,
+        vectorFile,
+        vectorSha256,
+        bnStatsFile,
+        bnStatsSha256,
+        createdAt,
+        null);
   }
 
   /** This manifest with a differential-privacy record. */
   public VectorManifest withPrivacy(DpRelease release) {
-    return new VectorManifest(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts,
-        layout, bnStatsLayout, training, vectorFile, vectorSha256, bnStatsFile, bnStatsSha256, createdAt, release);
+    return new VectorManifest(
+        format,
+        hospital,
+        dataset,
+        runId,
+        baseFingerprint,
+        examples,
+        labelCounts,
+        layout,
+        bnStatsLayout,
+        training,
+        vectorFile,
+        vectorSha256,
+        bnStatsFile,
+        bnStatsSha256,
+        createdAt,
+        release);
   }
 
   /** Validates a hospital id, naming it in the error. */
@@ -84,14 +132,31 @@ public record VectorManifest(
   }
 
   /** This manifest with the files and checksums of the written vector. */
-  public VectorManifest withFiles(String vectorFile, String vectorSha, String bnFile, String bnSha) {
-    return new VectorManifest(format, hospital, dataset, runId, baseFingerprint, examples, labelCounts,
-        layout, bnStatsLayout, training, vectorFile, vectorSha, bnFile, bnSha, createdAt, privacy);
+  public VectorManifest withFiles(
+      String vectorFile, String vectorSha, String bnFile, String bnSha) {
+    return new VectorManifest(
+        format,
+        hospital,
+        dataset,
+        runId,
+        baseFingerprint,
+        examples,
+        labelCounts,
+        layout,
+        bnStatsLayout,
+        training,
+        vectorFile,
+        vectorSha,
+        bnFile,
+        bnSha,
+        createdAt,
+        privacy);
   }
 
   private static void require(boolean ok, String field, Object value) {
     if (!ok) {
-      throw new IllegalArgumentException("Cannot accept data-vector manifest: invalid " + field + " (" + value + ")");
+      throw new IllegalArgumentException(
+          "Cannot accept data-vector manifest: invalid " + field + " (" + value + ")");
     }
   }
 }

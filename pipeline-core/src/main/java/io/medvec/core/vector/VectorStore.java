@@ -24,13 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Data vectors on a Hadoop file system, keyed by base fingerprint and hospital:
- * {@code <root>/base=<fingerprint>/hospital=<id>/{vector.parquet, bn-stats.parquet, manifest.json, _SUCCESS}}.
- * A vector directory appears atomically and complete; a re-delivery by the same hospital
- * replaces its previous vector for that base.
+ * Data vectors on a Hadoop file system, keyed by base fingerprint and hospital: {@code
+ * <root>/base=<fingerprint>/hospital=<id>/{vector.parquet, bn-stats.parquet, manifest.json,
+ * _SUCCESS}}. A vector directory appears atomically and complete; a re-delivery by the same
+ * hospital replaces its previous vector for that base.
  */
 public final class VectorStore {
   private static final Logger LOG = LoggerFactory.getLogger(VectorStore.class);
+
   /** A hospital's vector moved aside by a commit: {@code _old-hospital-<id>-<uuid>}. */
   private static final Pattern MOVED_ASIDE =
       Pattern.compile("_old-hospital-(.+)-" + AtomicDir.UUID_PATTERN);
@@ -63,12 +64,14 @@ public final class VectorStore {
 
   /** Directory of one hospital's vector. */
   public Path dir(String baseFingerprint, String hospital) {
-    return new Path(baseDir(baseFingerprint), "hospital=" + VectorManifest.requireHospitalId(hospital));
+    return new Path(
+        baseDir(baseFingerprint), "hospital=" + VectorManifest.requireHospitalId(hospital));
   }
 
   /** The complete vector {@code hospital} has published for the base, if any. */
   public Optional<StoredVector> find(String baseFingerprint, String hospital) {
-    return AtomicDir.lastCommitted(conf, dir(baseFingerprint, hospital)).map(d -> read(d, baseFingerprint));
+    return AtomicDir.lastCommitted(conf, dir(baseFingerprint, hospital))
+        .map(d -> read(d, baseFingerprint));
   }
 
   /** Writes delta, statistics and manifest atomically; returns the stored vector. */
@@ -77,12 +80,15 @@ public final class VectorStore {
     requireLength(manifest.bnStatsLayout(), bnStats.length, "batch-norm statistics");
     Path target = dir(manifest.baseFingerprint(), manifest.hospital());
     try (AtomicDir out = AtomicDir.begin(conf, target)) {
-      String vectorSha = FloatChunkFile.write(conf, new Path(out.tmp(), VECTOR_FILE), delta,
-          FloatChunkFile.DEFAULT_CHUNK_SIZE);
-      String bnSha = FloatChunkFile.write(conf, new Path(out.tmp(), BN_STATS_FILE), bnStats,
-          FloatChunkFile.DEFAULT_CHUNK_SIZE);
+      String vectorSha =
+          FloatChunkFile.write(
+              conf, new Path(out.tmp(), VECTOR_FILE), delta, FloatChunkFile.DEFAULT_CHUNK_SIZE);
+      String bnSha =
+          FloatChunkFile.write(
+              conf, new Path(out.tmp(), BN_STATS_FILE), bnStats, FloatChunkFile.DEFAULT_CHUNK_SIZE);
       VectorManifest complete = manifest.withFiles(VECTOR_FILE, vectorSha, BN_STATS_FILE, bnSha);
-      HadoopFiles.writeStringAtomically(conf, new Path(out.tmp(), MANIFEST_FILE), Json.write(complete));
+      HadoopFiles.writeStringAtomically(
+          conf, new Path(out.tmp(), MANIFEST_FILE), Json.write(complete));
       out.commit();
       return new StoredVector(target, complete);
     }
@@ -119,8 +125,12 @@ public final class VectorStore {
         Optional<Path> committed = AtomicDir.lastCommitted(conf, dir);
         if (committed.isPresent()) {
           if (!committed.get().equals(dir)) {
-            LOG.warn("Hospital {}: reading its last committed vector from {} (a re-delivery died mid-commit;"
-                + " the next write of {} puts it back)", hospital, committed.get(), dir);
+            LOG.warn(
+                "Hospital {}: reading its last committed vector from {} (a re-delivery died mid-commit;"
+                    + " the next write of {} puts it back)",
+                hospital,
+                committed.get(),
+                dir);
           }
           vectors.add(read(committed.get(), baseFingerprint));
         }
@@ -144,11 +154,18 @@ public final class VectorStore {
     Path manifestPath = new Path(dir, MANIFEST_FILE);
     requireManifest(manifestPath);
     VectorManifest manifest =
-        Json.read(HadoopFiles.readString(conf, manifestPath), VectorManifest.class, manifestPath.toString());
+        Json.read(
+            HadoopFiles.readString(conf, manifestPath),
+            VectorManifest.class,
+            manifestPath.toString());
     if (!manifest.baseFingerprint().equals(expectedBaseFingerprint)) {
       throw new IncompatibleVectorException(
-          "Cannot use data vector " + manifestPath + ": it was built on base " + manifest.baseFingerprint()
-              + ", expected " + expectedBaseFingerprint);
+          "Cannot use data vector "
+              + manifestPath
+              + ": it was built on base "
+              + manifest.baseFingerprint()
+              + ", expected "
+              + expectedBaseFingerprint);
     }
     return new StoredVector(dir, manifest);
   }
@@ -161,8 +178,12 @@ public final class VectorStore {
     if (dirName.startsWith("hospital=") && !dirName.equals("hospital=" + manifest.hospital())) {
       // list() reports a second claim on a hospital first; alone, a misfiled vector is bad input
       throw new IllegalArgumentException(
-          "Cannot use data vector " + manifestPath + ": manifest hospital " + manifest.hospital()
-              + " does not match its directory " + dirName);
+          "Cannot use data vector "
+              + manifestPath
+              + ": manifest hospital "
+              + manifest.hospital()
+              + " does not match its directory "
+              + dirName);
     }
   }
 
@@ -171,9 +192,19 @@ public final class VectorStore {
       String hospital = sorted.get(i).manifest().hospital();
       if (hospital.equals(sorted.get(i - 1).manifest().hospital())) {
         throw new IncompatibleVectorException(
-            "Cannot use data vectors under " + base + ": two vectors claim hospital " + hospital + " ("
-                + sorted.get(i - 1).dir() + " from run " + sorted.get(i - 1).manifest().runId() + ", "
-                + sorted.get(i).dir() + " from run " + sorted.get(i).manifest().runId() + ")");
+            "Cannot use data vectors under "
+                + base
+                + ": two vectors claim hospital "
+                + hospital
+                + " ("
+                + sorted.get(i - 1).dir()
+                + " from run "
+                + sorted.get(i - 1).manifest().runId()
+                + ", "
+                + sorted.get(i).dir()
+                + " from run "
+                + sorted.get(i).manifest().runId()
+                + ")");
       }
     }
     sorted.forEach(VectorStore::requireFiledUnderItsHospital);
@@ -183,7 +214,11 @@ public final class VectorStore {
     try {
       if (!manifestPath.getFileSystem(conf).exists(manifestPath)) {
         throw new IllegalArgumentException(
-            "Cannot use data vector " + manifestPath.getParent() + ": its manifest is missing (" + manifestPath + ")");
+            "Cannot use data vector "
+                + manifestPath.getParent()
+                + ": its manifest is missing ("
+                + manifestPath
+                + ")");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot check data-vector manifest " + manifestPath, e);
@@ -203,23 +238,27 @@ public final class VectorStore {
   }
 
   /**
-   * Streams the deltas of {@code vectors} in list order, each chunk by chunk, decoding with
-   * {@code readers} threads (see {@link OrderedChunkReader}); each delta's SHA-256 is checked
-   * against its manifest after its last chunk.
+   * Streams the deltas of {@code vectors} in list order, each chunk by chunk, decoding with {@code
+   * readers} threads (see {@link OrderedChunkReader}); each delta's SHA-256 is checked against its
+   * manifest after its last chunk.
    */
   public void streamDeltas(List<StoredVector> vectors, int readers, DeltaSink sink) {
     List<Path> files = vectors.stream().map(StoredVector::vectorPath).toList();
-    OrderedChunkReader.read(conf, files, readers, new OrderedChunkReader.Sink() {
-      @Override
-      public void chunk(int file, long offset, float[] values) {
-        sink.accept(file, offset, values);
-      }
+    OrderedChunkReader.read(
+        conf,
+        files,
+        readers,
+        new OrderedChunkReader.Sink() {
+          @Override
+          public void chunk(int file, long offset, float[] values) {
+            sink.accept(file, offset, values);
+          }
 
-      @Override
-      public void end(int file, String sha256) {
-        requireSha(files.get(file), vectors.get(file).manifest().vectorSha256(), sha256);
-      }
-    });
+          @Override
+          public void end(int file, String sha256) {
+            requireSha(files.get(file), vectors.get(file).manifest().vectorSha256(), sha256);
+          }
+        });
   }
 
   /**
@@ -227,17 +266,20 @@ public final class VectorStore {
    * checked against the manifest when the cursor reports the end. The caller closes the cursor.
    */
   public FloatChunkCursor openDelta(StoredVector vector) {
-    return FloatChunkCursor.open(conf, vector.vectorPath(), vector.manifest().vectorSha256(), "manifest");
+    return FloatChunkCursor.open(
+        conf, vector.vectorPath(), vector.manifest().vectorSha256(), "manifest");
   }
 
   /** The whole delta in memory, checksum-verified. */
   public float[] readDelta(StoredVector vector) {
-    return readVerified(vector.vectorPath(), vector.manifest().vectorSha256(), vector.manifest().layout());
+    return readVerified(
+        vector.vectorPath(), vector.manifest().vectorSha256(), vector.manifest().layout());
   }
 
   /** The fine-tuned batch-norm running statistics, checksum-verified. */
   public float[] readBnStats(StoredVector vector) {
-    return readVerified(vector.bnStatsPath(), vector.manifest().bnStatsSha256(), vector.manifest().bnStatsLayout());
+    return readVerified(
+        vector.bnStatsPath(), vector.manifest().bnStatsSha256(), vector.manifest().bnStatsLayout());
   }
 
   private float[] readVerified(Path file, String expectedSha, VectorLayout layout) {
@@ -250,7 +292,12 @@ public final class VectorStore {
   private static void requireSha(Path file, String expected, String actual) {
     if (!expected.equals(actual)) {
       throw new IllegalArgumentException(
-          "Cannot use data vector file " + file + ": SHA-256 " + actual + " does not match manifest " + expected);
+          "Cannot use data vector file "
+              + file
+              + ": SHA-256 "
+              + actual
+              + " does not match manifest "
+              + expected);
     }
   }
 

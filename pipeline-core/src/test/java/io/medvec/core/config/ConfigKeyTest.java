@@ -61,7 +61,8 @@ class ConfigKeyTest {
   void aFamilyReadsEveryKeyUnderItsNameAndCoversThem() {
     ConfigMap map = parse("merge: {params: {top-k: 0.2, seed: 3}}\n");
 
-    assertThat(PARAMS.read(map)).containsExactlyInAnyOrderEntriesOf(Map.of("top-k", "0.2", "seed", "3"));
+    assertThat(PARAMS.read(map))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("top-k", "0.2", "seed", "3"));
     assertThat(map.usedKeys()).containsExactly("merge.params.seed", "merge.params.top-k");
     assertThat(PARAMS.covers("merge.params.top-k")).isTrue();
     assertThat(PARAMS.covers("merge.paramsx")).isFalse();
@@ -82,10 +83,12 @@ class ConfigKeyTest {
   @Test
   void helpListsEveryKeyWithDefaultMeaningAndAcceptedValues() {
     String help =
-        ConfigHelp.render(List.of(ConfigGroup.of("partition", HOSPITALS), ConfigGroup.of("merge", GRID, PARAMS)));
+        ConfigHelp.render(
+            List.of(ConfigGroup.of("partition", HOSPITALS), ConfigGroup.of("merge", GRID, PARAMS)));
 
     assertThat(help)
-        .contains("  partition\n    partition.hospitals: 4\n      number of hospitals (an integer in [1, 10000])\n")
+        .contains(
+            "  partition\n    partition.hospitals: 4\n      number of hospitals (an integer in [1, 10000])\n")
         .contains("    merge.lambda-grid: [0.25, 1]\n")
         .contains("    merge.params.NAME: none\n");
   }
@@ -96,7 +99,9 @@ class ConfigKeyTest {
 
     List<String> lines = ConfigHelp.wrap(doc);
 
-    assertThat(lines).hasSizeGreaterThan(1).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(94));
+    assertThat(lines)
+        .hasSizeGreaterThan(1)
+        .allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(94));
     assertThat(String.join(" ", lines)).isEqualTo(doc);
   }
 
@@ -118,7 +123,9 @@ class ConfigKeyTest {
     assertThatThrownBy(map::rejectUnknown)
         .isInstanceOf(ConfigException.class)
         .hasMessage("Unknown config key 'zzz' (in test.yaml); valid keys: [partition.hospitals]")
-        .satisfies(e -> assertThat(((ConfigException) e).brief())
-            .isEqualTo("Unknown config key 'zzz' (in test.yaml)"));
+        .satisfies(
+            e ->
+                assertThat(((ConfigException) e).brief())
+                    .isEqualTo("Unknown config key 'zzz' (in test.yaml)"));
   }
 }

@@ -10,7 +10,8 @@ class AssignmentTest {
 
   @Test
   void indicesAndCountsFollowHospitalOf() {
-    Assignment a = new Assignment(spec, new int[] {1, -1, 0, 1, 0, -1}, new int[] {0, 1, 1, 2, 2, 2}, 3);
+    Assignment a =
+        new Assignment(spec, new int[] {1, -1, 0, 1, 0, -1}, new int[] {0, 1, 1, 2, 2, 2}, 3);
 
     assertThat(a.publicIndices()).containsExactly(1, 5);
     assertThat(a.hospitalIndices(0)).containsExactly(2, 4);
@@ -50,6 +51,7 @@ class AssignmentTest {
         .hasMessage("Cannot select hospital: index must be in [0, 2) (-1)");
     assertThatThrownBy(() -> a.labelCounts(2))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot select hospital: index must be in [0, 2) or -1 for the public pool (2)");
+        .hasMessage(
+            "Cannot select hospital: index must be in [0, 2) or -1 for the public pool (2)");
   }
 }

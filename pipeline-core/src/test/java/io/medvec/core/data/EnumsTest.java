@@ -23,7 +23,8 @@ class EnumsTest {
   void unknownSplitListsValidValues() {
     assertThatThrownBy(() -> Split.parse("validation"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot parse split: unknown value (validation), valid values: [train, val, test]");
+        .hasMessage(
+            "Cannot parse split: unknown value (validation), valid values: [train, val, test]");
     assertThatThrownBy(() -> Split.parse(null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot parse split: unknown value (null), valid values: [train, val, test]");
@@ -35,18 +36,21 @@ class EnumsTest {
     assertThat(PartitionMode.parse("Dirichlet")).isSameAs(PartitionMode.DIRICHLET);
     assertThatThrownBy(() -> PartitionMode.parse("skewed"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot parse partition mode: unknown value (skewed), valid values: [iid, dirichlet]");
+        .hasMessage(
+            "Cannot parse partition mode: unknown value (skewed), valid values: [iid, dirichlet]");
   }
 
   @Test
   void knownDatasetsMatchTheSharedReadme() {
-    assertThat(MedMnistInfo.parse("PneumoniaMNIST").md5()).isEqualTo("28209eda62fecd6e6a2d98b1501bb15f");
+    assertThat(MedMnistInfo.parse("PneumoniaMNIST").md5())
+        .isEqualTo("28209eda62fecd6e6a2d98b1501bb15f");
     assertThat(MedMnistInfo.parse("retinamnist").numClasses()).isEqualTo(5);
     assertThat(MedMnistInfo.parse("retinamnist").channels()).isEqualTo(3);
     assertThat(MedMnistInfo.find("chestmnist")).isEmpty();
     assertThatThrownBy(() -> MedMnistInfo.parse("mnist"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("Cannot find MedMNIST dataset: unknown name (mnist), known names: [pathmnist,")
+        .hasMessageStartingWith(
+            "Cannot find MedMNIST dataset: unknown name (mnist), known names: [pathmnist,")
         .hasMessageContaining("pneumoniamnist, retinamnist");
   }
 }

@@ -32,7 +32,8 @@ class HospitalPartitionerTest {
     PartitionSpec other = PartitionSpec.dirichlet(0.1, 5, 0.5, 43, 10);
 
     assertThat(assign(pneumonia, spec)).isEqualTo(assign(pneumonia, spec));
-    assertThat(assign(pneumonia, spec).hospitalOf()).isNotEqualTo(assign(pneumonia, other).hospitalOf());
+    assertThat(assign(pneumonia, spec).hospitalOf())
+        .isNotEqualTo(assign(pneumonia, other).hospitalOf());
     assertThat(assign(retina, PartitionSpec.iid(0.1, 4, 7)).hospitalOf())
         .isEqualTo(assign(retina, PartitionSpec.iid(0.1, 4, 7)).hospitalOf())
         .isNotEqualTo(assign(retina, PartitionSpec.iid(0.1, 4, 8)).hospitalOf());
@@ -44,11 +45,12 @@ class HospitalPartitionerTest {
     for (ImageSet set : new ImageSet[] {pneumonia, retina}) {
       PartitionSpec spec = new PartitionSpec(0.2, 6, PartitionMode.parse(mode), 1.0, 3, 5);
       Assignment a = assign(set, spec);
-      int[] all = IntStream.concat(
-              Arrays.stream(a.publicIndices()),
-              IntStream.range(0, 6).flatMap(h -> Arrays.stream(a.hospitalIndices(h))))
-          .sorted()
-          .toArray();
+      int[] all =
+          IntStream.concat(
+                  Arrays.stream(a.publicIndices()),
+                  IntStream.range(0, 6).flatMap(h -> Arrays.stream(a.hospitalIndices(h))))
+              .sorted()
+              .toArray();
 
       assertThat(all).isEqualTo(IntStream.range(0, set.size()).toArray());
       assertThat(a.labels()).isEqualTo(set.labels());
@@ -78,7 +80,8 @@ class HospitalPartitionerTest {
       Assignment a = assign(set, PartitionSpec.iid(0.1, 7, 5));
       int[] sizes = IntStream.range(0, 7).map(a::size).toArray();
 
-      assertThat(Arrays.stream(sizes).max().getAsInt() - Arrays.stream(sizes).min().getAsInt()).isLessThanOrEqualTo(1);
+      assertThat(Arrays.stream(sizes).max().getAsInt() - Arrays.stream(sizes).min().getAsInt())
+          .isLessThanOrEqualTo(1);
       assertThat(meanTotalVariation(a)).isLessThan(0.01);
     }
   }
@@ -90,18 +93,25 @@ class HospitalPartitionerTest {
       double skewed = 0;
       double mixed = 0;
       for (long seed = 1; seed <= 10; seed++) {
-        skewed += meanTotalVariation(assign(set, PartitionSpec.dirichlet(0.1, 5, 0.1, seed, 1))) / 10;
-        mixed += meanTotalVariation(assign(set, PartitionSpec.dirichlet(0.1, 5, 100, seed, 1))) / 10;
+        skewed +=
+            meanTotalVariation(assign(set, PartitionSpec.dirichlet(0.1, 5, 0.1, seed, 1))) / 10;
+        mixed +=
+            meanTotalVariation(assign(set, PartitionSpec.dirichlet(0.1, 5, 100, seed, 1))) / 10;
       }
 
       assertThat(mixed).as("%s alpha 100", set.dataset()).isLessThan(0.05);
-      assertThat(skewed).as("%s alpha 0.1 vs alpha 100 (%s)", set.dataset(), mixed).isGreaterThan(mixed + 0.2);
+      assertThat(skewed)
+          .as("%s alpha 0.1 vs alpha 100 (%s)", set.dataset(), mixed)
+          .isGreaterThan(mixed + 0.2);
     }
   }
 
   @Test
   void singleHospitalGetsEverythingButThePublicPool() {
-    for (PartitionSpec spec : new PartitionSpec[] {PartitionSpec.iid(0.1, 1, 1), PartitionSpec.dirichlet(0.1, 1, 0.1, 1, 1)}) {
+    for (PartitionSpec spec :
+        new PartitionSpec[] {
+          PartitionSpec.iid(0.1, 1, 1), PartitionSpec.dirichlet(0.1, 1, 0.1, 1, 1)
+        }) {
       Assignment a = assign(retina, spec);
 
       assertThat(a.size(0) + a.size(Assignment.PUBLIC)).isEqualTo(retina.size());
@@ -121,18 +131,23 @@ class HospitalPartitionerTest {
 
   @Test
   void refusesMoreHospitalsThanExamplesAndBadLabels() {
-    assertThatThrownBy(() -> HospitalPartitioner.assign(new int[] {0, 1, 1, 0}, 2, PartitionSpec.iid(0.5, 3, 1)))
+    assertThatThrownBy(
+            () ->
+                HospitalPartitioner.assign(new int[] {0, 1, 1, 0}, 2, PartitionSpec.iid(0.5, 3, 1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot partition 4 examples: 3 hospitals x minPerHospital 1 exceeds the 2 left after"
-            + " the public pool (publicFraction=0.5)");
-    assertThatThrownBy(() -> HospitalPartitioner.assign(new int[] {0, 2}, 2, PartitionSpec.iid(0, 1, 1)))
+        .hasMessage(
+            "Cannot partition 4 examples: 3 hospitals x minPerHospital 1 exceeds the 2 left after"
+                + " the public pool (publicFraction=0.5)");
+    assertThatThrownBy(
+            () -> HospitalPartitioner.assign(new int[] {0, 2}, 2, PartitionSpec.iid(0, 1, 1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot partition: label at index 1 must be in [0, 2) (2)");
   }
 
   @Test
   void cutsFollowProportionsAndCoverTheClass() {
-    assertThat(HospitalPartitioner.cuts(new double[] {0.5, 0.25, 0.25}, 10)).containsExactly(0, 5, 8, 10);
+    assertThat(HospitalPartitioner.cuts(new double[] {0.5, 0.25, 0.25}, 10))
+        .containsExactly(0, 5, 8, 10);
     assertThat(HospitalPartitioner.cuts(new double[] {1e-9, 1 - 1e-9}, 7)).containsExactly(0, 0, 7);
   }
 

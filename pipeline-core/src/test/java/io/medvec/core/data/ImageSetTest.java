@@ -49,16 +49,22 @@ class ImageSetTest {
   void refusesInconsistentLengthsLabelsAndPixels() {
     assertThatThrownBy(() -> new ImageSet("d", Split.TRAIN, 1, 2, 2, 2, new float[7], new int[2]))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot create image set d/train: pixels length must be labels x channels x height x width"
-            + " = 2 x 1 x 2 x 2 = 8 (7)");
-    assertThatThrownBy(() -> new ImageSet("d", Split.TRAIN, 1, 1, 1, 2, new float[2], new int[] {0, 2}))
+        .hasMessage(
+            "Cannot create image set d/train: pixels length must be labels x channels x height x width"
+                + " = 2 x 1 x 2 x 2 = 8 (7)");
+    assertThatThrownBy(
+            () -> new ImageSet("d", Split.TRAIN, 1, 1, 1, 2, new float[2], new int[] {0, 2}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot create image set d/train: label at index 1 must be in [0, 2) (2)");
-    assertThatThrownBy(() -> new ImageSet("d", Split.TEST, 1, 1, 1, 2, new float[] {0.5f, Float.NaN}, new int[2]))
+    assertThatThrownBy(
+            () ->
+                new ImageSet(
+                    "d", Split.TEST, 1, 1, 1, 2, new float[] {0.5f, Float.NaN}, new int[2]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot create image set d/test: pixel at index 1 must be in [0, 1] (NaN)");
     assertThatThrownBy(() -> new ImageSet("d", Split.TEST, 0, 1, 1, 2, new float[0], new int[0]))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot create image set d/test: channels, height and width must be >= 1 (0x1x1)");
+        .hasMessage(
+            "Cannot create image set d/test: channels, height and width must be >= 1 (0x1x1)");
   }
 }

@@ -71,7 +71,8 @@ class MedMnistDownloaderTest {
 
   @Test
   void downloadsVerifiesAndMovesIntoPlace() throws IOException {
-    Path file = new MedMnistDownloader(base("/good/")).download("pneumoniamnist", dir.resolve("cache"));
+    Path file =
+        new MedMnistDownloader(base("/good/")).download("pneumoniamnist", dir.resolve("cache"));
 
     assertThat(file).isEqualTo(dir.resolve("cache").resolve("pneumoniamnist.npz"));
     assertThat(Files.readAllBytes(file)).isEqualTo(real);
@@ -87,7 +88,9 @@ class MedMnistDownloaderTest {
     Path file = new MedMnistDownloader(base("/moved/")).download("pneumoniamnist", dir);
 
     assertThat(Files.readAllBytes(file)).isEqualTo(real);
-    assertThat(requests).containsExactly("/moved/pneumoniamnist.npz?download=1", "/good/pneumoniamnist.npz?download=1");
+    assertThat(requests)
+        .containsExactly(
+            "/moved/pneumoniamnist.npz?download=1", "/good/pneumoniamnist.npz?download=1");
   }
 
   @Test
@@ -142,7 +145,8 @@ class MedMnistDownloaderTest {
 
     Path file = new MedMnistDownloader(base).download("pneumoniamnist", dir);
 
-    assertThat(new MedMnistDownloader(base).url(MedMnistInfo.PNEUMONIAMNIST).toString()).endsWith("/pneumoniamnist.npz");
+    assertThat(new MedMnistDownloader(base).url(MedMnistInfo.PNEUMONIAMNIST).toString())
+        .endsWith("/pneumoniamnist.npz");
     assertThat(Files.readAllBytes(file)).isEqualTo(real);
   }
 
@@ -150,7 +154,8 @@ class MedMnistDownloaderTest {
   void refusesUnknownDatasetAndBlankBaseUrl() {
     assertThatThrownBy(() -> new MedMnistDownloader(base("/good/")).download("chestmnist", dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("Cannot find MedMNIST dataset: unknown name (chestmnist), known names: [");
+        .hasMessageStartingWith(
+            "Cannot find MedMNIST dataset: unknown name (chestmnist), known names: [");
     assertThatThrownBy(() -> new MedMnistDownloader(" "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot create downloader: blank baseUrl ( )");

@@ -10,7 +10,8 @@ class NpyHeaderTest {
   @Test
   void parsesNumpyHeaderWithPaddingAndTrailingCommas() {
     NpyHeader header =
-        NpyHeader.parse("{'descr': '|u1', 'fortran_order': False, 'shape': (4708, 28, 28), }   \n", "x");
+        NpyHeader.parse(
+            "{'descr': '|u1', 'fortran_order': False, 'shape': (4708, 28, 28), }   \n", "x");
 
     assertThat(header.descr()).isEqualTo("|u1");
     assertThat(header.fortranOrder()).isFalse();
@@ -20,7 +21,8 @@ class NpyHeaderTest {
 
   @Test
   void parsesOneDimensionalShapeKeyOrderAndDoubleQuotes() {
-    NpyHeader header = NpyHeader.parse("{\"shape\": (5,), \"fortran_order\": True, \"descr\": \"<i8\"}", "x");
+    NpyHeader header =
+        NpyHeader.parse("{\"shape\": (5,), \"fortran_order\": True, \"descr\": \"<i8\"}", "x");
 
     assertThat(header.descr()).isEqualTo("<i8");
     assertThat(header.fortranOrder()).isTrue();

@@ -47,9 +47,13 @@ final class NpzFixtures {
     for (long dim : shape) {
       dims.append(dim).append(", ");
     }
-    String tuple = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + dims.toString().replaceAll(", $", "") + ")";
+    String tuple =
+        shape.length == 1
+            ? "(" + shape[0] + ",)"
+            : "(" + dims.toString().replaceAll(", $", "") + ")";
     return String.format(
-        "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, fortran ? "True" : "False", tuple);
+        "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }",
+        descr, fortran ? "True" : "False", tuple);
   }
 
   /** Grey images (n, h, w) with pixel value {@code (i * 7) % 256} at flat position i. */

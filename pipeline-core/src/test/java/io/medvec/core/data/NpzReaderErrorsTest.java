@@ -69,7 +69,8 @@ class NpzReaderErrorsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("missing keys [test_labels]")
-        .hasMessageContaining("found keys [train_images, val_images, test_images, train_labels, val_labels]");
+        .hasMessageContaining(
+            "found keys [train_images, val_images, test_images, train_labels, val_labels]");
   }
 
   @Test
@@ -183,13 +184,15 @@ class NpzReaderErrorsTest {
         .hasMessageContaining(badMagic + " key val_labels: not an npy array, bad magic");
     assertThatThrownBy(() -> NpzReader.read(truncated))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(truncated + " key train_images: truncated npy data, expected 60 bytes (got 55)");
+        .hasMessageContaining(
+            truncated + " key train_images: truncated npy data, expected 60 bytes (got 55)");
   }
 
   @Test
   void refusesTruncatedRealFileNamingIt() throws IOException {
     byte[] real = Files.readAllBytes(SharedData.pneumonia());
-    Path half = Files.write(dir.resolve("pneumoniamnist.npz"), Arrays.copyOf(real, real.length / 2));
+    Path half =
+        Files.write(dir.resolve("pneumoniamnist.npz"), Arrays.copyOf(real, real.length / 2));
 
     assertThatThrownBy(() -> NpzReader.read(half))
         .isInstanceOf(IllegalArgumentException.class)
@@ -204,7 +207,8 @@ class NpzReaderErrorsTest {
       bytes[i] ^= 0x5a;
     }
 
-    assertThatThrownBy(() -> NpzReader.read(new ByteArrayInputStream(bytes), "corrupt/pneumoniamnist.npz"))
+    assertThatThrownBy(
+            () -> NpzReader.read(new ByteArrayInputStream(bytes), "corrupt/pneumoniamnist.npz"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("corrupt/pneumoniamnist.npz")
         .hasMessageContaining("corrupt or truncated");

@@ -74,7 +74,9 @@ class NpzReaderTest {
             float expected = (hwc[((n * h + y) * w + x) * 3 + c] & 0xff) / 255f;
             float actual = train.pixels()[((n * 3 + c) * h + y) * w + x];
             if (actual != expected) {
-              assertThat(actual).as("image %s y %s x %s channel %s", n, y, x, c).isEqualTo(expected);
+              assertThat(actual)
+                  .as("image %s y %s x %s channel %s", n, y, x, c)
+                  .isEqualTo(expected);
             }
           }
         }

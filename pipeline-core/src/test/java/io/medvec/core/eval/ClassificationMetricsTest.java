@@ -13,19 +13,25 @@ class ClassificationMetricsTest {
 
   @Test
   void perfectRankingHasAucOne() {
-    assertThat(ClassificationMetrics.binaryAuc(new int[] {0, 0, 1, 1}, new double[] {0.1, 0.2, 0.3, 0.9}))
+    assertThat(
+            ClassificationMetrics.binaryAuc(
+                new int[] {0, 0, 1, 1}, new double[] {0.1, 0.2, 0.3, 0.9}))
         .isEqualTo(1.0);
   }
 
   @Test
   void reversedRankingHasAucZero() {
-    assertThat(ClassificationMetrics.binaryAuc(new int[] {1, 1, 0, 0}, new double[] {0.1, 0.2, 0.3, 0.9}))
+    assertThat(
+            ClassificationMetrics.binaryAuc(
+                new int[] {1, 1, 0, 0}, new double[] {0.1, 0.2, 0.3, 0.9}))
         .isEqualTo(0.0);
   }
 
   @Test
   void allTiedScoresHaveAucOneHalf() {
-    assertThat(ClassificationMetrics.binaryAuc(new int[] {1, 0, 1, 0, 0}, new double[] {3, 3, 3, 3, 3}))
+    assertThat(
+            ClassificationMetrics.binaryAuc(
+                new int[] {1, 0, 1, 0, 0}, new double[] {3, 3, 3, 3, 3}))
         .isEqualTo(0.5);
   }
 
@@ -89,7 +95,8 @@ class ClassificationMetricsTest {
     scores.add(1, new float[] {0.2f, 0.8f});
     scores.add(1, new float[] {0.6f, 0.4f});
     scores.add(0, new float[] {0.5f, 0.5f});
-    double expected = pairCountingAuc(new int[] {0, 1, 1, 0}, new double[] {0.1f, 0.8f, 0.4f, 0.5f});
+    double expected =
+        pairCountingAuc(new int[] {0, 1, 1, 0}, new double[] {0.1f, 0.8f, 0.4f, 0.5f});
     assertThat(ClassificationMetrics.macroOvrAuc(scores)).isEqualTo(expected).isEqualTo(0.75);
   }
 
@@ -150,7 +157,8 @@ class ClassificationMetricsTest {
   @Test
   void perClassMetricsOfASmallMatrix() {
     // true 0: 3 right, 1 called 1; true 1: 2 right; nothing of class 2 and never predicted
-    List<ClassMetrics> classes = ClassificationMetrics.perClass(new long[][] {{3, 1, 0}, {0, 2, 0}, {0, 0, 0}});
+    List<ClassMetrics> classes =
+        ClassificationMetrics.perClass(new long[][] {{3, 1, 0}, {0, 2, 0}, {0, 0, 0}});
     assertThat(classes).extracting(ClassMetrics::label).containsExactly(0, 1, 2);
     assertThat(classes).extracting(ClassMetrics::support).containsExactly(4L, 2L, 0L);
     assertThat(classes.get(0).precision()).isCloseTo(1.0, within(EPS));
@@ -166,8 +174,11 @@ class ClassificationMetricsTest {
     Random random = new Random(5);
     for (int trial = 0; trial < 20; trial += 1) {
       int k = 2 + random.nextInt(5);
-      long[][] confusion = ClassificationMetrics.confusion(randomScores(random, k, 1 + random.nextInt(100), k));
-      double mean = ClassificationMetrics.perClass(confusion).stream().mapToDouble(ClassMetrics::f1).sum() / k;
+      long[][] confusion =
+          ClassificationMetrics.confusion(randomScores(random, k, 1 + random.nextInt(100), k));
+      double mean =
+          ClassificationMetrics.perClass(confusion).stream().mapToDouble(ClassMetrics::f1).sum()
+              / k;
       assertThat(mean).isCloseTo(ClassificationMetrics.macroF1(confusion), within(EPS));
     }
   }
@@ -225,7 +236,8 @@ class ClassificationMetricsTest {
     for (int i = parts.length - 1; i >= 0; i -= 1) {
       backward = parts[i].merge(backward);
     }
-    ScoreSet tree = parts[4].merge(parts[1]).merge(parts[0].merge(parts[5]).merge(parts[3].merge(parts[2])));
+    ScoreSet tree =
+        parts[4].merge(parts[1]).merge(parts[0].merge(parts[5]).merge(parts[3].merge(parts[2])));
     Metrics expected = ClassificationMetrics.compute(forward);
     assertThat(ClassificationMetrics.compute(backward)).isEqualTo(expected);
     assertThat(ClassificationMetrics.compute(tree)).isEqualTo(expected);
@@ -305,15 +317,18 @@ class ClassificationMetricsTest {
     confident.add(0, new float[] {0.9f, 0.1f});
     hesitant.add(1, new float[] {0.4f, 0.6f});
     hesitant.add(0, new float[] {0.6f, 0.4f});
-    assertThat(ClassificationMetrics.compute(confident).auc()).isEqualTo(ClassificationMetrics.compute(hesitant).auc());
-    assertThat(ClassificationMetrics.logLoss(confident)).isLessThan(ClassificationMetrics.logLoss(hesitant));
+    assertThat(ClassificationMetrics.compute(confident).auc())
+        .isEqualTo(ClassificationMetrics.compute(hesitant).auc());
+    assertThat(ClassificationMetrics.logLoss(confident))
+        .isLessThan(ClassificationMetrics.logLoss(hesitant));
   }
 
   @Test
   void logLossClipsAZeroProbabilityInsteadOfReturningInfinity() {
     ScoreSet scores = new ScoreSet(2);
     scores.add(0, new float[] {0f, 1f});
-    assertThat(ClassificationMetrics.logLoss(scores)).isCloseTo(-Math.log(ClassificationMetrics.LOG_LOSS_FLOOR), within(1e-9));
+    assertThat(ClassificationMetrics.logLoss(scores))
+        .isCloseTo(-Math.log(ClassificationMetrics.LOG_LOSS_FLOOR), within(1e-9));
   }
 
   @Test
@@ -322,11 +337,13 @@ class ClassificationMetricsTest {
     logits.add(0, new float[] {0.2f, 0.3f});
     logits.add(1, new float[] {2f, 3f});
     assertThatThrownBy(() -> ClassificationMetrics.logLoss(logits))
-        .hasMessageContaining("example 0").hasMessageContaining("sum to");
+        .hasMessageContaining("example 0")
+        .hasMessageContaining("sum to");
     ScoreSet negative = new ScoreSet(2);
     negative.add(0, new float[] {-0.5f, 1.5f});
     assertThatThrownBy(() -> ClassificationMetrics.logLoss(negative))
         .hasMessageContaining("negative probability for class 0");
-    assertThatThrownBy(() -> ClassificationMetrics.logLoss(new ScoreSet(2))).hasMessageContaining("empty");
+    assertThatThrownBy(() -> ClassificationMetrics.logLoss(new ScoreSet(2)))
+        .hasMessageContaining("empty");
   }
 }

@@ -51,10 +51,12 @@ class ScoreSetTest {
       out.writeObject(scores);
     }
     ScoreSet copy;
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       copy = (ScoreSet) in.readObject();
     }
-    assertThat(ClassificationMetrics.compute(copy)).isEqualTo(ClassificationMetrics.compute(scores));
+    assertThat(ClassificationMetrics.compute(copy))
+        .isEqualTo(ClassificationMetrics.compute(scores));
     copy.add(1, new float[] {0, 1, 0, 0}); // still growable after trimming
     assertThat(copy.size()).isEqualTo(38);
   }

@@ -32,11 +32,19 @@ class VectorReleaseTest {
   @TempDir java.nio.file.Path dir;
 
   private static MultiLayerNetwork network() {
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(3).nOut(2).activation(Activation.SOFTMAX)
-            .build())
-        .build());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(3)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .build());
     net.init();
     return net;
   }
@@ -53,7 +61,8 @@ class VectorReleaseTest {
 
   private StoredVector publish(MultiLayerNetwork base, MultiLayerNetwork tuned, DpSettings dp) {
     ImageSet local = TestData.pneumonia().train().subset(TestData.first(10));
-    return new VectorRelease(store(), "h0", "r1", Fingerprint.of(base)).publish(base, tuned, local, TRAIN, 0.5, dp);
+    return new VectorRelease(store(), "h0", "r1", Fingerprint.of(base))
+        .publish(base, tuned, local, TRAIN, 0.5, dp);
   }
 
   @Test
@@ -84,6 +93,7 @@ class VectorReleaseTest {
     StoredVector plain = publish(base, tuned(base, 0.25f), null);
     assertThatThrownBy(() -> publish(base, tuned(base, 0.25f), new DpSettings(0.5, 2, 1e-5, 7L)))
         .isInstanceOf(IncompatibleVectorException.class)
-        .hasMessageContaining("Cannot release hospital h0's vector under differential privacy: " + plain.dir());
+        .hasMessageContaining(
+            "Cannot release hospital h0's vector under differential privacy: " + plain.dir());
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -65,7 +64,9 @@ class AtomicDirTest {
       Files.writeString(local(out.tmp()).resolve("new-part"), "new");
       out.commit();
     }
-    assertThat(listNames(dir.resolve("out"))).contains("new-part", "_SUCCESS").doesNotContain("old-part");
+    assertThat(listNames(dir.resolve("out")))
+        .contains("new-part", "_SUCCESS")
+        .doesNotContain("old-part");
     assertThat(listNames(dir)).containsExactly("out");
   }
 
@@ -103,7 +104,8 @@ class AtomicDirTest {
     Files.createDirectories(dir.resolve("out"));
     Files.writeString(dir.resolve("out/old-part"), "old");
     Configuration failing = new Configuration();
-    failing.setClass("fs.failrename.impl", FailingRenameFileSystem.class, org.apache.hadoop.fs.FileSystem.class);
+    failing.setClass(
+        "fs.failrename.impl", FailingRenameFileSystem.class, org.apache.hadoop.fs.FileSystem.class);
     failing.setBoolean("fs.failrename.impl.disable.cache", true);
     Path target = new Path("failrename", null, dir.resolve("out").toString());
     try (AtomicDir out = AtomicDir.begin(failing, target)) {
@@ -126,13 +128,15 @@ class AtomicDirTest {
   }
 
   /**
-   * The state a writer of {@code name} leaves when killed between the two renames of a commit:
-   * the committed version moved aside, its own complete temp directory, no target.
+   * The state a writer of {@code name} leaves when killed between the two renames of a commit: the
+   * committed version moved aside, its own complete temp directory, no target.
    */
   private void dieBetweenRenames(String name, String newContent) throws IOException {
     String mangled = name.replace('=', '-');
-    Files.move(dir.resolve(name), dir.resolve("_old-" + mangled + "-" + java.util.UUID.randomUUID()));
-    java.nio.file.Path tmp = Files.createDirectories(dir.resolve("_tmp-" + mangled + "-" + java.util.UUID.randomUUID()));
+    Files.move(
+        dir.resolve(name), dir.resolve("_old-" + mangled + "-" + java.util.UUID.randomUUID()));
+    java.nio.file.Path tmp =
+        Files.createDirectories(dir.resolve("_tmp-" + mangled + "-" + java.util.UUID.randomUUID()));
     Files.writeString(tmp.resolve("part-0"), newContent);
     Files.writeString(tmp.resolve(AtomicDir.SUCCESS_MARKER), name);
   }
@@ -144,7 +148,8 @@ class AtomicDirTest {
   }
 
   @Test
-  void aCommitKilledBetweenItsRenamesIsReadFromTheMovedAsideCopyAndRepairedByTheNextWriter() throws IOException {
+  void aCommitKilledBetweenItsRenamesIsReadFromTheMovedAsideCopyAndRepairedByTheNextWriter()
+      throws IOException {
     commit("hospital=h1", "v1");
     dieBetweenRenames("hospital=h1", "v2");
     Path target = path("hospital=h1");
@@ -167,14 +172,19 @@ class AtomicDirTest {
   }
 
   @Test
-  void leftoversOfCompletedCommitsAndDeadWritersAreDeletedButNotThoseOfOtherTargets() throws IOException {
+  void leftoversOfCompletedCommitsAndDeadWritersAreDeletedButNotThoseOfOtherTargets()
+      throws IOException {
     commit("a", "a1");
     commit("a-b", "ab1");
-    Files.createDirectories(dir.resolve("_tmp-a-" + java.util.UUID.randomUUID())); // writer of a killed mid-write
-    Files.createDirectories(dir.resolve("_old-a-" + java.util.UUID.randomUUID())); // delete after commit lost
-    java.nio.file.Path otherTmp = Files.createDirectories(dir.resolve("_tmp-a-b-" + java.util.UUID.randomUUID()));
+    Files.createDirectories(
+        dir.resolve("_tmp-a-" + java.util.UUID.randomUUID())); // writer of a killed mid-write
+    Files.createDirectories(
+        dir.resolve("_old-a-" + java.util.UUID.randomUUID())); // delete after commit lost
+    java.nio.file.Path otherTmp =
+        Files.createDirectories(dir.resolve("_tmp-a-b-" + java.util.UUID.randomUUID()));
     commit("a", "a2");
-    assertThat(listNames(dir)).containsExactlyInAnyOrder("a", "a-b", otherTmp.getFileName().toString());
+    assertThat(listNames(dir))
+        .containsExactlyInAnyOrder("a", "a-b", otherTmp.getFileName().toString());
     assertThat(AtomicDir.lastCommitted(conf, path("missing"))).isEmpty();
   }
 
@@ -188,7 +198,9 @@ class AtomicDirTest {
     assertThat(AtomicDir.lastCommitted(conf, path("a"))).isEmpty();
   }
 
-  /** The local file system under another scheme, whose rename of a {@code _tmp-} directory fails. */
+  /**
+   * The local file system under another scheme, whose rename of a {@code _tmp-} directory fails.
+   */
   public static final class FailingRenameFileSystem extends OtherSchemeLocalFileSystem {
     public FailingRenameFileSystem() {
       super("failrename");
@@ -211,7 +223,11 @@ class AtomicDirTest {
   static java.util.List<String> listNames(java.nio.file.Path directory) throws IOException {
     try (Stream<java.nio.file.Path> children = Files.list(directory)) {
       // Hadoop's local file system adds .crc companions; they are not outputs
-      return children.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).sorted().toList();
+      return children
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.endsWith(".crc"))
+          .sorted()
+          .toList();
     }
   }
 }

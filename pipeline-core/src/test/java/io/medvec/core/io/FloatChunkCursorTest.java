@@ -50,14 +50,21 @@ class FloatChunkCursorTest {
   void aChecksumOtherThanTheExpectedOneFailsAtTheEnd() {
     float[] values = ramp(5);
     String other = FloatChunkFile.sha256(ramp(6));
-    try (FloatChunkCursor cursor = FloatChunkCursor.open(conf, written(values, 2), other, "manifest")) {
+    try (FloatChunkCursor cursor =
+        FloatChunkCursor.open(conf, written(values, 2), other, "manifest")) {
       assertThat(cursor.next().values()).containsExactly(-3f, -2.5f);
       assertThat(cursor.next()).isNotNull();
       assertThat(cursor.next()).isNotNull();
       assertThatThrownBy(cursor::next)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("Cannot read float chunks: content SHA-256 " + FloatChunkFile.sha256(values)
-              + " does not match manifest " + other + " (" + cursor.file() + ")");
+          .hasMessage(
+              "Cannot read float chunks: content SHA-256 "
+                  + FloatChunkFile.sha256(values)
+                  + " does not match manifest "
+                  + other
+                  + " ("
+                  + cursor.file()
+                  + ")");
     }
   }
 

@@ -75,9 +75,19 @@ class FloatChunkFileTest {
   @Test
   void specialValuesRoundTripBitExact() {
     float[] values = {
-      -0.0f, 0.0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL / 3, Float.MIN_NORMAL,
-      Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-      Float.NaN, 1.0f, -1e-30f
+      -0.0f,
+      0.0f,
+      Float.MIN_VALUE,
+      -Float.MIN_VALUE,
+      Float.MIN_NORMAL / 3,
+      Float.MIN_NORMAL,
+      Float.MAX_VALUE,
+      -Float.MAX_VALUE,
+      Float.POSITIVE_INFINITY,
+      Float.NEGATIVE_INFINITY,
+      Float.NaN,
+      1.0f,
+      -1e-30f
     };
     Path file = path("special.parquet");
     FloatChunkFile.write(conf, file, values, 4); // several chunks, the last one partial
@@ -122,7 +132,8 @@ class FloatChunkFileTest {
     for (BlockMetaData block : footer.getBlocks()) {
       for (ColumnChunkMetaData column : block.getColumns()) {
         assertThat(column.getCodec()).isEqualTo(CompressionCodecName.ZSTD);
-        assertThat(column.getEncodings()).doesNotContain(Encoding.BYTE_STREAM_SPLIT, Encoding.RLE_DICTIONARY);
+        assertThat(column.getEncodings())
+            .doesNotContain(Encoding.BYTE_STREAM_SPLIT, Encoding.RLE_DICTIONARY);
         assertThat(column.hasDictionaryPage()).isFalse();
       }
     }
@@ -172,18 +183,23 @@ class FloatChunkFileTest {
   @Test
   void gapBetweenChunksIsRejected() throws IOException {
     Path file = path("gap.parquet");
-    writeRaw(file, Map.of("medvec.length", "5", "medvec.sha256", "0".repeat(64)),
+    writeRaw(
+        file,
+        Map.of("medvec.length", "5", "medvec.sha256", "0".repeat(64)),
         new Object[] {0, 0L, new float[] {1, 2}},
         new Object[] {1, 3L, new float[] {3, 4, 5}});
     assertThatThrownBy(() -> FloatChunkFile.read(conf, file, (offset, chunk) -> {}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot read float chunks: chunk 1 starts at offset 3, expected 2 (" + file + ")");
+        .hasMessage(
+            "Cannot read float chunks: chunk 1 starts at offset 3, expected 2 (" + file + ")");
   }
 
   @Test
   void nonConsecutiveChunkIdsAreRejected() throws IOException {
     Path file = path("ids.parquet");
-    writeRaw(file, Map.of("medvec.length", "3", "medvec.sha256", "0".repeat(64)),
+    writeRaw(
+        file,
+        Map.of("medvec.length", "3", "medvec.sha256", "0".repeat(64)),
         new Object[] {0, 0L, new float[] {1}},
         new Object[] {2, 1L, new float[] {2, 3}});
     assertThatThrownBy(() -> FloatChunkFile.read(conf, file, (offset, chunk) -> {}))
@@ -194,26 +210,38 @@ class FloatChunkFileTest {
   @Test
   void lengthDifferentFromFooterIsRejected() throws IOException {
     Path file = path("short.parquet");
-    writeRaw(file, Map.of("medvec.length", "4", "medvec.sha256", "0".repeat(64)),
+    writeRaw(
+        file,
+        Map.of("medvec.length", "4", "medvec.sha256", "0".repeat(64)),
         new Object[] {0, 0L, new float[] {1, 2, 3}});
     assertThatThrownBy(() -> FloatChunkFile.read(conf, file, (offset, chunk) -> {}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot read float chunks: chunks hold 3 floats but the footer length is 4 (" + file + ")");
+        .hasMessage(
+            "Cannot read float chunks: chunks hold 3 floats but the footer length is 4 ("
+                + file
+                + ")");
   }
 
   @Test
   void shaMismatchIsRejectedByReadAll() throws IOException {
     Path file = path("sha.parquet");
     float[] values = {1, 2, 3};
-    writeRaw(file, Map.of("medvec.length", "3", "medvec.sha256", "0".repeat(64)),
+    writeRaw(
+        file,
+        Map.of("medvec.length", "3", "medvec.sha256", "0".repeat(64)),
         new Object[] {0, 0L, values});
     assertThat(FloatChunkFile.read(conf, file, (offset, chunk) -> {}))
         .isEqualTo(FloatChunkFile.sha256(values));
     assertThatThrownBy(() -> FloatChunkFile.readAll(conf, file))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Cannot read float chunks: content SHA-256 " + FloatChunkFile.sha256(values)
-                + " does not match footer " + "0".repeat(64) + " (" + file + ")");
+            "Cannot read float chunks: content SHA-256 "
+                + FloatChunkFile.sha256(values)
+                + " does not match footer "
+                + "0".repeat(64)
+                + " ("
+                + file
+                + ")");
   }
 
   @Test
@@ -222,7 +250,8 @@ class FloatChunkFileTest {
     writeRaw(file, Map.of(), new Object[] {0, 0L, new float[] {1}});
     assertThatThrownBy(() -> FloatChunkFile.length(conf, file))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot read float chunks: footer lacks medvec.length or medvec.sha256 (" + file + ")");
+        .hasMessage(
+            "Cannot read float chunks: footer lacks medvec.length or medvec.sha256 (" + file + ")");
   }
 
   @Test
@@ -238,7 +267,8 @@ class FloatChunkFileTest {
   }
 
   /** Writes rows {chunk_id, offset, float[]} with the example Group writer, bypassing checks. */
-  private void writeRaw(Path file, Map<String, String> footer, Object[]... rows) throws IOException {
+  private void writeRaw(Path file, Map<String, String> footer, Object[]... rows)
+      throws IOException {
     MessageType schema = FloatChunkWriteSupport.SCHEMA;
     SimpleGroupFactory groups = new SimpleGroupFactory(schema);
     try (ParquetWriter<Group> writer =
@@ -249,7 +279,8 @@ class FloatChunkFileTest {
             .withWriterVersion(WriterVersion.PARQUET_1_0)
             .build()) {
       for (Object[] row : rows) {
-        Group group = groups.newGroup().append("chunk_id", (Integer) row[0]).append("offset", (Long) row[1]);
+        Group group =
+            groups.newGroup().append("chunk_id", (Integer) row[0]).append("offset", (Long) row[1]);
         Group list = group.addGroup("values");
         for (float value : (float[]) row[2]) {
           list.addGroup("list").append("element", value);

@@ -25,7 +25,8 @@ class HadoopFilesTest {
     HadoopFiles.writeStringAtomically(conf, file, second);
 
     assertThat(HadoopFiles.readString(conf, file)).isEqualTo(second);
-    assertThat(HadoopFiles.readBytes(conf, file)).isEqualTo(second.getBytes(StandardCharsets.UTF_8));
+    assertThat(HadoopFiles.readBytes(conf, file))
+        .isEqualTo(second.getBytes(StandardCharsets.UTF_8));
     try (InputStream in = HadoopFiles.open(conf, file)) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(second);
     }
@@ -42,7 +43,8 @@ class HadoopFilesTest {
     assertThat(dir.resolve(".finetune.json.crc")).exists();
 
     HadoopFiles.writeStringAtomically(conf, file, "{\"new\": \"longer content\"}");
-    // read through the checksumming file system: a stale .crc would fail this with a ChecksumException
+    // read through the checksumming file system: a stale .crc would fail this with a
+    // ChecksumException
     assertThat(HadoopFiles.readString(conf, file)).isEqualTo("{\"new\": \"longer content\"}");
     // the new content's own checksum, and no temporary file or checksum left
     assertThat(dir.resolve(".finetune.json.crc")).exists();
@@ -77,14 +79,19 @@ class HadoopFilesTest {
   @Test
   void qualifyTurnsLocalPathsIntoFileUrisAndKeepsUris() {
     String cwd = new File("").getAbsolutePath();
-    assertThat(HadoopFiles.qualify(conf, "/data/vectors").toString()).isEqualTo("file:/data/vectors");
-    assertThat(HadoopFiles.qualify(conf, "rel/dir").toString()).isEqualTo("file:" + cwd + "/rel/dir");
-    assertThat(HadoopFiles.qualify(conf, "hdfs://nn:8020/a/b").toString()).isEqualTo("hdfs://nn:8020/a/b");
-    assertThat(HadoopFiles.qualify(conf, "s3a://bucket/key").toString()).isEqualTo("s3a://bucket/key");
+    assertThat(HadoopFiles.qualify(conf, "/data/vectors").toString())
+        .isEqualTo("file:/data/vectors");
+    assertThat(HadoopFiles.qualify(conf, "rel/dir").toString())
+        .isEqualTo("file:" + cwd + "/rel/dir");
+    assertThat(HadoopFiles.qualify(conf, "hdfs://nn:8020/a/b").toString())
+        .isEqualTo("hdfs://nn:8020/a/b");
+    assertThat(HadoopFiles.qualify(conf, "s3a://bucket/key").toString())
+        .isEqualTo("s3a://bucket/key");
     assertThat(HadoopFiles.qualify(conf, "file:/x/y").toString()).isEqualTo("file:/x/y");
     // File.toURI() appends a slash for existing directories; it must not survive
     assertThat(HadoopFiles.qualify(conf, dir.toString()).toString()).isEqualTo("file:" + dir);
-    assertThat(HadoopFiles.qualify(conf, dir.toString()).getName()).isEqualTo(dir.getFileName().toString());
+    assertThat(HadoopFiles.qualify(conf, dir.toString()).getName())
+        .isEqualTo(dir.getFileName().toString());
     assertThatThrownBy(() -> HadoopFiles.qualify(conf, " "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot qualify path: configuration or path is null or blank ( )");

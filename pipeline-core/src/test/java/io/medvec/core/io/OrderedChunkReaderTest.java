@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OrderedChunkReaderTest {
   /** Small rows, so one file has several row groups of many rows each. */
   private static final int CHUNK = 10_000;
+
   private final Configuration conf = new Configuration();
 
   @TempDir java.nio.file.Path dir;
@@ -73,18 +74,25 @@ class OrderedChunkReaderTest {
     byte[] bytes = Files.readAllBytes(broken);
     Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
-    // the same exception one thread gives (a truncated footer is an I/O error), named after the file
+    // the same exception one thread gives (a truncated footer is an I/O error), named after the
+    // file
     Class<? extends Throwable> sequential = catchThrowable(() -> read(files, 1)).getClass();
     List<Integer> ended = new ArrayList<>();
-    assertThatThrownBy(() -> OrderedChunkReader.read(conf, files, 2, new OrderedChunkReader.Sink() {
-      @Override
-      public void chunk(int file, long offset, float[] values) {}
+    assertThatThrownBy(
+            () ->
+                OrderedChunkReader.read(
+                    conf,
+                    files,
+                    2,
+                    new OrderedChunkReader.Sink() {
+                      @Override
+                      public void chunk(int file, long offset, float[] values) {}
 
-      @Override
-      public void end(int file, String sha256) {
-        ended.add(file);
-      }
-    }))
+                      @Override
+                      public void end(int file, String sha256) {
+                        ended.add(file);
+                      }
+                    }))
         .isExactlyInstanceOf(sequential)
         .hasMessageContaining("v2.parquet");
     assertThat(ended).containsExactly(0, 1);
@@ -99,17 +107,24 @@ class OrderedChunkReaderTest {
       files.add(file);
     }
     IllegalStateException stop = new IllegalStateException("sink refused");
-    assertThatThrownBy(() -> OrderedChunkReader.read(conf, files, 2, new OrderedChunkReader.Sink() {
-      @Override
-      public void chunk(int file, long offset, float[] values) {
-        if (file == 1) {
-          throw stop;
-        }
-      }
+    assertThatThrownBy(
+            () ->
+                OrderedChunkReader.read(
+                    conf,
+                    files,
+                    2,
+                    new OrderedChunkReader.Sink() {
+                      @Override
+                      public void chunk(int file, long offset, float[] values) {
+                        if (file == 1) {
+                          throw stop;
+                        }
+                      }
 
-      @Override
-      public void end(int file, String sha256) {}
-    })).isSameAs(stop);
+                      @Override
+                      public void end(int file, String sha256) {}
+                    }))
+        .isSameAs(stop);
   }
 
   @Test
@@ -137,7 +152,9 @@ class OrderedChunkReaderTest {
         .hasMessageContaining("threads must be >= 1 (0)");
   }
 
-  /** The local file system under another scheme, whose open of a file named boom* throws an Error. */
+  /**
+   * The local file system under another scheme, whose open of a file named boom* throws an Error.
+   */
   public static final class ErrorOnOpen extends OtherSchemeLocalFileSystem {
     public ErrorOnOpen() {
       super("boomfs");
@@ -154,17 +171,21 @@ class OrderedChunkReaderTest {
 
   private List<Event> read(List<Path> files, int threads) {
     List<Event> events = new ArrayList<>();
-    OrderedChunkReader.read(conf, files, threads, new OrderedChunkReader.Sink() {
-      @Override
-      public void chunk(int file, long offset, float[] values) {
-        events.add(new Event(file, offset, values, null));
-      }
+    OrderedChunkReader.read(
+        conf,
+        files,
+        threads,
+        new OrderedChunkReader.Sink() {
+          @Override
+          public void chunk(int file, long offset, float[] values) {
+            events.add(new Event(file, offset, values, null));
+          }
 
-      @Override
-      public void end(int file, String sha256) {
-        events.add(new Event(file, -1, new float[0], sha256));
-      }
-    });
+          @Override
+          public void end(int file, String sha256) {
+            events.add(new Event(file, -1, new float[0], sha256));
+          }
+        });
     return events;
   }
 

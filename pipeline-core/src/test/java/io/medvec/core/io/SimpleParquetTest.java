@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +43,16 @@ class SimpleParquetTest {
   @Test
   void readsDirectoryOfPartsSkippingHiddenFiles() throws IOException {
     Files.createDirectories(dir.resolve("table"));
-    SimpleParquet.write(conf, path("table/part-00001.parquet"), columns(), List.<Object[]>of(new Object[] {2, 2L, 2.0, "b"}));
-    SimpleParquet.write(conf, path("table/part-00000.parquet"), columns(), List.<Object[]>of(new Object[] {1, 1L, 1.0, "a"}));
+    SimpleParquet.write(
+        conf,
+        path("table/part-00001.parquet"),
+        columns(),
+        List.<Object[]>of(new Object[] {2, 2L, 2.0, "b"}));
+    SimpleParquet.write(
+        conf,
+        path("table/part-00000.parquet"),
+        columns(),
+        List.<Object[]>of(new Object[] {1, 1L, 1.0, "a"}));
     Files.writeString(dir.resolve("table/_SUCCESS"), "");
     Files.writeString(dir.resolve("table/.hidden"), "not parquet");
 
@@ -57,10 +63,15 @@ class SimpleParquetTest {
   @Test
   void writeRejectsBadRows() {
     Path file = path("bad.parquet");
-    assertThatThrownBy(() -> SimpleParquet.write(conf, file, columns(), List.<Object[]>of(new Object[] {1, 1, 1.0, "x"})))
+    assertThatThrownBy(
+            () ->
+                SimpleParquet.write(
+                    conf, file, columns(), List.<Object[]>of(new Object[] {1, 1, 1.0, "x"})))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot write table: row 0 column count needs Long but got Integer (1) (" + file + ")");
-    assertThatThrownBy(() -> SimpleParquet.write(conf, file, columns(), List.<Object[]>of(new Object[] {1})))
+        .hasMessage(
+            "Cannot write table: row 0 column count needs Long but got Integer (1) (" + file + ")");
+    assertThatThrownBy(
+            () -> SimpleParquet.write(conf, file, columns(), List.<Object[]>of(new Object[] {1})))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot write table: row 0 has 1 values, expected 4 (" + file + ")");
     assertThat(Files.exists(dir.resolve("bad.parquet"))).isFalse();
@@ -86,7 +97,8 @@ class SimpleParquetTest {
     FloatChunkFile.write(conf, vector, new float[] {1, 2}, 8);
     assertThatThrownBy(() -> SimpleParquet.read(conf, vector))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("Cannot read table: unsupported column required group values (LIST)")
+        .hasMessageStartingWith(
+            "Cannot read table: unsupported column required group values (LIST)")
         .hasMessageEndingWith("(" + vector + ")");
   }
 

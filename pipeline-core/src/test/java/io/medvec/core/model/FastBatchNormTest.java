@@ -15,7 +15,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** {@link FastBatchNorm} against the textbook formulas in double precision, and against DL4J's own helper. */
+/**
+ * {@link FastBatchNorm} against the textbook formulas in double precision, and against DL4J's own
+ * helper.
+ */
 class FastBatchNormTest {
 
   private static final double EPS = 1e-5;
@@ -42,8 +45,11 @@ class FastBatchNormTest {
         beta[i] = (float) random.nextGaussian();
       }
       long[] shape = {n, c, h, w};
-      return new Batch(Nd4j.create(x, shape, 'c'), Nd4j.create(dy, shape, 'c'),
-          Nd4j.create(gamma, new long[] {1, c}, 'c'), Nd4j.create(beta, new long[] {1, c}, 'c'));
+      return new Batch(
+          Nd4j.create(x, shape, 'c'),
+          Nd4j.create(dy, shape, 'c'),
+          Nd4j.create(gamma, new long[] {1, c}, 'c'),
+          Nd4j.create(beta, new long[] {1, c}, 'c'));
     }
 
     int channels() {
@@ -51,21 +57,49 @@ class FastBatchNormTest {
     }
   }
 
-  /** What one helper computed for a batch: output, input gradient, dγ, dβ, batch mean and variance. */
-  private record Result(float[] y, float[] dx, float[] dGamma, float[] dBeta, float[] mean, float[] var) {}
+  /**
+   * What one helper computed for a batch: output, input gradient, dγ, dβ, batch mean and variance.
+   */
+  private record Result(
+      float[] y, float[] dx, float[] dGamma, float[] dBeta, float[] mean, float[] var) {}
 
   private static Result run(BatchNormalizationHelper helper, Batch b) {
     int c = b.channels();
-    INDArray y = helper.preOutput(b.x(), true, b.x().shape(), b.gamma(), b.beta(), Nd4j.zeros(DataType.FLOAT, 1, c),
-        Nd4j.ones(DataType.FLOAT, 1, c), 0.9, EPS, CNN2DFormat.NCHW, NO_WORKSPACES);
+    INDArray y =
+        helper.preOutput(
+            b.x(),
+            true,
+            b.x().shape(),
+            b.gamma(),
+            b.beta(),
+            Nd4j.zeros(DataType.FLOAT, 1, c),
+            Nd4j.ones(DataType.FLOAT, 1, c),
+            0.9,
+            EPS,
+            CNN2DFormat.NCHW,
+            NO_WORKSPACES);
     INDArray dGamma = Nd4j.zeros(DataType.FLOAT, 1, c);
     INDArray dBeta = Nd4j.zeros(DataType.FLOAT, 1, c);
-    Pair<Gradient, INDArray> back = helper.backpropGradient(b.x(), b.dy(), b.x().shape(), b.gamma(), b.beta(), dGamma,
-        dBeta, EPS, CNN2DFormat.NCHW, NO_WORKSPACES);
+    Pair<Gradient, INDArray> back =
+        helper.backpropGradient(
+            b.x(),
+            b.dy(),
+            b.x().shape(),
+            b.gamma(),
+            b.beta(),
+            dGamma,
+            dBeta,
+            EPS,
+            CNN2DFormat.NCHW,
+            NO_WORKSPACES);
     assertThat(back.getFirst().getGradientFor("gamma")).isSameAs(dGamma);
     assertThat(back.getFirst().getGradientFor("beta")).isSameAs(dBeta);
-    return new Result(y.dup().data().asFloat(), back.getSecond().dup().data().asFloat(), dGamma.toFloatVector(),
-        dBeta.toFloatVector(), helper.getMeanCache(DataType.FLOAT).toFloatVector(),
+    return new Result(
+        y.dup().data().asFloat(),
+        back.getSecond().dup().data().asFloat(),
+        dGamma.toFloatVector(),
+        dBeta.toFloatVector(),
+        helper.getMeanCache(DataType.FLOAT).toFloatVector(),
         helper.getVarCache(DataType.FLOAT).toFloatVector());
   }
 
@@ -173,7 +207,8 @@ class FastBatchNormTest {
 
   @Test
   void dl4jsOwnHelperAgreesWithTheSameFormulas() {
-    // the reference is the semantics DL4J's oneDNN helper has (biased batch variance, same gradients)
+    // the reference is the semantics DL4J's oneDNN helper has (biased batch variance, same
+    // gradients)
     Batch batch = Batch.random(8, 4, 6, 6, 2);
     assertClose(run(new MKLDNNBatchNormHelper(DataType.FLOAT), batch), reference(batch), 1e-4f);
   }
@@ -214,21 +249,56 @@ class FastBatchNormTest {
     INDArray var = Nd4j.createFromArray(new float[] {1f, 4f, 0.25f}).reshape(1, 3);
     FastBatchNorm helper = fast(2);
     MKLDNNBatchNormHelper dl4j = new MKLDNNBatchNormHelper(DataType.FLOAT);
-    INDArray expected = dl4j.preOutput(batch.x(), false, batch.x().shape(), batch.gamma(), batch.beta(), mean, var,
-        0.9, EPS, CNN2DFormat.NCHW, NO_WORKSPACES);
-    INDArray actual = helper.preOutput(batch.x(), false, batch.x().shape(), batch.gamma(), batch.beta(), mean, var,
-        0.9, EPS, CNN2DFormat.NCHW, NO_WORKSPACES);
+    INDArray expected =
+        dl4j.preOutput(
+            batch.x(),
+            false,
+            batch.x().shape(),
+            batch.gamma(),
+            batch.beta(),
+            mean,
+            var,
+            0.9,
+            EPS,
+            CNN2DFormat.NCHW,
+            NO_WORKSPACES);
+    INDArray actual =
+        helper.preOutput(
+            batch.x(),
+            false,
+            batch.x().shape(),
+            batch.gamma(),
+            batch.beta(),
+            mean,
+            var,
+            0.9,
+            EPS,
+            CNN2DFormat.NCHW,
+            NO_WORKSPACES);
     assertThat(actual.dup().data().asFloat()).containsExactly(expected.dup().data().asFloat());
     assertThat(helper.trainingSteps()).isZero();
 
-    // NHWC training: not ours; the replaced helper's statistics are the ones reported (a fresh pair:
+    // NHWC training: not ours; the replaced helper's statistics are the ones reported (a fresh
+    // pair:
     // DL4J's helper fixes its channel axis on first use)
     helper = fast(2);
     INDArray nhwc = batch.x().permute(0, 2, 3, 1).dup('c');
-    helper.preOutput(nhwc, true, nhwc.shape(), batch.gamma(), batch.beta(), mean, var, 0.9, EPS, CNN2DFormat.NHWC,
+    helper.preOutput(
+        nhwc,
+        true,
+        nhwc.shape(),
+        batch.gamma(),
+        batch.beta(),
+        mean,
+        var,
+        0.9,
+        EPS,
+        CNN2DFormat.NHWC,
         NO_WORKSPACES);
     assertThat(helper.trainingSteps()).isZero();
-    assertThat(helper.getMeanCache(DataType.FLOAT)).isSameAs(helper.inference().getMeanCache(DataType.FLOAT));
-    assertThat(helper.getMeanCache(DataType.FLOAT).toFloatVector()).containsExactly(reference(batch).mean(), within(1e-5f));
+    assertThat(helper.getMeanCache(DataType.FLOAT))
+        .isSameAs(helper.inference().getMeanCache(DataType.FLOAT));
+    assertThat(helper.getMeanCache(DataType.FLOAT).toFloatVector())
+        .containsExactly(reference(batch).mean(), within(1e-5f));
   }
 }

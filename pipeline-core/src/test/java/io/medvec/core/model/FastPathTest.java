@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
-import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
@@ -28,7 +28,9 @@ class FastPathTest {
 
   @Test
   void everyConvBatchNormAndPoolingLayerGetsAOneDnnHelperThatKeepsWorking() {
-    assertThat(Nd4jCpu.Environment.builtWithOneDnn()).as("native library built with oneDNN").isTrue();
+    assertThat(Nd4jCpu.Environment.builtWithOneDnn())
+        .as("native library built with oneDNN")
+        .isTrue();
     MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));
     assertThat(FastPath.active()).as(FastPath.describe()).isTrue();
 
@@ -39,14 +41,20 @@ class FastPathTest {
       if (layer instanceof ConvolutionLayer conv) {
         assertThat(conv.getHelper()).isInstanceOf(MKLDNNConvHelper.class);
         // ConvolutionLayer counts helper exceptions before falling back to its own loops
-        assertThat(helperFailures(ConvolutionLayer.class, conv)).as("conv helper failures").isZero();
+        assertThat(helperFailures(ConvolutionLayer.class, conv))
+            .as("conv helper failures")
+            .isZero();
         helpers.add("conv");
       } else if (layer instanceof BatchNormalization bn) {
-        // training runs FastBatchNorm (4 minibatches), which hands inference to DL4J's oneDNN helper
+        // training runs FastBatchNorm (4 minibatches), which hands inference to DL4J's oneDNN
+        // helper
         assertThat(bn.getHelper()).isInstanceOf(FastBatchNorm.class);
-        assertThat(((FastBatchNorm) bn.getHelper()).inference()).isInstanceOf(MKLDNNBatchNormHelper.class);
+        assertThat(((FastBatchNorm) bn.getHelper()).inference())
+            .isInstanceOf(MKLDNNBatchNormHelper.class);
         assertThat(((FastBatchNorm) bn.getHelper()).trainingSteps()).isEqualTo(4);
-        assertThat(helperFailures(BatchNormalization.class, bn)).as("batch-norm helper failures").isZero();
+        assertThat(helperFailures(BatchNormalization.class, bn))
+            .as("batch-norm helper failures")
+            .isZero();
         helpers.add("bn");
       } else if (layer instanceof SubsamplingLayer pool) {
         assertThat(pool.getHelper()).isInstanceOf(MKLDNNSubsamplingHelper.class);
@@ -72,12 +80,15 @@ class FastPathTest {
 
     TrainSettings settings = new TrainSettings(2, 32, 1e-3, 9);
     List<EpochStats> fastEpochs = Trainer.fit(fast, DATA, settings, e -> {});
-    List<EpochStats> referenceEpochs = withBuiltInLayers(() -> Trainer.fit(reference, DATA, settings, e -> {}));
+    List<EpochStats> referenceEpochs =
+        withBuiltInLayers(() -> Trainer.fit(reference, DATA, settings, e -> {}));
     for (int i = 0; i < fastEpochs.size(); i++) {
       // float summation order differs between the two kernels; the training trajectory must not
-      assertThat(fastEpochs.get(i).meanLoss()).isCloseTo(referenceEpochs.get(i).meanLoss(), within(1e-3));
+      assertThat(fastEpochs.get(i).meanLoss())
+          .isCloseTo(referenceEpochs.get(i).meanLoss(), within(1e-3));
     }
-    assertThat(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend")).isEqualToIgnoringCase("CPU");
+    assertThat(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))
+        .isEqualToIgnoringCase("CPU");
   }
 
   private static <T> T withBuiltInLayers(java.util.function.Supplier<T> body) {
@@ -102,7 +113,8 @@ class FastPathTest {
     float[] expected = gradient(dl4j, batch);
     float[] actual = gradient(fast, batch);
     assertThat(((FastBatchNorm) fast.getLayer(1).getHelper()).trainingSteps()).isEqualTo(1);
-    // every gradient, including the running mean/variance updates the layers derive from the batch statistics
+    // every gradient, including the running mean/variance updates the layers derive from the batch
+    // statistics
     float scale = 0;
     for (float g : expected) {
       scale = Math.max(scale, Math.abs(g));
@@ -125,7 +137,8 @@ class FastPathTest {
     assertThat(net.getLayer(1).getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
     assertThat(FastPath.install(net)).isEqualTo(2);
     assertThat(FastPath.install(net)).as("idempotent").isEqualTo(2);
-    assertThat(((FastBatchNorm) net.getLayer(1).getHelper()).inference()).isInstanceOf(MKLDNNBatchNormHelper.class);
+    assertThat(((FastBatchNorm) net.getLayer(1).getHelper()).inference())
+        .isInstanceOf(MKLDNNBatchNormHelper.class);
   }
 
   private static float[] gradient(MultiLayerNetwork net, DataSet batch) {
@@ -141,7 +154,8 @@ class FastPathTest {
       field.setAccessible(true);
       return field.getInt(layer);
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("Cannot read " + type.getSimpleName() + ".helperCountFail", e);
+      throw new IllegalStateException(
+          "Cannot read " + type.getSimpleName() + ".helperCountFail", e);
     }
   }
 }

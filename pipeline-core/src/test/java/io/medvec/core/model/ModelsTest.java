@@ -25,16 +25,25 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public class ModelsTest {
 
   public static NetworkSpec spec(MedMnist data) {
-    return new NetworkSpec(data.channels(), 28, 28, data.numClasses(), List.of(4, 8), 3, true, 16, 1e-3, 42);
+    return new NetworkSpec(
+        data.channels(), 28, 28, data.numClasses(), List.of(4, 8), 3, true, 16, 1e-3, 42);
   }
 
   /** A dense network whose output layer is sigmoid, not softmax (what the output refits refuse). */
   public static MultiLayerNetwork sigmoidOutputNetwork() {
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(3).nOut(2).activation(Activation.SIGMOID)
-            .build())
-        .build());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.XENT)
+                        .nIn(3)
+                        .nOut(2)
+                        .activation(Activation.SIGMOID)
+                        .build())
+                .build());
     net.init();
     return net;
   }
@@ -124,10 +133,13 @@ public class ModelsTest {
   @Test
   void specRejectsBadValuesNamingTheField() {
     assertThatThrownBy(() -> new NetworkSpec(1, 28, 28, 2, List.of(8), 4, true, 16, 1e-3, 1))
-        .hasMessageContaining("kernel").hasMessageContaining("(4)");
-    assertThatThrownBy(() -> new NetworkSpec(1, 28, 28, 2, List.of(8, 8, 8, 8, 8, 8), 3, true, 16, 1e-3, 1))
+        .hasMessageContaining("kernel")
+        .hasMessageContaining("(4)");
+    assertThatThrownBy(
+            () -> new NetworkSpec(1, 28, 28, 2, List.of(8, 8, 8, 8, 8, 8), 3, true, 16, 1e-3, 1))
         .hasMessageContaining("conv-filters");
     assertThatThrownBy(() -> new TrainSettings(0, 32, 1e-3, 1)).hasMessageContaining("epochs");
-    assertThatThrownBy(() -> new TrainSettings(1, 32, Double.NaN, 1)).hasMessageContaining("learning-rate");
+    assertThatThrownBy(() -> new TrainSettings(1, 32, Double.NaN, 1))
+        .hasMessageContaining("learning-rate");
   }
 }

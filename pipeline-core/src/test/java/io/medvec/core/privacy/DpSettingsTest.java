@@ -31,8 +31,12 @@ class DpSettingsTest {
 
   @Test
   void epsilonCalibratesTheNoiseForOneReleaseAtDelta() {
-    DpSettings dp = parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=0.5", "finetune.dp.epsilon=4",
-        "finetune.dp.delta=1e-6");
+    DpSettings dp =
+        parse(
+            "finetune.dp.enabled=true",
+            "finetune.dp.clip-norm=0.5",
+            "finetune.dp.epsilon=4",
+            "finetune.dp.delta=1e-6");
     assertThat(dp.clipNorm()).isEqualTo(0.5);
     assertThat(dp.delta()).isEqualTo(1e-6);
     assertThat(dp.noiseSeed()).as("secret by default").isNull();
@@ -47,8 +51,12 @@ class DpSettingsTest {
 
   @Test
   void aNoiseMultiplierIsTakenAsGiven() {
-    DpSettings dp = parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=2", "finetune.dp.noise-multiplier=1.5",
-        "finetune.dp.noise-seed=42");
+    DpSettings dp =
+        parse(
+            "finetune.dp.enabled=true",
+            "finetune.dp.clip-norm=2",
+            "finetune.dp.noise-multiplier=1.5",
+            "finetune.dp.noise-seed=42");
     assertThat(dp.noiseMultiplier()).isEqualTo(1.5);
     assertThat(dp.delta()).isEqualTo(1e-5);
     assertThat(dp.noiseSeed()).isEqualTo(42L);
@@ -57,8 +65,12 @@ class DpSettingsTest {
 
   @Test
   void aFixedSeedIsReproduciblePerHospitalAndDiffersAcrossHospitals() {
-    DpSettings dp = parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=2", "finetune.dp.noise-multiplier=1",
-        "finetune.dp.noise-seed=42");
+    DpSettings dp =
+        parse(
+            "finetune.dp.enabled=true",
+            "finetune.dp.clip-norm=2",
+            "finetune.dp.noise-multiplier=1",
+            "finetune.dp.noise-seed=42");
     assertThat(dp.seedFor("h0")).isEqualTo(dp.seedFor("h0")).isNotEqualTo(dp.seedFor("h1"));
     DpSettings secret = new DpSettings(2, 1, 1e-5, null);
     assertThat(secret.seedFor("h0")).isNotEqualTo(secret.seedFor("h0"));
@@ -66,36 +78,86 @@ class DpSettingsTest {
 
   @Test
   void badSettingsAreRefusedNamingTheKey() {
-    assertThatThrownBy(() -> parse("finetune.dp.epsilon=1")).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("'finetune.dp.epsilon'").hasMessageContaining("enabled=true");
+    assertThatThrownBy(() -> parse("finetune.dp.epsilon=1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'finetune.dp.epsilon'")
+        .hasMessageContaining("enabled=true");
     assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.epsilon=1"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("'finetune.dp.clip-norm'");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'finetune.dp.clip-norm'");
     assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=1"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("exactly one");
-    assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=-1", "finetune.dp.epsilon=1"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("finetune.dp.clip-norm");
-    assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=0"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("finetune.dp.epsilon");
-    assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=1",
-        "finetune.dp.delta=1")).isInstanceOf(ConfigException.class).hasMessageContaining("finetune.dp.delta");
-    assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=1",
-        "finetune.dp.noise-seed=often")).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("finetune.dp.noise-seed").hasMessageContaining("often");
-    assertThatThrownBy(() -> parse("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=1",
-        "finetune.dp.sigma=1")).isInstanceOf(ConfigException.class).hasMessageContaining("finetune.dp.sigma");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exactly one");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "finetune.dp.enabled=true",
+                    "finetune.dp.clip-norm=-1",
+                    "finetune.dp.epsilon=1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("finetune.dp.clip-norm");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("finetune.dp.epsilon");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "finetune.dp.enabled=true",
+                    "finetune.dp.clip-norm=1",
+                    "finetune.dp.epsilon=1",
+                    "finetune.dp.delta=1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("finetune.dp.delta");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "finetune.dp.enabled=true",
+                    "finetune.dp.clip-norm=1",
+                    "finetune.dp.epsilon=1",
+                    "finetune.dp.noise-seed=often"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("finetune.dp.noise-seed")
+        .hasMessageContaining("often");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "finetune.dp.enabled=true",
+                    "finetune.dp.clip-norm=1",
+                    "finetune.dp.epsilon=1",
+                    "finetune.dp.sigma=1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("finetune.dp.sigma");
   }
 
   @Test
   void theManifestCarriesThePrivacyRecordThroughJson() {
     VectorLayout layout = new VectorLayout(List.of(new TensorSpec("0_W", List.of(2L, 2L), 0, 4)));
-    VectorManifest plain = new VectorManifest(VectorManifest.FORMAT, "h0", "pneumoniamnist", "r", "a".repeat(64), 3,
-        List.of(2L, 1L), layout, new VectorLayout(List.of()), new TrainingInfo(1, 2, 1e-3, 3, 0.5, 1), "v", "b".repeat(64),
-        "s", "c".repeat(64), "2026-11-27T00:00:00Z");
+    VectorManifest plain =
+        new VectorManifest(
+            VectorManifest.FORMAT,
+            "h0",
+            "pneumoniamnist",
+            "r",
+            "a".repeat(64),
+            3,
+            List.of(2L, 1L),
+            layout,
+            new VectorLayout(List.of()),
+            new TrainingInfo(1, 2, 1e-3, 3, 0.5, 1),
+            "v",
+            "b".repeat(64),
+            "s",
+            "c".repeat(64),
+            "2026-11-27T00:00:00Z");
     assertThat(plain.privacy()).isNull();
     VectorManifest dp = plain.withPrivacy(DpRelease.of(new DpSettings(0.5, 2, 1e-5, 7L), 2));
     VectorManifest back = Json.read(Json.write(dp), VectorManifest.class, "test");
     assertThat(back.privacy()).isEqualTo(dp.privacy());
-    assertThat(back.withFiles("v2", "d".repeat(64), "s2", "e".repeat(64)).privacy()).isEqualTo(dp.privacy());
+    assertThat(back.withFiles("v2", "d".repeat(64), "s2", "e".repeat(64)).privacy())
+        .isEqualTo(dp.privacy());
     assertThat(Json.read(Json.write(plain), VectorManifest.class, "test").privacy()).isNull();
   }
 }

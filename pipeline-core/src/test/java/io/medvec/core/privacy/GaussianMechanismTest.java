@@ -70,11 +70,14 @@ class GaussianMechanismTest {
 
   @Test
   void badParametersAreRefused() {
-    assertThatThrownBy(() -> new GaussianMechanism(0, 1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new GaussianMechanism(0, 1))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("clip norm must be > 0 (0.0)");
-    assertThatThrownBy(() -> new GaussianMechanism(1, -1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new GaussianMechanism(1, -1))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("noise multiplier must be > 0 (-1.0)");
     assertThatThrownBy(() -> new GaussianMechanism(1, 1).epsilon(1.5, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(1.5, 1)");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("(1.5, 1)");
   }
 }

@@ -12,15 +12,19 @@ import org.junit.jupiter.api.Test;
 
 class BnStatsMixerTest {
 
-  static final VectorLayout LAYOUT = new VectorLayout(List.of(
-      new TensorSpec("1_mean", List.of(1L, 2L), 0, 2), new TensorSpec("1_var", List.of(1L, 2L), 2, 2)));
+  static final VectorLayout LAYOUT =
+      new VectorLayout(
+          List.of(
+              new TensorSpec("1_mean", List.of(1L, 2L), 0, 2),
+              new TensorSpec("1_var", List.of(1L, 2L), 2, 2)));
 
   @Test
   void mixtureEqualsTheMomentsOfThePooledSamples() {
     Random random = new Random(3);
     double[][] a = samples(random, 300, 1.0, 2.0);
     double[][] b = samples(random, 100, -3.0, 0.5);
-    float[] mixed = BnStatsMixer.mix(LAYOUT, List.of(moments(a), moments(b)), new long[] {300, 100});
+    float[] mixed =
+        BnStatsMixer.mix(LAYOUT, List.of(moments(a), moments(b)), new long[] {300, 100});
     double[][] pooled = new double[2][400];
     for (int c = 0; c < 2; c++) {
       System.arraycopy(a[c], 0, pooled[c], 0, 300);

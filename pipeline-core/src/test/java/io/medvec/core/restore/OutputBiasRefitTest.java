@@ -24,7 +24,9 @@ class OutputBiasRefitTest {
     int classes = 4;
     float[] probs = new float[rows * classes];
     for (int r = 0; r < rows; r++) {
-      double[] w = {5 * random.nextDouble(), random.nextDouble(), random.nextDouble(), 0.1 * random.nextDouble()};
+      double[] w = {
+        5 * random.nextDouble(), random.nextDouble(), random.nextDouble(), 0.1 * random.nextDouble()
+      };
       double sum = w[0] + w[1] + w[2] + w[3];
       for (int c = 0; c < classes; c++) {
         probs[r * classes + c] = (float) (w[c] / sum);
@@ -33,12 +35,14 @@ class OutputBiasRefitTest {
     long[] counts = {20, 60, 70, 50};
     OutputBiasRefit.Fit fit = OutputBiasRefit.fit(probs, counts, 2.0);
 
-    assertThat(fit.target()).containsExactly(new double[] {22 / 208.0, 62 / 208.0, 72 / 208.0, 52 / 208.0},
-        within(1e-12));
+    assertThat(fit.target())
+        .containsExactly(
+            new double[] {22 / 208.0, 62 / 208.0, 72 / 208.0, 52 / 208.0}, within(1e-12));
     assertThat(fit.before()[0]).isGreaterThan(0.6);
     double[] after = meanAfterShift(probs, classes, fit.shift());
     assertThat(after).containsExactly(fit.target(), within(1e-6));
-    assertThat(fit.shift()[0] + fit.shift()[1] + fit.shift()[2] + fit.shift()[3]).isCloseTo(0, within(1e-9));
+    assertThat(fit.shift()[0] + fit.shift()[1] + fit.shift()[2] + fit.shift()[3])
+        .isCloseTo(0, within(1e-9));
     assertThat(fit.shift()[0]).isNegative();
     assertThat(fit.shift()[3]).isPositive();
   }
@@ -68,7 +72,9 @@ class OutputBiasRefitTest {
   void nonFiniteProbabilitiesAreRefusedAtOnceNamingTheExample() {
     float[] probs = {0.5f, 0.5f, Float.NaN, Float.NaN};
     assertThatThrownBy(() -> OutputBiasRefit.fit(probs, new long[] {1, 1}, 1.0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN").hasMessageContaining("example 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN")
+        .hasMessageContaining("example 1");
   }
 
   @Test
@@ -103,13 +109,15 @@ class OutputBiasRefitTest {
   void refusesWhatItCannotFit() {
     ImageSet pool = TestData.pneumonia().train().subset(TestData.first(20));
     MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));
-    assertThatThrownBy(() -> OutputBiasRefit.refit(net, pool, 0.0, 8)).hasMessageContaining("smoothing");
+    assertThatThrownBy(() -> OutputBiasRefit.refit(net, pool, 0.0, 8))
+        .hasMessageContaining("smoothing");
     assertThatThrownBy(() -> OutputBiasRefit.refit(net, pool.subset(new int[0]), 1.0, 8))
         .hasMessageContaining("no examples");
 
     MultiLayerNetwork sigmoid = ModelsTest.sigmoidOutputNetwork();
     assertThatThrownBy(() -> OutputBiasRefit.biasKey(sigmoid))
-        .hasMessageContaining("layer 1").hasMessageContaining("not a softmax output layer");
+        .hasMessageContaining("layer 1")
+        .hasMessageContaining("not a softmax output layer");
   }
 
   private static double[] meanAfterShift(float[] probs, int classes, double[] shift) {

@@ -18,6 +18,7 @@ class OutputLayerRefitTest {
 
   /** 40 examples, 6 features, 3 classes: labels from a planted linear rule plus noise. */
   private static final int N = 40;
+
   private static final int D = 6;
   private static final int C = 3;
 
@@ -79,10 +80,14 @@ class OutputLayerRefitTest {
       }
     }
     for (int k = 0; k < D * C; k++) {
-      assertThat(gradW[k] + mu * (fit.weights()[k] - theta0[k])).as("W " + k).isCloseTo(0, within(1e-8));
+      assertThat(gradW[k] + mu * (fit.weights()[k] - theta0[k]))
+          .as("W " + k)
+          .isCloseTo(0, within(1e-8));
     }
     for (int c = 0; c < C; c++) {
-      assertThat(gradB[c] + mu * (fit.bias()[c] - theta0[D * C + c])).as("b " + c).isCloseTo(0, within(1e-8));
+      assertThat(gradB[c] + mu * (fit.bias()[c] - theta0[D * C + c]))
+          .as("b " + c)
+          .isCloseTo(0, within(1e-8));
     }
     assertThat(fit.lossAfter()).isLessThan(fit.lossBefore());
     assertThat(fit.iterations()).isBetween(1, 30);
@@ -97,13 +102,15 @@ class OutputLayerRefitTest {
     double[] loss = new double[3];
     double[] pulls = {100.0, 1.0, 0.01};
     for (int i = 0; i < pulls.length; i++) {
-      OutputLayerRefit.Fit fit = OutputLayerRefit.fit(x, y, weights(theta0), bias(theta0), pulls[i]);
+      OutputLayerRefit.Fit fit =
+          OutputLayerRefit.fit(x, y, weights(theta0), bias(theta0), pulls[i]);
       for (int k = 0; k < D * C; k++) {
         distance[i] += Math.pow(fit.weights()[k] - theta0[k], 2);
       }
       loss[i] = fit.lossAfter();
     }
-    // a weaker pull moves further and fits the pool better; a strong one gives the merged layer back
+    // a weaker pull moves further and fits the pool better; a strong one gives the merged layer
+    // back
     assertThat(distance[0]).isLessThan(distance[1]);
     assertThat(distance[1]).isLessThan(distance[2]);
     assertThat(loss[0]).isGreaterThan(loss[1]);
@@ -141,36 +148,44 @@ class OutputLayerRefitTest {
         assertThat(net.getParam(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
       }
     }
-    // the network's own predictions give the log-loss the fit reports (same features, float weights)
+    // the network's own predictions give the log-loss the fit reports (same features, float
+    // weights)
     assertThat(fit.lossBefore()).isCloseTo(lossBefore, within(1e-4));
-    assertThat(ModelsTest.logLoss(net, pool)).isCloseTo(fit.lossAfter(), within(1e-4)).isLessThan(lossBefore - 0.05);
+    assertThat(ModelsTest.logLoss(net, pool))
+        .isCloseTo(fit.lossAfter(), within(1e-4))
+        .isLessThan(lossBefore - 0.05);
   }
 
   @Test
   void refusesWhatItCannotFit() {
     ImageSet pool = TestData.pneumonia().train().subset(TestData.first(20));
     MultiLayerNetwork net = NetworkFactory.build(ModelsTest.spec(TestData.pneumonia()));
-    assertThatThrownBy(() -> OutputLayerRefit.refit(net, pool, 0.0, 8)).hasMessageContaining("μ must be > 0");
+    assertThatThrownBy(() -> OutputLayerRefit.refit(net, pool, 0.0, 8))
+        .hasMessageContaining("μ must be > 0");
     assertThatThrownBy(() -> OutputLayerRefit.refit(net, pool.subset(new int[0]), 1.0, 8))
         .hasMessageContaining("no examples");
 
     // both refits refuse an empty pool when the merge is set up, naming the key that turns them off
     Restoration none = Restoration.of(BnStatsMode.PRETRAINED, null, java.util.List.of(), pool, 8);
-    assertThatThrownBy(() -> none.thenRefitOutputLayer(pool.subset(new int[0]), 1.0, 8)).hasMessage(
-        "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
-            + " or merge.output-layer=keep)");
-    assertThatThrownBy(() -> none.thenRefitOutputBias(pool.subset(new int[0]), 1.0, 8)).hasMessage(
-        "Cannot refit the output bias: the public pool is empty (set partition.public-fraction > 0"
-            + " or merge.output-bias=keep)");
+    assertThatThrownBy(() -> none.thenRefitOutputLayer(pool.subset(new int[0]), 1.0, 8))
+        .hasMessage(
+            "Cannot refit the output layer: the public pool is empty (set partition.public-fraction > 0"
+                + " or merge.output-layer=keep)");
+    assertThatThrownBy(() -> none.thenRefitOutputBias(pool.subset(new int[0]), 1.0, 8))
+        .hasMessage(
+            "Cannot refit the output bias: the public pool is empty (set partition.public-fraction > 0"
+                + " or merge.output-bias=keep)");
 
     MultiLayerNetwork sigmoid = ModelsTest.sigmoidOutputNetwork();
     assertThatThrownBy(() -> OutputLayerRefit.outputLayer(sigmoid))
-        .hasMessageContaining("layer 1").hasMessageContaining("not a dense softmax output layer");
+        .hasMessageContaining("layer 1")
+        .hasMessageContaining("not a dense softmax output layer");
 
     float[] x = features();
     x[7] = Float.POSITIVE_INFINITY;
     double[] theta0 = merged(0.5);
-    assertThatThrownBy(() -> OutputLayerRefit.fit(x, labels(features()), weights(theta0), bias(theta0), 1.0))
+    assertThatThrownBy(
+            () -> OutputLayerRefit.fit(x, labels(features()), weights(theta0), bias(theta0), 1.0))
         .hasMessageContaining("activation 1 of example 1 is Infinity");
   }
 

@@ -23,20 +23,25 @@ class AssignmentStoreTest {
 
   private static Assignment assignment() {
     PartitionSpec spec = new PartitionSpec(0.2, 2, PartitionMode.IID, 0.5, 7, 1);
-    return new Assignment(spec, new int[] {1, Assignment.PUBLIC, 0, 1, 0, Assignment.PUBLIC}, new int[] {0, 1, 0, 1, 1, 0},
+    return new Assignment(
+        spec,
+        new int[] {1, Assignment.PUBLIC, 0, 1, 0, Assignment.PUBLIC},
+        new int[] {0, 1, 0, 1, 1, 0},
         2);
   }
 
   @Test
   void writtenAssignmentReadsBackPerHospitalInIndexOrder() {
-    store().write(assignment(), Map.of("result", new AssignmentStore.Protocol(2, "iid", 0.5, 0.2, 7)));
+    store()
+        .write(assignment(), Map.of("result", new AssignmentStore.Protocol(2, "iid", 0.5, 0.2, 7)));
     Map<String, int[]> read = store().read();
     assertThat(read.keySet()).containsExactly("h0", "h1", AssignmentStore.PUBLIC_POOL);
     assertThat(read.get("h0")).containsExactly(2, 4);
     assertThat(read.get("h1")).containsExactly(0, 3);
     assertThat(store().publicPool()).containsExactly(1, 5);
     assertThat(store().protocol()).contains(new AssignmentStore.Protocol(2, "iid", 0.5, 0.2, 7));
-    assertThat(store().assignmentFile().toString()).endsWith("/runs/r1/partition/assignment.parquet");
+    assertThat(store().assignmentFile().toString())
+        .endsWith("/runs/r1/partition/assignment.parquet");
   }
 
   @Test
@@ -45,6 +50,7 @@ class AssignmentStoreTest {
     assertThatThrownBy(() -> store().read())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Cannot read hospital assignment: ")
-        .hasMessageContaining("/runs/r1/partition is missing or incomplete (run the partition job first)");
+        .hasMessageContaining(
+            "/runs/r1/partition is missing or incomplete (run the partition job first)");
   }
 }

@@ -29,11 +29,16 @@ class BaseModelStoreTest {
     MultiLayerNetwork net = StoreFixtures.network(1);
     String fingerprint = store().publish(net, Map.of("dataset", "pneumoniamnist"));
     assertThat(fingerprint).isEqualTo(Fingerprint.of(net));
-    assertThat(store().modelFile(fingerprint).toString()).endsWith("/base/" + fingerprint + "/model.zip");
+    assertThat(store().modelFile(fingerprint).toString())
+        .endsWith("/base/" + fingerprint + "/model.zip");
     assertThat(Fingerprint.of(store().load(fingerprint))).isEqualTo(fingerprint);
-    assertThat(store().bytes(fingerprint)).isEqualTo(ModelIO.readBytes(conf, store().modelFile(fingerprint)));
+    assertThat(store().bytes(fingerprint))
+        .isEqualTo(ModelIO.readBytes(conf, store().modelFile(fingerprint)));
     Path manifest = new Path(store().modelFile(fingerprint).getParent(), VectorStore.MANIFEST_FILE);
-    assertThat(Json.readTree(HadoopFiles.readString(conf, manifest), "manifest").get("fingerprint").asText())
+    assertThat(
+            Json.readTree(HadoopFiles.readString(conf, manifest), "manifest")
+                .get("fingerprint")
+                .asText())
         .isEqualTo(fingerprint);
   }
 
@@ -59,7 +64,9 @@ class BaseModelStoreTest {
   @Test
   void runFingerprintIsWhatThePretrainResultRecorded() {
     OutputLayout layout = new OutputLayout(new Path(dir.toUri()), "r1");
-    HadoopFiles.writeStringAtomically(conf, layout.result(BaseModelStore.STAGE),
+    HadoopFiles.writeStringAtomically(
+        conf,
+        layout.result(BaseModelStore.STAGE),
         Json.write(Map.of("fingerprint", "ab".repeat(32), "parameters", 42)));
     assertThat(store().runFingerprint()).isEqualTo("ab".repeat(32));
   }

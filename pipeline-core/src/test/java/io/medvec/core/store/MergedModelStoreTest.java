@@ -33,7 +33,11 @@ class MergedModelStoreTest {
   }
 
   /** What the merge job writes: more fields than later stages read. */
-  record Written(String baseFingerprint, String model, double lambda, List<MergeManifest.UsedVector> vectors,
+  record Written(
+      String baseFingerprint,
+      String model,
+      double lambda,
+      List<MergeManifest.UsedVector> vectors,
       List<Map<String, Object>> controls) {}
 
   @Test
@@ -41,27 +45,46 @@ class MergedModelStoreTest {
     MultiLayerNetwork merged = StoreFixtures.network(3);
     MultiLayerNetwork control = StoreFixtures.network(4);
     VectorLayout layout = ParamVectors.layout(merged, ParamKind.TRAINABLE);
-    MergeManifest.UsedVector used = new MergeManifest.UsedVector("h0", "/v/h0", "abc", 10, "r1", null, null);
+    MergeManifest.UsedVector used =
+        new MergeManifest.UsedVector("h0", "/v/h0", "abc", 10, "r1", null, null);
     String controlModel = store().controlModelFile("mean").toString();
-    store().publishControl("mean", control, Map.of("kind", "mean", "model", controlModel, "lambda", 0.5));
-    store().publish(merged, layout, new Written("fp", store().modelFile().toString(), 0.5, List.of(used),
-        List.of(Map.of("kind", "mean", "model", controlModel, "lambda", 0.5))));
+    store()
+        .publishControl(
+            "mean", control, Map.of("kind", "mean", "model", controlModel, "lambda", 0.5));
+    store()
+        .publish(
+            merged,
+            layout,
+            new Written(
+                "fp",
+                store().modelFile().toString(),
+                0.5,
+                List.of(used),
+                List.of(Map.of("kind", "mean", "model", controlModel, "lambda", 0.5))));
 
     MergeManifest manifest = store().manifest().orElseThrow();
     assertThat(manifest.vectors()).containsExactly(used);
-    assertThat(manifest.controls()).containsExactly(new MergeManifest.ControlModel("mean", controlModel));
+    assertThat(manifest.controls())
+        .containsExactly(new MergeManifest.ControlModel("mean", controlModel));
     assertThat(manifest.model()).isEqualTo(store().modelFile().toString());
-    assertThat(Fingerprint.of(ModelIO.fromBytes(store().modelBytes(), "merged"))).isEqualTo(Fingerprint.of(merged));
-    assertThat(Fingerprint.of(ModelIO.fromBytes(store().controlBytes(manifest.controls().get(0)), "control")))
+    assertThat(Fingerprint.of(ModelIO.fromBytes(store().modelBytes(), "merged")))
+        .isEqualTo(Fingerprint.of(merged));
+    assertThat(
+            Fingerprint.of(
+                ModelIO.fromBytes(store().controlBytes(manifest.controls().get(0)), "control")))
         .isEqualTo(Fingerprint.of(control));
     Path weights = new Path(layout().mergedDir(), MergedModelStore.WEIGHTS_FILE);
-    assertThat(FloatChunkFile.readAll(conf, weights)).containsExactly(ParamVectors.flatten(merged, layout));
-    assertThat(HadoopFiles.exists(conf, new Path(layout().mergedDir(), VectorStore.BN_STATS_FILE))).isTrue();
+    assertThat(FloatChunkFile.readAll(conf, weights))
+        .containsExactly(ParamVectors.flatten(merged, layout));
+    assertThat(HadoopFiles.exists(conf, new Path(layout().mergedDir(), VectorStore.BN_STATS_FILE)))
+        .isTrue();
   }
 
   @Test
   void noCompleteMergeIsNoManifestAndAMissingModelIsRefusedNamingTheFile() {
     assertThat(store().manifest()).isEmpty();
-    assertThatThrownBy(() -> store().modelBytes()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/runs/r1/merged/model.zip");
+    assertThatThrownBy(() -> store().modelBytes())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/runs/r1/merged/model.zip");
   }
 }

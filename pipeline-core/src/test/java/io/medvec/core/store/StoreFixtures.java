@@ -13,11 +13,19 @@ final class StoreFixtures {
   private StoreFixtures() {}
 
   static MultiLayerNetwork network(long seed) {
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(seed).list()
-        .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(3).nOut(2).activation(Activation.SOFTMAX)
-            .build())
-        .build());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(3)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .build());
     net.init();
     return net;
   }

@@ -41,17 +41,31 @@ class DataVectorTest {
   @BeforeAll
   static void fineTuneOnce() {
     MedMnist data = TestData.pneumonia();
-    base = NetworkFactory.build(
-        new NetworkSpec(1, 28, 28, 2, List.of(4, 8), 3, true, 16, 1e-3, 42));
+    base =
+        NetworkFactory.build(new NetworkSpec(1, 28, 28, 2, List.of(4, 8), 3, true, 16, 1e-3, 42));
     fingerprint = Fingerprint.of(base);
     local = data.train().subset(Arrays.copyOfRange(TestData.first(700), 500, 700));
     tuned = base.clone();
     Trainer.fit(tuned, local, new TrainSettings(2, 32, 1e-3, 3), e -> {});
   }
 
-  static VectorManifest manifest(String hospital, String fp, VectorLayout layout, VectorLayout bnLayout, long n) {
-    return new VectorManifest(VectorManifest.FORMAT, hospital, "pneumoniamnist", "test", fp, n, List.of(n - 1, 1L),
-        layout, bnLayout, new TrainingInfo(2, 32, 1e-3, 3, 0.5, 1), null, null, null, null,
+  static VectorManifest manifest(
+      String hospital, String fp, VectorLayout layout, VectorLayout bnLayout, long n) {
+    return new VectorManifest(
+        VectorManifest.FORMAT,
+        hospital,
+        "pneumoniamnist",
+        "test",
+        fp,
+        n,
+        List.of(n - 1, 1L),
+        layout,
+        bnLayout,
+        new TrainingInfo(2, 32, 1e-3, 3, 0.5, 1),
+        null,
+        null,
+        null,
+        null,
         Instant.EPOCH.toString());
   }
 
@@ -62,12 +76,15 @@ class DataVectorTest {
   StoredVector publish(VectorStore store, String hospital) {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
-    return store.write(manifest(hospital, fingerprint, layout, bnLayout, local.size()),
-        ParamVectors.delta(base, tuned, layout), ParamVectors.flatten(tuned, bnLayout));
+    return store.write(
+        manifest(hospital, fingerprint, layout, bnLayout, local.size()),
+        ParamVectors.delta(base, tuned, layout),
+        ParamVectors.flatten(tuned, bnLayout));
   }
 
   /** h0's vector as published and listed, its layout and the streaming sum. */
-  record OneVector(VectorStore store, List<StoredVector> vectors, VectorLayout layout, float[] sum) {
+  record OneVector(
+      VectorStore store, List<StoredVector> vectors, VectorLayout layout, float[] sum) {
 
     Restoration restore() {
       return Restoration.of(BnStatsMode.RESTORE, store, vectors, local, 64);
@@ -86,8 +103,11 @@ class DataVectorTest {
   void batchNormStatisticsAreKeptOutOfTheDelta() {
     VectorLayout trainable = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout stats = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
-    assertThat(stats.tensors()).extracting(TensorSpec::name).containsExactly("1_mean", "1_var", "5_mean", "5_var");
-    assertThat(trainable.tensors()).extracting(TensorSpec::name)
+    assertThat(stats.tensors())
+        .extracting(TensorSpec::name)
+        .containsExactly("1_mean", "1_var", "5_mean", "5_var");
+    assertThat(trainable.tensors())
+        .extracting(TensorSpec::name)
         .contains("0_W", "0_b", "1_gamma", "1_beta", "9_W")
         .noneMatch(n -> n.endsWith("_mean") || n.endsWith("_var"));
     assertThat(trainable.size() + stats.size()).isEqualTo(base.numParams());
@@ -101,8 +121,9 @@ class DataVectorTest {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
 
     float[] sum = VectorSum.sum(store, vectors, layout);
-    MultiLayerNetwork rebuilt = Restoration.of(BnStatsMode.AVERAGE, store, vectors, local, 64)
-        .apply(SyntheticWeights.compose(base, layout, sum, 1.0));
+    MultiLayerNetwork rebuilt =
+        Restoration.of(BnStatsMode.AVERAGE, store, vectors, local, 64)
+            .apply(SyntheticWeights.compose(base, layout, sum, 1.0));
 
     float[] expected = tuned.params().dup().data().asFloat();
     float[] actual = rebuilt.params().dup().data().asFloat();
@@ -116,7 +137,9 @@ class DataVectorTest {
     float[] want = Predictor.predict(tuned, test, 128);
     float[] got = Predictor.predict(rebuilt, test, 128);
     for (int i = 0; i < test.size(); i++) {
-      assertThat(got[2 * i + 1] > got[2 * i]).as("prediction %d", i).isEqualTo(want[2 * i + 1] > want[2 * i]);
+      assertThat(got[2 * i + 1] > got[2 * i])
+          .as("prediction %d", i)
+          .isEqualTo(want[2 * i + 1] > want[2 * i]);
       assertThat(Math.abs(got[2 * i] - want[2 * i])).isLessThan(1e-4f);
     }
     // and the base itself is not what we rebuilt: the test can fail
@@ -129,16 +152,31 @@ class DataVectorTest {
     VectorLayout layout = h0.layout();
     ImageSet val = TestData.pneumonia().val();
 
-    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, h0.sum(), List.of(0.0, 0.5, 1.0, 3.0),
-        h0.restore(), val, LambdaSearch.Metric.LOG_LOSS, 128);
+    LambdaSearch.Choice choice =
+        LambdaSearch.search(
+            base,
+            layout,
+            h0.sum(),
+            List.of(0.0, 0.5, 1.0, 3.0),
+            h0.restore(),
+            val,
+            LambdaSearch.Metric.LOG_LOSS,
+            128);
 
-    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambda).containsExactly(0.0, 0.5, 1.0, 3.0);
-    assertThat(choice.candidates()).allSatisfy(c -> assertThat(c.valLogLoss()).isPositive().isFinite());
-    LambdaSearch.Candidate lowest = choice.candidates().stream()
-        .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss)).orElseThrow();
+    assertThat(choice.candidates())
+        .extracting(LambdaSearch.Candidate::lambda)
+        .containsExactly(0.0, 0.5, 1.0, 3.0);
+    assertThat(choice.candidates())
+        .allSatisfy(c -> assertThat(c.valLogLoss()).isPositive().isFinite());
+    LambdaSearch.Candidate lowest =
+        choice.candidates().stream()
+            .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss))
+            .orElseThrow();
     assertThat(choice.lambda()).isEqualTo(lowest.lambda());
     // the candidates really differ, so picking the minimum is a decision, not a tie
-    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::valLogLoss).doesNotHaveDuplicates();
+    assertThat(choice.candidates())
+        .extracting(LambdaSearch.Candidate::valLogLoss)
+        .doesNotHaveDuplicates();
     assertThat(LambdaSearch.score(choice.model(), val, 128).auc()).isEqualTo(lowest.valAuc());
   }
 
@@ -148,14 +186,35 @@ class DataVectorTest {
     float[] diverged = h0.sum().clone();
     diverged[diverged.length - 1] = Float.NaN; // the output bias of the last class
     ImageSet val = TestData.pneumonia().val();
-    assertThatThrownBy(() -> LambdaSearch.search(base, h0.layout(), diverged, List.of(0.5), h0.restore(), val,
-        LambdaSearch.Metric.LOG_LOSS, 128))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("λ 0.5").hasMessageContaining("not finite")
+    assertThatThrownBy(
+            () ->
+                LambdaSearch.search(
+                    base,
+                    h0.layout(),
+                    diverged,
+                    List.of(0.5),
+                    h0.restore(),
+                    val,
+                    LambdaSearch.Metric.LOG_LOSS,
+                    128))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("λ 0.5")
+        .hasMessageContaining("not finite")
         .hasRootCauseInstanceOf(IllegalArgumentException.class);
     // with the refit, at once (not after the scaling loop's cap) and saying what it saw
-    assertThatThrownBy(() -> LambdaSearch.search(base, h0.layout(), diverged, List.of(0.5),
-        h0.restore().thenRefitOutputBias(local, 1.0, 64), val, LambdaSearch.Metric.LOG_LOSS, 128))
-        .hasMessageContaining("λ 0.5").hasMessageContaining("Cannot refit the output bias: the network predicts NaN");
+    assertThatThrownBy(
+            () ->
+                LambdaSearch.search(
+                    base,
+                    h0.layout(),
+                    diverged,
+                    List.of(0.5),
+                    h0.restore().thenRefitOutputBias(local, 1.0, 64),
+                    val,
+                    LambdaSearch.Metric.LOG_LOSS,
+                    128))
+        .hasMessageContaining("λ 0.5")
+        .hasMessageContaining("Cannot refit the output bias: the network predicts NaN");
   }
 
   @Test
@@ -165,23 +224,40 @@ class DataVectorTest {
     int head = SyntheticWeights.headStart(base);
     assertThat(head).isEqualTo(8); // conv, bn, relu, pool ×2, then the dense layer
 
-    float[] same = ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5, 0.5, head), layout);
-    assertThat(same).containsExactly(ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5), layout));
+    float[] same =
+        ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5, 0.5, head), layout);
+    assertThat(same)
+        .containsExactly(
+            ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5), layout));
 
     MultiLayerNetwork split = SyntheticWeights.compose(base, layout, delta, 1.0, 0.0, head);
     for (TensorSpec t : layout.tensors()) {
       int layer = Integer.parseInt(t.name().substring(0, t.name().indexOf('_')));
-      assertThat(split.getParam(t.name())).as(t.name()).isEqualTo((layer >= head ? base : tuned).getParam(t.name()));
+      assertThat(split.getParam(t.name()))
+          .as(t.name())
+          .isEqualTo((layer >= head ? base : tuned).getParam(t.name()));
     }
     assertThat(split.getParam("1_mean")).isEqualTo(base.getParam("1_mean"));
 
-    MultiLayerNetwork noFeatures = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-        .list().layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(3).build())
-        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(2)
-            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
-        .build());
+    MultiLayerNetwork noFeatures =
+        new MultiLayerNetwork(
+            new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .list()
+                .layer(
+                    new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                        .nIn(4)
+                        .nOut(3)
+                        .build())
+                .layer(
+                    new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder()
+                        .nIn(3)
+                        .nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
+                        .build())
+                .build());
     noFeatures.init();
-    assertThatThrownBy(() -> SyntheticWeights.headStart(noFeatures)).hasMessageContaining("merge.lambda-scope=block");
+    assertThatThrownBy(() -> SyntheticWeights.headStart(noFeatures))
+        .hasMessageContaining("merge.lambda-scope=block");
   }
 
   @Test
@@ -192,33 +268,50 @@ class DataVectorTest {
     ImageSet val = TestData.pneumonia().val();
     Restoration bn = h0.restore();
 
-    LambdaSearch.Choice choice = LambdaSearch.search(base, layout, sum, LambdaSearch.Scope.BLOCK,
-        List.of(0.0, 1.0, 3.0), bn, val, LambdaSearch.Metric.LOG_LOSS, 128);
+    LambdaSearch.Choice choice =
+        LambdaSearch.search(
+            base,
+            layout,
+            sum,
+            LambdaSearch.Scope.BLOCK,
+            List.of(0.0, 1.0, 3.0),
+            bn,
+            val,
+            LambdaSearch.Metric.LOG_LOSS,
+            128);
 
     assertThat(choice.candidates()).hasSize(9);
-    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambda)
+    assertThat(choice.candidates())
+        .extracting(LambdaSearch.Candidate::lambda)
         .containsExactly(0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0);
-    assertThat(choice.candidates()).extracting(LambdaSearch.Candidate::lambdaHead)
+    assertThat(choice.candidates())
+        .extracting(LambdaSearch.Candidate::lambdaHead)
         .containsExactly(0.0, 1.0, 3.0, 0.0, 1.0, 3.0, 0.0, 1.0, 3.0);
-    LambdaSearch.Candidate lowest = choice.candidates().stream()
-        .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss)).orElseThrow();
+    LambdaSearch.Candidate lowest =
+        choice.candidates().stream()
+            .min(java.util.Comparator.comparingDouble(LambdaSearch.Candidate::valLogLoss))
+            .orElseThrow();
     assertThat(choice.chosen()).isEqualTo(lowest);
     assertThat(choice.lambdaHead()).isEqualTo(lowest.lambdaHead());
     // the diagonal is the one-λ search
-    LambdaSearch.Choice model = LambdaSearch.search(base, layout, sum, List.of(0.0, 1.0, 3.0), bn, val,
-        LambdaSearch.Metric.LOG_LOSS, 128);
+    LambdaSearch.Choice model =
+        LambdaSearch.search(
+            base, layout, sum, List.of(0.0, 1.0, 3.0), bn, val, LambdaSearch.Metric.LOG_LOSS, 128);
     for (LambdaSearch.Candidate c : model.candidates()) {
-      assertThat(choice.candidates()).anySatisfy(b -> {
-        assertThat(b.lambdaHead()).isEqualTo(c.lambda());
-        assertThat(b.lambda()).isEqualTo(c.lambda());
-        assertThat(b.valLogLoss()).isEqualTo(c.valLogLoss());
-      });
+      assertThat(choice.candidates())
+          .anySatisfy(
+              b -> {
+                assertThat(b.lambdaHead()).isEqualTo(c.lambda());
+                assertThat(b.lambda()).isEqualTo(c.lambda());
+                assertThat(b.valLogLoss()).isEqualTo(c.valLogLoss());
+              });
     }
     assertThat(lowest.valLogLoss()).isLessThanOrEqualTo(model.chosen().valLogLoss());
   }
 
   @Test
-  void aVectorWhoseReDeliveryDiedMidCommitStillTakesPartFromWhereItWasMovedAside() throws Exception {
+  void aVectorWhoseReDeliveryDiedMidCommitStillTakesPartFromWhereItWasMovedAside()
+      throws Exception {
     VectorStore store = store();
     StoredVector published = publish(store, "h0");
     publish(store, "h1");
@@ -232,13 +325,17 @@ class DataVectorTest {
     assertThat(listed).extracting(v -> v.manifest().hospital()).containsExactly("h0", "h1");
     assertThat(listed.get(0).dir().getName()).isEqualTo(aside.getFileName().toString());
     assertThat(store.readDelta(listed.get(0))).containsExactly(delta);
-    assertThat(store.find(fingerprint, "h0")).map(v -> v.manifest().vectorSha256())
+    assertThat(store.find(fingerprint, "h0"))
+        .map(v -> v.manifest().vectorSha256())
         .contains(published.manifest().vectorSha256());
 
     publish(store, "h0"); // the next delivery puts things right
-    assertThat(store.list(fingerprint)).extracting(v -> v.dir().getName()).containsExactly("hospital=h0", "hospital=h1");
+    assertThat(store.list(fingerprint))
+        .extracting(v -> v.dir().getName())
+        .containsExactly("hospital=h0", "hospital=h1");
     try (var names = java.nio.file.Files.list(h0.getParent())) {
-      assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("hospital=h0", "hospital=h1");
+      assertThat(names.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("hospital=h0", "hospital=h1");
     }
   }
 
@@ -249,15 +346,18 @@ class DataVectorTest {
     StoredVector read = store.list(fingerprint).get(0);
     assertThat(read.manifest()).isEqualTo(written.manifest());
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    assertThat(bits(store.readDelta(read))).isEqualTo(bits(ParamVectors.delta(base, tuned, layout)));
+    assertThat(bits(store.readDelta(read)))
+        .isEqualTo(bits(ParamVectors.delta(base, tuned, layout)));
     assertThat(bits(store.readBnStats(read)))
-        .isEqualTo(bits(ParamVectors.flatten(tuned, ParamVectors.layout(base, ParamKind.BN_STATISTIC))));
+        .isEqualTo(
+            bits(ParamVectors.flatten(tuned, ParamVectors.layout(base, ParamKind.BN_STATISTIC))));
   }
 
   @Test
   void sumDoesNotDependOnTheOrderVectorsAreFoundIn() {
     VectorStore store = store();
-    VectorLayout layout = new VectorLayout(List.of(new TensorSpec("0_W", List.of(3L, 1000L), 0, 3000)));
+    VectorLayout layout =
+        new VectorLayout(List.of(new TensorSpec("0_W", List.of(3L, 1000L), 0, 3000)));
     VectorLayout none = new VectorLayout(List.of());
     java.util.Random random = new java.util.Random(9);
     float[][] deltas = new float[4][3000];
@@ -303,8 +403,16 @@ class DataVectorTest {
 
     List<StoredVector> tampered = new java.util.ArrayList<>(found);
     StoredVector p2 = found.get(2);
-    tampered.set(2, new StoredVector(p2.dir(), p2.manifest().withFiles(
-        VectorStore.VECTOR_FILE, "f".repeat(64), VectorStore.BN_STATS_FILE, p2.manifest().bnStatsSha256())));
+    tampered.set(
+        2,
+        new StoredVector(
+            p2.dir(),
+            p2.manifest()
+                .withFiles(
+                    VectorStore.VECTOR_FILE,
+                    "f".repeat(64),
+                    VectorStore.BN_STATS_FILE,
+                    p2.manifest().bnStatsSha256())));
     assertThatThrownBy(() -> VectorSum.sum(store, tampered, layout, 3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("hospital=p2")
@@ -328,8 +436,16 @@ class DataVectorTest {
   void checksumMismatchIsRefusedNamingTheFile() {
     VectorStore store = store();
     StoredVector stored = publish(store, "h3");
-    StoredVector tampered = new StoredVector(stored.dir(), stored.manifest().withFiles(
-        VectorStore.VECTOR_FILE, "f".repeat(64), VectorStore.BN_STATS_FILE, stored.manifest().bnStatsSha256()));
+    StoredVector tampered =
+        new StoredVector(
+            stored.dir(),
+            stored
+                .manifest()
+                .withFiles(
+                    VectorStore.VECTOR_FILE,
+                    "f".repeat(64),
+                    VectorStore.BN_STATS_FILE,
+                    stored.manifest().bnStatsSha256()));
     assertThatThrownBy(() -> store.readDelta(tampered))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("vector.parquet")
@@ -345,10 +461,15 @@ class DataVectorTest {
         .hasMessageContaining("two vectors claim hospital h4");
 
     VectorLayout small = new VectorLayout(List.of(new TensorSpec("0_W", List.of(4L), 0, 4)));
-    store.write(manifest("h5", fingerprint, small, new VectorLayout(List.of()), 10),
-        new float[] {1f, Float.NaN, 0f, 0f}, new float[0]);
-    StoredVector h5 = store.list(fingerprint).stream().filter(v -> v.manifest().hospital().equals("h5")).findFirst()
-        .orElseThrow();
+    store.write(
+        manifest("h5", fingerprint, small, new VectorLayout(List.of()), 10),
+        new float[] {1f, Float.NaN, 0f, 0f},
+        new float[0]);
+    StoredVector h5 =
+        store.list(fingerprint).stream()
+            .filter(v -> v.manifest().hospital().equals("h5"))
+            .findFirst()
+            .orElseThrow();
     assertThatThrownBy(() -> VectorSum.sum(store, List.of(h5), small))
         .hasMessageContaining("element 1 is NaN")
         .hasMessageContaining("hospital=h5");

@@ -32,12 +32,17 @@ final class RobustStats {
   static double[] zScores(double[] values) {
     double median = median(values);
     double sigma = MAD_TO_SIGMA * mad(values);
-    return Arrays.stream(values).map(v -> {
-      double d = v - median;
-      if (sigma > 0) {
-        return d / sigma;
-      }
-      return d == 0 ? 0 : Math.copySign(Double.MAX_VALUE, d); // finite: JSON has no Infinity
-    }).toArray();
+    return Arrays.stream(values)
+        .map(
+            v -> {
+              double d = v - median;
+              if (sigma > 0) {
+                return d / sigma;
+              }
+              return d == 0
+                  ? 0
+                  : Math.copySign(Double.MAX_VALUE, d); // finite: JSON has no Infinity
+            })
+        .toArray();
   }
 }

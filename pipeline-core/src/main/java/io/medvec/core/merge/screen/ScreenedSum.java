@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Screens stored data vectors, then sums them with the resulting weights through {@link VectorSum}
  * (streamed when every weight is 1: off, warn, or nothing flagged; else over the vectors screening
- * read). Screening holds
- * all K vectors in memory (K × parameters × 4 bytes); {@code off} keeps the streaming sum's
- * one-vector footprint.
+ * read). Screening holds all K vectors in memory (K × parameters × 4 bytes); {@code off} keeps the
+ * streaming sum's one-vector footprint.
  *
  * @param sum Σ w_j·τ_j
  * @param report what screening found and did
@@ -32,15 +31,18 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
   private static final Logger LOG = LoggerFactory.getLogger(ScreenedSum.class);
 
   /** Screens and sums {@code vectors}, all of which must have {@code layout}. */
-  public static ScreenedSum of(VectorStore store, List<StoredVector> vectors, VectorLayout layout,
-      ScreeningPolicy policy) {
+  public static ScreenedSum of(
+      VectorStore store, List<StoredVector> vectors, VectorLayout layout, ScreeningPolicy policy) {
     List<StoredVector> ordered = new ArrayList<>(vectors);
     ordered.sort(Comparator.comparing(v -> v.manifest().hospital()));
     List<String> hospitals = ordered.stream().map(v -> v.manifest().hospital()).toList();
     if (policy.mode() == ScreeningMode.OFF) {
-      List<ScreeningReport.Entry> entries = hospitals.stream()
-          .map(h -> new ScreeningReport.Entry(h, 0, 0, 0, 0, List.of(), 1.0)).toList();
-      return new ScreenedSum(VectorSum.sum(store, ordered, layout),
+      List<ScreeningReport.Entry> entries =
+          hospitals.stream()
+              .map(h -> new ScreeningReport.Entry(h, 0, 0, 0, 0, List.of(), 1.0))
+              .toList();
+      return new ScreenedSum(
+          VectorSum.sum(store, ordered, layout),
           new ScreeningReport(policy, false, "screening off", 0, entries));
     }
     List<float[]> deltas = new ArrayList<>();
@@ -54,8 +56,12 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
     } else {
       LOG.info("Screening ({}): {}", policy.mode(), report.note());
     }
-    float[] sum = report.unweighted() ? VectorSum.sum(store, ordered, layout)
-        : VectorSum.sum(deltas, report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
+    float[] sum =
+        report.unweighted()
+            ? VectorSum.sum(store, ordered, layout)
+            : VectorSum.sum(
+                deltas,
+                report.vectors().stream().mapToDouble(ScreeningReport.Entry::weight).toArray());
     return new ScreenedSum(sum, report);
   }
 
@@ -64,8 +70,13 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
    * strategy (with {@code params}, {@code seed}) over the vectors screening kept. Down-weighting is
    * a weighted sum, so it needs task arithmetic.
    */
-  public float[] direction(String name, VectorStore store, List<StoredVector> vectors, VectorLayout layout,
-      Map<String, String> params, long seed) {
+  public float[] direction(
+      String name,
+      VectorStore store,
+      List<StoredVector> vectors,
+      VectorLayout layout,
+      Map<String, String> params,
+      long seed) {
     MergeStrategy strategy = MergeStrategies.get(name);
     if (strategy.name().equals(MergeStrategies.DEFAULT)) {
       return sum;
@@ -73,14 +84,19 @@ public record ScreenedSum(float[] sum, ScreeningReport report) {
     Set<String> kept = new HashSet<>();
     for (ScreeningReport.Entry e : report.vectors()) {
       if (e.weight() != 0 && e.weight() != 1) {
-        throw new ConfigException("Invalid config: merge.screening.mode=down-weight needs merge.strategy="
-            + MergeStrategies.DEFAULT + " (was " + name + ")");
+        throw new ConfigException(
+            "Invalid config: merge.screening.mode=down-weight needs merge.strategy="
+                + MergeStrategies.DEFAULT
+                + " (was "
+                + name
+                + ")");
       }
       if (e.weight() == 1) {
         kept.add(e.hospital());
       }
     }
-    List<StoredVector> use = vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
+    List<StoredVector> use =
+        vectors.stream().filter(v -> kept.contains(v.manifest().hospital())).toList();
     return StrategyMerge.run(store, use, layout, strategy, params, seed);
   }
 }

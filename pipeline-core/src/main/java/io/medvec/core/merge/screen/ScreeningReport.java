@@ -30,7 +30,12 @@ public record ScreeningReport(
    * @param weight the factor the vector enters the sum with (1 = unchanged, 0 = rejected)
    */
   public record Entry(
-      String hospital, double norm, double normZ, double medianCosine, double cosineZ, List<String> flags,
+      String hospital,
+      double norm,
+      double normZ,
+      double medianCosine,
+      double cosineZ,
+      List<String> flags,
       double weight) {
     public Entry {
       flags = List.copyOf(flags);

@@ -7,22 +7,23 @@ import java.util.List;
 /**
  * Norm and direction outlier screening of data vectors (pure: no I/O).
  *
- * <p>A hostile or broken hospital can ruin θ_mix = θ_pre + λ·Σ τ_j with a single vector: one
- * scaled by 100 dominates the sum, one with flipped sign undoes the others. Honest vectors from
- * one base have similar norms and point the same way (positive pairwise cosines), so two robust
- * statistics catch both attacks: the robust z-score of each ‖τ_j‖, and of each vector's median
- * cosine similarity to the others. Medians and MAD tolerate a minority of bad vectors; with a
- * flagged majority there is nothing to compare against and the merge is refused (except in warn
- * mode). In the spirit of robust aggregation for federated learning (Blanchard et al., Krum,
- * NeurIPS 2017; Yin et al., coordinate-wise median, ICML 2018), but on whole vectors so that the
- * merge stays a weighted task-arithmetic sum.
+ * <p>A hostile or broken hospital can ruin θ_mix = θ_pre + λ·Σ τ_j with a single vector: one scaled
+ * by 100 dominates the sum, one with flipped sign undoes the others. Honest vectors from one base
+ * have similar norms and point the same way (positive pairwise cosines), so two robust statistics
+ * catch both attacks: the robust z-score of each ‖τ_j‖, and of each vector's median cosine
+ * similarity to the others. Medians and MAD tolerate a minority of bad vectors; with a flagged
+ * majority there is nothing to compare against and the merge is refused (except in warn mode). In
+ * the spirit of robust aggregation for federated learning (Blanchard et al., Krum, NeurIPS 2017;
+ * Yin et al., coordinate-wise median, ICML 2018), but on whole vectors so that the merge stays a
+ * weighted task-arithmetic sum.
  */
 public final class VectorScreen {
 
   private VectorScreen() {}
 
   /** Screens {@code deltas} (one per hospital, all the same length and finite). */
-  public static ScreeningReport screen(List<String> hospitals, List<float[]> deltas, ScreeningPolicy policy) {
+  public static ScreeningReport screen(
+      List<String> hospitals, List<float[]> deltas, ScreeningPolicy policy) {
     if (hospitals.size() != deltas.size()) {
       throw new IllegalArgumentException(
           "Cannot screen: " + hospitals.size() + " hospitals for " + deltas.size() + " vectors");
@@ -34,8 +35,14 @@ public final class VectorScreen {
     }
     double medianNorm = k == 0 ? 0 : RobustStats.median(norms);
     if (policy.mode() == ScreeningMode.OFF || k < ScreeningPolicy.MIN_VECTORS) {
-      String note = policy.mode() == ScreeningMode.OFF ? "screening off"
-          : "not screened: needs at least " + ScreeningPolicy.MIN_VECTORS + " vectors (" + k + ")";
+      String note =
+          policy.mode() == ScreeningMode.OFF
+              ? "screening off"
+              : "not screened: needs at least "
+                  + ScreeningPolicy.MIN_VECTORS
+                  + " vectors ("
+                  + k
+                  + ")";
       List<ScreeningReport.Entry> entries = new ArrayList<>();
       for (int j = 0; j < k; j++) {
         entries.add(new ScreeningReport.Entry(hospitals.get(j), norms[j], 0, 0, 0, List.of(), 1.0));
@@ -48,16 +55,29 @@ public final class VectorScreen {
     List<ScreeningReport.Entry> entries = new ArrayList<>();
     for (int j = 0; j < k; j++) {
       List<String> flags = flags(policy, norms[j], medianNorm, normZ[j], cosines[j], cosineZ[j]);
-      entries.add(new ScreeningReport.Entry(hospitals.get(j), norms[j], normZ[j], cosines[j], cosineZ[j], flags,
-          weight(policy.mode(), flags, norms[j], medianNorm)));
+      entries.add(
+          new ScreeningReport.Entry(
+              hospitals.get(j),
+              norms[j],
+              normZ[j],
+              cosines[j],
+              cosineZ[j],
+              flags,
+              weight(policy.mode(), flags, norms[j], medianNorm)));
     }
-    ScreeningReport report = new ScreeningReport(policy, true, summary(entries), medianNorm, entries);
+    ScreeningReport report =
+        new ScreeningReport(policy, true, summary(entries), medianNorm, entries);
     requireCleanMajority(report);
     return report;
   }
 
   private static List<String> flags(
-      ScreeningPolicy p, double norm, double medianNorm, double normZ, double cosine, double cosineZ) {
+      ScreeningPolicy p,
+      double norm,
+      double medianNorm,
+      double normZ,
+      double cosine,
+      double cosineZ) {
     List<String> flags = new ArrayList<>();
     if (normZ > p.normZ() && norm > p.normRatio() * medianNorm) {
       flags.add("norm-high");
@@ -71,7 +91,8 @@ public final class VectorScreen {
     return flags;
   }
 
-  private static double weight(ScreeningMode mode, List<String> flags, double norm, double medianNorm) {
+  private static double weight(
+      ScreeningMode mode, List<String> flags, double norm, double medianNorm) {
     if (flags.isEmpty() || mode == ScreeningMode.WARN || mode == ScreeningMode.OFF) {
       return 1.0;
     }
@@ -87,14 +108,22 @@ public final class VectorScreen {
     ScreeningMode mode = report.policy().mode();
     if (2 * flagged >= report.vectors().size() && mode != ScreeningMode.WARN) {
       throw new IncompatibleVectorException(
-          "Cannot merge: screening flagged " + flagged + " of " + report.vectors().size()
-              + " data vectors, so there is no clean majority to compare against (" + report.note() + ")");
+          "Cannot merge: screening flagged "
+              + flagged
+              + " of "
+              + report.vectors().size()
+              + " data vectors, so there is no clean majority to compare against ("
+              + report.note()
+              + ")");
     }
   }
 
   private static String summary(List<ScreeningReport.Entry> entries) {
-    List<String> parts = entries.stream().filter(e -> !e.flags().isEmpty())
-        .map(e -> e.hospital() + " " + e.flags() + " weight " + e.weight()).toList();
+    List<String> parts =
+        entries.stream()
+            .filter(e -> !e.flags().isEmpty())
+            .map(e -> e.hospital() + " " + e.flags() + " weight " + e.weight())
+            .toList();
     return parts.isEmpty() ? "no outliers" : "flagged: " + String.join("; ", parts);
   }
 
@@ -123,7 +152,8 @@ public final class VectorScreen {
 
   private static double dot(float[] a, float[] b) {
     if (a.length != b.length) {
-      throw new IncompatibleVectorException("Cannot screen: vectors of " + a.length + " and " + b.length + " values");
+      throw new IncompatibleVectorException(
+          "Cannot screen: vectors of " + a.length + " and " + b.length + " values");
     }
     double sum = 0;
     for (int i = 0; i < a.length; i++) {

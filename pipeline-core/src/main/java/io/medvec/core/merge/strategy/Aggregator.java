@@ -20,8 +20,8 @@ interface Aggregator {
   }
 
   /**
-   * Σ_j w_j·v_j accumulated in float in hospital order, so that unit weights reproduce
-   * {@link io.medvec.core.merge.VectorSum} bit for bit.
+   * Σ_j w_j·v_j accumulated in float in hospital order, so that unit weights reproduce {@link
+   * io.medvec.core.merge.VectorSum} bit for bit.
    */
   static Aggregator weightedSum(float[] weights) {
     float[] w = weights.clone();
@@ -70,7 +70,8 @@ interface Aggregator {
   /** K × the mean after dropping ⌊β·K⌋ smallest and as many largest values (β &lt; 1/2). */
   static Aggregator trimmedMean(double beta) {
     if (!(beta >= 0 && beta < 0.5)) {
-      throw new IllegalArgumentException("Cannot trim a mean: fraction must be in [0, 0.5) (" + beta + ")");
+      throw new IllegalArgumentException(
+          "Cannot trim a mean: fraction must be in [0, 0.5) (" + beta + ")");
     }
     return column -> {
       Arrays.sort(column);

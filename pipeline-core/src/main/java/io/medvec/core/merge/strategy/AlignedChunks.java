@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * Reads K stored deltas in lock-step, one chunk of each at a time: memory K chunks (plus one
- * Parquet row group per open file), whatever the vectors' length. Chunks must align — same
- * offsets and lengths in every file, as they do when all were written with the same chunk size;
- * otherwise the merge fails naming the two vectors.
+ * Parquet row group per open file), whatever the vectors' length. Chunks must align — same offsets
+ * and lengths in every file, as they do when all were written with the same chunk size; otherwise
+ * the merge fails naming the two vectors.
  */
 final class AlignedChunks implements AutoCloseable {
 
@@ -50,12 +50,23 @@ final class AlignedChunks implements AutoCloseable {
 
   private void requireAligned(float[] first, long offset, FloatChunkCursor.Chunk chunk, int j) {
     boolean bothEnded = first == null && chunk == null;
-    boolean same = first != null && chunk != null && chunk.offset() == offset && chunk.values().length == first.length;
+    boolean same =
+        first != null
+            && chunk != null
+            && chunk.offset() == offset
+            && chunk.values().length == first.length;
     if (!bothEnded && !same) {
       throw new IllegalArgumentException(
-          "Cannot merge data vectors chunk by chunk: hospital " + hospital(j) + " has " + describe(chunk)
-              + " where hospital " + hospital(0) + " has " + describe(first, offset)
-              + " (all vectors must be written with the same chunk size, " + "e.g. FloatChunkFile.DEFAULT_CHUNK_SIZE)");
+          "Cannot merge data vectors chunk by chunk: hospital "
+              + hospital(j)
+              + " has "
+              + describe(chunk)
+              + " where hospital "
+              + hospital(0)
+              + " has "
+              + describe(first, offset)
+              + " (all vectors must be written with the same chunk size, "
+              + "e.g. FloatChunkFile.DEFAULT_CHUNK_SIZE)");
     }
   }
 
@@ -68,7 +79,9 @@ final class AlignedChunks implements AutoCloseable {
   }
 
   private static String describe(float[] values, long offset) {
-    return values == null ? "no more chunks" : "a chunk of " + values.length + " values at offset " + offset;
+    return values == null
+        ? "no more chunks"
+        : "a chunk of " + values.length + " values at offset " + offset;
   }
 
   @Override

@@ -18,7 +18,11 @@ final class ChunkKernel {
   ChunkKernel(Recipe recipe, Cohort cohort, double[] statistics) {
     if (statistics.length != cohort.size()) {
       throw new IllegalStateException(
-          "Cannot merge: " + statistics.length + " vector statistics for " + cohort.size() + " vectors");
+          "Cannot merge: "
+              + statistics.length
+              + " vector statistics for "
+              + cohort.size()
+              + " vectors");
     }
     this.recipe = recipe;
     this.cohort = cohort;
@@ -38,7 +42,8 @@ final class ChunkKernel {
       recipe.sparsifier().apply(j, offset, rows[j], statistics[j]);
     }
     int base = (int) offset;
-    if (isLinear()) { // the members in order through the one accumulation: the bits of the streamed merge
+    if (isLinear()) { // the members in order through the one accumulation: the bits of the streamed
+      // merge
       Arrays.fill(out, base, base + n, 0f);
       for (int j = 0; j < rows.length; j++) {
         VectorSum.accumulate(out, offset, rows[j], weights[j]);
@@ -55,19 +60,22 @@ final class ChunkKernel {
     }
   }
 
-  /** Whether vectors can be merged one at a time with {@link #accumulate} (memory independent of K). */
+  /**
+   * Whether vectors can be merged one at a time with {@link #accumulate} (memory independent of K).
+   */
   boolean isLinear() {
     return recipe.consensus() == Consensus.NONE && recipe.aggregator().linearWeights() != null;
   }
 
   /**
-   * Adds member {@code member}'s sparsified, weighted {@code values} (modified in place) at
-   * {@code offset} into {@code out}. For a linear recipe, accumulating the members in order gives
-   * the same bits as {@link #merge}: the same float additions happen in the same order.
+   * Adds member {@code member}'s sparsified, weighted {@code values} (modified in place) at {@code
+   * offset} into {@code out}. For a linear recipe, accumulating the members in order gives the same
+   * bits as {@link #merge}: the same float additions happen in the same order.
    */
   void accumulate(int member, long offset, float[] values, float[] out) {
     if (!isLinear()) {
-      throw new IllegalStateException("Cannot accumulate vectors one at a time: the recipe is not linear");
+      throw new IllegalStateException(
+          "Cannot accumulate vectors one at a time: the recipe is not linear");
     }
     requireBounds(offset, values.length, out.length);
     requireFinite(member, offset, values);
@@ -78,7 +86,12 @@ final class ChunkKernel {
   private static void requireBounds(long offset, int n, int size) {
     if (offset < 0 || offset + n > size) {
       throw new IllegalArgumentException(
-          "Cannot merge: values at " + offset + ".." + (offset + n) + " exceed the layout's " + size);
+          "Cannot merge: values at "
+              + offset
+              + ".."
+              + (offset + n)
+              + " exceed the layout's "
+              + size);
     }
   }
 
@@ -86,8 +99,12 @@ final class ChunkKernel {
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
         throw new IllegalArgumentException(
-            "Cannot merge the data vector of hospital " + cohort.hospitals().get(member) + ": element "
-                + (offset + i) + " is " + values[i]);
+            "Cannot merge the data vector of hospital "
+                + cohort.hospitals().get(member)
+                + ": element "
+                + (offset + i)
+                + " is "
+                + values[i]);
       }
     }
   }

@@ -17,12 +17,20 @@ record Cohort(List<String> hospitals, long[] examples, long seed) {
     examples = examples.clone();
     if (hospitals.isEmpty() || hospitals.size() != examples.length) {
       throw new IllegalArgumentException(
-          "Cannot merge: " + hospitals.size() + " hospitals but " + examples.length + " example counts");
+          "Cannot merge: "
+              + hospitals.size()
+              + " hospitals but "
+              + examples.length
+              + " example counts");
     }
     for (int j = 0; j < examples.length; j++) {
       if (examples[j] <= 0) {
         throw new IllegalArgumentException(
-            "Cannot merge: hospital " + hospitals.get(j) + " has " + examples[j] + " training examples");
+            "Cannot merge: hospital "
+                + hospitals.get(j)
+                + " has "
+                + examples[j]
+                + " training examples");
       }
     }
   }

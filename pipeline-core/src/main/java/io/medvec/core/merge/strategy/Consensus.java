@@ -8,11 +8,10 @@ enum Consensus {
     void filter(float[] column) {}
   },
   /**
-   * TIES sign election (Yadav et al. 2023, step 2): the coordinate's sign is that of the total
-   * mass Σ_j v_j; values of the other sign are zeroed. A coordinate whose mass is exactly zero
-   * keeps nothing (the reference code falls back to a global majority sign, which would need
-   * another pass over all vectors; such coordinates are rare and contribute nothing either way
-   * after trimming).
+   * TIES sign election (Yadav et al. 2023, step 2): the coordinate's sign is that of the total mass
+   * Σ_j v_j; values of the other sign are zeroed. A coordinate whose mass is exactly zero keeps
+   * nothing (the reference code falls back to a global majority sign, which would need another pass
+   * over all vectors; such coordinates are rare and contribute nothing either way after trimming).
    */
   SIGN_BY_MASS {
     @Override

@@ -3,9 +3,9 @@ package io.medvec.core.merge.strategy;
 import java.util.List;
 
 /**
- * Coordinate-wise median: Yin, Chen, Ramchandran, Bartlett, "Byzantine-Robust Distributed
- * Learning: Towards Optimal Statistical Rates", ICML 2018, arXiv:1803.01498. Robust to a minority
- * of extreme vectors.
+ * Coordinate-wise median: Yin, Chen, Ramchandran, Bartlett, "Byzantine-Robust Distributed Learning:
+ * Towards Optimal Statistical Rates", ICML 2018, arXiv:1803.01498. Robust to a minority of extreme
+ * vectors.
  *
  * <p>Scale: sum-like, K × the median (for even K the mean of the two middle values); with K
  * identical vectors it equals their sum.
@@ -13,8 +13,11 @@ import java.util.List;
 final class CoordinateMedian extends MergeStrategy {
 
   CoordinateMedian() {
-    super("median", "Yin et al. 2018, Byzantine-Robust Distributed Learning: Towards Optimal Statistical Rates,"
-        + " arXiv:1803.01498", List.of());
+    super(
+        "median",
+        "Yin et al. 2018, Byzantine-Robust Distributed Learning: Towards Optimal Statistical Rates,"
+            + " arXiv:1803.01498",
+        List.of());
   }
 
   @Override

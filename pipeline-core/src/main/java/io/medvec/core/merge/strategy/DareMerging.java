@@ -14,19 +14,31 @@ import java.util.List;
  */
 final class DareMerging extends MergeStrategy {
 
-  static final ParamSpec DROP_RATE = new ParamSpec("drop-rate", 0.5, 0, true, 1, false,
-      "probability of dropping each entry of each vector; survivors are scaled by 1/(1 - drop-rate)");
+  static final ParamSpec DROP_RATE =
+      new ParamSpec(
+          "drop-rate",
+          0.5,
+          0,
+          true,
+          1,
+          false,
+          "probability of dropping each entry of each vector; survivors are scaled by 1/(1 - drop-rate)");
 
   DareMerging() {
-    super("dare", "Yu et al. 2024, Language Models are Super Mario: Absorbing Abilities from Homologous Models"
-        + " as a Free Lunch, arXiv:2311.03099", List.of(DROP_RATE));
+    super(
+        "dare",
+        "Yu et al. 2024, Language Models are Super Mario: Absorbing Abilities from Homologous Models"
+            + " as a Free Lunch, arXiv:2311.03099",
+        List.of(DROP_RATE));
   }
 
   @Override
   Recipe recipe(Params params, Cohort cohort) {
     float[] ones = new float[cohort.size()];
     Arrays.fill(ones, 1f);
-    return new Recipe(new RandomDrop(params.value(DROP_RATE), cohort.seed(), cohort.hospitals()),
-        Consensus.NONE, Aggregator.weightedSum(ones));
+    return new Recipe(
+        new RandomDrop(params.value(DROP_RATE), cohort.seed(), cohort.hospitals()),
+        Consensus.NONE,
+        Aggregator.weightedSum(ones));
   }
 }

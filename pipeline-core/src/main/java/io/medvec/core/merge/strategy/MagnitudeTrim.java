@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * TIES step 1 ("trim"): keeps each vector's entries whose magnitude is among its top fraction
- * {@code keep} over the whole vector (not per tensor, as in the TIES reference code), zeroing
- * the rest. The threshold is exact: the round(keep·P)-th largest |τ| (at least one entry), found
- * by sorting a copy of the magnitudes; entries tied with the threshold are all kept.
+ * {@code keep} over the whole vector (not per tensor, as in the TIES reference code), zeroing the
+ * rest. The threshold is exact: the round(keep·P)-th largest |τ| (at least one entry), found by
+ * sorting a copy of the magnitudes; entries tied with the threshold are all kept.
  *
  * <p>Memory: the statistic needs one whole vector plus a copy of its magnitudes (2·P floats), one
  * vector at a time.
@@ -17,7 +17,8 @@ final class MagnitudeTrim implements Sparsifier {
 
   MagnitudeTrim(double keep) {
     if (!(keep > 0 && keep <= 1)) {
-      throw new IllegalArgumentException("Cannot trim by magnitude: kept fraction must be in (0, 1] (" + keep + ")");
+      throw new IllegalArgumentException(
+          "Cannot trim by magnitude: kept fraction must be in (0, 1] (" + keep + ")");
     }
     this.keep = keep;
   }

@@ -12,9 +12,14 @@ public final class MergeStrategies {
   /** The strategy used when none is configured: the paper's task arithmetic. */
   public static final String DEFAULT = TaskArithmetic.NAME;
 
-  private static final Map<String, MergeStrategy> BY_NAME = register(
-      new TaskArithmetic(), new WeightedSum(), new TiesMerging(), new DareMerging(), new CoordinateMedian(),
-      new TrimmedMean());
+  private static final Map<String, MergeStrategy> BY_NAME =
+      register(
+          new TaskArithmetic(),
+          new WeightedSum(),
+          new TiesMerging(),
+          new DareMerging(),
+          new CoordinateMedian(),
+          new TrimmedMean());
 
   private MergeStrategies() {}
 
@@ -46,7 +51,8 @@ public final class MergeStrategies {
     Map<String, MergeStrategy> byName = new TreeMap<>();
     for (MergeStrategy s : strategies) {
       if (byName.put(s.name(), s) != null) {
-        throw new IllegalStateException("Cannot register merge strategy " + s.name() + ": name taken twice");
+        throw new IllegalStateException(
+            "Cannot register merge strategy " + s.name() + ": name taken twice");
       }
     }
     return Collections.unmodifiableMap(byName);

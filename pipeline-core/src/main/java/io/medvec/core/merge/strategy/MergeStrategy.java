@@ -10,9 +10,9 @@ import java.util.Set;
  * paper and its parameters and is assembled from pure pieces (sparsify × consensus × aggregate);
  * none does I/O, and all are deterministic for a given seed.
  *
- * <p>Every strategy returns a sum-like τ_mix (the scale of Σ τ_j; see the package
- * documentation), so θ = θ_pre + λ·τ_mix uses one λ grid for all of them. Look strategies up with
- * {@link MergeStrategies#get}; apply them with {@link StrategyMerge}.
+ * <p>Every strategy returns a sum-like τ_mix (the scale of Σ τ_j; see the package documentation),
+ * so θ = θ_pre + λ·τ_mix uses one λ grid for all of them. Look strategies up with {@link
+ * MergeStrategies#get}; apply them with {@link StrategyMerge}.
  */
 public abstract class MergeStrategy {
 
@@ -27,7 +27,8 @@ public abstract class MergeStrategy {
     Set<String> seen = new HashSet<>();
     for (ParamSpec p : this.parameters) {
       if (!seen.add(p.name())) {
-        throw new IllegalStateException("Cannot declare merge strategy " + name + ": parameter " + p.name() + " twice");
+        throw new IllegalStateException(
+            "Cannot declare merge strategy " + name + ": parameter " + p.name() + " twice");
       }
     }
   }

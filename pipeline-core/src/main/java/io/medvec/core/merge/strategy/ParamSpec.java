@@ -26,18 +26,24 @@ public record ParamSpec(
 
   public ParamSpec {
     if (name == null || !KEBAB.matcher(name).matches()) {
-      throw new IllegalArgumentException("Cannot declare merge parameter: name must be kebab-case (" + name + ")");
+      throw new IllegalArgumentException(
+          "Cannot declare merge parameter: name must be kebab-case (" + name + ")");
     }
     if (!(min <= max)) {
       throw new IllegalArgumentException(
           "Cannot declare merge parameter " + name + ": empty range [" + min + ", " + max + "]");
     }
     if (description == null || description.isBlank()) {
-      throw new IllegalArgumentException("Cannot declare merge parameter " + name + ": description is missing");
+      throw new IllegalArgumentException(
+          "Cannot declare merge parameter " + name + ": description is missing");
     }
     if (!accepts(defaultValue, min, minInclusive, max, maxInclusive)) {
       throw new IllegalArgumentException(
-          "Cannot declare merge parameter " + name + ": default " + defaultValue + " is outside its range");
+          "Cannot declare merge parameter "
+              + name
+              + ": default "
+              + defaultValue
+              + " is outside its range");
     }
   }
 
@@ -53,16 +59,31 @@ public record ParamSpec(
 
   /** The valid range in interval notation, e.g. {@code (0, 1]}. */
   public String range() {
-    return (minInclusive ? "[" : "(") + format(min) + ", " + format(max) + (maxInclusive ? "]" : ")");
+    return (minInclusive ? "[" : "(")
+        + format(min)
+        + ", "
+        + format(max)
+        + (maxInclusive ? "]" : ")");
   }
 
   @Override
   public String toString() {
-    return name + " (" + type() + " in " + range() + ", default " + format(defaultValue) + "): " + description;
+    return name
+        + " ("
+        + type()
+        + " in "
+        + range()
+        + ", default "
+        + format(defaultValue)
+        + "): "
+        + description;
   }
 
-  private static boolean accepts(double v, double min, boolean minInclusive, double max, boolean maxInclusive) {
-    return Double.isFinite(v) && (minInclusive ? v >= min : v > min) && (maxInclusive ? v <= max : v < max);
+  private static boolean accepts(
+      double v, double min, boolean minInclusive, double max, boolean maxInclusive) {
+    return Double.isFinite(v)
+        && (minInclusive ? v >= min : v > min)
+        && (maxInclusive ? v <= max : v < max);
   }
 
   private static String format(double v) {

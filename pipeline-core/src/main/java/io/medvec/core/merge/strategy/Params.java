@@ -25,28 +25,35 @@ public final class Params {
   }
 
   /**
-   * Parses {@code raw} (parameter name → value text, e.g. {@code top-k → 0.2}, the keys of
-   * {@code merge.params.*} without the prefix) for {@code strategy}; absent parameters take their
+   * Parses {@code raw} (parameter name → value text, e.g. {@code top-k → 0.2}, the keys of {@code
+   * merge.params.*} without the prefix) for {@code strategy}; absent parameters take their
    * defaults.
    *
-   * @throws IllegalArgumentException on an unknown name (listing the valid ones) or a value that
-   *     is not a number in the parameter's range
+   * @throws IllegalArgumentException on an unknown name (listing the valid ones) or a value that is
+   *     not a number in the parameter's range
    */
   public static Params parse(MergeStrategy strategy, Map<String, String> raw) {
     if (strategy == null || raw == null) {
-      throw new IllegalArgumentException("Cannot parse merge parameters: strategy or parameters are null");
+      throw new IllegalArgumentException(
+          "Cannot parse merge parameters: strategy or parameters are null");
     }
     for (String key : raw.keySet()) {
       if (strategy.parameter(key).isEmpty()) {
         throw new IllegalArgumentException(
-            "Cannot configure merge strategy " + strategy.name() + ": unknown parameter '" + key + "' (valid: "
-                + validNames(strategy) + ")");
+            "Cannot configure merge strategy "
+                + strategy.name()
+                + ": unknown parameter '"
+                + key
+                + "' (valid: "
+                + validNames(strategy)
+                + ")");
       }
     }
     Map<String, Double> values = new LinkedHashMap<>();
     for (ParamSpec spec : strategy.parameters()) {
       String text = raw.get(spec.name());
-      values.put(spec.name(), text == null ? spec.defaultValue() : parseValue(strategy, spec, text));
+      values.put(
+          spec.name(), text == null ? spec.defaultValue() : parseValue(strategy, spec, text));
     }
     return new Params(strategy.name(), values);
   }
@@ -61,7 +68,11 @@ public final class Params {
     Double value = values.get(spec.name());
     if (value == null) {
       throw new IllegalStateException(
-          "Cannot read merge parameter " + spec.name() + ": strategy " + strategy + " does not declare it");
+          "Cannot read merge parameter "
+              + spec.name()
+              + ": strategy "
+              + strategy
+              + " does not declare it");
     }
     return value;
   }
@@ -85,8 +96,17 @@ public final class Params {
     }
     if (!spec.accepts(value)) {
       throw new IllegalArgumentException(
-          "Cannot configure merge strategy " + strategy.name() + ": parameter " + spec.name() + " must be a "
-              + spec.type() + " in " + spec.range() + " (" + text + ")");
+          "Cannot configure merge strategy "
+              + strategy.name()
+              + ": parameter "
+              + spec.name()
+              + " must be a "
+              + spec.type()
+              + " in "
+              + spec.range()
+              + " ("
+              + text
+              + ")");
     }
     return value;
   }

@@ -4,12 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * DARE's "drop and rescale" (Yu et al. 2023): each entry is dropped with probability {@code p}
- * and the survivors are divided by 1 − p, so every entry is unbiased in expectation.
+ * DARE's "drop and rescale" (Yu et al. 2023): each entry is dropped with probability {@code p} and
+ * the survivors are divided by 1 − p, so every entry is unbiased in expectation.
  *
  * <p>The coin for an entry is a hash of (seed, hospital id, coordinate), not a random stream, so
- * the result does not depend on chunking, on the order vectors are processed in, or on which
- * other hospitals take part. p = 0 keeps every entry bit for bit.
+ * the result does not depend on chunking, on the order vectors are processed in, or on which other
+ * hospitals take part. p = 0 keeps every entry bit for bit.
  */
 final class RandomDrop implements Sparsifier {
 
@@ -21,7 +21,8 @@ final class RandomDrop implements Sparsifier {
 
   RandomDrop(double p, long seed, List<String> hospitals) {
     if (!(p >= 0 && p < 1)) {
-      throw new IllegalArgumentException("Cannot drop entries at random: rate must be in [0, 1) (" + p + ")");
+      throw new IllegalArgumentException(
+          "Cannot drop entries at random: rate must be in [0, 1) (" + p + ")");
     }
     this.p = p;
     this.seed = seed;
@@ -32,7 +33,8 @@ final class RandomDrop implements Sparsifier {
   public void apply(int member, long offset, float[] values, double statistic) {
     double keep = 1 - p;
     for (int i = 0; i < values.length; i++) {
-      values[i] = uniform(seed, hospitalKeys[member], offset + i) < p ? 0f : (float) (values[i] / keep);
+      values[i] =
+          uniform(seed, hospitalKeys[member], offset + i) < p ? 0f : (float) (values[i] / keep);
     }
   }
 

@@ -1,9 +1,9 @@
 package io.medvec.core.merge.strategy;
 
 /**
- * Zeroes (and possibly rescales) entries of each vector independently of the others. A result
- * must depend only on the vector, the coordinate and a per-vector statistic computed from the
- * whole vector beforehand, never on how the vector is cut into chunks.
+ * Zeroes (and possibly rescales) entries of each vector independently of the others. A result must
+ * depend only on the vector, the coordinate and a per-vector statistic computed from the whole
+ * vector beforehand, never on how the vector is cut into chunks.
  */
 interface Sparsifier {
 
@@ -15,7 +15,9 @@ interface Sparsifier {
     return false;
   }
 
-  /** The per-vector statistic (e.g. a magnitude threshold) of one whole vector; does not modify it. */
+  /**
+   * The per-vector statistic (e.g. a magnitude threshold) of one whole vector; does not modify it.
+   */
   default double statistic(float[] wholeVector) {
     return Double.NaN;
   }

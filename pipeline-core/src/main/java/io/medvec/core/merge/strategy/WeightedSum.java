@@ -8,13 +8,14 @@ import java.util.List;
  * (McMahan et al., "Communication-Efficient Learning of Deep Networks from Decentralized Data",
  * AISTATS 2017, arXiv:1602.05629), applied once to data vectors.
  *
- * <p>Scale: sum-like, the weights sum to K; with equal counts every w_j is exactly 1 and the
- * result equals task arithmetic bit for bit.
+ * <p>Scale: sum-like, the weights sum to K; with equal counts every w_j is exactly 1 and the result
+ * equals task arithmetic bit for bit.
  */
 final class WeightedSum extends MergeStrategy {
 
   WeightedSum() {
-    super("weighted-sum",
+    super(
+        "weighted-sum",
         "McMahan et al. 2017, Communication-Efficient Learning of Deep Networks from Decentralized Data,"
             + " arXiv:1602.05629",
         List.of());

@@ -17,7 +17,9 @@ class VectorScreenTest {
 
   static final List<String> HOSPITALS = List.of("h0", "h1", "h2", "h3", "h4");
 
-  /** Honest vectors: a shared direction plus independent noise of similar size, norms within ±20%. */
+  /**
+   * Honest vectors: a shared direction plus independent noise of similar size, norms within ±20%.
+   */
   static List<float[]> honest(int k, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] common = new float[2000];
@@ -50,7 +52,8 @@ class VectorScreenTest {
 
   @Test
   void honestVectorsAreNotFlagged() {
-    ScreeningReport report = VectorScreen.screen(HOSPITALS, honest(5, 1), policy(ScreeningMode.REJECT));
+    ScreeningReport report =
+        VectorScreen.screen(HOSPITALS, honest(5, 1), policy(ScreeningMode.REJECT));
     assertThat(report.applied()).isTrue();
     assertThat(report.flagged()).isEmpty();
     assertThat(report.unweighted()).isTrue();
@@ -72,16 +75,19 @@ class VectorScreenTest {
   void downWeightBringsALongVectorToTheMedianNorm() {
     List<float[]> vectors = honest(5, 3);
     vectors.set(1, scaled(vectors.get(1), 100));
-    ScreeningReport report = VectorScreen.screen(HOSPITALS, vectors, policy(ScreeningMode.DOWN_WEIGHT));
+    ScreeningReport report =
+        VectorScreen.screen(HOSPITALS, vectors, policy(ScreeningMode.DOWN_WEIGHT));
     ScreeningReport.Entry e = report.vectors().get(1);
-    assertThat(e.norm() * e.weight()).isCloseTo(report.medianNorm(), within(1e-9 * report.medianNorm()));
+    assertThat(e.norm() * e.weight())
+        .isCloseTo(report.medianNorm(), within(1e-9 * report.medianNorm()));
   }
 
   @Test
   void signFlippedVectorIsFlaggedByDirection() {
     List<float[]> vectors = honest(5, 4);
     vectors.set(0, scaled(vectors.get(0), -1));
-    ScreeningReport report = VectorScreen.screen(HOSPITALS, vectors, policy(ScreeningMode.DOWN_WEIGHT));
+    ScreeningReport report =
+        VectorScreen.screen(HOSPITALS, vectors, policy(ScreeningMode.DOWN_WEIGHT));
     assertThat(report.flagged()).containsExactly("h0");
     assertThat(report.vectors().get(0).flags()).containsExactly("cosine");
     assertThat(report.vectors().get(0).medianCosine()).isNegative();
@@ -102,12 +108,16 @@ class VectorScreenTest {
     List<float[]> vectors = honest(4, 6);
     vectors.set(2, scaled(vectors.get(2), 100));
     vectors.set(3, scaled(vectors.get(3), -1));
-    assertThatThrownBy(() -> VectorScreen.screen(HOSPITALS.subList(0, 4), vectors, policy(ScreeningMode.REJECT)))
+    assertThatThrownBy(
+            () ->
+                VectorScreen.screen(HOSPITALS.subList(0, 4), vectors, policy(ScreeningMode.REJECT)))
         .isInstanceOf(IncompatibleVectorException.class)
         .hasMessageContaining("flagged 2 of 4")
         .hasMessageContaining("h2 [norm-high]")
         .hasMessageContaining("h3 [cosine]");
-    assertThat(VectorScreen.screen(HOSPITALS.subList(0, 4), vectors, policy(ScreeningMode.WARN)).flagged())
+    assertThat(
+            VectorScreen.screen(HOSPITALS.subList(0, 4), vectors, policy(ScreeningMode.WARN))
+                .flagged())
         .containsExactly("h2", "h3");
   }
 
@@ -147,9 +157,12 @@ class VectorScreenTest {
     ScreeningPolicy p = ScreeningPolicy.from(map.section("merge"));
     assertThat(p.mode()).isEqualTo(ScreeningMode.DOWN_WEIGHT);
     assertThat(p.normZ()).isEqualTo(5.0);
-    assertThat(ScreeningPolicy.from(ConfigMap.empty().section("merge"))).isEqualTo(ScreeningPolicy.defaults());
+    assertThat(ScreeningPolicy.from(ConfigMap.empty().section("merge")))
+        .isEqualTo(ScreeningPolicy.defaults());
     ConfigMap bad = ConfigMap.parse("merge: {screening: {mode: ignore}}", "test");
     assertThatThrownBy(() -> ScreeningPolicy.from(bad.section("merge")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("merge.screening.mode").hasMessageContaining("ignore");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("merge.screening.mode")
+        .hasMessageContaining("ignore");
   }
 }

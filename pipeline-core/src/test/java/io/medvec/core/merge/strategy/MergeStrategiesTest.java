@@ -11,7 +11,8 @@ class MergeStrategiesTest {
   @Test
   void registryHoldsEveryStrategyOfTheIssueByName() {
     assertThat(MergeStrategies.names())
-        .containsExactly("dare", "median", "task-arithmetic", "ties", "trimmed-mean", "weighted-sum");
+        .containsExactly(
+            "dare", "median", "task-arithmetic", "ties", "trimmed-mean", "weighted-sum");
     assertThat(MergeStrategies.get("ties").name()).isEqualTo("ties");
     assertThat(MergeStrategies.get(MergeStrategies.DEFAULT).name()).isEqualTo("task-arithmetic");
   }
@@ -20,9 +21,11 @@ class MergeStrategiesTest {
   void unknownStrategyIsRefusedWithTheValidNames() {
     assertThatThrownBy(() -> MergeStrategies.get("tie"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot find merge strategy 'tie' (valid: dare, median, task-arithmetic, ties, trimmed-mean,"
-            + " weighted-sum)");
-    assertThatThrownBy(() -> MergeStrategies.get(null)).hasMessageContaining("Cannot find merge strategy 'null'");
+        .hasMessage(
+            "Cannot find merge strategy 'tie' (valid: dare, median, task-arithmetic, ties, trimmed-mean,"
+                + " weighted-sum)");
+    assertThatThrownBy(() -> MergeStrategies.get(null))
+        .hasMessageContaining("Cannot find merge strategy 'null'");
   }
 
   @Test
@@ -34,9 +37,15 @@ class MergeStrategiesTest {
         assertThat(p.accepts(p.defaultValue())).as(p.name()).isTrue();
       }
     }
-    assertThat(MergeStrategies.get("ties").parameters()).extracting(ParamSpec::name).containsExactly("top-k");
-    assertThat(MergeStrategies.get("dare").parameters()).extracting(ParamSpec::name).containsExactly("drop-rate");
-    assertThat(MergeStrategies.get("trimmed-mean").parameters()).extracting(ParamSpec::name).containsExactly("trim");
+    assertThat(MergeStrategies.get("ties").parameters())
+        .extracting(ParamSpec::name)
+        .containsExactly("top-k");
+    assertThat(MergeStrategies.get("dare").parameters())
+        .extracting(ParamSpec::name)
+        .containsExactly("drop-rate");
+    assertThat(MergeStrategies.get("trimmed-mean").parameters())
+        .extracting(ParamSpec::name)
+        .containsExactly("trim");
   }
 
   @Test
@@ -53,10 +62,12 @@ class MergeStrategiesTest {
   void unknownParameterIsRefusedWithTheValidOnes() {
     assertThatThrownBy(() -> Params.parse(MergeStrategies.get("ties"), Map.of("density", "0.2")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot configure merge strategy ties: unknown parameter 'density' (valid: top-k)");
+        .hasMessage(
+            "Cannot configure merge strategy ties: unknown parameter 'density' (valid: top-k)");
     assertThatThrownBy(() -> Params.parse(MergeStrategies.get("median"), Map.of("trim", "0.1")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot configure merge strategy median: unknown parameter 'trim' (valid: none)");
+        .hasMessage(
+            "Cannot configure merge strategy median: unknown parameter 'trim' (valid: none)");
   }
 
   @Test
@@ -64,13 +75,18 @@ class MergeStrategiesTest {
     MergeStrategy ties = MergeStrategies.get("ties");
     assertThatThrownBy(() -> Params.parse(ties, Map.of("top-k", "0")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot configure merge strategy ties: parameter top-k must be a real in (0, 1] (0)");
+        .hasMessage(
+            "Cannot configure merge strategy ties: parameter top-k must be a real in (0, 1] (0)");
     assertThatThrownBy(() -> Params.parse(ties, Map.of("top-k", "20%")))
-        .hasMessage("Cannot configure merge strategy ties: parameter top-k must be a real in (0, 1] (20%)");
+        .hasMessage(
+            "Cannot configure merge strategy ties: parameter top-k must be a real in (0, 1] (20%)");
     assertThatThrownBy(() -> Params.parse(MergeStrategies.get("dare"), Map.of("drop-rate", "1")))
-        .hasMessage("Cannot configure merge strategy dare: parameter drop-rate must be a real in [0, 1) (1)");
-    assertThatThrownBy(() -> Params.parse(MergeStrategies.get("trimmed-mean"), Map.of("trim", "NaN")))
-        .hasMessage("Cannot configure merge strategy trimmed-mean: parameter trim must be a real in [0, 0.5) (NaN)");
+        .hasMessage(
+            "Cannot configure merge strategy dare: parameter drop-rate must be a real in [0, 1) (1)");
+    assertThatThrownBy(
+            () -> Params.parse(MergeStrategies.get("trimmed-mean"), Map.of("trim", "NaN")))
+        .hasMessage(
+            "Cannot configure merge strategy trimmed-mean: parameter trim must be a real in [0, 0.5) (NaN)");
   }
 
   @Test
@@ -80,6 +96,7 @@ class MergeStrategiesTest {
         .hasMessage("Cannot declare merge parameter: name must be kebab-case (topK)");
     assertThatThrownBy(() -> new ParamSpec("top-k", 2, 0, false, 1, true, "x"))
         .hasMessage("Cannot declare merge parameter top-k: default 2.0 is outside its range");
-    assertThat(TiesMerging.TOP_K.toString()).startsWith("top-k (real in (0, 1], default 0.2): fraction");
+    assertThat(TiesMerging.TOP_K.toString())
+        .startsWith("top-k (real in (0, 1], default 0.2): fraction");
   }
 }

@@ -17,7 +17,8 @@ class StrategyInvariantsTest {
 
   static final long SEED = 7;
 
-  static float[] merge(String name, Map<String, String> params, float[][] deltas, long... examples) {
+  static float[] merge(
+      String name, Map<String, String> params, float[][] deltas, long... examples) {
     MergeStrategy s = MergeStrategies.get(name);
     long[] n = examples.length == 0 ? ones(deltas.length) : examples;
     return StrategyMerge.merge(s, Params.parse(s, params), deltas, n, SEED);
@@ -59,7 +60,8 @@ class StrategyInvariantsTest {
   @Test
   void weightedSumWithEqualCountsIsThePlainSumBitForBit() {
     float[][] deltas = gaussian(3, 300, 2);
-    assertThat(merge("weighted-sum", Map.of(), deltas, 37, 37, 37)).containsExactly(plainSum(deltas));
+    assertThat(merge("weighted-sum", Map.of(), deltas, 37, 37, 37))
+        .containsExactly(plainSum(deltas));
   }
 
   @Test
@@ -70,15 +72,20 @@ class StrategyInvariantsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
+  @ValueSource(
+      strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
   void mergingKIdenticalVectorsGivesKTimesThatVector(String name) {
     // ties keeps everything at top-k 1, dare drops nothing at rate 0: both are then deterministic
-    Map<String, String> params = Map.of("ties", Map.of("top-k", "1"), "dare", Map.of("drop-rate", "0"))
-        .getOrDefault(name, Map.of());
+    Map<String, String> params =
+        Map.of("ties", Map.of("top-k", "1"), "dare", Map.of("drop-rate", "0"))
+            .getOrDefault(name, Map.of());
     float[] tau = gaussian(1, 200, 3)[0];
-    float[] merged = merge(name, params, new float[][] {tau, tau, tau, tau, tau}, 10, 20, 30, 40, 50);
+    float[] merged =
+        merge(name, params, new float[][] {tau, tau, tau, tau, tau}, 10, 20, 30, 40, 50);
     for (int i = 0; i < tau.length; i++) {
-      assertThat(merged[i]).as("%s at %d", name, i).isCloseTo(5 * tau[i], within(1e-5f * (1 + Math.abs(tau[i]))));
+      assertThat(merged[i])
+          .as("%s at %d", name, i)
+          .isCloseTo(5 * tau[i], within(1e-5f * (1 + Math.abs(tau[i]))));
     }
   }
 
@@ -87,7 +94,9 @@ class StrategyInvariantsTest {
     float[][] deltas = gaussian(4, 500, 4);
     for (float[] d : deltas) {
       for (int i = 0; i < d.length; i++) {
-        d[i] = (i % 2 == 0 ? 1 : -1) * Math.abs(d[i]); // signs agree across vectors, vary across coordinates
+        d[i] =
+            (i % 2 == 0 ? 1 : -1)
+                * Math.abs(d[i]); // signs agree across vectors, vary across coordinates
       }
     }
     float[] ties = merge("ties", Map.of("top-k", "1"), deltas);
@@ -112,9 +121,12 @@ class StrategyInvariantsTest {
   @Test
   void tiesTrimsEachVectorToItsLargestMagnitudesOverTheWholeVector() {
     float[][] one = {{4f, -3f, 0.5f, -0.1f, 2.5f, 0f, -0.2f, 1f}};
-    assertThat(merge("ties", Map.of("top-k", "0.25"), one)).containsExactly(4f, -3f, 0f, 0f, 0f, 0f, 0f, 0f);
-    assertThat(merge("ties", Map.of("top-k", "0.5"), one)).containsExactly(4f, -3f, 0f, 0f, 2.5f, 0f, 0f, 1f);
-    // trimming comes before the election: untrimmed, coordinate 0 has mass +0.2 and elects + (mean 0.6);
+    assertThat(merge("ties", Map.of("top-k", "0.25"), one))
+        .containsExactly(4f, -3f, 0f, 0f, 0f, 0f, 0f, 0f);
+    assertThat(merge("ties", Map.of("top-k", "0.5"), one))
+        .containsExactly(4f, -3f, 0f, 0f, 2.5f, 0f, 0f, 1f);
+    // trimming comes before the election: untrimmed, coordinate 0 has mass +0.2 and elects + (mean
+    // 0.6);
     // trimmed, only the -1 is left there
     float[][] three = {{-1f, 0f, 0f, 0f}, {0.6f, 0.7f, 0.8f, 2f}, {0.6f, 0.7f, 0.8f, 3f}};
     assertThat(merge("ties", Map.of("top-k", "0.25"), three)).containsExactly(-3f, 0f, 0f, 7.5f);
@@ -139,10 +151,16 @@ class StrategyInvariantsTest {
       }
     }
     assertThat(kept).isBetween(900, 1100);
-    assertThat(merge("dare", Map.of("drop-rate", "0.75"), new float[][] {tau})).containsExactly(once);
+    assertThat(merge("dare", Map.of("drop-rate", "0.75"), new float[][] {tau}))
+        .containsExactly(once);
     MergeStrategy dare = MergeStrategies.get("dare");
-    float[] otherSeed = StrategyMerge.merge(dare, Params.parse(dare, Map.of("drop-rate", "0.75")),
-        new float[][] {tau}, new long[] {1}, SEED + 1);
+    float[] otherSeed =
+        StrategyMerge.merge(
+            dare,
+            Params.parse(dare, Map.of("drop-rate", "0.75")),
+            new float[][] {tau},
+            new long[] {1},
+            SEED + 1);
     assertThat(otherSeed).isNotEqualTo(once);
   }
 
@@ -162,7 +180,8 @@ class StrategyInvariantsTest {
     }
     // one entry's drop estimate has std |τ|·sqrt(p/(1−p)) = |τ|; over 4000 seeds about 0.016·|τ|
     for (int i = 0; i < sum.length; i++) {
-      double sd = Math.sqrt(deltas[0][i] * deltas[0][i] + deltas[1][i] * deltas[1][i]) / Math.sqrt(seeds);
+      double sd =
+          Math.sqrt(deltas[0][i] * deltas[0][i] + deltas[1][i] * deltas[1][i]) / Math.sqrt(seeds);
       assertThat(mean[i]).as("coordinate %d", i).isCloseTo(sum[i], within(5 * sd + 1e-6));
     }
   }
@@ -173,9 +192,11 @@ class StrategyInvariantsTest {
     Params params = Params.parse(dare, Map.of("drop-rate", "0.5"));
     float[] a = gaussian(1, 400, 9)[0];
     float[] zero = new float[a.length];
-    float[] alone = StrategyMerge.merge(dare, params, List.of("a"), new long[] {1}, new float[][] {a}, SEED);
-    float[] withB = StrategyMerge.merge(dare, params, List.of("b", "a"), new long[] {1, 1},
-        new float[][] {zero, a}, SEED);
+    float[] alone =
+        StrategyMerge.merge(dare, params, List.of("a"), new long[] {1}, new float[][] {a}, SEED);
+    float[] withB =
+        StrategyMerge.merge(
+            dare, params, List.of("b", "a"), new long[] {1, 1}, new float[][] {zero, a}, SEED);
     assertThat(withB).containsExactly(alone);
   }
 
@@ -193,10 +214,14 @@ class StrategyInvariantsTest {
       deltas[4][i] = 1000 * tau[i];
     }
     double tauNorm = norm(scaled(tau, 5));
-    assertThat(distance(merge("median", Map.of(), deltas), scaled(tau, 5)) / tauNorm).isLessThan(0.05);
-    assertThat(distance(merge("trimmed-mean", Map.of("trim", "0.2"), deltas), scaled(tau, 5)) / tauNorm)
+    assertThat(distance(merge("median", Map.of(), deltas), scaled(tau, 5)) / tauNorm)
         .isLessThan(0.05);
-    assertThat(distance(merge("task-arithmetic", Map.of(), deltas), scaled(tau, 5)) / tauNorm).isGreaterThan(100);
+    assertThat(
+            distance(merge("trimmed-mean", Map.of("trim", "0.2"), deltas), scaled(tau, 5))
+                / tauNorm)
+        .isLessThan(0.05);
+    assertThat(distance(merge("task-arithmetic", Map.of(), deltas), scaled(tau, 5)) / tauNorm)
+        .isGreaterThan(100);
   }
 
   @Test
@@ -221,15 +246,22 @@ class StrategyInvariantsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
+  @ValueSource(
+      strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
   void resultDoesNotDependOnTheOrderVectorsAreGivenIn(String name) {
     MergeStrategy s = MergeStrategies.get(name);
     Params params = Params.defaults(s);
     float[][] d = gaussian(4, 300, 13);
     long[] n = {10, 20, 30, 45};
     float[] forward = StrategyMerge.merge(s, params, List.of("a", "b", "c", "d"), n, d, SEED);
-    float[] backward = StrategyMerge.merge(s, params, List.of("d", "c", "b", "a"), new long[] {45, 30, 20, 10},
-        new float[][] {d[3], d[2], d[1], d[0]}, SEED);
+    float[] backward =
+        StrategyMerge.merge(
+            s,
+            params,
+            List.of("d", "c", "b", "a"),
+            new long[] {45, 30, 20, 10},
+            new float[][] {d[3], d[2], d[1], d[0]},
+            SEED);
     assertThat(backward).containsExactly(forward);
   }
 
@@ -237,22 +269,49 @@ class StrategyInvariantsTest {
   void badInputsAreRefused() {
     MergeStrategy sum = MergeStrategies.get("task-arithmetic");
     float[][] nan = {{1f, Float.NaN}};
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), List.of("x"), new long[] {1}, nan, 1))
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.merge(
+                    sum, Params.defaults(sum), List.of("x"), new long[] {1}, nan, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot merge the data vector of hospital x: element 1 is NaN");
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(MergeStrategies.get("median")),
-        new float[][] {{1f}}, new long[] {1}, 1))
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.merge(
+                    sum,
+                    Params.defaults(MergeStrategies.get("median")),
+                    new float[][] {{1f}},
+                    new long[] {1},
+                    1))
         .hasMessage("Cannot merge with task-arithmetic: parameters belong to strategy median");
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), List.of("x", "x"), new long[] {1, 1},
-        new float[][] {{1f}, {2f}}, 1))
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.merge(
+                    sum,
+                    Params.defaults(sum),
+                    List.of("x", "x"),
+                    new long[] {1, 1},
+                    new float[][] {{1f}, {2f}},
+                    1))
         .hasMessage("Cannot merge: two vectors claim hospital x");
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), new float[][] {{1f}, {2f, 3f}},
-        new long[] {1, 1}, 1))
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.merge(
+                    sum,
+                    Params.defaults(sum),
+                    new float[][] {{1f}, {2f, 3f}},
+                    new long[] {1, 1},
+                    1))
         .hasMessage("Cannot merge: vectors of different lengths (2 and 1)");
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), new float[0][], new long[0], 1))
-        .hasMessage("Cannot merge: 0 vectors, 0 hospital ids and 0 example counts"
-            + " (need the same number, at least one)");
-    assertThatThrownBy(() -> StrategyMerge.merge(sum, Params.defaults(sum), new float[][] {{1f}}, new long[] {0}, 1))
+    assertThatThrownBy(
+            () -> StrategyMerge.merge(sum, Params.defaults(sum), new float[0][], new long[0], 1))
+        .hasMessage(
+            "Cannot merge: 0 vectors, 0 hospital ids and 0 example counts"
+                + " (need the same number, at least one)");
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.merge(
+                    sum, Params.defaults(sum), new float[][] {{1f}}, new long[] {0}, 1))
         .hasMessage("Cannot merge: hospital h000000 has 0 training examples");
   }
 

@@ -28,14 +28,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The streaming driver on vectors stored in a real {@link VectorStore}, written in small chunks. */
+/**
+ * The streaming driver on vectors stored in a real {@link VectorStore}, written in small chunks.
+ */
 class StrategyMergeStoreTest {
 
   static final String BASE = "ab".repeat(32);
-  static final VectorLayout LAYOUT = new VectorLayout(List.of(
-      new TensorSpec("0_W", List.of(5L, 3L), 0, 15), new TensorSpec("0_b", List.of(3L), 15, 3),
-      new TensorSpec("1_W", List.of(3L, 4L), 18, 12)));
-  static final VectorLayout BN_LAYOUT = new VectorLayout(List.of(new TensorSpec("1_mean", List.of(2L), 0, 2)));
+  static final VectorLayout LAYOUT =
+      new VectorLayout(
+          List.of(
+              new TensorSpec("0_W", List.of(5L, 3L), 0, 15),
+              new TensorSpec("0_b", List.of(3L), 15, 3),
+              new TensorSpec("1_W", List.of(3L, 4L), 18, 12)));
+  static final VectorLayout BN_LAYOUT =
+      new VectorLayout(List.of(new TensorSpec("1_mean", List.of(2L), 0, 2)));
   static final List<String> HOSPITALS = List.of("h-c", "h-a", "h-d", "h-b");
   static final long[] EXAMPLES = {120, 40, 75, 300};
   static final long SEED = 2024;
@@ -68,7 +74,8 @@ class StrategyMergeStoreTest {
   static List<StoredVector> publish(VectorStore target) {
     List<StoredVector> published = new ArrayList<>();
     for (int j = 0; j < HOSPITALS.size(); j++) {
-      StoredVector v = target.write(manifest(HOSPITALS.get(j), EXAMPLES[j]), deltas[j], new float[] {1f, 2f});
+      StoredVector v =
+          target.write(manifest(HOSPITALS.get(j), EXAMPLES[j]), deltas[j], new float[] {1f, 2f});
       rewriteDelta(v, deltas[j], 7);
       published.add(v);
     }
@@ -76,11 +83,27 @@ class StrategyMergeStoreTest {
   }
 
   static VectorManifest manifest(String hospital, long n) {
-    return new VectorManifest(VectorManifest.FORMAT, hospital, "test", "run", BASE, n, List.of(n), LAYOUT, BN_LAYOUT,
-        new TrainingInfo(1, 8, 1e-3, 1, 0.5, 1), null, null, null, null, Instant.EPOCH.toString());
+    return new VectorManifest(
+        VectorManifest.FORMAT,
+        hospital,
+        "test",
+        "run",
+        BASE,
+        n,
+        List.of(n),
+        LAYOUT,
+        BN_LAYOUT,
+        new TrainingInfo(1, 8, 1e-3, 1, 0.5, 1),
+        null,
+        null,
+        null,
+        null,
+        Instant.EPOCH.toString());
   }
 
-  /** Same content (so the same SHA-256) in another chunk size: the store itself always uses 65536. */
+  /**
+   * Same content (so the same SHA-256) in another chunk size: the store itself always uses 65536.
+   */
   static void rewriteDelta(StoredVector v, float[] values, int chunkSize) {
     try {
       v.vectorPath().getFileSystem(CONF).delete(v.vectorPath(), false);
@@ -91,32 +114,44 @@ class StrategyMergeStoreTest {
   }
 
   Map<String, String> params(String name) {
-    return Map.of("ties", Map.of("top-k", "0.3"), "dare", Map.of("drop-rate", "0.6"), "trimmed-mean",
-        Map.of("trim", "0.25")).getOrDefault(name, Map.of());
+    return Map.of(
+            "ties",
+            Map.of("top-k", "0.3"),
+            "dare",
+            Map.of("drop-rate", "0.6"),
+            "trimmed-mean",
+            Map.of("trim", "0.25"))
+        .getOrDefault(name, Map.of());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
+  @ValueSource(
+      strings = {"task-arithmetic", "weighted-sum", "ties", "dare", "median", "trimmed-mean"})
   void streamingEqualsTheInMemoryMergeBitForBitWhateverTheInputOrder(String name) {
     MergeStrategy s = MergeStrategies.get(name);
-    float[] inMemory = StrategyMerge.merge(s, Params.parse(s, params(name)), HOSPITALS, EXAMPLES, deltas, SEED);
+    float[] inMemory =
+        StrategyMerge.merge(s, Params.parse(s, params(name)), HOSPITALS, EXAMPLES, deltas, SEED);
     float[] streamed = StrategyMerge.run(store, stored, LAYOUT, s, params(name), SEED);
     assertThat(streamed).hasSize((int) LAYOUT.size()).containsExactly(inMemory);
     List<StoredVector> reversed = new ArrayList<>(stored);
     Collections.reverse(reversed);
-    assertThat(StrategyMerge.run(store, reversed, LAYOUT, s, params(name), SEED)).containsExactly(inMemory);
+    assertThat(StrategyMerge.run(store, reversed, LAYOUT, s, params(name), SEED))
+        .containsExactly(inMemory);
   }
 
   @Test
   void taskArithmeticReproducesVectorSumBitForBit() {
     float[] sum = VectorSum.sum(store, stored, LAYOUT);
-    assertThat(StrategyMerge.run(store, stored, LAYOUT, MergeStrategies.get("task-arithmetic"), Map.of(), 0))
+    assertThat(
+            StrategyMerge.run(
+                store, stored, LAYOUT, MergeStrategies.get("task-arithmetic"), Map.of(), 0))
         .containsExactly(sum);
   }
 
   @Test
   void screeningsInMemorySumWithUnitWeightsIsTheStreamedSumBitForBit() {
-    List<float[]> inHospitalOrder = List.of(deltas[1], deltas[3], deltas[0], deltas[2]); // h-a, h-b, h-c, h-d
+    List<float[]> inHospitalOrder =
+        List.of(deltas[1], deltas[3], deltas[0], deltas[2]); // h-a, h-b, h-c, h-d
     float[] inMemory = VectorSum.sum(inHospitalOrder, new double[] {1, 1, 1, 1});
     assertThat(inMemory).containsExactly(VectorSum.sum(store, stored, LAYOUT));
   }
@@ -125,8 +160,11 @@ class StrategyMergeStoreTest {
   void tiesAndDareChangeTheSum() {
     float[] sum = VectorSum.sum(store, stored, LAYOUT);
     for (String name : List.of("ties", "dare", "median")) {
-      assertThat(StrategyMerge.run(store, stored, LAYOUT, MergeStrategies.get(name), params(name), SEED))
-          .as(name).isNotEqualTo(sum);
+      assertThat(
+              StrategyMerge.run(
+                  store, stored, LAYOUT, MergeStrategies.get(name), params(name), SEED))
+          .as(name)
+          .isNotEqualTo(sum);
     }
   }
 
@@ -135,11 +173,13 @@ class StrategyMergeStoreTest {
     VectorStore own = newStore(tmp);
     List<StoredVector> mine = publish(own);
     rewriteDelta(mine.get(2), deltas[2], 5);
-    assertThatThrownBy(() -> StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get("median"), Map.of(), 0))
+    assertThatThrownBy(
+            () -> StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get("median"), Map.of(), 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot merge data vectors chunk by chunk: hospital h-d has a chunk of 5 values at offset 0"
-            + " where hospital h-a has a chunk of 7 values at offset 0 (all vectors must be written with the same"
-            + " chunk size, e.g. FloatChunkFile.DEFAULT_CHUNK_SIZE)");
+        .hasMessage(
+            "Cannot merge data vectors chunk by chunk: hospital h-d has a chunk of 5 values at offset 0"
+                + " where hospital h-a has a chunk of 7 values at offset 0 (all vectors must be written with the same"
+                + " chunk size, e.g. FloatChunkFile.DEFAULT_CHUNK_SIZE)");
   }
 
   @Test
@@ -149,8 +189,12 @@ class StrategyMergeStoreTest {
     rewriteDelta(mine.get(2), deltas[2], 5);
     rewriteDelta(mine.get(3), deltas[3], FloatChunkFile.DEFAULT_CHUNK_SIZE);
     for (String name : List.of("task-arithmetic", "weighted-sum", "dare")) {
-      assertThat(StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get(name), params(name), SEED)).as(name)
-          .containsExactly(StrategyMerge.run(store, stored, LAYOUT, MergeStrategies.get(name), params(name), SEED));
+      assertThat(
+              StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get(name), params(name), SEED))
+          .as(name)
+          .containsExactly(
+              StrategyMerge.run(
+                  store, stored, LAYOUT, MergeStrategies.get(name), params(name), SEED));
     }
   }
 
@@ -161,7 +205,8 @@ class StrategyMergeStoreTest {
     float[] tampered = deltas[1].clone();
     tampered[20] += 1f;
     rewriteDelta(mine.get(1), tampered, 7);
-    assertThatThrownBy(() -> StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get("median"), Map.of(), 0))
+    assertThatThrownBy(
+            () -> StrategyMerge.run(own, mine, LAYOUT, MergeStrategies.get("median"), Map.of(), 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Cannot read float chunks: content SHA-256 ")
         .hasMessageContaining(" does not match manifest " + mine.get(1).manifest().vectorSha256());
@@ -175,7 +220,10 @@ class StrategyMergeStoreTest {
         .hasMessage("Cannot configure merge strategy ties: unknown parameter 'k' (valid: top-k)");
     assertThatThrownBy(() -> StrategyMerge.run(store, List.of(), LAYOUT, ties, Map.of(), 0))
         .hasMessage("Cannot merge: no data vectors given");
-    assertThatThrownBy(() -> StrategyMerge.run(store, List.of(stored.get(0), stored.get(0)), LAYOUT, ties, Map.of(), 0))
+    assertThatThrownBy(
+            () ->
+                StrategyMerge.run(
+                    store, List.of(stored.get(0), stored.get(0)), LAYOUT, ties, Map.of(), 0))
         .hasMessage("Cannot merge: two vectors claim hospital h-c");
     VectorLayout other = new VectorLayout(List.of(new TensorSpec("0_W", List.of(30L), 0, 30)));
     assertThatThrownBy(() -> StrategyMerge.run(store, stored, other, ties, Map.of(), 0))
