@@ -52,7 +52,7 @@ JOB_CONF = {
     "evaluate": f"{MEDVEC_HOME}/conf/evaluate.yaml",
 }
 
-# medvec's exit codes (README "Exit codes"); 1 (runtime failure) is worth a retry, these are not.
+# medvec's exit codes (docs/operations.md "Exit codes"); 1 (runtime failure) is worth a retry, these are not.
 NO_RETRY_EXIT_CODES = {2: "bad config", 3: "bad input", 4: "incompatible vectors"}
 
 

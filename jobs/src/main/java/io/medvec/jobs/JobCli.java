@@ -315,7 +315,7 @@ final class JobCli {
     @Option(
         names = "--dir",
         paramLabel = "DIR",
-        description = "Scratch directory for vectors (target/bench).")
+        description = "Working directory for generated vectors (target/bench).")
     String dir;
 
     @Option(

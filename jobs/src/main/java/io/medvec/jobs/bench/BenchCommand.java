@@ -18,7 +18,8 @@ import java.util.Locale;
  * [--threads 1,2] [--size quick|full] [--data FILE.npz] [--dir DIR]}: prints each figure as the
  * median of {@code --runs} timed runs after {@code --warmup} untimed ones, with the ratio to its
  * peer where one exists, and writes them as a JSON list of {@code {name, value, unit, ratio}}.
- * Throughput targets live here, never in tests (see README "Benchmarks").
+ * Throughput targets live here, never in tests (see docs/performance.md "The bench" and
+ * docs/benchmarks.md).
  */
 public final class BenchCommand {
 
