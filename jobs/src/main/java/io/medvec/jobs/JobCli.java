@@ -110,6 +110,11 @@ final class JobCli {
     CliArgs cli();
   }
 
+  /** What {@code --verbose} does, for the global option and every command's. */
+  static final String VERBOSE_DOC =
+      "Also log the effective configuration, every job's result record,"
+          + " INFO messages, and stack traces of errors.";
+
   /** Options of every command. */
   static final class Common {
     @Option(
@@ -118,11 +123,7 @@ final class JobCli {
         description = "Show this help and exit.")
     boolean help;
 
-    @Option(
-        names = "--verbose",
-        description =
-            "Also log the effective configuration, every job's result record,"
-                + " INFO messages, and stack traces of errors.")
+    @Option(names = "--verbose", description = VERBOSE_DOC)
     boolean verbose;
   }
 

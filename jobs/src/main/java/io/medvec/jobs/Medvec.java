@@ -36,11 +36,7 @@ public final class Medvec {
               + " on a cluster spark-submit runs the same jobs (io.medvec.jobs.*Job).",
       synopsisSubcommandLabel = "COMMAND")
   static final class Root {
-    @Option(
-        names = "--verbose",
-        description =
-            "Also log the effective configuration, every job's result record,"
-                + " INFO messages, and stack traces of errors.")
+    @Option(names = "--verbose", description = JobCli.VERBOSE_DOC)
     boolean verbose;
   }
 
