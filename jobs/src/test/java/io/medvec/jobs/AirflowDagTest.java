@@ -2,90 +2,195 @@ package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Airflow DAG is Python that CI only compiles (Airflow is not installed), so this reads it as
- * text: every job class and every file under conf/ it names must exist, and the nightly contract
- * (run id from the logical date, one fine-tune per hospital, pinned base) must be in it.
+ * The Airflow DAG, executed by Python under stand-ins for the Airflow modules it imports (Airflow
+ * is not installable here): {@code src/test/python/airflow_dag_probe.py} records every DAG, task,
+ * operator argument (checked against SparkSubmitOperator's signature), dependency and the dynamic
+ * task mapping's values, and what a failed spark-submit with each exit code becomes. Run for both
+ * import layouts (Airflow 3's {@code airflow.sdk}, Airflow 2) and both targets.
  */
 class AirflowDagTest {
 
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   static final Path DAG = REPO.resolve("conf/airflow/medvec_nightly.py");
-  static String dag;
+  static final Path PROBE = REPO.resolve("jobs/src/test/python/airflow_dag_probe.py");
+  static final String HOME = REPO.toString();
 
-  @BeforeAll
-  static void read() throws Exception {
-    dag = Files.readString(DAG);
-  }
-
-  static List<String> all(String regex) {
-    Matcher m = Pattern.compile(regex).matcher(dag);
-    return m.results().map(r -> r.group(1)).distinct().toList();
-  }
-
-  @Test
-  void everyJobClassItSubmitsExists() throws Exception {
-    List<String> jobs = all("\"(\\w+Job)\"");
-    assertThat(jobs)
-        .containsExactlyInAnyOrder(
-            "PartitionDataJob",
-            "PretrainModelJob",
-            "FineTuneVectorsJob",
-            "MergeVectorsJob",
-            "EvaluateModelsJob");
-    for (String job : jobs) {
-      Class<?> type = Class.forName("io.medvec.jobs." + job);
-      assertThat(type.getMethod("main", String[].class)).as(job).isNotNull();
+  static JsonNode probe(String target, String layout) throws IOException, InterruptedException {
+    List<String> command =
+        List.of("/usr/bin/python3", PROBE.toString(), DAG.toString(), HOME, target, layout);
+    Path out = Files.createTempFile("dag-probe", ".json");
+    Path err = Files.createTempFile("dag-probe", ".err");
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("probe finished").isTrue();
+      assertThat(p.exitValue())
+          .as("probe exit; stderr: %s", Files.readString(err, StandardCharsets.UTF_8))
+          .isZero();
+      return new ObjectMapper().readTree(out.toFile());
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    assertThat(dag).contains("java_class=f\"io.medvec.jobs.{job_class}\"");
   }
 
-  @Test
-  void everyConfFileItNamesExists() {
-    List<String> files = all("\\{MEDVEC_HOME}/(conf/[\\w./-]+\\.(?:yaml|conf|properties|sh))\"");
-    assertThat(files)
-        .contains(
-            "conf/log4j2.properties",
-            "conf/finetune.yaml",
-            "conf/merge.yaml",
-            "conf/evaluate.yaml",
-            "conf/partition.yaml",
-            "conf/pretrain.yaml");
-    assertThat(files).allSatisfy(f -> assertThat(REPO.resolve(f)).as(f).isRegularFile());
-    // the properties file is chosen per target: every target's template must exist
-    assertThat(dag).contains("{MEDVEC_HOME}/conf/spark/spark-defaults.{TARGET}.conf");
-    for (String target : List.of("yarn", "k8s")) {
-      assertThat(REPO.resolve("conf/spark/spark-defaults." + target + ".conf")).isRegularFile();
+  /** A path the DAG names under MEDVEC_HOME, as a file of this repository. */
+  static Path inRepo(String path) {
+    assertThat(path).startsWith(HOME + "/");
+    return REPO.resolve(path.substring(HOME.length() + 1));
+  }
+
+  static List<String> strings(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(v -> values.add(v.asText()));
+    return values;
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @CsvSource({"yarn, sdk", "yarn, airflow2", "k8s, sdk", "k8s, airflow2"})
+  void everySubmitRunsAJobOfTheAppJarInClientModeWithTheTargetsSettings(
+      String target, String layout) throws Exception {
+    JsonNode dags = probe(target, layout).get("dags");
+    assertThat(dags.fieldNames())
+        .toIterable()
+        .containsExactly("medvec_bootstrap", "medvec_nightly");
+    List<String> classes = new ArrayList<>();
+    for (JsonNode dag : dags) {
+      for (JsonNode task : dag.get("tasks")) {
+        if (!task.get("operator").asText().equals("MedvecSubmitOperator")) {
+          continue;
+        }
+        JsonNode kw = task.get("kwargs");
+        String id = kw.get("task_id").asText();
+        String javaClass = kw.get("java_class").asText();
+        classes.add(javaClass);
+        Class<?> type = Class.forName(javaClass);
+        assertThat(type.getMethod("main", String[].class)).as(id).isNotNull();
+        assertThat(inRepo(kw.get("application").asText()).getFileName().toString())
+            .isEqualTo("medvec-jobs-0.1.0-SNAPSHOT-app.jar");
+        // client mode through the operator (overrides the connection's extra), not through conf
+        assertThat(kw.get("deploy_mode").asText()).as(id).isEqualTo("client");
+        assertThat(kw.has("properties_file")).as(id + ": no --properties-file").isFalse();
+        JsonNode conf = kw.get("conf");
+        assertThat(conf.has("spark.submit.deployMode")).as(id).isFalse();
+        assertThat(conf.has("spark.master")).as(id + ": the master is the connection's").isFalse();
+        // every other key of the target's spark-defaults template is passed
+        assertThat(conf.get("spark.executor.memory").asText()).isNotBlank();
+        assertThat(conf.get("spark.driver.extraJavaOptions").asText())
+            .as(id + ": the driver's log configuration is absolute")
+            .contains("-Dlog4j2.configurationFile=file://" + HOME + "/conf/log4j2.properties")
+            .doesNotContain("configurationFile=log4j2.properties");
+        if (target.equals("yarn")) {
+          assertThat(kw.get("files").asText()).isEqualTo(HOME + "/conf/log4j2.properties");
+        }
+        // a mapped task's command lines are the mapping's values (checked below)
+        if (kw.has("application_args")) {
+          List<String> args = strings(kw.get("application_args"));
+          Path jobConf = inRepo(args.get(args.indexOf("--config") + 1));
+          assertThat(jobConf).as(id).isRegularFile();
+          assertThat(args).contains("--run-id", "--out", "--data");
+        }
+      }
     }
-    assertThat(dag).contains("{MEDVEC_HOME}/jobs/target/medvec-jobs-0.1.0-SNAPSHOT-app.jar");
-  }
-
-  @Test
-  void nightlyRunIsTheLogicalDateWithOneFineTunePerHospitalOnAPinnedBase() {
-    assertThat(dag)
-        .contains("run_id = \"{{ ds }}\"")
-        .contains("\"--run-id\", run_id")
-        .contains("f\"finetune.hospitals=[{h}]\"")
-        .contains("for h in HOSPITALS")
-        .contains("\"--base\", \"{{ var.value.medvec_base }}\"")
-        .contains("\"retries\": 2")
-        .contains("partition >> finetunes >> merge >> evaluate")
-        .contains("trigger_rule=TriggerRule.ALL_DONE");
-  }
-
-  @Test
-  void nonRetryableExitCodesMatchTheJobs() {
-    assertThat(dag)
+    assertThat(classes)
         .contains(
-            "NO_RETRY_EXIT_CODES = {2: \"bad config\", 3: \"bad input\", 4: \"incompatible vectors\"}");
+            "io.medvec.jobs.PartitionDataJob",
+            "io.medvec.jobs.PretrainModelJob",
+            "io.medvec.jobs.FineTuneVectorsJob",
+            "io.medvec.jobs.MergeVectorsJob",
+            "io.medvec.jobs.EvaluateModelsJob");
+    assertThat(inRepo(HOME + "/conf/spark/spark-defaults." + target + ".conf")).isRegularFile();
+    assertThat(inRepo(HOME + "/conf/log4j2.properties")).isRegularFile();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"sdk", "airflow2"})
+  void nightlyFineTunesOneMappedTaskPerHospitalThenMergesWhatArrivedThenEvaluates(String layout)
+      throws Exception {
+    JsonNode report = probe("yarn", layout);
+    JsonNode tasks = report.get("dags").get("medvec_nightly").get("tasks");
+    assertThat(tasks.fieldNames())
+        .toIterable()
+        .containsExactly("partition", "hospital_commands", "finetune", "merge", "evaluate");
+    assertThat(strings(tasks.get("hospital_commands").get("upstream")))
+        .containsExactly("partition");
+    JsonNode finetune = tasks.get("finetune");
+    assertThat(finetune.get("expand").get("application_args").get("xcom_from").asText())
+        .isEqualTo("hospital_commands");
+    assertThat(strings(finetune.get("upstream"))).containsExactly("hospital_commands");
+    assertThat(strings(tasks.get("merge").get("upstream"))).containsExactly("finetune");
+    assertThat(tasks.get("merge").get("kwargs").get("trigger_rule").asText()).isEqualTo("all_done");
+    assertThat(strings(tasks.get("evaluate").get("upstream"))).containsExactly("merge");
+    for (String id : List.of("partition", "merge", "evaluate")) {
+      assertThat(strings(tasks.get(id).get("kwargs").get("application_args")))
+          .containsSequence("--run-id", "{{ ds }}");
+    }
+    assertThat(strings(tasks.get("merge").get("kwargs").get("application_args")))
+        .containsSequence("--base", "{{ var.value.medvec_base }}");
+    assertThat(
+            report
+                .get("dags")
+                .get("medvec_nightly")
+                .get("args")
+                .get("default_args")
+                .get("retries")
+                .asInt())
+        .isEqualTo(2);
+
+    // the mapping's values: resolved from the Variables when the run starts (mapped values are
+    // not templated), one command line per hospital, the run's logical date and pinned base
+    JsonNode mapping = report.get("mapping");
+    JsonNode two = mapping.get("two");
+    assertThat(two).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      List<String> args = strings(two.get(i));
+      assertThat(args)
+          .containsSequence("--run-id", "2026-12-01")
+          .containsSequence("--base", "FP123")
+          .containsSequence("--out", "hdfs:///medvec")
+          .containsSequence("--data", "hdfs:///data/p.npz")
+          .containsSequence("--set", "finetune.hospitals=[" + (i == 0 ? "site-a" : "site-b") + "]");
+      assertThat(String.join(" ", args)).doesNotContain("{{");
+    }
+    assertThat(mapping.get("default")).hasSize(4);
+    assertThat(mapping.get("empty").asText()).startsWith("refused: Variable medvec_hospitals");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"sdk", "airflow2"})
+  void nonRetryableExitCodesFailTheTaskAtOnceAndTheOthersAreRetried(String layout)
+      throws Exception {
+    JsonNode codes = probe("yarn", layout).get("exit_codes");
+    assertThat(codes.get("0").asText()).isEqualTo("success");
+    // the DAG's non-retryable codes are exactly the user errors (configuration, input, vectors)
+    for (ExitCode code : ExitCode.values()) {
+      if (code == ExitCode.SUCCESS) {
+        continue;
+      }
+      String outcome = codes.get(String.valueOf(code.code())).asText();
+      if (code.isUserError()) {
+        assertThat(outcome).as(code.name()).startsWith("fail-without-retry: medvec exit code");
+      } else {
+        assertThat(outcome).as(code.name()).isEqualTo("retry");
+      }
+    }
+    assertThat(codes.get("1").asText()).isEqualTo("retry");
     assertThat(ExitCode.BAD_CONFIG.code()).isEqualTo(2);
     assertThat(ExitCode.BAD_INPUT.code()).isEqualTo(3);
     assertThat(ExitCode.INCOMPATIBLE_VECTORS.code()).isEqualTo(4);
