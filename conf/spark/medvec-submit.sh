@@ -39,8 +39,19 @@ if [[ "$target" == yarn ]]; then
   extra+=(--files "$(IFS=,; echo "${files[*]}")")
 fi
 
+# medvec's settings as --conf pairs (later keys win): a --properties-file would replace the
+# cluster's own spark-defaults.conf instead of overriding it key by key
+confs=()
+while IFS= read -r line || [[ -n "$line" ]]; do
+  line="${line#"${line%%[![:space:]]*}"}"
+  [[ -z "$line" || "$line" == \#* ]] && continue
+  key="${line%%[[:space:]=]*}"
+  value="${line#"$key"}"; value="${value#"${value%%[![:space:]=]*}"}"
+  confs+=(--conf "$key=$value")
+done < "$props"
+
 # not exec: the trap removes the merged properties file; the exit code is passed through
 set +e
-"$SUBMIT" --properties-file "$props" "${extra[@]}" --class "io.medvec.jobs.$job" "$APP_JAR" "$@"
+"$SUBMIT" "${confs[@]}" "${extra[@]}" --class "io.medvec.jobs.$job" "$APP_JAR" "$@"
 code=$?
 exit "$code"
