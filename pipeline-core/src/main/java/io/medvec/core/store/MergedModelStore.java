@@ -1,5 +1,6 @@
 package io.medvec.core.store;
 
+import io.medvec.core.export.TorchExport;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
@@ -9,18 +10,22 @@ import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * A run's merged model and its controls: {@code OUT/runs/RUN/merged/{model.zip, weights.parquet,
- * bn-stats.parquet, manifest.json}} and {@code OUT/runs/RUN/controls/KIND/{model.zip,
- * manifest.json}}, each published atomically by the merge stage; the evaluate stage reads the
- * manifest ({@link MergeManifest}) and the models.
+ * A run's merged model and its controls: {@code OUT/runs/RUN/merged/{model.zip, model.safetensors,
+ * weights.parquet, bn-stats.parquet, manifest.json}} and {@code
+ * OUT/runs/RUN/controls/KIND/{model.zip, manifest.json}}, each published atomically by the merge
+ * stage; the evaluate stage reads the manifest ({@link MergeManifest}) and the models.
  */
 public final class MergedModelStore {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(MergedModelStore.class);
 
   /** The merged model's trainable parameters as a flat float vector. */
   static final String WEIGHTS_FILE = "weights.parquet";
@@ -48,6 +53,15 @@ public final class MergedModelStore {
   public void publish(MultiLayerNetwork merged, VectorLayout layout, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, this.layout.mergedDir())) {
       ModelIO.save(merged, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
+      // the same weights for PyTorch and other frameworks (docs/export.md), where the
+      // architecture has a PyTorch counterpart
+      Optional<String> noExport = TorchExport.unsupported(merged);
+      if (noExport.isEmpty()) {
+        TorchExport.write(
+            conf, new Path(out.tmp(), TorchExport.FILE), merged, Map.of("medvec.model", "merged"));
+      } else {
+        LOG.warn("No {} beside {}: {}", TorchExport.FILE, OutputLayout.MODEL_FILE, noExport.get());
+      }
       FloatChunkFile.write(
           conf,
           new Path(out.tmp(), WEIGHTS_FILE),

@@ -3,6 +3,8 @@ package io.medvec.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.medvec.core.export.Safetensors;
+import io.medvec.core.export.TorchExport;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.model.Fingerprint;
@@ -78,6 +80,19 @@ class MergedModelStoreTest {
         .containsExactly(ParamVectors.flatten(merged, layout));
     assertThat(HadoopFiles.exists(conf, new Path(layout().mergedDir(), VectorStore.BN_STATS_FILE)))
         .isTrue();
+    // the PyTorch export beside model.zip holds the merged weights (TorchExportTest runs it)
+    Path export = new Path(layout().mergedDir(), TorchExport.FILE);
+    try (var in = HadoopFiles.open(conf, export)) {
+      Safetensors.Contents contents = Safetensors.read(in, export.toString());
+      assertThat(contents.tensor("layers.0.weight").floats())
+          .containsExactly(
+              org.nd4j.linalg.factory.Nd4j.toFlattened(
+                      'c', merged.getLayer(0).getParam("W").transpose())
+                  .toFloatVector());
+      assertThat(contents.metadata()).containsEntry("medvec.model", "merged");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test

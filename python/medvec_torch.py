@@ -1,0 +1,118 @@
+"""PyTorch side of medvec's model export: load a merged model's ``model.safetensors`` into a
+``torch.nn.Module`` and score images with it.
+
+    import medvec_torch
+    model = medvec_torch.load("OUT/runs/RUN/merged/model.safetensors")   # eval mode
+    probs = model(images)        # images: float tensor [N, C, H, W], pixels / 255 (see metadata)
+    model.metadata["medvec.classes"]
+
+The file holds the weights under the names of ``MedvecNet``'s ``state_dict()`` (``layers.0.weight``,
+…) and, in its ``__metadata__``, the architecture as a JSON list of layers (``medvec.architecture``).
+``load`` uses the ``safetensors`` package when it is installed and otherwise reads the format
+itself (8-byte little-endian header length, JSON header, little-endian tensor bytes).
+
+Command line (used by medvec's tests):
+    python3 medvec_torch.py predict MODEL.safetensors IMAGES.f32 N C H W OUT.f32
+reads N float32 images (row-major N×C×H×W), writes N×classes float32 probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+
+import torch
+from torch import nn
+
+FORMAT = "medvec-torch-sequential/1"
+DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "F16": torch.float16}
+
+
+def read_safetensors(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a safetensors file."""
+    try:
+        from safetensors import safe_open  # the reference reader, when installed
+    except ImportError:
+        safe_open = None
+    if safe_open is not None:
+        with safe_open(path, framework="pt") as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    metadata = header.pop("__metadata__", {}) or {}
+    buffer = data[8 + n :]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        dtype = DTYPES[entry["dtype"]]
+        flat = torch.frombuffer(bytearray(buffer[begin:end]), dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(entry["shape"])
+    return tensors, metadata
+
+
+def build_layer(spec: dict) -> nn.Module:
+    kind = spec["type"]
+    if kind == "conv2d":
+        return nn.Conv2d(spec["in_channels"], spec["out_channels"], tuple(spec["kernel_size"]),
+                         stride=tuple(spec["stride"]), padding=tuple(spec["padding"]), bias=spec["bias"])
+    if kind == "batchnorm2d":
+        return nn.BatchNorm2d(spec["num_features"], eps=spec["eps"])
+    if kind == "relu":
+        return nn.ReLU()
+    if kind == "maxpool2d":
+        return nn.MaxPool2d(tuple(spec["kernel_size"]), stride=tuple(spec["stride"]),
+                            padding=tuple(spec["padding"]), ceil_mode=spec["ceil_mode"])
+    if kind == "flatten":
+        return nn.Flatten(1)
+    if kind == "linear":
+        return nn.Linear(spec["in_features"], spec["out_features"], bias=spec["bias"])
+    if kind == "sigmoid":
+        return nn.Sigmoid()
+    if kind == "tanh":
+        return nn.Tanh()
+    if kind == "softmax":
+        return nn.Softmax(dim=1)
+    raise ValueError(f"unknown layer type {kind!r}")
+
+
+class MedvecNet(nn.Module):
+    """The network a medvec export describes: its layers in order, as recorded."""
+
+    def __init__(self, architecture: list[dict], metadata: dict[str, str] | None = None):
+        super().__init__()
+        self.layers = nn.Sequential(*[build_layer(spec) for spec in architecture])
+        self.metadata = dict(metadata or {})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def load(path: str) -> MedvecNet:
+    """The model in ``path`` (a medvec ``model.safetensors``), in eval mode."""
+    tensors, metadata = read_safetensors(path)
+    if metadata.get("medvec.format") != FORMAT:
+        raise ValueError(f"{path}: not a {FORMAT} export (medvec.format={metadata.get('medvec.format')!r})")
+    model = MedvecNet(json.loads(metadata["medvec.architecture"]), metadata)
+    model.load_state_dict(tensors, strict=True)
+    return model.eval()
+
+
+def _predict(model_path, images_path, n, c, h, w, out_path):
+    model = load(model_path)
+    with open(images_path, "rb") as f:
+        images = torch.frombuffer(bytearray(f.read()), dtype=torch.float32).reshape(int(n), int(c), int(h), int(w))
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        probs = model(images)
+    with open(out_path, "wb") as f:
+        f.write(probs.contiguous().numpy().astype("<f4").tobytes())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 9 and sys.argv[1] == "predict":
+        _predict(*sys.argv[2:])
+    else:
+        sys.exit(__doc__)
