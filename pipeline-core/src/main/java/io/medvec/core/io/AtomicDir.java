@@ -156,6 +156,11 @@ public final class AtomicDir implements AutoCloseable {
     return fs;
   }
 
+  /** The lease this directory is written under. */
+  WriterLease lease() {
+    return lease;
+  }
+
   /**
    * Writes a _SUCCESS marker into tmp, then replaces target: if it exists, rename it aside to
    * {@code <parent>/_old-<name>-<uuid>}, rename tmp to target, delete the old one. If the rename

@@ -35,6 +35,8 @@ final class LeaseFiles {
   /** A lease file's text and its modification time on the file system (epoch ms). */
   record Stored(String text, long modifiedMs) {}
 
+  private static final int READ_ATTEMPTS = 5;
+
   private final Configuration conf;
   private final FileSystem fs;
   private final Function<Path, File> local;
@@ -103,14 +105,21 @@ final class LeaseFiles {
         return Optional.empty();
       }
     }
-    try {
-      FileStatus status = fs.getFileStatus(file);
-      try (FSDataInputStream in = fs.open(file)) {
-        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        return Optional.of(new Stored(text, status.getModificationTime()));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        FileStatus status = fs.getFileStatus(file);
+        try (FSDataInputStream in = fs.open(file)) {
+          String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          return Optional.of(new Stored(text, status.getModificationTime()));
+        }
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        // HDFS: the holder renewed (renamed a new file over this one) while it was being read
+        if (attempt == READ_ATTEMPTS) {
+          throw e;
+        }
       }
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
     }
   }
 

@@ -56,6 +56,10 @@ public final class WriterLease implements AutoCloseable {
       ThreadLocal.withInitial(ConcurrentHashMap::new);
   private static final String HOST = localHost();
   private static final int ATTEMPTS = 3;
+  private static final java.util.Set<String> OBJECT_STORES =
+      java.util.Set.of(
+          "s3", "s3a", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs", "oss", "cos", "cosn", "obs");
+  private static final java.util.Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
   private final LeaseFiles files;
   private final Path target;
@@ -122,6 +126,7 @@ public final class WriterLease implements AutoCloseable {
         throw new IllegalArgumentException(
             "Cannot take writer lease: target has no parent (" + qualified + ")");
       }
+      warnIfObjectStore(qualified);
       WriterLease lease =
           take(new LeaseFiles(conf, fs), qualified, fileFor(qualified), settings, clock);
       if (shared) {
@@ -298,6 +303,17 @@ public final class WriterLease implements AutoCloseable {
         this::renew, settings.renewMillis(), settings.renewMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Stops the background renewal (as when the holder's process dies); the file stays. */
+  synchronized void stopRenewing() {
+    if (renewer != null) {
+      renewer.shutdownNow();
+    }
+  }
+
+  LeaseFiles files() {
+    return files;
+  }
+
   /**
    * Rewrites the lease with a new expiry if the file still holds this lease's token; else marks it
    * lost. False once lost or released.
@@ -382,6 +398,21 @@ public final class WriterLease implements AutoCloseable {
     } catch (IOException | UncheckedIOException e) {
       // it expires on its own; a later writer takes it over then
       LOG.warn("Could not release the writer lease {}", file, e);
+    }
+  }
+
+  /**
+   * Object stores behind Hadoop connectors have no atomic create-if-absent: there a lease does not
+   * exclude a second writer (see docs/storage.md). Warned once per scheme.
+   */
+  private static void warnIfObjectStore(Path target) {
+    String scheme = String.valueOf(target.toUri().getScheme());
+    if (OBJECT_STORES.contains(scheme) && WARNED.add(scheme)) {
+      LOG.warn(
+          "Writer leases on {}:// do not exclude a second writer: the store has no atomic"
+              + " create-if-absent; run one job per output ({})",
+          scheme,
+          target);
     }
   }
 
