@@ -72,6 +72,7 @@ JOB_CONF = {
 }
 
 # medvec's exit codes (README "Exit codes"); 1 (runtime failure) is worth a retry, these are not.
+# 5 (another job is writing the same output) is retried too: the retry delay outlasts a writer lease.
 NO_RETRY_EXIT_CODES = {2: "bad config", 3: "bad input", 4: "incompatible vectors"}
 
 # Keys of the properties file the DAG sets itself: the master comes from the connection and the

@@ -4,6 +4,7 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.io.LeaseSettings;
 import java.util.regex.Pattern;
 
 /**
@@ -15,9 +16,17 @@ import java.util.regex.Pattern;
  * @param base {@link #BASE}
  * @param overwrite {@link #OVERWRITE}
  * @param runVectors {@link #VECTORS_SCOPE} is {@code run}
+ * @param lease {@link LeaseSettings#TTL} and {@link LeaseSettings#RENEW}: the timing of the writer
+ *     lease every output is written under
  */
 public record CommonConfig(
-    String runId, String out, String dataPath, String base, boolean overwrite, boolean runVectors) {
+    String runId,
+    String out,
+    String dataPath,
+    String base,
+    boolean overwrite,
+    boolean runVectors,
+    LeaseSettings lease) {
 
   /** Values of {@code vectors.scope}. */
   static final String SHARED = "shared";
@@ -56,7 +65,16 @@ public record CommonConfig(
 
   /** The keys {@link #from} reads. */
   static final ConfigGroup KEYS =
-      ConfigGroup.of("common", RUN_ID_KEY, OUT, DATA_PATH, BASE, OVERWRITE, VECTORS_SCOPE);
+      ConfigGroup.of(
+          "common",
+          RUN_ID_KEY,
+          OUT,
+          DATA_PATH,
+          BASE,
+          OVERWRITE,
+          VECTORS_SCOPE,
+          LeaseSettings.TTL,
+          LeaseSettings.RENEW);
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
@@ -83,7 +101,8 @@ public record CommonConfig(
         DATA_PATH.read(map, envData == null ? DATA_PATH.defaultValue() : envData),
         BASE.read(map),
         OVERWRITE.read(map),
-        runVectors(VECTORS_SCOPE.read(map)));
+        runVectors(VECTORS_SCOPE.read(map)),
+        LeaseSettings.from(map));
   }
 
   private static boolean runVectors(String scope) {

@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.io.TargetBusyException;
 import io.medvec.core.vector.IncompatibleVectorException;
 
 /** Process exit codes; schedulers (Airflow) branch on them. */
@@ -19,7 +20,12 @@ public enum ExitCode {
    * Data vectors that cannot be combined: another base fingerprint, another layout, a duplicate
    * hospital.
    */
-  INCOMPATIBLE_VECTORS(4, "incompatible data vectors");
+  INCOMPATIBLE_VECTORS(4, "incompatible data vectors"),
+  /**
+   * An output this job must write is being written by another job (its writer lease is held).
+   * Retrying after that job ends succeeds.
+   */
+  TARGET_BUSY(5, "target is being written by another job; retry after it ends");
 
   private final int code;
   private final String meaning;
@@ -38,9 +44,15 @@ public enum ExitCode {
     return meaning;
   }
 
-  /** Whether the failure is the user's to fix (input, configuration), not the software's. */
+  /**
+   * Whether the failure is the user's to fix (input, configuration) or the schedule's (two jobs on
+   * one target), not the software's: one line says it all, no stack trace.
+   */
   public boolean isUserError() {
-    return this == BAD_CONFIG || this == BAD_INPUT || this == INCOMPATIBLE_VECTORS;
+    return this == BAD_CONFIG
+        || this == BAD_INPUT
+        || this == INCOMPATIBLE_VECTORS
+        || this == TARGET_BUSY;
   }
 
   /** Classifies a failure, looking through wrapping exceptions (Spark wraps task failures). */
@@ -51,6 +63,9 @@ public enum ExitCode {
       }
       if (t instanceof IncompatibleVectorException) {
         return INCOMPATIBLE_VECTORS;
+      }
+      if (t instanceof TargetBusyException) {
+        return TARGET_BUSY;
       }
       // a file whose content no longer matches its Hadoop checksum (.crc / HDFS block checksum) is
       // corrupt

@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.finetune.VectorRelease;
+import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
@@ -72,11 +73,23 @@ record HospitalFineTune(
       String device)
       implements Serializable {}
 
+  /**
+   * Trains and publishes under the writer lease of the hospital's vector directory, taken before
+   * any work: a second writer of that vector (another job, or a duplicate in the list) is refused
+   * at once instead of after its training.
+   */
   Outcome run(byte[] baseModel) {
+    Configuration conf = hadoop.get();
+    VectorStore store = new VectorStore(conf, new Path(vectorsRoot));
+    try (WriterLease lease = WriterLease.acquire(conf, store.dir(baseFingerprint, hospital))) {
+      return train(baseModel, conf, store);
+    }
+  }
+
+  private Outcome train(byte[] baseModel, Configuration conf, VectorStore store) {
     long start = System.nanoTime();
     // before any array is created: ND4J allocates on the device bound to the current thread
     String device = GpuBinding.bindCurrentTask("hospital " + hospital);
-    Configuration conf = hadoop.get();
     MedMnist all = JobContext.loadData(conf, new Path(data));
     ImageSet local = all.train().subset(indices);
     MultiLayerNetwork base =
@@ -97,9 +110,7 @@ record HospitalFineTune(
                     String.format("%.1f", e.examplesPerSecond()),
                     e.examples()));
     failFirstAttemptIfAsked();
-    VectorRelease release =
-        new VectorRelease(
-            new VectorStore(conf, new Path(vectorsRoot)), hospital, runId, baseFingerprint);
+    VectorRelease release = new VectorRelease(store, hospital, runId, baseFingerprint);
     StoredVector stored =
         release.publish(
             base,

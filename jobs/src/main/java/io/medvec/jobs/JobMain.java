@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.io.TargetBusyException;
 import io.medvec.core.model.FastPath;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -86,17 +87,31 @@ public final class JobMain {
           e,
           verbose);
       return ExitCode.BAD_CONFIG.code();
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) { // Exception: Spark throws its checked SparkException unchecked
       ExitCode code = ExitCode.of(e);
       boolean detailLeftOut = e instanceof ConfigException c && !c.brief().equals(c.getMessage());
       report(
           job,
           code,
-          describe(e) + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""),
+          describe(code == ExitCode.TARGET_BUSY ? busyCause(e) : e)
+              + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""),
           e,
           verbose);
       return code.code();
     }
+  }
+
+  /**
+   * The refusal that names the other writer, wherever it is in the chain (a Spark task's failure
+   * arrives wrapped in the job's).
+   */
+  private static Throwable busyCause(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TargetBusyException) {
+        return t;
+      }
+    }
+    return failure;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.io.WriterLease;
 import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.MergeSelection;
@@ -425,7 +426,18 @@ public final class MergeVectorsJob {
     this.config = config;
   }
 
+  /**
+   * Merges under the writer lease of {@code runs/RUN/merged}, taken before any work and held until
+   * the merged model, the controls and the result record are written: a second merge of the run is
+   * refused at once, and the record and the model always come from the same merge.
+   */
   public Result run() {
+    try (WriterLease lease = WriterLease.acquire(ctx.hadoop(), ctx.paths().mergedDir())) {
+      return merge();
+    }
+  }
+
+  private Result merge() {
     String fingerprint = ctx.baseFingerprint();
     MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());

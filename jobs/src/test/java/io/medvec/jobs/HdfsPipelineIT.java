@@ -7,6 +7,7 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkFile;
+import io.medvec.core.io.KilledWriters;
 import io.medvec.core.io.SimpleParquet;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
@@ -133,12 +134,15 @@ class HdfsPipelineIT {
     fs.copyToLocalFile(false, new Path(out), new Path(local.toUri()), true);
   }
 
-  /** Attempts that die after writing and before commit: no close(), as when the JVM is killed. */
+  /**
+   * Attempts that die after writing and before commit: no close(), and a lease naming a process
+   * that has ended, as when the JVM is killed.
+   */
   @SuppressWarnings("resource")
   private static void crash() throws IOException {
     OutputLayout night2 = new OutputLayout(new Path(out), NIGHT2);
     VectorStore store = new VectorStore(conf, night2.vectorsRoot());
-    AtomicDir vector = AtomicDir.begin(conf, store.dir(pretrain.fingerprint(), "h9"));
+    AtomicDir vector = KilledWriters.begin(conf, store.dir(pretrain.fingerprint(), "h9"));
     FloatChunkFile.write(
         conf, new Path(vector.tmp(), VectorStore.VECTOR_FILE), new float[] {1f, 2f, 3f}, 2);
     FileUtil.copy(
@@ -148,12 +152,12 @@ class HdfsPipelineIT {
         new Path(vector.tmp(), VectorStore.MANIFEST_FILE),
         false,
         conf);
-    AtomicDir merged = AtomicDir.begin(conf, night2.mergedDir());
+    AtomicDir merged = KilledWriters.begin(conf, night2.mergedDir());
     try (OutputStream model = fs.create(new Path(merged.tmp(), OutputLayout.MODEL_FILE))) {
       model.write(new byte[] {'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p'});
     }
     AtomicDir metrics =
-        AtomicDir.begin(conf, new OutputLayout(new Path(out), CRASHED_RUN).metricsPartition());
+        KilledWriters.begin(conf, new OutputLayout(new Path(out), CRASHED_RUN).metricsPartition());
     SparkTests.spark()
         .read()
         .parquet(new OutputLayout(new Path(out), NIGHT1).metricsPartition().toString())

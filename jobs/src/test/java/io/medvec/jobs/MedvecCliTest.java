@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.io.TargetBusyException;
+import io.medvec.core.io.WriterLease;
 import io.medvec.jobs.experiment.ExperimentJob;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -304,6 +306,84 @@ class MedvecCliTest {
   }
 
   @Test
+  void aLeaseRenewalAboveHalfTheTtlIsRefused() {
+    List<String> lines =
+        stderrOf(
+            () ->
+                assertThat(
+                        JobMain.execute(
+                            new String[] {
+                              "--set",
+                              "store.lease.ttl-seconds=30",
+                              "--set",
+                              "store.lease.renew-seconds=20"
+                            },
+                            MergeVectorsJob.NAME,
+                            MergeVectorsJob.Config::from,
+                            (spark, config) -> {
+                              throw new AssertionError("must not run");
+                            }))
+                    .isEqualTo(ExitCode.BAD_CONFIG.code()));
+    lines.removeIf(l -> l.matches("\\d\\d:\\d\\d:\\d\\d INFO .*"));
+    assertThat(lines)
+        .singleElement()
+        .asString()
+        .isEqualTo(
+            "medvec merge: Invalid config key 'store.lease.renew-seconds': at most half of"
+                + " store.lease.ttl-seconds, so that one late renewal does not lose the lease"
+                + " (20 > 30 / 2) (exit 2: bad command line or configuration)");
+  }
+
+  @Test
+  void aTargetBusyFailureInsideASparkTaskExitsFiveWithTheHolderInOneLine() {
+    TargetBusyException busy =
+        assertThrowsBusy(
+            () -> {
+              java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("medvec-busy-");
+              org.apache.hadoop.fs.Path target =
+                  new org.apache.hadoop.fs.Path(dir.resolve("merged").toUri());
+              org.apache.hadoop.conf.Configuration conf =
+                  new org.apache.hadoop.conf.Configuration();
+              try (WriterLease held = WriterLease.acquire(conf, target)) {
+                WriterLease.acquire(conf, target).close();
+              }
+            });
+    // as Spark reports a task's failure: wrapped in a checked exception
+    Exception wrapped = new Exception("Job aborted due to stage failure", busy);
+    List<String> lines =
+        stderrOf(
+            () ->
+                assertThat(
+                        JobMain.execute(
+                            new String[] {},
+                            MergeVectorsJob.NAME,
+                            MergeVectorsJob.Config::from,
+                            (spark, config) -> sneakyThrow(wrapped)))
+                    .isEqualTo(ExitCode.TARGET_BUSY.code()));
+    lines.removeIf(l -> l.matches("\\d\\d:\\d\\d:\\d\\d INFO .*"));
+    assertThat(lines)
+        .singleElement()
+        .asString()
+        .isEqualTo(
+            "medvec merge: "
+                + busy.getMessage()
+                + " (exit 5: target is being written by another job; retry after it ends)");
+    assertThat(JobMain.logsStackTrace(ExitCode.TARGET_BUSY, false)).isFalse();
+  }
+
+  private static TargetBusyException assertThrowsBusy(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable body) {
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(body);
+    assertThat(t).isInstanceOf(TargetBusyException.class).hasMessageContaining("another job");
+    return (TargetBusyException) t;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> Object sneakyThrow(Exception e) throws E {
+    throw (E) e;
+  }
+
+  @Test
   void aJobsOwnHelpExitsZeroWithoutParsingConfig() {
     List<String> lines =
         stderrOf(
@@ -324,7 +404,11 @@ class MedvecCliTest {
   void stackTracesAreLoggedForRuntimeFailuresAndOnlyWithVerboseForUserErrors() {
     assertThat(JobMain.logsStackTrace(ExitCode.RUNTIME_FAILURE, false)).isTrue();
     for (ExitCode user :
-        List.of(ExitCode.BAD_CONFIG, ExitCode.BAD_INPUT, ExitCode.INCOMPATIBLE_VECTORS)) {
+        List.of(
+            ExitCode.BAD_CONFIG,
+            ExitCode.BAD_INPUT,
+            ExitCode.INCOMPATIBLE_VECTORS,
+            ExitCode.TARGET_BUSY)) {
       assertThat(JobMain.logsStackTrace(user, false)).as(user.name()).isFalse();
       assertThat(JobMain.logsStackTrace(user, true)).as(user.name()).isTrue();
     }

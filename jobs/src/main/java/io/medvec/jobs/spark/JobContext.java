@@ -39,7 +39,9 @@ public final class JobContext {
   public JobContext(SparkSession spark, CommonConfig common) {
     this.spark = spark;
     this.common = common;
-    this.hadoop = HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration());
+    // a copy: the lease timing travels with it to every task, never into the shared session's
+    this.hadoop =
+        common.lease().applyTo(HadoopFiles.failFast(spark.sparkContext().hadoopConfiguration()));
     this.paths =
         new OutputLayout(
             HadoopFiles.qualify(hadoop, common.out()), common.runId(), common.runVectors());

@@ -37,9 +37,14 @@ import org.slf4j.LoggerFactory;
  * aside ({@code _old-…}, complete) and its own complete {@code _tmp-…}. Readers that must not miss
  * an output use {@link #lastCommitted}, which finds the moved-aside version. The next {@link
  * #begin} of the same target puts it back and deletes every leftover {@code _tmp-}/{@code _old-}
- * sibling of that target (a writer killed at any point leaves them): one writer per target at a
- * time is the contract, which the pipeline keeps (one job owns each output path; Spark task
- * attempts of one hospital run one after another, speculation off).
+ * sibling of that target (a writer killed at any point leaves them).
+ *
+ * <p>One writer per target. {@link #begin} first takes the target's {@link WriterLease} (or writes
+ * under the one its thread already holds for that target), so a second writer fails fast with a
+ * {@link TargetBusyException} naming the first. Recovery runs only with the lease held: every other
+ * writer of the target is then dead (its lease expired, released, or its process gone), so the
+ * temporary directories recovery deletes are never a live writer's. {@link #commit} checks the
+ * lease is still this writer's before the target is replaced.
  */
 public final class AtomicDir implements AutoCloseable {
   /** The random suffix of the hidden siblings {@code _tmp-NAME-UUID} and {@code _old-NAME-UUID}. */
@@ -53,13 +58,17 @@ public final class AtomicDir implements AutoCloseable {
   private final FileSystem fs;
   private final Path target;
   private final Path tmp;
+  private final WriterLease lease;
+  private final boolean ownsLease;
   private boolean committed;
   private boolean closed;
 
-  private AtomicDir(FileSystem fs, Path target, Path tmp) {
+  private AtomicDir(FileSystem fs, Path target, Path tmp, WriterLease lease, boolean ownsLease) {
     this.fs = fs;
     this.target = target;
     this.tmp = tmp;
+    this.lease = lease;
+    this.ownsLease = ownsLease;
   }
 
   /**
@@ -68,6 +77,8 @@ public final class AtomicDir implements AutoCloseable {
    * Spark lists a name that starts with '_' but contains '=' as a partition directory, so {@code
    * _tmp-run_id=X-…} would break every read of a hive-partitioned table while a writer runs or
    * after it crashed.
+   *
+   * @throws TargetBusyException if another live writer holds the target's lease
    */
   public static AtomicDir begin(Configuration conf, Path target) {
     if (conf == null || target == null) {
@@ -81,13 +92,22 @@ public final class AtomicDir implements AutoCloseable {
         throw new IllegalArgumentException(
             "Cannot begin atomic directory: target has no parent (" + qualified + ")");
       }
-      recover(fs, qualified);
-      Path tmp = sibling(qualified, "_tmp-");
-      if (!fs.mkdirs(tmp)) {
-        throw new IOException("mkdirs returned false for " + tmp);
+      Optional<WriterLease> held = WriterLease.heldByCurrentThread(qualified);
+      WriterLease lease = held.orElseGet(() -> WriterLease.acquireUnshared(conf, qualified));
+      try {
+        recover(fs, qualified);
+        Path tmp = sibling(qualified, "_tmp-");
+        if (!fs.mkdirs(tmp)) {
+          throw new IOException("mkdirs returned false for " + tmp);
+        }
+        LOG.debug("Writing {} through {}", qualified, tmp);
+        return new AtomicDir(fs, qualified, tmp, lease, held.isEmpty());
+      } catch (IOException | RuntimeException e) {
+        if (held.isEmpty()) {
+          lease.close();
+        }
+        throw e;
       }
-      LOG.debug("Writing {} through {}", qualified, tmp);
-      return new AtomicDir(fs, qualified, tmp);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot begin atomic directory for " + target, e);
     }
@@ -136,6 +156,11 @@ public final class AtomicDir implements AutoCloseable {
     return fs;
   }
 
+  /** The lease this directory is written under. */
+  WriterLease lease() {
+    return lease;
+  }
+
   /**
    * Writes a _SUCCESS marker into tmp, then replaces target: if it exists, rename it aside to
    * {@code <parent>/_old-<name>-<uuid>}, rename tmp to target, delete the old one. If the rename
@@ -151,6 +176,7 @@ public final class AtomicDir implements AutoCloseable {
               + ")");
     }
     FaultPoints.beforeCommit(target, tmp);
+    lease.requireHeld();
     try {
       // overwrite: a Spark writer inside tmp leaves its own (empty) _SUCCESS marker. Ours names
       // the target, so a copy moved aside can be told apart from another target's
@@ -171,22 +197,33 @@ public final class AtomicDir implements AutoCloseable {
       throw new UncheckedIOException("Cannot commit atomic directory " + target, e);
     }
     LOG.info("Committed {}", target);
+    releaseOwnLease();
   }
 
-  /** If not committed, deletes tmp recursively (never the target). */
+  /**
+   * If not committed, deletes tmp recursively (never the target); releases the lease {@link #begin}
+   * took.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    if (committed) {
-      return;
-    }
     try {
-      fs.delete(tmp, true);
+      if (!committed) {
+        fs.delete(tmp, true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot delete temporary directory " + tmp, e);
+    } finally {
+      releaseOwnLease();
+    }
+  }
+
+  private void releaseOwnLease() {
+    if (ownsLease) {
+      lease.close();
     }
   }
 
@@ -290,7 +327,7 @@ public final class AtomicDir implements AutoCloseable {
   /**
    * Puts back a version moved aside by a commit that died between its renames, then deletes the
    * target's leftover siblings: temp directories of dead writers and copies moved aside whose
-   * commit completed.
+   * commit completed. Called with the target's lease held, so no other writer of it is alive.
    */
   private static void recover(FileSystem fs, Path target) throws IOException {
     List<FileStatus> leftovers = siblings(fs, target);

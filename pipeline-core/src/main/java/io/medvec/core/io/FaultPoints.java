@@ -1,6 +1,7 @@
 package io.medvec.core.io;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -14,6 +15,10 @@ import org.apache.hadoop.fs.Path;
  *
  * <p>{@value #PAUSE_BETWEEN_RENAMES}={@code NAME}: likewise, inside the commit of a target that
  * already existed, after the old version was moved aside and before the new one takes its place.
+ *
+ * <p>{@value #RESUME_FILE}={@code PATH} (with either pause): the paused writer goes on once the
+ * local file {@code PATH} exists, instead of waiting to be killed; a test holds a writer (and its
+ * {@link WriterLease}) at a known point while it starts a second one.
  */
 final class FaultPoints {
 
@@ -22,6 +27,9 @@ final class FaultPoints {
 
   /** System property naming the target directory to pause between a commit's two renames. */
   static final String PAUSE_BETWEEN_RENAMES = "medvec.fault.pause-between-renames";
+
+  /** System property naming a local file whose creation ends a pause. */
+  static final String RESUME_FILE = "medvec.fault.resume-file";
 
   /** Printed on stdout, followed by the temporary directory, when paused. */
   static final String PAUSED_LINE = "MEDVEC-FAULT-PAUSED";
@@ -43,6 +51,14 @@ final class FaultPoints {
     }
     System.out.println(PAUSED_LINE + " " + tmp);
     System.out.flush();
+    String resume = System.getProperty(RESUME_FILE);
+    if (resume != null) {
+      java.nio.file.Path file = java.nio.file.Path.of(resume);
+      while (!java.nio.file.Files.exists(file)) {
+        LockSupport.parkNanos(20_000_000L); // a test-only wait for the test's signal
+      }
+      return;
+    }
     CountDownLatch never = new CountDownLatch(1);
     while (true) {
       try {

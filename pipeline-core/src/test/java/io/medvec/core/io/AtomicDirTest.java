@@ -162,7 +162,9 @@ class AtomicDirTest {
       // the last committed version is back before anything new is written, and the dead writer's
       // leftovers are gone
       assertThat(Files.readString(dir.resolve("hospital=h1/part-0"))).isEqualTo("v1");
-      assertThat(listNames(dir)).containsExactlyInAnyOrder("hospital=h1", out.tmp().getName());
+      assertThat(listNames(dir))
+          .containsExactlyInAnyOrder(
+              "hospital=h1", out.tmp().getName(), WriterLease.PREFIX + "hospital-h1");
       Files.writeString(local(out.tmp()).resolve("part-0"), "v3");
       out.commit();
     }
