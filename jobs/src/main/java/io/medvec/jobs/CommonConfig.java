@@ -4,6 +4,7 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.store.OutputLayout;
 import java.util.regex.Pattern;
 
 /**
@@ -58,7 +59,7 @@ public record CommonConfig(
   static final ConfigGroup KEYS =
       ConfigGroup.of("common", RUN_ID_KEY, OUT, DATA_PATH, BASE, OVERWRITE, VECTORS_SCOPE);
 
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+  private static final Pattern RUN_ID = OutputLayout.RUN_ID;
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
 
   public CommonConfig {
