@@ -5,6 +5,7 @@ import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.LeaseSettings;
+import io.medvec.core.store.OutputLayout;
 import java.util.regex.Pattern;
 
 /**
@@ -76,7 +77,7 @@ public record CommonConfig(
           LeaseSettings.TTL,
           LeaseSettings.RENEW);
 
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+  private static final Pattern RUN_ID = OutputLayout.RUN_ID;
   private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
 
   public CommonConfig {

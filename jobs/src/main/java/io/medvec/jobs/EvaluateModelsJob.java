@@ -135,7 +135,10 @@ public final class EvaluateModelsJob {
             config.batchSize());
     Map<String, ScoreSet> merged = new TreeMap<>();
     for (Map<String, ScoreSet> partial :
-        jsc.parallelize(slices, slices.size()).map(s -> s.run(shared.value())).collect()) {
+        TaskOutcome.values(
+            jsc.parallelize(slices, slices.size())
+                .map(s -> TaskOutcome.of(() -> s.run(shared.value())))
+                .collect())) {
       partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
     }
     shared.destroy();

@@ -3,11 +3,11 @@ package io.medvec.jobs;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.HospitalId;
 import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.store.AssignmentStore;
-import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
@@ -30,6 +30,9 @@ public final class FineTuneVectorsJob {
   /** Id of the pooled baseline (fine-tuned on the union of all hospitals). */
   static final String POOLED = "pooled";
 
+  /** {@code finetune.hospitals: [all]}: every hospital of the partition. */
+  static final String ALL = "all";
+
   /**
    * @param common shared keys
    * @param train {@link #TRAIN}
@@ -47,10 +50,10 @@ public final class FineTuneVectorsJob {
       boolean pooled,
       DpSettings dp) {
     public Config {
-      hospitals = List.copyOf(hospitals);
-      if (!hospitals.equals(List.of("all"))) {
-        hospitals.forEach(VectorManifest::requireHospitalId);
-      }
+      hospitals =
+          hospitals.equals(List.of(ALL))
+              ? List.of(ALL)
+              : HospitalId.requireList(HOSPITALS.name(), hospitals);
     }
 
     static final TrainConfig TRAIN =
@@ -59,7 +62,9 @@ public final class FineTuneVectorsJob {
         ConfigKey.strings(
             "finetune.hospitals",
             List.of("all"),
-            "hospital ids to fine-tune (h0, h1, ...), or [all]");
+            "hospital ids to fine-tune (h0, h1, ...; each once, "
+                + HospitalId.RULE
+                + "), or [all]");
     static final ConfigKey<Boolean> POOLED_KEY =
         ConfigKey.bool(
             "finetune.pooled",
@@ -114,7 +119,10 @@ public final class FineTuneVectorsJob {
             + " epochs each)");
     List<HospitalFineTune.Outcome> outcomes =
         new ArrayList<>(
-            jsc.parallelize(tasks, tasks.size()).map(t -> t.run(baseModel.value())).collect());
+            TaskOutcome.values(
+                jsc.parallelize(tasks, tasks.size())
+                    .map(t -> TaskOutcome.of(() -> t.run(baseModel.value())))
+                    .collect()));
     baseModel.destroy();
     Result result = new Result(config.common().runId(), fingerprint, outcomes);
     ctx.writeResult(NAME, result);
@@ -134,7 +142,7 @@ public final class FineTuneVectorsJob {
 
   private List<HospitalFineTune> tasks(Map<String, int[]> assignment, String fingerprint) {
     List<String> ids = new ArrayList<>();
-    if (config.hospitals().equals(List.of("all"))) {
+    if (config.hospitals().equals(List.of(ALL))) {
       assignment.keySet().stream()
           .filter(k -> !k.equals(AssignmentStore.PUBLIC_POOL))
           .forEach(ids::add);

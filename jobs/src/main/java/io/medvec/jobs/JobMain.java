@@ -88,13 +88,19 @@ public final class JobMain {
           verbose);
       return ExitCode.BAD_CONFIG.code();
     } catch (Exception | Error e) { // Exception: Spark throws its checked SparkException unchecked
-      ExitCode code = ExitCode.of(e);
-      boolean detailLeftOut = e instanceof ConfigException c && !c.brief().equals(c.getMessage());
+      Optional<ExitCode.Cause> cause = ExitCode.cause(e);
+      ExitCode code = cause.map(ExitCode.Cause::code).orElse(ExitCode.RUNTIME_FAILURE);
+      Throwable decisive = unwrapped(e);
+      boolean detailLeftOut =
+          decisive instanceof ConfigException c && !c.brief().equals(c.getMessage());
+      String message =
+          cause.isPresent() && cause.get().failure() == null
+              ? cause.get().message()
+              : describe(code == ExitCode.TARGET_BUSY ? busyCause(e) : decisive);
       report(
           job,
           code,
-          describe(code == ExitCode.TARGET_BUSY ? busyCause(e) : e)
-              + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""),
+          message + (detailLeftOut ? "; medvec " + job + " --help lists the valid keys" : ""),
           e,
           verbose);
       return code.code();
@@ -202,6 +208,25 @@ public final class JobMain {
       builder.master("local[*]");
     }
     return builder.getOrCreate();
+  }
+
+  /**
+   * The failure without the layers that only say where it happened (Spark's "Job aborted due to
+   * stage failure …" around a task's exception, an executor's {@code ExecutionException}): what the
+   * one-line message starts from.
+   */
+  static Throwable unwrapped(Throwable failure) {
+    Throwable t = failure;
+    while (t.getCause() != null
+        && t.getCause() != t
+        && (t instanceof org.apache.spark.SparkException
+            || t instanceof java.util.concurrent.ExecutionException
+            || t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.lang.reflect.InvocationTargetException
+            || t instanceof java.lang.reflect.UndeclaredThrowableException)) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /** The failure's message with its causes (a config error's without its detail). */

@@ -5,13 +5,11 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
-import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.store.OutputLayout;
+import io.medvec.core.store.StoreScan;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.MetricsSchema;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
@@ -147,11 +144,12 @@ public final class QueryMetricsJob {
   public SparkSession session() {
     if (!registered) {
       session.conf().set(INFER_PARTITION_TYPES, "false");
-      metrics().createOrReplaceTempView(METRICS);
-      manifests(VECTORS, paths.allVectorDirs(), "hospital STRING, base_fingerprint STRING")
+      StoreScan scan = new StoreScan(hadoop, paths);
+      manifests(scan.vectorDirs(), "hospital STRING, base_fingerprint STRING")
           .createOrReplaceTempView(VECTORS);
-      manifests(MERGES, List.of(paths.allMergedDirs()), "run_id STRING, base_fingerprint STRING")
+      manifests(scan.mergedDirs(), "run_id STRING, base_fingerprint STRING")
           .createOrReplaceTempView(MERGES);
+      metrics(scan.metricsPartitions()).createOrReplaceTempView(METRICS);
       registered = true;
     }
     return session;
@@ -195,53 +193,35 @@ public final class QueryMetricsJob {
     }
   }
 
-  private Dataset<Row> metrics() {
-    Path root = paths.metricsRoot();
-    if (!exists(root)) {
+  /**
+   * The metrics table over its committed partitions only, so that a stranger under {@code metrics/}
+   * cannot break partition discovery; the declared schema keeps run_id a string and gives older
+   * partitions' missing columns as null.
+   */
+  private Dataset<Row> metrics(List<Path> partitions) {
+    if (partitions.isEmpty()) {
       return session.createDataFrame(List.of(), METRICS_SCHEMA);
     }
-    // the declared schema keeps run_id a string and gives older partitions' missing columns as null
-    return session.read().schema(METRICS_SCHEMA).parquet(root.toString());
+    return session
+        .read()
+        .schema(METRICS_SCHEMA)
+        .option("basePath", paths.metricsRoot().toString())
+        .parquet(partitions.stream().map(Path::toString).toArray(String[]::new));
   }
 
-  /** The manifest.json of every committed directory matching one of {@code globs}, one row each. */
-  private Dataset<Row> manifests(String view, List<Path> globs, String emptySchema) {
-    List<String> files = new ArrayList<>();
-    for (Path pattern : globs) {
-      for (Path dir : glob(pattern)) {
-        if (AtomicDir.isComplete(hadoop, dir)) {
-          files.add(new Path(dir, VectorStore.MANIFEST_FILE).toString());
-        }
-      }
-    }
-    if (files.isEmpty()) {
+  /** The manifest.json of each of {@code dirs} (committed directories), one row each. */
+  private Dataset<Row> manifests(List<Path> dirs, String emptySchema) {
+    if (dirs.isEmpty()) {
       return session.createDataFrame(List.of(), StructType.fromDDL(emptySchema));
     }
     return session
         .read()
         .option("multiLine", true)
         .option("mode", "FAILFAST")
-        .json(files.toArray(String[]::new));
-  }
-
-  private List<Path> glob(Path pattern) {
-    try {
-      FileStatus[] found = pattern.getFileSystem(hadoop).globStatus(pattern);
-      List<Path> dirs = new ArrayList<>();
-      for (FileStatus status : found == null ? new FileStatus[0] : found) {
-        if (status.isDirectory()) {
-          dirs.add(status.getPath());
-        }
-      }
-      dirs.sort(null);
-      return dirs;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot list " + pattern, e);
-    }
-  }
-
-  private boolean exists(Path path) {
-    return HadoopFiles.exists(hadoop, path);
+        .json(
+            dirs.stream()
+                .map(dir -> new Path(dir, VectorStore.MANIFEST_FILE).toString())
+                .toArray(String[]::new));
   }
 
   /** The query: every positional argument, joined by spaces (quoting it whole is clearer). */

@@ -1,7 +1,6 @@
 package io.medvec.core.store;
 
-import io.medvec.core.vector.VectorStore;
-import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -30,9 +29,15 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
   /** The model file of the base, merged and control directories. */
   public static final String MODEL_FILE = "model.zip";
 
+  /**
+   * The syntax of a run id, which names {@code runs/RUN} and {@code metrics/run_id=RUN}
+   * directories.
+   */
+  public static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
   private static final String RUNS = "runs";
-  private static final String VECTORS = "vectors";
-  private static final String MERGED = "merged";
+  static final String VECTORS = "vectors";
+  static final String MERGED = "merged";
 
   /** The layout with the shared vector store ({@code vectors.scope: shared}). */
   public OutputLayout(Path out, String runId) {
@@ -40,7 +45,7 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
   }
 
   public Path runDir() {
-    return new Path(new Path(out, RUNS), runId);
+    return new Path(runsRoot(), runId);
   }
 
   public Path partitionDir() {
@@ -58,14 +63,17 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
 
   /** Where this run publishes and reads data vectors. */
   public Path vectorsRoot() {
-    return runVectors ? new Path(runDir(), VECTORS) : new Path(out, VECTORS);
+    return runVectors ? new Path(runDir(), VECTORS) : sharedVectorsRoot();
   }
 
-  /** Globs of every vector directory under {@code out}, shared and run-scoped. */
-  public List<Path> allVectorDirs() {
-    return List.of(
-        VectorStore.allDirs(new Path(out, VECTORS)),
-        VectorStore.allDirs(new Path(new Path(new Path(out, RUNS), "*"), VECTORS)));
+  /** The shared vector store ({@code vectors.scope: shared}), whatever this run's scope. */
+  public Path sharedVectorsRoot() {
+    return new Path(out, VECTORS);
+  }
+
+  /** The directory holding every run ({@code out/runs}); {@link StoreScan} lists it. */
+  public Path runsRoot() {
+    return new Path(out, RUNS);
   }
 
   public Path baselinesRoot() {
@@ -78,11 +86,6 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
 
   public Path mergedDir() {
     return new Path(runDir(), MERGED);
-  }
-
-  /** Glob of every run's merged directory under {@code out}. */
-  public Path allMergedDirs() {
-    return new Path(new Path(new Path(out, RUNS), "*"), MERGED);
   }
 
   public Path metricsRoot() {

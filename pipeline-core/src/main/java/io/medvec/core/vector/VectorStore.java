@@ -1,5 +1,6 @@
 package io.medvec.core.vector;
 
+import io.medvec.core.data.HospitalId;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkCursor;
 import io.medvec.core.io.FloatChunkFile;
@@ -52,11 +53,6 @@ public final class VectorStore {
     return root;
   }
 
-  /** Glob of every vector directory of a store rooted at {@code root}, of any base and hospital. */
-  public static Path allDirs(Path root) {
-    return new Path(root, "base=*/hospital=*");
-  }
-
   /** Directory of all vectors relative to one base model. */
   public Path baseDir(String baseFingerprint) {
     return new Path(root, "base=" + baseFingerprint);
@@ -107,18 +103,30 @@ public final class VectorStore {
         return vectors;
       }
       Set<String> hospitals = new TreeSet<>();
+      List<Path> strangers = new ArrayList<>();
       for (FileStatus status : fs.listStatus(base)) {
         String name = status.getPath().getName();
-        if (status.isDirectory() && name.startsWith("hospital=")) {
-          hospitals.add(name.substring("hospital=".length()));
-        } else {
-          // a re-delivery that died between its commit's two renames: the previous vector is
-          // still the hospital's last committed one and must not silently drop out of a merge
-          Matcher movedAside = MOVED_ASIDE.matcher(name);
-          if (status.isDirectory() && movedAside.matches()) {
-            hospitals.add(movedAside.group(1));
-          }
+        // a re-delivery that died between its commit's two renames: the previous vector is
+        // still the hospital's last committed one and must not silently drop out of a merge
+        Matcher movedAside = MOVED_ASIDE.matcher(name);
+        String hospital =
+            name.startsWith("hospital=")
+                ? name.substring("hospital=".length())
+                : movedAside.matches() ? movedAside.group(1) : null;
+        if (status.isDirectory() && HospitalId.isWellFormed(hospital)) {
+          hospitals.add(hospital);
+        } else if (!name.startsWith("_") && !name.startsWith(".") || hospital != null) {
+          strangers.add(status.getPath());
         }
+      }
+      if (!strangers.isEmpty()) {
+        LOG.warn(
+            "Skipping {} path(s) under {} that are not a hospital's vector (not a directory"
+                + " hospital=ID with ID matching {}): {}",
+            strangers.size(),
+            base,
+            HospitalId.SYNTAX.pattern(),
+            strangers);
       }
       for (String hospital : hospitals) {
         Path dir = new Path(base, "hospital=" + hospital);
