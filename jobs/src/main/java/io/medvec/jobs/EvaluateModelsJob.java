@@ -15,6 +15,7 @@ import io.medvec.core.model.ModelIO;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
+import io.medvec.core.store.Preflight;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -29,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -113,8 +113,16 @@ public final class EvaluateModelsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
-    List<ModelScoring.Model> models = models(fingerprint);
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().metricsPartition());
     MedMnist data = ctx.loadData();
+    for (Split split : config.splits()) {
+      Preflight.requireNonEmpty(
+          data.split(split),
+          Preflight.split(data.split(split), ctx.dataPath().toString()),
+          "evaluate",
+          "evaluate.splits names it");
+    }
+    List<ModelScoring.Model> models = models(fingerprint);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
     Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
     ctx.describe(
@@ -159,8 +167,13 @@ public final class EvaluateModelsJob {
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
     MergedModelStore mergedModels = ctx.mergedModels();
     MergeManifest merge = mergedModels.manifest().orElse(null);
-    for (StoredVector vector :
-        merge == null ? store.list(fingerprint) : used(store, merge, fingerprint)) {
+    List<StoredVector> singleSites =
+        merge == null ? store.list(fingerprint) : mergedModels.usedVectors(merge, fingerprint);
+    for (StoredVector vector : singleSites) {
+      Preflight.requireFiles(
+          ctx.hadoop(), vector, true, "evaluate rebuilds the single-site model from it");
+    }
+    for (StoredVector vector : singleSites) {
       models.add(
           new ModelScoring.Model(
               "single_site",
@@ -176,7 +189,7 @@ public final class EvaluateModelsJob {
               ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
     }
     if (merge != null) {
-      models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes()));
+      models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes(merge)));
       for (MergeManifest.ControlModel control : merge.controls()) {
         models.add(
             new ModelScoring.Model(
@@ -196,12 +209,6 @@ public final class EvaluateModelsJob {
     MultiLayerNetwork model = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
     ParamVectors.assign(model, bnLayout, store.readBnStats(vector));
     return model;
-  }
-
-  /** The vectors the merge used (single sites are scored for exactly those). */
-  private static List<StoredVector> used(
-      VectorStore store, MergeManifest merge, String fingerprint) {
-    return merge.vectors().stream().map(v -> store.open(new Path(v.dir()), fingerprint)).toList();
   }
 
   private static List<MetricRow> rows(String dataset, Map<String, ScoreSet> scores) {

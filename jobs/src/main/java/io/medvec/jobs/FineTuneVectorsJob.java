@@ -8,6 +8,8 @@ import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.Preflight;
+import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
@@ -102,6 +104,10 @@ public final class FineTuneVectorsJob {
 
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
+    Preflight.requireWritable(
+        ctx.hadoop(),
+        new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot()).baseDir(fingerprint));
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
     byte[] base = ctx.baseModels().bytes(fingerprint);
     Map<String, int[]> assignment = ctx.assignment().read();
     List<HospitalFineTune> tasks = tasks(assignment, fingerprint);

@@ -21,12 +21,16 @@ import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.OutputBiasRefit;
 import io.medvec.core.restore.OutputLayerRefit;
 import io.medvec.core.restore.Restoration;
+import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.ContentIdentity;
 import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.Preflight;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
+import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
@@ -34,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
@@ -75,7 +80,8 @@ public final class MergeVectorsJob {
       Map<String, String> params,
       List<String> strategies,
       long seed,
-      ScreeningPolicy screening) {
+      ScreeningPolicy screening,
+      int maxExamples) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS =
@@ -238,6 +244,15 @@ public final class MergeVectorsJob {
             "further strategies (default parameters) published as controls strategy_NAME");
     static final ConfigKey<Long> SEED =
         ConfigKey.longValue("merge.seed", 17, "seed of randomised strategies (dare) and controls");
+    static final ConfigKey<Integer> MAX_EXAMPLES =
+        ConfigKey.integer(
+            "merge.max-examples",
+            1_000_000,
+            1,
+            Integer.MAX_VALUE,
+            "largest example count a vector of another run may report (weighted merges and"
+                + " merge.bn-stats=average weigh by it); this run's hospitals are bounded by their"
+                + " rows in the partition");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
@@ -260,7 +275,8 @@ public final class MergeVectorsJob {
                 CANDIDATES,
                 PARAMS,
                 STRATEGIES,
-                SEED),
+                SEED,
+                MAX_EXAMPLES),
             ScreeningPolicy.KEYS);
 
     public static Config from(ConfigMap map) {
@@ -284,7 +300,8 @@ public final class MergeVectorsJob {
           PARAMS.read(map),
           STRATEGIES.read(map),
           SEED.read(map),
-          ScreeningPolicy.from(map));
+          ScreeningPolicy.from(map),
+          MAX_EXAMPLES.read(map));
     }
 
     /**
@@ -449,12 +466,15 @@ public final class MergeVectorsJob {
               + " under "
               + store.baseDir(fingerprint));
     }
+    MedMnist data = ctx.loadData();
+    Map<String, int[]> assignment = ctx.assignment().read();
+    ImageSet pool =
+        data.train().subset(assignment.getOrDefault(AssignmentStore.PUBLIC_POOL, new int[0]));
+    List<MergeManifest.UsedVector> used = preflight(vectors, data, pool, assignment);
     ctx.describe(
         "merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
-    MedMnist data = ctx.loadData();
-    ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
     LambdaSearch.Grid grid =
         new LambdaSearch.Grid(
@@ -520,7 +540,7 @@ public final class MergeVectorsJob {
             config.outputLayer().name().toLowerCase(Locale.ROOT),
             chosen.outputLayerPull(),
             best.numParams(),
-            used(vectors),
+            used,
             controls,
             Instant.now().toString(),
             screened.report());
@@ -536,21 +556,70 @@ public final class MergeVectorsJob {
     return control;
   }
 
-  private static List<MergeManifest.UsedVector> used(List<StoredVector> vectors) {
-    return vectors.stream()
-        .map(
-            v -> {
-              DpRelease dp = v.manifest().privacy();
-              return new MergeManifest.UsedVector(
-                  v.manifest().hospital(),
-                  v.dir().toString(),
-                  v.manifest().vectorSha256(),
-                  v.manifest().examples(),
-                  v.manifest().runId(),
-                  dp == null ? null : dp.epsilon(),
-                  dp == null ? null : dp.delta());
-            })
-        .toList();
+  /**
+   * What must hold before any vector is read or model scored: the outputs are writable, the
+   * validation split (λ and strategy selection) is non-empty, the public pool is non-empty where
+   * the restoration needs it, every vector's files that the modes read are present, no two vectors
+   * are the same delta, and every example count is bounded. Returns the vectors as the manifest
+   * records them.
+   */
+  private List<MergeManifest.UsedVector> preflight(
+      List<StoredVector> vectors, MedMnist data, ImageSet pool, Map<String, int[]> assignment) {
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().mergedDir());
+    Preflight.requireNonEmpty(
+        data.val(),
+        Preflight.split(data.val(), ctx.dataPath().toString()),
+        "merge",
+        "merge scores every candidate on it");
+    config.restoration(config.bnStats(), null, vectors, pool, config.pulls().get(0));
+    boolean average = config.bnStats() == BnStatsMode.AVERAGE;
+    for (StoredVector v : vectors) {
+      Preflight.requireFiles(ctx.hadoop(), v, average, "merge.bn-stats=average reads it");
+    }
+    ContentIdentity.requireDistinct(vectors);
+    return vectors.stream().map(v -> used(v, assignment)).toList();
+  }
+
+  /**
+   * A vector as the merge manifest records it: by its directory relative to the output root, its
+   * checksums, and its example count with the bound it was checked against.
+   */
+  private MergeManifest.UsedVector used(StoredVector v, Map<String, int[]> assignment) {
+    VectorManifest m = v.manifest();
+    int[] rows = assignment.get(m.hospital());
+    boolean ours = m.runId().equals(config.common().runId()) && rows != null;
+    long bound = ours ? rows.length : config.maxExamples();
+    String boundBy = ours ? "partition" : Config.MAX_EXAMPLES.name();
+    if (m.examples() > bound) {
+      throw new IllegalArgumentException(
+          "Cannot merge data vector "
+              + new Path(v.dir(), VectorStore.MANIFEST_FILE)
+              + ": it reports more examples than "
+              + (ours
+                  ? "hospital " + m.hospital() + " has in " + ctx.paths().partitionDir()
+                  : boundBy + " allows")
+              + " ("
+              + m.examples()
+              + " > "
+              + bound
+              + ")");
+    }
+    DpRelease dp = m.privacy();
+    return new MergeManifest.UsedVector(
+        m.hospital(),
+        ctx.paths().relative(ctx.paths().vectorsRoot())
+            + "/base="
+            + m.baseFingerprint()
+            + "/hospital="
+            + m.hospital(),
+        m.vectorSha256(),
+        m.examples(),
+        m.runId(),
+        dp == null ? null : dp.epsilon(),
+        dp == null ? null : dp.delta(),
+        m.bnStatsSha256(),
+        bound,
+        boundBy);
   }
 
   public static void main(String[] args) {

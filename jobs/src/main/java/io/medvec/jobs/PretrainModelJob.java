@@ -13,6 +13,7 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import io.medvec.core.store.BaseModelStore;
+import io.medvec.core.store.Preflight;
 import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
 import java.util.List;
@@ -76,8 +77,17 @@ public final class PretrainModelJob {
   }
 
   public Result run() {
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().baseDir("fingerprint"));
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
+    if (config.importModel().isEmpty()) {
+      Preflight.requireNonEmpty(
+          pool,
+          "the public pool of " + ctx.assignment().dir(),
+          "pre-train",
+          "pretraining trains on it (set partition.public-fraction > 0, or pretrain.import)");
+    }
     MultiLayerNetwork net;
     List<EpochStats> epochs = List.of();
     if (config.importModel().isEmpty()) {

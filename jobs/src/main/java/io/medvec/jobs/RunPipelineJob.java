@@ -2,6 +2,11 @@ package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.Split;
+import io.medvec.core.store.Preflight;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +67,7 @@ public final class RunPipelineJob {
 
   public Result run() {
     long start = System.nanoTime();
+    preflight();
     PartitionDataJob.Result partition = new PartitionDataJob(spark, config.partition()).run();
     PretrainModelJob.Result pretrain = new PretrainModelJob(spark, config.pretrain()).run();
     FineTuneVectorsJob.Result finetune = new FineTuneVectorsJob(spark, config.finetune()).run();
@@ -69,6 +75,29 @@ public final class RunPipelineJob {
     EvaluateModelsJob.Result evaluate = new EvaluateModelsJob(spark, config.evaluate()).run();
     return new Result(
         partition, pretrain, finetune, merge, evaluate, (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * What the later stages need of the output location and the data, checked before the first stage
+   * so that a pipeline that cannot finish fails in seconds, not after its training: the output root
+   * is writable, the validation split (merge) and every split evaluate scores are non-empty. Each
+   * stage checks its own needs again when run alone.
+   */
+  private void preflight() {
+    JobContext ctx = new JobContext(spark, config.merge().common());
+    Preflight.requireWritable(ctx.hadoop(), ctx.paths().runDir());
+    MedMnist data = ctx.loadData();
+    String source = ctx.dataPath().toString();
+    Preflight.requireNonEmpty(
+        data.val(),
+        Preflight.split(data.val(), source),
+        "run the pipeline",
+        "merge scores every candidate on it");
+    for (Split split : config.evaluate().splits()) {
+      ImageSet set = data.split(split);
+      Preflight.requireNonEmpty(
+          set, Preflight.split(set, source), "run the pipeline", "evaluate.splits names it");
+    }
   }
 
   /** A fixed-width table: one line per model and split, one column per metric. */

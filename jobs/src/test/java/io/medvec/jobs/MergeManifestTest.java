@@ -50,6 +50,7 @@ class MergeManifestTest {
         .isEqualTo(
             new MergeManifest(
                 "fp",
+                "mfp",
                 "/out/runs/r1/merged/model.zip",
                 List.of(used),
                 List.of(

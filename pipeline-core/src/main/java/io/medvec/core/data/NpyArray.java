@@ -25,6 +25,21 @@ record NpyArray(String context, String descr, long[] shape, byte[] data) {
    * @param allowed dtype descriptors accepted, each one of {@code |u1}, {@code <i4}, {@code <i8}
    */
   static NpyArray read(InputStream in, String context, Set<String> allowed) throws IOException {
+    return read(in, context, allowed, Limit.NONE);
+  }
+
+  /**
+   * What an array may declare before its data is allocated: at most {@code maxBytes} of data, and
+   * no more than {@code entrySize}, the uncompressed size its zip entry {@code entry} declares (-1
+   * when unknown), holds after the header.
+   */
+  record Limit(String entry, long entrySize, long maxBytes) {
+    static final Limit NONE = new Limit("", -1, Long.MAX_VALUE);
+  }
+
+  /** Reads one array, refusing a declared shape beyond {@code limit} before allocating it. */
+  static NpyArray read(InputStream in, String context, Set<String> allowed, Limit limit)
+      throws IOException {
     byte[] preamble = readExactly(in, MAGIC.length + 2, context, "npy preamble");
     checkArgument(
         Arrays.equals(preamble, 0, MAGIC.length, MAGIC, 0, MAGIC.length),
@@ -57,7 +72,36 @@ record NpyArray(String context, String descr, long[] shape, byte[] data) {
         !header.fortranOrder(),
         "Cannot read %s: Fortran order is not supported (fortran_order=True)",
         context);
-    long bytes = Math.multiplyExact(header.count(), ITEM_SIZES.get(header.descr()));
+    long bytes;
+    try {
+      bytes = Math.multiplyExact(header.count(), ITEM_SIZES.get(header.descr()));
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          String.format(
+              "Cannot read %s: npy shape %s overflows a 64-bit byte count",
+              context, Arrays.toString(header.shape())),
+          e);
+    }
+    long declared = MAGIC.length + 2L + lengthBytes + headerLength + bytes;
+    checkArgument(
+        limit.entrySize() < 0 || declared <= limit.entrySize(),
+        "Cannot read %s: npy header declares shape %s of %s, %s bytes with its header, but zip"
+            + " entry %s declares only %s bytes uncompressed (corrupt or forged archive)",
+        context,
+        Arrays.toString(header.shape()),
+        header.descr(),
+        declared,
+        limit.entry(),
+        limit.entrySize());
+    checkArgument(
+        bytes <= limit.maxBytes(),
+        "Cannot read %s: zip entry %s declares %s bytes of data (shape %s), more than the %s bytes"
+            + " left of the npz reader's limit (the decoded images must fit in the heap)",
+        context,
+        limit.entry(),
+        bytes,
+        Arrays.toString(header.shape()),
+        limit.maxBytes());
     checkArgument(
         bytes <= Integer.MAX_VALUE - 16,
         "Cannot read %s: array too large for one Java array (%s bytes)",

@@ -48,6 +48,15 @@ public final class NpzReader {
 
   private NpzReader() {}
 
+  /**
+   * Bytes of array data one npz may declare, unless given: a sixth of the largest heap, since each
+   * uint8 pixel becomes a 4-byte float next to its raw copy and reading briefly holds two copies. A
+   * small, highly compressed archive declaring more is refused before anything is allocated.
+   */
+  public static long defaultMaxBytes() {
+    return Runtime.getRuntime().maxMemory() / 6;
+  }
+
   /** Reads {@code file}; the dataset name is its file name without extension. */
   public static MedMnist read(Path file) {
     checkNotNull(file, "Cannot read npz: file is null");
@@ -68,12 +77,20 @@ public final class NpzReader {
    *     segment without extension is the dataset name
    */
   public static MedMnist read(InputStream in, String source) {
+    return read(in, source, defaultMaxBytes());
+  }
+
+  /**
+   * Reads an npz from {@code in} as {@link #read(InputStream, String)}, refusing one whose arrays
+   * declare more than {@code maxBytes} bytes of data in all.
+   */
+  public static MedMnist read(InputStream in, String source, long maxBytes) {
     checkNotNull(in, "Cannot read npz %s: input stream is null", source);
     checkArgument(
         source != null && !source.isBlank(), "Cannot read npz: blank source (%s)", source);
     long start = System.nanoTime();
     String dataset = datasetName(source);
-    Map<String, NpyArray> arrays = readEntries(in, source);
+    Map<String, NpyArray> arrays = readEntries(in, source, maxBytes);
     MedMnist result = assemble(dataset, arrays, source);
     LOG.info(
         "Read {} from {} in {} ms: train/val/test {}/{}/{}, {}x{}x{}, {} classes",
@@ -100,8 +117,9 @@ public final class NpzReader {
     return dataset;
   }
 
-  private static Map<String, NpyArray> readEntries(InputStream in, String source) {
+  private static Map<String, NpyArray> readEntries(InputStream in, String source, long maxBytes) {
     Map<String, NpyArray> arrays = new LinkedHashMap<>();
+    long left = maxBytes;
     List<String> found = new ArrayList<>();
     try (ZipInputStream zip = new ZipInputStream(new NonClosing(in))) {
       for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
@@ -110,9 +128,18 @@ public final class NpzReader {
         Set<String> dtypes = key.endsWith("_images") ? IMAGE_DTYPES : LABEL_DTYPES;
         if (!requiredKeys().contains(key)) {
           LOG.debug("Skipping entry {} of {}", entry.getName(), source);
-        } else if (arrays.put(key, NpyArray.read(zip, source + " key " + key, dtypes)) != null) {
-          throw new IllegalArgumentException(
-              String.format("Cannot read %s: duplicate key (%s)", source, key));
+        } else {
+          NpyArray array =
+              NpyArray.read(
+                  zip,
+                  source + " key " + key,
+                  dtypes,
+                  new NpyArray.Limit(entry.getName(), entry.getSize(), left));
+          left -= array.data().length;
+          if (arrays.put(key, array) != null) {
+            throw new IllegalArgumentException(
+                String.format("Cannot read %s: duplicate key (%s)", source, key));
+          }
         }
       }
     } catch (ZipException | EOFException e) {

@@ -2,9 +2,12 @@ package io.medvec.core.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.stream.Collectors;
 
 /** The one JSON mapping of medvec's manifests and results: snake_case, pretty, strict on read. */
 public final class Json {
@@ -15,7 +18,8 @@ public final class Json {
           .enable(SerializationFeature.INDENT_OUTPUT)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
   private Json() {}
 
@@ -35,9 +39,34 @@ public final class Json {
       return MAPPER.readValue(json, type);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "Cannot read " + type.getSimpleName() + " from " + source + ": " + e.getOriginalMessage(),
-          e);
+          "Cannot read " + type.getSimpleName() + " from " + source + ": " + describe(e), e);
     }
+  }
+
+  /**
+   * What is wrong, led by the field it is in ({@code layout.tensors[0].shape}) so that a
+   * hand-edited or tampered file can be fixed; a record constructor's own refusal is given as it
+   * was thrown.
+   */
+  private static String describe(JsonProcessingException e) {
+    Throwable cause = e.getCause();
+    if (e instanceof ValueInstantiationException && cause instanceof IllegalArgumentException) {
+      return cause.getMessage();
+    }
+    String field =
+        e instanceof JsonMappingException mapping
+            ? mapping.getPath().stream()
+                .map(
+                    r ->
+                        r.getFieldName() != null
+                            ? "." + r.getFieldName()
+                            : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining())
+                .replaceFirst("^\\.", "")
+            : "";
+    return field.isEmpty()
+        ? e.getOriginalMessage()
+        : "field " + field + ": " + e.getOriginalMessage();
   }
 
   /** The JSON tree of a record or map, as {@link #write} would render it. */

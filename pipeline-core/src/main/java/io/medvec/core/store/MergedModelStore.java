@@ -5,13 +5,19 @@ import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -94,9 +100,14 @@ public final class MergedModelStore {
     if (!AtomicDir.isComplete(conf, layout.mergedDir())) {
       return Optional.empty();
     }
-    Path file = new Path(layout.mergedDir(), VectorStore.MANIFEST_FILE);
+    Path file = manifestFile();
     return Optional.of(
         Json.read(HadoopFiles.readString(conf, file), MergeManifest.class, file.toString()));
+  }
+
+  /** The merge manifest's file. */
+  public Path manifestFile() {
+    return new Path(layout.mergedDir(), VectorStore.MANIFEST_FILE);
   }
 
   /** The serialized merged model. */
@@ -104,8 +115,126 @@ public final class MergedModelStore {
     return ModelIO.readBytes(conf, modelFile());
   }
 
-  /** A serialized control model, by the file its manifest names. */
+  /**
+   * The serialized merged model of this run's directory, refused unless it has the fingerprint
+   * {@code merge} recorded (when it recorded one).
+   */
+  public byte[] modelBytes(MergeManifest merge) {
+    byte[] bytes = modelBytes();
+    if (merge.mergedFingerprint() != null) {
+      String actual = Fingerprint.of(ModelIO.fromBytes(bytes, modelFile().toString()));
+      if (!actual.equals(merge.mergedFingerprint())) {
+        throw new IllegalArgumentException(
+            "Cannot use merged model "
+                + modelFile()
+                + ": its fingerprint is "
+                + actual
+                + ", but "
+                + manifestFile()
+                + " records "
+                + merge.mergedFingerprint());
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * A serialized control model, found by its kind in this run's directory (the file name the
+   * manifest holds is informational).
+   */
   public byte[] controlBytes(MergeManifest.ControlModel control) {
-    return ModelIO.readBytes(conf, new Path(control.model()));
+    String kind = control.kind();
+    if (kind == null || !CONTROL_KIND.matcher(kind).matches()) {
+      throw new IllegalArgumentException(
+          "Cannot use merge manifest "
+              + manifestFile()
+              + ": field controls.kind must be a lower-case control name ("
+              + kind
+              + ")");
+    }
+    if (!AtomicDir.isComplete(conf, layout.controlDir(kind))) {
+      throw new IllegalArgumentException(
+          "Cannot read control model "
+              + kind
+              + ": "
+              + layout.controlDir(kind)
+              + " is missing or incomplete (named by "
+              + manifestFile()
+              + ")");
+    }
+    return ModelIO.readBytes(conf, controlModelFile(kind));
+  }
+
+  private static final Pattern CONTROL_KIND = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+
+  /**
+   * The vectors {@code merge} used, found by identity: each in its store under this output root
+   * (the store, base and hospital its entry names, never its recorded location), with the SHA-256
+   * the merge recorded. A vector that is gone or was re-delivered since is refused, since scores of
+   * it would not be of what the merged model contains; so is a merge of another base than {@code
+   * fingerprint}.
+   */
+  public List<StoredVector> usedVectors(MergeManifest merge, String fingerprint) {
+    String source = manifestFile().toString();
+    if (!fingerprint.equals(merge.baseFingerprint())) {
+      throw new IncompatibleVectorException(
+          "Cannot use merge manifest "
+              + source
+              + ": the merge was built on base "
+              + merge.baseFingerprint()
+              + ", expected "
+              + fingerprint);
+    }
+    List<StoredVector> vectors = new ArrayList<>();
+    for (int i = 0; i < merge.vectors().size(); i++) {
+      MergeManifest.UsedVector used = merge.vectors().get(i);
+      MergeManifest.VectorRef ref = merge.locate(i, layout.runId(), source);
+      VectorStore store = new VectorStore(conf, new Path(layout.out(), ref.storeRoot()));
+      Path dir = store.dir(fingerprint, ref.hospital());
+      StoredVector vector =
+          store
+              .find(fingerprint, ref.hospital())
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "Cannot find the vector of hospital "
+                              + used.hospital()
+                              + " that "
+                              + source
+                              + " merged: "
+                              + dir
+                              + " is missing or incomplete"));
+      requireSame(vector, used, "vector_sha256", vector.manifest().vectorSha256(), used.sha256());
+      if (used.bnStatsSha256() != null) {
+        requireSame(
+            vector,
+            used,
+            "bn_stats_sha256",
+            vector.manifest().bnStatsSha256(),
+            used.bnStatsSha256());
+      }
+      vectors.add(vector);
+    }
+    return vectors;
+  }
+
+  private void requireSame(
+      StoredVector vector, MergeManifest.UsedVector used, String field, String now, String merged) {
+    if (!now.equals(merged)) {
+      throw new IncompatibleVectorException(
+          "Cannot use the vector of hospital "
+              + used.hospital()
+              + " as merged: "
+              + vector.dir()
+              + " now holds another delivery ("
+              + field
+              + " "
+              + now
+              + ", the merge in "
+              + manifestFile()
+              + " used "
+              + merged
+              + "); rerun merge to include it");
+    }
   }
 }

@@ -44,6 +44,20 @@ public record OutputLayout(Path out, String runId, boolean runVectors) {
     this(out, runId, false);
   }
 
+  /**
+   * {@code path} relative to the output root, as manifests record locations so that a copied or
+   * moved output tree reads its own files.
+   */
+  public String relative(Path path) {
+    String root = out.toString().endsWith("/") ? out.toString() : out + "/";
+    String inside = path.toString();
+    if (!inside.startsWith(root)) {
+      throw new IllegalStateException(
+          "Cannot record " + path + " relative to the output root: it is not under " + out);
+    }
+    return inside.substring(root.length());
+  }
+
   public Path runDir() {
     return new Path(runsRoot(), runId);
   }

@@ -163,9 +163,10 @@ public final class VectorStore {
     requireManifest(manifestPath);
     VectorManifest manifest =
         Json.read(
-            HadoopFiles.readString(conf, manifestPath),
-            VectorManifest.class,
-            manifestPath.toString());
+                HadoopFiles.readString(conf, manifestPath),
+                VectorManifest.class,
+                manifestPath.toString())
+            .requireValid(manifestPath.toString());
     if (!manifest.baseFingerprint().equals(expectedBaseFingerprint)) {
       throw new IncompatibleVectorException(
           "Cannot use data vector "
