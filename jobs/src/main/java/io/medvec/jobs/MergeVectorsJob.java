@@ -28,6 +28,8 @@ import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.JobContext;
+import io.medvec.jobs.spark.MergeEngine;
+import io.medvec.jobs.spark.SparkMerge;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +76,9 @@ public final class MergeVectorsJob {
       Map<String, String> params,
       List<String> strategies,
       long seed,
-      ScreeningPolicy screening) {
+      ScreeningPolicy screening,
+      MergeEngine engine,
+      int sparkPartitions) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS =
@@ -237,6 +241,24 @@ public final class MergeVectorsJob {
             "further strategies (default parameters) published as controls strategy_NAME");
     static final ConfigKey<Long> SEED =
         ConfigKey.longValue("merge.seed", 17, "seed of randomised strategies (dare) and controls");
+    static final ConfigKey<MergeEngine> ENGINE =
+        ConfigKey.enumValue(
+            "merge.engine",
+            MergeEngine.class,
+            MergeEngine.AUTO,
+            "where the vectors are summed, merged and screened: local (streamed in the driver),"
+                + " spark (a Spark job over chunk ranges, the same bits), or auto: spark when the"
+                + " session has more than one core and the vectors total at least 1 GiB"
+                + " (K x P x 4 bytes), else local");
+    static final ConfigKey<Integer> SPARK_PARTITIONS =
+        ConfigKey.integer(
+            "merge.spark.partitions",
+            0,
+            0,
+            1_000_000,
+            "chunk ranges (tasks) of a merge on Spark; 0: two per core, more when a coordinate-wise"
+                + " strategy or screening would hold over 64 MB of vectors per task (the bits do"
+                + " not depend on it)");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
@@ -259,7 +281,9 @@ public final class MergeVectorsJob {
                 CANDIDATES,
                 PARAMS,
                 STRATEGIES,
-                SEED),
+                SEED,
+                ENGINE,
+                SPARK_PARTITIONS),
             ScreeningPolicy.KEYS);
 
     public static Config from(ConfigMap map) {
@@ -283,7 +307,9 @@ public final class MergeVectorsJob {
           PARAMS.read(map),
           STRATEGIES.read(map),
           SEED.read(map),
-          ScreeningPolicy.from(map));
+          ScreeningPolicy.from(map),
+          ENGINE.read(map),
+          SPARK_PARTITIONS.read(map));
     }
 
     /**
@@ -440,7 +466,16 @@ public final class MergeVectorsJob {
     ctx.describe(
         "merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
+    MergeEngine engine = config.engine().resolve(ctx.spark(), vectors.size(), layout.size());
+    SparkMerge spark =
+        engine == MergeEngine.SPARK
+            ? new SparkMerge(ctx.spark(), ctx.hadoop(), config.sparkPartitions())
+            : null;
+    LOG.info("Merging {} data vectors with engine {}", vectors.size(), engine);
+    ScreenedSum screened =
+        spark == null
+            ? ScreenedSum.of(store, vectors, layout, config.screening())
+            : spark.screenedSum(vectors, layout, config.screening());
     MedMnist data = ctx.loadData();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     boolean auto = config.strategy().equals(Config.AUTO);
@@ -459,7 +494,11 @@ public final class MergeVectorsJob {
             auto ? config.candidates() : List.of(config.strategy()),
             config.pulls(),
             name ->
-                screened.direction(name, store, vectors, layout, config.params(), config.seed()),
+                spark == null
+                    ? screened.direction(
+                        name, store, vectors, layout, config.params(), config.seed())
+                    : spark.direction(
+                        screened, name, vectors, layout, config.params(), config.seed()),
             mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
     boolean chosenAmongSeveral = auto || config.pulls().size() > 1;
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);
