@@ -33,6 +33,8 @@ import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.JobContext;
+import io.medvec.jobs.spark.MergeEngine;
+import io.medvec.jobs.spark.SparkMerge;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +83,9 @@ public final class MergeVectorsJob {
       List<String> strategies,
       long seed,
       ScreeningPolicy screening,
-      int maxExamples) {
+      int maxExamples,
+      MergeEngine engine,
+      int sparkPartitions) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS =
@@ -253,6 +257,24 @@ public final class MergeVectorsJob {
             "largest example count a vector of another run may report (weighted merges and"
                 + " merge.bn-stats=average weigh by it); this run's hospitals are bounded by their"
                 + " rows in the partition");
+    static final ConfigKey<MergeEngine> ENGINE =
+        ConfigKey.enumValue(
+            "merge.engine",
+            MergeEngine.class,
+            MergeEngine.AUTO,
+            "where the vectors are summed, merged and screened: local (streamed in the driver),"
+                + " spark (a Spark job over chunk ranges, the same bits), or auto: spark when the"
+                + " session has more than one core and the vectors total at least 1 GiB"
+                + " (K x P x 4 bytes), else local");
+    static final ConfigKey<Integer> SPARK_PARTITIONS =
+        ConfigKey.integer(
+            "merge.spark.partitions",
+            0,
+            0,
+            1_000_000,
+            "chunk ranges (tasks) of a merge on Spark; 0: two per core, more when a coordinate-wise"
+                + " strategy or screening would hold over 64 MB of vectors per task (the bits do"
+                + " not depend on it)");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
@@ -276,7 +298,9 @@ public final class MergeVectorsJob {
                 PARAMS,
                 STRATEGIES,
                 SEED,
-                MAX_EXAMPLES),
+                MAX_EXAMPLES,
+                ENGINE,
+                SPARK_PARTITIONS),
             ScreeningPolicy.KEYS);
 
     public static Config from(ConfigMap map) {
@@ -301,7 +325,9 @@ public final class MergeVectorsJob {
           STRATEGIES.read(map),
           SEED.read(map),
           ScreeningPolicy.from(map),
-          MAX_EXAMPLES.read(map));
+          MAX_EXAMPLES.read(map),
+          ENGINE.read(map),
+          SPARK_PARTITIONS.read(map));
     }
 
     /**
@@ -474,7 +500,16 @@ public final class MergeVectorsJob {
     ctx.describe(
         "merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
-    ScreenedSum screened = ScreenedSum.of(store, vectors, layout, config.screening());
+    MergeEngine engine = config.engine().resolve(ctx.spark(), vectors.size(), layout.size());
+    SparkMerge spark =
+        engine == MergeEngine.SPARK
+            ? new SparkMerge(ctx.spark(), ctx.hadoop(), config.sparkPartitions())
+            : null;
+    LOG.info("Merging {} data vectors with engine {}", vectors.size(), engine);
+    ScreenedSum screened =
+        spark == null
+            ? ScreenedSum.of(store, vectors, layout, config.screening())
+            : spark.screenedSum(vectors, layout, config.screening());
     boolean auto = config.strategy().equals(Config.AUTO);
     LambdaSearch.Grid grid =
         new LambdaSearch.Grid(
@@ -491,7 +526,11 @@ public final class MergeVectorsJob {
             auto ? config.candidates() : List.of(config.strategy()),
             config.pulls(),
             name ->
-                screened.direction(name, store, vectors, layout, config.params(), config.seed()),
+                spark == null
+                    ? screened.direction(
+                        name, store, vectors, layout, config.params(), config.seed())
+                    : spark.direction(
+                        screened, name, vectors, layout, config.params(), config.seed()),
             mu -> config.restoration(config.bnStats(), store, vectors, pool, mu));
     boolean chosenAmongSeveral = auto || config.pulls().size() > 1;
     String metric = config.selectMetric().name().toLowerCase(Locale.ROOT);

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
@@ -92,9 +93,23 @@ final class FloatChunkColumns implements Closeable {
    * file when it is missing, truncated, not Parquet, of another schema or without our footer.
    */
   static FloatChunkColumns open(Configuration conf, Path file) {
+    return open(conf, file, false);
+  }
+
+  /**
+   * As {@link #open(Configuration, Path)}; with {@code verifyPageChecksums} every page's CRC-32
+   * (written by default since Parquet 1.12) is checked as it is read, so a reader of part of a file
+   * still detects corrupted bytes without the whole-content SHA-256.
+   */
+  static FloatChunkColumns open(Configuration conf, Path file, boolean verifyPageChecksums) {
     ParquetFileReader reader;
     try {
-      reader = ParquetFileReader.open(FloatChunkFile.inputFile(conf, file));
+      reader =
+          ParquetFileReader.open(
+              FloatChunkFile.inputFile(conf, file),
+              HadoopReadOptions.builder(conf)
+                  .usePageChecksumVerification(verifyPageChecksums)
+                  .build());
     } catch (EOFException e) {
       throw new IllegalArgumentException(
           "Cannot read float chunks: truncated Parquet file (" + file + ")", e);

@@ -42,6 +42,29 @@ public final class VectorSum {
    */
   public static float[] sum(
       VectorStore store, List<StoredVector> vectors, VectorLayout layout, int readers) {
+    return sum(store, vectors, layout, readers, null);
+  }
+
+  /**
+   * Σ w_j·τ_j streamed: {@code weights[j]} (rounded to float) belongs to the j-th vector in
+   * hospital-id order; the bits of {@link #sum(List, double[])} on the same vectors in that order.
+   */
+  public static float[] sum(
+      VectorStore store, List<StoredVector> vectors, VectorLayout layout, double[] weights) {
+    if (weights.length != vectors.size()) {
+      throw new IllegalArgumentException(
+          "Cannot sum: " + vectors.size() + " vectors for " + weights.length + " weights");
+    }
+    return sum(
+        store, vectors, layout, Math.min(4, Runtime.getRuntime().availableProcessors()), weights);
+  }
+
+  private static float[] sum(
+      VectorStore store,
+      List<StoredVector> vectors,
+      VectorLayout layout,
+      int readers,
+      double[] weights) {
     if (vectors.isEmpty()) {
       throw new IllegalArgumentException("Cannot merge: no data vectors given");
     }
@@ -60,7 +83,13 @@ public final class VectorSum {
     store.streamDeltas(
         ordered,
         readers,
-        (index, offset, values) -> addChunk(acc, offset, values, ordered.get(index)));
+        (index, offset, values) ->
+            addChunk(
+                acc,
+                offset,
+                values,
+                ordered.get(index),
+                weights == null ? 1f : (float) weights[index]));
     return acc;
   }
 
@@ -85,9 +114,10 @@ public final class VectorSum {
     }
   }
 
-  private static void addChunk(float[] acc, long offset, float[] values, StoredVector vector) {
+  private static void addChunk(
+      float[] acc, long offset, float[] values, StoredVector vector, float weight) {
     requireFinite(values, offset, vector);
-    accumulate(acc, offset, values, 1f);
+    accumulate(acc, offset, values, weight);
   }
 
   /**

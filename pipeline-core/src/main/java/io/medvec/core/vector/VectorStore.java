@@ -49,6 +49,11 @@ public final class VectorStore {
     this.root = root;
   }
 
+  /** The Hadoop configuration its files are read with. */
+  public Configuration conf() {
+    return conf;
+  }
+
   public Path root() {
     return root;
   }

@@ -28,10 +28,23 @@ public final class VectorScreen {
       throw new IllegalArgumentException(
           "Cannot screen: " + hospitals.size() + " hospitals for " + deltas.size() + " vectors");
     }
-    int k = deltas.size();
+    return screen(hospitals, GramPartials.of(deltas), policy);
+  }
+
+  /**
+   * Screens the vectors of {@code hospitals} from their Gram matrix {@code gram} (upper triangle,
+   * see {@link GramPartials}), so that it needs no vector in memory.
+   */
+  public static ScreeningReport screen(
+      List<String> hospitals, double[] gram, ScreeningPolicy policy) {
+    int k = hospitals.size();
+    if (gram.length != GramPartials.size(k)) {
+      throw new IllegalArgumentException(
+          "Cannot screen: " + gram.length + " inner products for " + k + " vectors");
+    }
     double[] norms = new double[k];
     for (int j = 0; j < k; j++) {
-      norms[j] = Math.sqrt(dot(deltas.get(j), deltas.get(j)));
+      norms[j] = Math.sqrt(gram[GramPartials.index(k, j, j)]);
     }
     double medianNorm = k == 0 ? 0 : RobustStats.median(norms);
     if (policy.mode() == ScreeningMode.OFF || k < ScreeningPolicy.MIN_VECTORS) {
@@ -49,7 +62,7 @@ public final class VectorScreen {
       }
       return new ScreeningReport(policy, false, note, medianNorm, entries);
     }
-    double[] cosines = medianCosines(deltas, norms);
+    double[] cosines = medianCosines(gram, norms);
     double[] normZ = RobustStats.zScores(norms);
     double[] cosineZ = RobustStats.zScores(cosines);
     List<ScreeningReport.Entry> entries = new ArrayList<>();
@@ -128,13 +141,13 @@ public final class VectorScreen {
   }
 
   /** For each vector, the median cosine similarity to every other vector. */
-  static double[] medianCosines(List<float[]> deltas, double[] norms) {
-    int k = deltas.size();
+  static double[] medianCosines(double[] gram, double[] norms) {
+    int k = norms.length;
     double[][] cos = new double[k][k];
     for (int i = 0; i < k; i++) {
       for (int j = i + 1; j < k; j++) {
         double denom = norms[i] * norms[j];
-        cos[i][j] = cos[j][i] = denom == 0 ? 0 : dot(deltas.get(i), deltas.get(j)) / denom;
+        cos[i][j] = cos[j][i] = denom == 0 ? 0 : gram[GramPartials.index(k, i, j)] / denom;
       }
     }
     double[] medians = new double[k];
@@ -148,17 +161,5 @@ public final class VectorScreen {
       medians[i] = RobustStats.median(others);
     }
     return medians;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    if (a.length != b.length) {
-      throw new IncompatibleVectorException(
-          "Cannot screen: vectors of " + a.length + " and " + b.length + " values");
-    }
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += (double) a[i] * b[i];
-    }
-    return sum;
   }
 }

@@ -35,18 +35,26 @@ final class ChunkKernel {
    * same length; modified in place) into {@code out} at {@code offset}.
    */
   void merge(long offset, float[][] rows, float[] out) {
+    merge(offset, rows, out, 0);
+  }
+
+  /**
+   * As {@link #merge(long, float[][], float[])} into {@code out} holding coordinates {@code
+   * origin}, {@code origin + 1}, ...: the merged values land at {@code out[offset - origin]}.
+   */
+  void merge(long offset, float[][] rows, float[] out, long origin) {
     int n = rows[0].length;
-    requireBounds(offset, n, out.length);
+    requireBounds(offset - origin, n, out.length);
     for (int j = 0; j < rows.length; j++) {
       requireFinite(j, offset, rows[j]);
       recipe.sparsifier().apply(j, offset, rows[j], statistics[j]);
     }
-    int base = (int) offset;
+    int base = (int) (offset - origin);
     if (isLinear()) { // the members in order through the one accumulation: the bits of the streamed
       // merge
       Arrays.fill(out, base, base + n, 0f);
       for (int j = 0; j < rows.length; j++) {
-        VectorSum.accumulate(out, offset, rows[j], weights[j]);
+        VectorSum.accumulate(out, base, rows[j], weights[j]);
       }
       return;
     }
@@ -73,14 +81,22 @@ final class ChunkKernel {
    * bits as {@link #merge}: the same float additions happen in the same order.
    */
   void accumulate(int member, long offset, float[] values, float[] out) {
+    accumulate(member, offset, values, out, 0);
+  }
+
+  /**
+   * As {@link #accumulate(int, long, float[], float[])} into {@code out} starting at {@code
+   * origin}.
+   */
+  void accumulate(int member, long offset, float[] values, float[] out, long origin) {
     if (!isLinear()) {
       throw new IllegalStateException(
           "Cannot accumulate vectors one at a time: the recipe is not linear");
     }
-    requireBounds(offset, values.length, out.length);
+    requireBounds(offset - origin, values.length, out.length);
     requireFinite(member, offset, values);
     recipe.sparsifier().apply(member, offset, values, statistics[member]);
-    VectorSum.accumulate(out, offset, values, weights[member]);
+    VectorSum.accumulate(out, offset - origin, values, weights[member]);
   }
 
   private static void requireBounds(long offset, int n, int size) {
