@@ -1,0 +1,100 @@
+package io.medvec.core.source;
+
+import static io.medvec.core.source.SourceKeys.*;
+
+import io.medvec.core.config.ConfigMap;
+import java.util.List;
+
+/**
+ * The {@code data.*} source and preprocessing settings as read from config ({@link SourceKeys}).
+ * The preprocessing is completed by {@link #preprocessing(int, Preprocessing.Channels)} once the
+ * data's own size and channels are known.
+ */
+public record SourceConfig(
+    SourceFormat format,
+    List<String> classes,
+    ManifestColumns columns,
+    SplitRule splitRule,
+    int size,
+    Preprocessing.Aspect aspect,
+    Preprocessing.Interpolation interpolation,
+    SourceKeys.ChannelsChoice channels,
+    Preprocessing.Scaling scaling,
+    List<Double> mean,
+    List<Double> std,
+    Augmentation augmentation,
+    int cacheMb) {
+
+  public SourceConfig {
+    classes = List.copyOf(classes);
+    mean = List.copyOf(mean);
+    std = List.copyOf(std);
+  }
+
+  /**
+   * The defaults: format auto, default columns, a 0.1/0.1 split with seed 0, size from the data.
+   */
+  public static SourceConfig defaults() {
+    return from(ConfigMap.empty());
+  }
+
+  /** Reads every {@code data.*} key of {@link SourceKeys}. */
+  public static SourceConfig from(ConfigMap map) {
+    ManifestColumns columns =
+        new ManifestColumns(
+            PATH_COLUMN.read(map),
+            BYTES_COLUMN.read(map),
+            LABEL_COLUMN.read(map),
+            CLASS_NAME_COLUMN.read(map),
+            SPLIT_COLUMN.read(map),
+            SITE_COLUMN.read(map),
+            PATIENT_COLUMN.read(map));
+    boolean augment = AUGMENT.read(map);
+    Augmentation augmentation =
+        augment
+            ? new Augmentation(
+                true,
+                HORIZONTAL_FLIP.read(map),
+                VERTICAL_FLIP.read(map),
+                ROTATION.read(map),
+                CROP.read(map),
+                BRIGHTNESS.read(map),
+                CONTRAST.read(map))
+            : Augmentation.NONE;
+    return new SourceConfig(
+        FORMAT.read(map),
+        CLASSES.read(map),
+        columns,
+        new SplitRule(VAL_FRACTION.read(map), TEST_FRACTION.read(map), SPLIT_SEED.read(map)),
+        SIZE.read(map),
+        ASPECT.read(map),
+        INTERPOLATION.read(map),
+        CHANNELS.read(map),
+        SCALING.read(map),
+        MEAN.read(map),
+        STD.read(map),
+        augmentation,
+        CACHE_MB.read(map));
+  }
+
+  /**
+   * The preprocessing, with {@code dataSize} (a square side) and {@code dataChannels} where the
+   * config leaves size (0) or channels ({@code auto}) to the data.
+   */
+  public Preprocessing preprocessing(int dataSize, Preprocessing.Channels dataChannels) {
+    int side = size > 0 ? size : dataSize;
+    Preprocessing.Channels c =
+        switch (channels) {
+          case AUTO -> dataChannels;
+          case GREY -> Preprocessing.Channels.GREY;
+          case RGB -> Preprocessing.Channels.RGB;
+        };
+    return new Preprocessing(
+        side, side, aspect, interpolation, c, scaling, mean, std, augmentation);
+  }
+
+  /** A cache of {@link #cacheMb()} MiB, or null for none. */
+  public DecodedCache cache() {
+    return cacheMb == 0 ? null : new DecodedCache((long) cacheMb << 20);
+  }
+}
