@@ -4,7 +4,6 @@ import io.medvec.core.data.Split;
 import io.medvec.core.io.HadoopFiles;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class ManifestSource implements ImageSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManifestSource.class);
+  private static final java.util.regex.Pattern URI_SCHEME =
+      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+:");
 
   private final Configuration conf;
   private final Path manifest;
@@ -318,8 +319,7 @@ public final class ManifestSource implements ImageSource {
 
   /** A path relative to the manifest's directory, or an absolute path or URI as it is. */
   private Path resolvePath(String value) {
-    URI uri = URI.create(value.replace(" ", "%20"));
-    if (uri.getScheme() != null || value.startsWith("/")) {
+    if (URI_SCHEME.matcher(value).lookingAt() || value.startsWith("/")) {
       return new Path(value);
     }
     return new Path(manifest.getParent(), value);
