@@ -9,7 +9,6 @@ import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.Preflight;
-import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
