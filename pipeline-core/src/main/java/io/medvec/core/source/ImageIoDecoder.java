@@ -28,11 +28,10 @@ final class ImageIoDecoder implements ImageDecoder {
   @Override
   public DecodedImage decode(byte[] bytes, String name) {
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
+      ImageReader reader = jdkReaderFirst(ImageIO.getImageReaders(in));
+      if (reader == null) {
         throw refuse(name, "not a JPEG, PNG or BMP image", null);
       }
-      ImageReader reader = readers.next();
       List<String> warnings = new ArrayList<>();
       try {
         reader.setInput(in, true, true);
@@ -51,6 +50,36 @@ final class ImageIoDecoder implements ImageDecoder {
       }
       throw refuse(name, "corrupt or truncated (" + e.getMessage() + ")", e);
     }
+  }
+
+  /**
+   * The JDK's own reader for the format when there is one, else the first registered. Other ImageIO
+   * plugins on the class path (the DICOM decoder's TwelveMonkeys JPEG reader registers ahead of the
+   * JDK's) decode differently, e.g. convert CMYK through their own profile: pixels must not depend
+   * on what else is on the class path.
+   */
+  private static ImageReader jdkReaderFirst(Iterator<ImageReader> readers) {
+    ImageReader first = null;
+    ImageReader jdk = null;
+    while (readers.hasNext()) {
+      ImageReader r = readers.next();
+      if (jdk == null
+          && r.getOriginatingProvider() != null
+          && r.getOriginatingProvider().getClass().getName().startsWith("com.sun.imageio.")) {
+        jdk = r;
+      } else if (first == null) {
+        first = r;
+      } else {
+        r.dispose();
+      }
+    }
+    if (jdk != null) {
+      if (first != null) {
+        first.dispose();
+      }
+      return jdk;
+    }
+    return first;
   }
 
   private static DecodedImage read(ImageReader reader, byte[] bytes, String name)
