@@ -125,15 +125,15 @@ public final class VectorSum {
    * elements from {@code offset} on of {@code vector}'s delta.
    */
   public static float[] requireFinite(float[] values, long offset, StoredVector vector) {
+    return requireFinite(values, offset, String.valueOf(vector.vectorPath()));
+  }
+
+  /** As {@link #requireFinite(float[], long, StoredVector)}, for the vector file {@code path}. */
+  public static float[] requireFinite(float[] values, long offset, String path) {
     for (int i = 0; i < values.length; i++) {
       if (!Float.isFinite(values[i])) {
         throw new IllegalArgumentException(
-            "Cannot merge data vector "
-                + vector.vectorPath()
-                + ": element "
-                + (offset + i)
-                + " is "
-                + values[i]);
+            "Cannot merge data vector " + path + ": element " + (offset + i) + " is " + values[i]);
       }
     }
     return values;

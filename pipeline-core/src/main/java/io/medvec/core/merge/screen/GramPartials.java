@@ -1,9 +1,9 @@
 package io.medvec.core.merge.screen;
 
-import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.merge.ChunkRange;
 import io.medvec.core.merge.ChunkRange.Member;
 import io.medvec.core.merge.ChunkRange.Span;
+import io.medvec.core.merge.VectorSum;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +55,7 @@ public final class GramPartials {
     for (int c = 0; c < block.rows().length; c++) {
       float[][] rows = block.rows()[c];
       for (int j = 0; j < rows.length; j++) {
-        requireFinite(members.get(j), block.starts()[c], rows[j]);
+        VectorSum.requireFinite(rows[j], block.starts()[c], members.get(j).path());
       }
       partials.add(ofChunk(rows, 0, rows[0].length));
       block.rows()[c] = null;
@@ -114,19 +114,5 @@ public final class GramPartials {
       }
     }
     return partial;
-  }
-
-  private static void requireFinite(Member m, long offset, float[] values) {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(
-            "Cannot merge data vector "
-                + m.path()
-                + ": element "
-                + (offset + i)
-                + " is "
-                + values[i]);
-      }
-    }
   }
 }

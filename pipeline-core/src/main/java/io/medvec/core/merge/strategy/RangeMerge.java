@@ -212,7 +212,7 @@ public final class RangeMerge implements Serializable {
       if (kernel != null) {
         kernel.accumulate(member, offset, values, out, origin);
       } else {
-        requireFinite(members.get(member), offset, values);
+        VectorSum.requireFinite(values, offset, members.get(member).path());
         VectorSum.accumulate(out, offset - origin, values, weights[member]);
       }
     }
@@ -222,20 +222,6 @@ public final class RangeMerge implements Serializable {
         flushFirst(starts[0]);
       }
       return out;
-    }
-  }
-
-  private static void requireFinite(Member m, long offset, float[] values) {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(
-            "Cannot merge data vector "
-                + m.path()
-                + ": element "
-                + (offset + i)
-                + " is "
-                + values[i]);
-      }
     }
   }
 
