@@ -79,7 +79,8 @@ class IdentityIT {
       editJson(manifest, t -> t.put("vector_file", name));
       Throwable e = refused(out, merge(fx.config(out)));
       assertThat(e)
-          .hasMessageContaining("Cannot use data-vector manifest " + manifest)
+          .hasMessageContaining("Cannot use data-vector manifest ")
+          .hasMessageContaining(manifest.toString())
           .hasMessageContaining(
               "field vector_file must name a file in the manifest's own directory")
           .hasMessageContaining("(" + name + ")");
@@ -94,7 +95,8 @@ class IdentityIT {
     editJson(manifest, t -> ((ObjectNode) t.get("training")).put("learning_rate", "fast"));
     Throwable e = refused(out, merge(fx.config(out)));
     assertThat(e)
-        .hasMessageContaining("Cannot read VectorManifest from " + manifest)
+        .hasMessageContaining("Cannot read VectorManifest from ")
+        .hasMessageContaining(manifest.toString())
         .hasMessageContaining("field training.learning_rate");
     assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
   }
@@ -149,7 +151,8 @@ class IdentityIT {
         });
     Throwable e = refused(out, merge(fx.config(out, "merge.strategy=weighted-sum")));
     assertThat(e)
-        .hasMessageContaining("Cannot merge data vector " + manifest)
+        .hasMessageContaining("Cannot merge data vector ")
+        .hasMessageContaining(manifest.toString())
         .hasMessageContaining("more examples than hospital h1 has in")
         .hasMessageContaining("runs/fix/partition")
         .hasMessageContaining("(1000000 > ");
@@ -356,7 +359,7 @@ class IdentityIT {
     Path out = fx.copyOut("forged-shape");
     Throwable e = refused(out, BadInputIT.partition(fx.config(out, "data.path=" + npz)));
     assertThat(e)
-        .hasMessageContaining("Cannot read " + npz + " key train_images")
+        .hasMessageContaining(npz + " key train_images")
         .hasMessageContaining("zip entry train_images.npy declares 78400000000 bytes")
         .hasMessageContaining("npz reader's limit");
     assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
