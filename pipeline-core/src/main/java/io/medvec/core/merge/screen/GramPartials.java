@@ -1,5 +1,6 @@
 package io.medvec.core.merge.screen;
 
+import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.merge.ChunkRange;
 import io.medvec.core.merge.ChunkRange.Member;
 import io.medvec.core.merge.ChunkRange.Span;
