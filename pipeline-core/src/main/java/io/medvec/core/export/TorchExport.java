@@ -2,17 +2,14 @@ package io.medvec.core.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.export.Safetensors.Tensor;
+import io.medvec.core.io.HadoopFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -48,7 +45,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * PyTorch's [out, in] (transposed here); batch-norm running variance is exported as is (medvec's
  * networks keep variance, not log-std; a log-std layer is converted); a 2×2 max pooling in DL4J's
  * Same mode is PyTorch's {@code ceil_mode=True}; flattening is NCHW's C, H, W order in both.
- * Anything else is refused with the layer named ({@link #unsupported}).
+ * Anything else is refused with the layer named ({@link #convert}).
  */
 public final class TorchExport {
 
@@ -69,16 +66,6 @@ public final class TorchExport {
 
   /** The tensors and the architecture PyTorch needs, built from {@code net} (copies). */
   public record Export(List<Tensor> tensors, List<Map<String, Object>> architecture) {}
-
-  /** Why {@code net} cannot be exported, or empty when it can. */
-  public static Optional<String> unsupported(MultiLayerNetwork net) {
-    try {
-      convert(net);
-      return Optional.empty();
-    } catch (UnsupportedOperationException e) {
-      return Optional.of(e.getMessage());
-    }
-  }
 
   /** Converts {@code net}; throws {@link UnsupportedOperationException} naming the layer. */
   public static Export convert(MultiLayerNetwork net) {
@@ -211,39 +198,25 @@ public final class TorchExport {
   }
 
   /**
-   * Writes {@code net} as {@code file} (atomically: a hidden temporary file renamed into place)
+   * Writes {@code export} as {@code file} (atomically: a hidden temporary file renamed into place)
    * with {@code metadata} (strings) beside the architecture.
    */
   public static void write(
-      Configuration conf, Path file, MultiLayerNetwork net, Map<String, String> metadata) {
-    Export export = convert(net);
+      Configuration conf, Path file, Export export, Map<String, String> metadata) {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
+    meta.put(FORMAT_KEY, FORMAT);
     try {
-      meta.put(FORMAT_KEY, FORMAT);
       meta.put(ARCHITECTURE_KEY, MAPPER.writeValueAsString(export.architecture()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Path tmp = new Path(file.getParent(), "_tmp-" + file.getName() + "-" + UUID.randomUUID());
-    try {
-      FileSystem fs = file.getFileSystem(conf);
-      try (OutputStream out = fs.create(tmp, false)) {
-        Safetensors.write(out, export.tensors(), meta);
-      }
-      if (fs.exists(file) && !fs.delete(file, false)) {
-        throw new IOException("cannot replace " + file);
-      }
-      if (!fs.rename(tmp, file)) {
-        throw new IOException("cannot rename " + tmp + " to " + file);
-      }
-    } catch (IOException e) {
-      try {
-        tmp.getFileSystem(conf).delete(tmp, false);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw new UncheckedIOException("Cannot write safetensors " + file, e);
-    }
+    HadoopFiles.writeAtomically(conf, file, out -> Safetensors.write(out, export.tensors(), meta));
+  }
+
+  /** {@link #convert}s {@code net} and {@link #write}s it. */
+  public static void write(
+      Configuration conf, Path file, MultiLayerNetwork net, Map<String, String> metadata) {
+    write(conf, file, convert(net), metadata);
   }
 
   private static void activation(

@@ -67,6 +67,22 @@ public final class HadoopFiles {
     if (content == null) {
       throw new IllegalArgumentException("Cannot write file: content is null (" + file + ")");
     }
+    writeAtomically(conf, file, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Writes a file's bytes to a stream. */
+  @FunctionalInterface
+  public interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Streams {@code writer}'s bytes to a hidden temporary file next to {@code file} and renames it
+   * over {@code file}, replacing an existing file, so readers see the old or the new content, never
+   * a partial one; on failure the temporary file is removed.
+   */
+  public static void writeAtomically(Configuration conf, Path file, StreamWriter writer) {
+    checkNotNull(conf, file, "write file");
     if (file.getParent() == null) {
       throw new IllegalArgumentException("Cannot write file: path has no parent (" + file + ")");
     }
@@ -74,7 +90,7 @@ public final class HadoopFiles {
     try {
       FileSystem fs = file.getFileSystem(conf);
       try (OutputStream out = fs.create(tmp, false)) {
-        out.write(content.getBytes(StandardCharsets.UTF_8));
+        writer.write(out);
       }
       renameOver(conf, fs, tmp, file);
     } catch (IOException e) {

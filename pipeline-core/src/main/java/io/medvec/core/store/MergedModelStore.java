@@ -61,12 +61,16 @@ public final class MergedModelStore {
       ModelIO.save(merged, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
       // the same weights for PyTorch and other frameworks (docs/export.md), where the
       // architecture has a PyTorch counterpart
-      Optional<String> noExport = TorchExport.unsupported(merged);
-      if (noExport.isEmpty()) {
+      try {
+        TorchExport.Export export = TorchExport.convert(merged);
         TorchExport.write(
-            conf, new Path(out.tmp(), TorchExport.FILE), merged, Map.of("medvec.model", "merged"));
-      } else {
-        LOG.warn("No {} beside {}: {}", TorchExport.FILE, OutputLayout.MODEL_FILE, noExport.get());
+            conf, new Path(out.tmp(), TorchExport.FILE), export, Map.of("medvec.model", "merged"));
+      } catch (UnsupportedOperationException noExport) {
+        LOG.warn(
+            "No {} beside {}: {}",
+            TorchExport.FILE,
+            OutputLayout.MODEL_FILE,
+            noExport.getMessage());
       }
       FloatChunkFile.write(
           conf,
