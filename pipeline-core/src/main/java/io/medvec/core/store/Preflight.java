@@ -39,6 +39,10 @@ public final class Preflight {
       while (dir.getParent() != null && !fs.exists(dir)) {
         dir = dir.getParent();
       }
+      if (dir.equals(target) && dir.getParent() != null && fs.getFileStatus(dir).isFile()) {
+        // a file the job replaces (a result record on a rerun): its directory is what is written
+        dir = dir.getParent();
+      }
       if (!fs.getFileStatus(dir).isDirectory()) {
         throw new ConfigException(
             "Cannot write " + target + ": " + dir + " is a file, not a directory");

@@ -35,6 +35,17 @@ class PreflightTest {
   }
 
   @Test
+  void anExistingFileTheJobReplacesIsWritableThroughItsDirectory() throws IOException {
+    Path record =
+        Files.writeString(
+            Files.createDirectories(tmp.resolve("out/runs/r1")).resolve("finetune.json"), "{}");
+    long before = entries(tmp);
+    Preflight.requireWritable(conf, HadoopFiles.qualify(conf, record.toString()));
+    assertThat(entries(tmp)).isEqualTo(before);
+    assertThat(Files.readString(record)).isEqualTo("{}");
+  }
+
+  @Test
   void aLocationUnderAFileIsRefusedNamingBoth() throws IOException {
     Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
     assertThatThrownBy(
