@@ -64,6 +64,15 @@ public enum ExitCode {
   }
 
   /**
+   * Whether running the same job again may succeed: a runtime failure, or a target another job was
+   * writing. Configuration, input and vectors fail the same way every time (schedulers do not retry
+   * them; Spark tasks return them instead of throwing, see {@code TaskOutcome}).
+   */
+  public boolean retryMayHelp() {
+    return this == RUNTIME_FAILURE || this == TARGET_BUSY;
+  }
+
+  /**
    * Classifies a failure by the first cause in its chain that is a user error (see {@link #cause}),
    * else {@link #RUNTIME_FAILURE}.
    */

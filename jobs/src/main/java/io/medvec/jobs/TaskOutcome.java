@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.io.TargetBusyException;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -8,11 +9,13 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A Spark task's result, or the user error (exit code 2, 3 or 4) it ran into, returned instead of
- * thrown. Spark retries a task that throws up to {@code spark.task.maxFailures} times whatever the
- * exception, and a bad input fails the same way every time; returned as a result it fails the job
- * at once, with its exit code and message whole, whether or not the exception's class would survive
- * the trip from the executor. Runtime failures are still thrown, so Spark retries them.
+ * A Spark task's result, or the user error (exit code 2, 3, 4 or 5) it ran into, returned instead
+ * of thrown. Spark retries a task that throws up to {@code spark.task.maxFailures} times whatever
+ * the exception, and a bad input fails the same way every time; returned as a result it fails the
+ * job at once, with its exit code and message whole, whether or not the exception's class would
+ * survive the trip from the executor. Runtime failures are still thrown, so Spark retries them. A
+ * target another job writes is returned too: retrying it at once cannot help, the scheduler retries
+ * later.
  *
  * @param value the task's result, or null when it failed
  * @param exitCode 0, or the code of the user error
@@ -42,6 +45,9 @@ record TaskOutcome<T>(T value, int exitCode, String message) implements Serializ
       }
       if (outcome.exitCode() == ExitCode.INCOMPATIBLE_VECTORS.code()) {
         throw new IncompatibleVectorException(outcome.message());
+      }
+      if (outcome.exitCode() == ExitCode.TARGET_BUSY.code()) {
+        throw new TargetBusyException(outcome.message());
       }
       if (outcome.exitCode() != ExitCode.SUCCESS.code()) {
         throw new IllegalArgumentException(outcome.message());

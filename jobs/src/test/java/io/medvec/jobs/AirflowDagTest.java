@@ -178,15 +178,13 @@ class AirflowDagTest {
       throws Exception {
     JsonNode codes = probe("yarn", layout).get("exit_codes");
     assertThat(codes.get("0").asText()).isEqualTo("success");
-    // configuration, input and vectors fail at once; a busy target (5) and runtime failures retry
+    // the DAG retries exactly the codes a retry may mend (runtime failure, busy target)
     for (ExitCode code : ExitCode.values()) {
       if (code == ExitCode.SUCCESS) {
         continue;
       }
       String outcome = codes.get(String.valueOf(code.code())).asText();
-      if (code == ExitCode.BAD_CONFIG
-          || code == ExitCode.BAD_INPUT
-          || code == ExitCode.INCOMPATIBLE_VECTORS) {
+      if (!code.retryMayHelp()) {
         assertThat(outcome).as(code.name()).startsWith("fail-without-retry: medvec exit code");
       } else {
         assertThat(outcome).as(code.name()).isEqualTo("retry");

@@ -17,12 +17,20 @@ public final class TargetBusyException extends RuntimeException {
     this.holder = holder;
   }
 
-  /** The output directory that is being written. */
+  /**
+   * The refusal as a Spark task reported it to the driver, by its message only ({@link #target} and
+   * {@link #holder} are then null).
+   */
+  public TargetBusyException(String message) {
+    this(message, null, null);
+  }
+
+  /** The output directory that is being written, or null when only the message is known. */
   public String target() {
     return target;
   }
 
-  /** Who writes it, as its lease file says (owner, host, process, since, expiry). */
+  /** Who writes it, as its lease file says (owner, host, process, since, expiry), or null. */
   public String holder() {
     return holder;
   }
