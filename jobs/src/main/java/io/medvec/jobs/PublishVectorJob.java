@@ -130,6 +130,7 @@ public final class PublishVectorJob {
             DpSettings.KEYS);
 
     public static Config from(ConfigMap map) {
+      requirePartitionKeysUnset(map);
       return new Config(
           CommonConfig.from(map),
           HOSPITAL.read(map),
@@ -138,6 +139,30 @@ public final class PublishVectorJob {
           SCORE_BASE.read(map),
           FineTuneVectorsJob.Config.TRAIN.read(map),
           DpSettings.from(map.section("finetune").section("dp")));
+    }
+  }
+
+  /**
+   * The partition mode's keys may stay at their defaults (conf/finetune.yaml lists them); set
+   * otherwise they would select hospitals of a partition this mode does not have.
+   */
+  private static void requirePartitionKeysUnset(ConfigMap map) {
+    List<String> listed = FineTuneVectorsJob.Config.HOSPITALS.read(map);
+    if (!listed.equals(List.of(FineTuneVectorsJob.ALL))) {
+      throw new ConfigException(
+          "Invalid config key '"
+              + FineTuneVectorsJob.Config.HOSPITALS.name()
+              + "': it selects hospitals of a partition; with --hospital the job fine-tunes that"
+              + " hospital on its own data ("
+              + listed
+              + ")");
+    }
+    if (FineTuneVectorsJob.Config.POOLED_KEY.read(map)) {
+      throw new ConfigException(
+          "Invalid config key '"
+              + FineTuneVectorsJob.Config.POOLED_KEY.name()
+              + "': the pooled baseline needs every hospital's images; with --hospital the job"
+              + " sees one hospital's (true)");
     }
   }
 

@@ -50,11 +50,19 @@ class HospitalFineTuneIT {
   @Test
   void publishesAVectorTheStoreReadsBack() {
     Path store = fx.copyOut("hospital-publishes");
+    // with the finetune command's own YAML, as bin/medvec and the hospital's DAG load it
+    ConfigMap map =
+        ConfigMap.load(Path.of("../conf/finetune.yaml"))
+            .withOverrides(
+                List.of(
+                    "hospital.base=" + store.resolve("base").resolve(fx.fingerprint()),
+                    "data.path=" + fx.data,
+                    "out=" + fx.root.resolve("hospital-out-publishes"),
+                    "hospital.id=Ward-7",
+                    "finetune.epochs=1"));
     PublishVectorJob.Result result =
-        new PublishVectorJob(
-                SparkTests.spark(),
-                PublishVectorJob.Config.from(config(store, fx.data, "hospital.id=Ward-7")))
-            .run();
+        new PublishVectorJob(SparkTests.spark(), PublishVectorJob.Config.from(map)).run();
+    map.rejectUnknown();
     VectorStore vectors =
         new VectorStore(
             new Configuration(), new org.apache.hadoop.fs.Path(store.resolve("vectors").toUri()));
@@ -80,6 +88,16 @@ class HospitalFineTuneIT {
         BadInputIT.refused(store, () -> PublishVectorJob.Config.from(config(store, fx.data)));
     assertThat(missing).hasMessageContaining("Missing config key 'hospital.id'");
     assertThat(ExitCode.of(missing)).isEqualTo(ExitCode.BAD_CONFIG);
+    Throwable listed =
+        BadInputIT.refused(
+            store,
+            () ->
+                PublishVectorJob.Config.from(
+                    config(store, fx.data, "hospital.id=h7", "finetune.hospitals=[h1]")));
+    assertThat(listed)
+        .hasMessageContaining(
+            "Invalid config key 'finetune.hospitals': it selects hospitals of a partition");
+    assertThat(ExitCode.of(listed)).isEqualTo(ExitCode.BAD_CONFIG);
   }
 
   @Test
