@@ -219,21 +219,22 @@ public final class PublishVectorJob {
     if (config.dp() != null) { // before hours of training, not after
       VectorRelease.requirePrivateHistory(vectors, base.fingerprint(), hospital);
     }
-    // the lease before any work: a second writer of this vector is refused at once
+    ctx.describe(
+        "hospital "
+            + hospital
+            + ": fine-tune base "
+            + base.fingerprint().substring(0, 12)
+            + " on "
+            + ctx.dataPath()
+            + ", publish to "
+            + store);
+    // the base and the data are checked before the store is touched
+    MultiLayerNetwork net = base.load(conf);
+    MedMnist data = JobContext.loadData(conf, ctx.dataPath());
+    String what = "the data of hospital " + hospital + " (" + ctx.dataPath() + ")";
+    ImageSet train = base.conform(net, data.train(), List.of(), what);
+    // the lease before any training: a second writer of this vector is refused at once
     try (WriterLease lease = WriterLease.acquire(conf, vectors.dir(base.fingerprint(), hospital))) {
-      ctx.describe(
-          "hospital "
-              + hospital
-              + ": fine-tune base "
-              + base.fingerprint().substring(0, 12)
-              + " on "
-              + ctx.dataPath()
-              + ", publish to "
-              + store);
-      MultiLayerNetwork net = base.load(conf);
-      MedMnist data = JobContext.loadData(conf, ctx.dataPath());
-      String what = "the data of hospital " + hospital + " (" + ctx.dataPath() + ")";
-      ImageSet train = base.conform(net, data.train(), List.of(), what);
       List<BaseScore> scores = config.scoreBase() ? scoreBase(base, net, data, what) : List.of();
       return publish(base, net, train, vectors, store, scores, start);
     }

@@ -140,7 +140,11 @@ class HospitalFineTuneIT {
 
   @Test
   void moreClassesThanTheBase() throws IOException {
-    Path store = fx.copyOut("hospital-more-classes");
+    // a store holding nothing but the base: a refusal leaves it so (no vectors/ folder appears)
+    Path store = fx.newDir("hospital-more-classes");
+    RobustFixture.copyTree(
+        fx.out.resolve("base").resolve(fx.fingerprint()),
+        store.resolve("base").resolve(fx.fingerprint()));
     Path dir = fx.newDir("hospital-three-classes");
     Path npz =
         ConsortiumIT.slice(dir, "three-classes", new ConsortiumIT.Slice(0, 60, 0, 10, 0, 10), 2);
