@@ -1,6 +1,9 @@
-"""medvec nightly merge: every hospital fine-tunes in parallel, then merge, then evaluate.
+"""medvec nightly merge: every hospital fine-tunes, then merge, then evaluate.
 
-Two DAGs (Airflow 2.9+ or 3.x, apache-airflow-providers-apache-spark):
+Four DAGs (Airflow 2.9+ or 3.x, apache-airflow-providers-apache-spark), for two deployments:
+one cluster simulating the sites (``medvec_bootstrap`` + ``medvec_nightly``), and a consortium in
+which each hospital's own scheduler runs ``medvec_hospital`` and the coordinator's runs
+``medvec_bootstrap`` + ``medvec_consortium``.
 
 * ``medvec_bootstrap`` (manual trigger): partition + pretrain once. It prints the base model's
   fingerprint (``OUT/runs/bootstrap-DS/pretrain.json``); an operator pins it as the Airflow
@@ -11,6 +14,14 @@ Two DAGs (Airflow 2.9+ or 3.x, apache-airflow-providers-apache-spark):
   mapping over the Airflow Variable ``medvec_hospitals``, read when the run starts, not when the
   scheduler parses this file), then merge (every vector committed for the base, also when a
   hospital failed or is late: it is merged next night), then evaluate.
+* ``medvec_hospital`` (daily, on a hospital's own Airflow): one fine-tune of this hospital's own
+  data (Variable ``medvec_local_data``) against the consortium's published base
+  (``medvec_store``/base/``medvec_base``), publishing its vector to the store as hospital
+  ``medvec_hospital``; its result record stays in ``medvec_local_out``. Nothing else of the
+  hospital's leaves it.
+* ``medvec_consortium`` (daily, the coordinator's): partition of the coordinator's own data (its
+  public pool for batch-norm restoration, its validation and test sets), then merge of every
+  vector that has arrived in the store for the base, then evaluate.
 
 Idempotent reruns: every output is written to a temporary directory and renamed into place, keyed
 by run id (``runs/DS/``, ``metrics/run_id=DS/``) or by base + hospital (``vectors/base=FP/hospital=hX/``),
@@ -36,7 +47,10 @@ Environment of the Airflow worker: MEDVEC_HOME (this repository or its install, 
 /opt/medvec, with the app jar under jobs/target/), MEDVEC_TARGET (yarn or k8s, selects
 conf/spark/spark-defaults.TARGET.conf). Airflow Variables: medvec_out (output root, e.g.
 hdfs:///medvec), medvec_data (the .npz), medvec_base, medvec_hospitals (JSON list, default
-["h0", "h1", "h2", "h3"]). Connection ``spark_default``: the cluster's master (yarn, or k8s://...).
+["h0", "h1", "h2", "h3"]); for ``medvec_consortium`` medvec_out is the consortium's store and
+medvec_data the coordinator's own data; for ``medvec_hospital``: medvec_store, medvec_base,
+medvec_hospital, medvec_local_data, medvec_local_out. Connection ``spark_default``: the cluster's
+master (yarn, or k8s://...).
 """
 
 from __future__ import annotations
@@ -226,3 +240,50 @@ with DAG(
     evaluate = medvec_task("evaluate", "EvaluateModelsJob", "evaluate", run_id, *base)
 
     partition >> commands >> finetunes >> merge >> evaluate
+
+
+with DAG(
+    dag_id="medvec_hospital",
+    description="this hospital's fine-tune on its own data against the consortium's base; publishes one vector",
+    start_date=datetime(2026, 11, 1),
+    schedule="0 20 * * *",
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["medvec"],
+) as hospital:
+    # only the published base and the store are the consortium's; data and out are the hospital's
+    MedvecSubmitOperator(
+        **submit_settings("finetune", "PublishVectorJob"),
+        application_args=job_args(
+            "finetune",
+            "{{ ds }}",
+            "--base",
+            "{{ var.value.medvec_store }}/base/{{ var.value.medvec_base }}",
+            "--hospital",
+            "{{ var.value.medvec_hospital }}",
+            "--publish",
+            "{{ var.value.medvec_store }}",
+            out="{{ var.value.medvec_local_out }}",
+            data="{{ var.value.medvec_local_data }}",
+        ),
+    )
+
+with DAG(
+    dag_id="medvec_consortium",
+    description="merge every vector the hospitals have published for the base, evaluate on the coordinator's data",
+    start_date=datetime(2026, 11, 1),
+    schedule="0 2 * * *",
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["medvec"],
+) as consortium:
+    run_id = "{{ ds }}"
+    base = ("--base", "{{ var.value.medvec_base }}")
+    # the coordinator's own data: public pool (restoration), validation (lambda), test
+    (
+        medvec_task("partition", "PartitionDataJob", "partition", run_id)
+        >> medvec_task("merge", "MergeVectorsJob", "merge", run_id, *base)
+        >> medvec_task("evaluate", "EvaluateModelsJob", "evaluate", run_id, *base)
+    )

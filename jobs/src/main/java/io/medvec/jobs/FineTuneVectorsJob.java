@@ -213,7 +213,15 @@ public final class FineTuneVectorsJob {
     return new HospitalFineTune.Settings(t.epochs(), t.batchSize(), t.learningRate(), t.seed(), dp);
   }
 
+  /**
+   * With {@code --hospital} or {@code --publish}, one hospital's fine-tune on its own data ({@link
+   * PublishVectorJob}); otherwise every (or the listed) hospitals of this run's partition.
+   */
   public static void main(String[] args) {
+    if (PublishVectorJob.requested(args)) {
+      PublishVectorJob.main(args);
+      return;
+    }
     JobMain.run(
         args, NAME, Config::from, (spark, config) -> new FineTuneVectorsJob(spark, config).run());
   }

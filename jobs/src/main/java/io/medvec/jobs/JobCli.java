@@ -59,9 +59,11 @@ final class JobCli {
               JobArgs::new),
           new Info(
               FineTuneVectorsJob.NAME,
-              "fine-tune every (or one) hospital, publish data vectors",
-              FineTuneVectorsJob.Config.KEYS,
-              JobArgs::new),
+              "fine-tune every (or one) hospital of a partition, or with --hospital one hospital on"
+                  + " its own data against a published base; publish data vectors",
+              ConfigGroup.union(
+                  FineTuneVectorsJob.Config.KEYS, List.of(PublishVectorJob.Config.HOSPITAL_KEYS)),
+              FineTuneArgs::new),
           new Info(
               MergeVectorsJob.NAME,
               "theta_mix = theta_pre + lambda * sum(tau), restore batch norm",
@@ -129,7 +131,7 @@ final class JobCli {
 
   /** A Spark job's options: the config file, overrides and their shorthands. */
   @Command(sortOptions = false)
-  static final class JobArgs implements Parsed {
+  static class JobArgs implements Parsed {
     @Mixin Common common = new Common();
 
     @Option(
@@ -177,6 +179,47 @@ final class JobCli {
       put(flags, "run-id", runId);
       put(flags, "base", base);
       return CliArgs.of(config, overrides, flags, List.of());
+    }
+  }
+
+  /**
+   * {@code finetune}: a Spark job's options, plus hospital mode's ({@link PublishVectorJob}): with
+   * {@code --hospital} the command fine-tunes one hospital on its own data.
+   */
+  @Command(sortOptions = false)
+  static final class FineTuneArgs extends JobArgs {
+    @Option(
+        names = "--hospital",
+        paramLabel = "NAME",
+        description =
+            "Hospital mode: fine-tune as hospital NAME on --data (this hospital's own images)"
+                + " against --base STORE/base/FINGERPRINT, and publish its vector. Shorthand for"
+                + " --set hospital.id=NAME.")
+    String hospital;
+
+    @Option(
+        names = "--publish",
+        paramLabel = "STORE",
+        description =
+            "Hospital mode: the consortium's store to publish to (default: the store holding"
+                + " --base). Shorthand for --set hospital.publish=STORE.")
+    String publish;
+
+    @Option(
+        names = "--score-base",
+        description =
+            "Hospital mode: first score theta_pre on this hospital's data (printed, and kept in"
+                + " --out, never in the store).")
+    boolean scoreBase;
+
+    @Override
+    public CliArgs cli() {
+      CliArgs job = super.cli();
+      Map<String, String> flags = new LinkedHashMap<>(job.flags());
+      put(flags, "hospital", hospital);
+      put(flags, "publish", publish);
+      put(flags, "score-base", scoreBase ? "true" : null);
+      return CliArgs.of(job.config().orElse(null), job.overrides(), flags, job.positional());
     }
   }
 

@@ -8,12 +8,22 @@ import io.medvec.core.data.HospitalPartitioner;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.PartitionMode;
 import io.medvec.core.data.PartitionSpec;
+import io.medvec.core.data.Split;
 import io.medvec.core.io.OutputGuard;
+import io.medvec.core.source.Example;
+import io.medvec.core.source.ImageSource;
+import io.medvec.core.source.ImageSources;
+import io.medvec.core.source.ManifestColumns;
+import io.medvec.core.source.SourceConfig;
+import io.medvec.core.source.SourceFormat;
+import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SplitRule;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.jobs.spark.JobContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -29,8 +39,11 @@ public final class PartitionDataJob {
    * @param common shared keys
    * @param spec {@code partition.*} but train-limit
    * @param trainLimit {@link #TRAIN_LIMIT}
+   * @param source the {@code data.*} source keys: how {@code partition.mode: by-column} lists the
+   *     examples and their column values (preprocessing is not the partition's concern)
    */
-  public record Config(CommonConfig common, PartitionSpec spec, int trainLimit) {
+  public record Config(
+      CommonConfig common, PartitionSpec spec, int trainLimit, SourceConfig source) {
     static final ConfigKey<Double> PUBLIC_FRACTION =
         ConfigKey.number(
             "partition.public-fraction",
@@ -45,7 +58,23 @@ public final class PartitionDataJob {
             "partition.mode",
             PartitionMode.class,
             PartitionMode.IID,
-            "how images are dealt to hospitals: iid, or label skew drawn from a Dirichlet");
+            "how images are dealt to hospitals: iid, label skew drawn from a Dirichlet, or by-column:"
+                + " each value of partition.column (a real site) is a hospital");
+    static final ConfigKey<String> COLUMN =
+        ConfigKey.string(
+            "partition.column",
+            "site",
+            "by-column: the source's column whose values name the hospitals (a manifest column;"
+                + " an .npz has none); each value becomes a hospital id, characters outside"
+                + " [A-Za-z0-9_-] replaced by '_'");
+    static final ConfigKey<Integer> MIN_SITE_EXAMPLES =
+        ConfigKey.integer(
+            "partition.min-site-examples",
+            50,
+            1,
+            Integer.MAX_VALUE,
+            "by-column: a site with fewer training images (after the public pool) is merged into"
+                + " one hospital 'other'; if 'other' still has fewer, its images join the public pool");
     static final ConfigKey<Double> ALPHA =
         ConfigKey.positive(
             "partition.alpha",
@@ -80,7 +109,10 @@ public final class PartitionDataJob {
                 ALPHA,
                 SEED,
                 MIN_PER_HOSPITAL,
-                TRAIN_LIMIT));
+                COLUMN,
+                MIN_SITE_EXAMPLES,
+                TRAIN_LIMIT),
+            SourceKeys.SOURCE);
 
     public static Config from(ConfigMap map) {
       PartitionSpec spec =
@@ -90,8 +122,39 @@ public final class PartitionDataJob {
               MODE.read(map),
               ALPHA.read(map),
               SEED.read(map),
-              MIN_PER_HOSPITAL.read(map));
-      return new Config(CommonConfig.from(map), spec, TRAIN_LIMIT.read(map));
+              MIN_PER_HOSPITAL.read(map),
+              COLUMN.read(map),
+              MIN_SITE_EXAMPLES.read(map));
+      return new Config(CommonConfig.from(map), spec, TRAIN_LIMIT.read(map), listing(map));
+    }
+
+    /** The source keys of {@link SourceKeys#SOURCE}; preprocessing at its defaults. */
+    private static SourceConfig listing(ConfigMap map) {
+      SourceConfig d = SourceConfig.defaults();
+      return new SourceConfig(
+          SourceKeys.FORMAT.read(map),
+          SourceKeys.CLASSES.read(map),
+          new ManifestColumns(
+              SourceKeys.PATH_COLUMN.read(map),
+              SourceKeys.BYTES_COLUMN.read(map),
+              SourceKeys.LABEL_COLUMN.read(map),
+              SourceKeys.CLASS_NAME_COLUMN.read(map),
+              SourceKeys.SPLIT_COLUMN.read(map),
+              SourceKeys.SITE_COLUMN.read(map),
+              SourceKeys.PATIENT_COLUMN.read(map)),
+          new SplitRule(
+              SourceKeys.VAL_FRACTION.read(map),
+              SourceKeys.TEST_FRACTION.read(map),
+              SourceKeys.SPLIT_SEED.read(map)),
+          d.size(),
+          d.aspect(),
+          d.interpolation(),
+          d.channels(),
+          d.scaling(),
+          d.mean(),
+          d.std(),
+          d.augmentation(),
+          SourceKeys.CACHE_MB.read(map));
     }
   }
 
@@ -106,7 +169,9 @@ public final class PartitionDataJob {
       double publicFraction,
       long seed,
       long publicPool,
-      Map<String, List<Long>> labelCounts) {}
+      Map<String, List<Long>> labelCounts,
+      Map<String, String> hospitalOfSite,
+      List<String> mergedSites) {}
 
   private final JobContext ctx;
   private final Config config;
@@ -119,12 +184,25 @@ public final class PartitionDataJob {
   public Result run() {
     ctx.describe(
         "partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
-    MedMnist data = ctx.loadData();
-    int[] labels = data.train().labels();
-    if (config.trainLimit() > 0 && config.trainLimit() < labels.length) {
-      labels = java.util.Arrays.copyOf(labels, config.trainLimit());
+    Listing data =
+        config.spec().mode() == PartitionMode.BY_COLUMN ? bySite() : Listing.of(ctx.loadData());
+    int[] labels = limit(data.labels());
+    Assignment assignment;
+    Map<String, String> hospitalOfSite = Map.of();
+    List<String> mergedSites = List.of();
+    if (data.sites() == null) {
+      assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
+    } else {
+      HospitalPartitioner.SitePartition p =
+          HospitalPartitioner.assignBySite(
+              labels,
+              java.util.Arrays.copyOf(data.sites(), labels.length),
+              data.numClasses(),
+              config.spec());
+      assignment = p.assignment();
+      hospitalOfSite = p.hospitalOfSite();
+      mergedSites = p.mergedSites();
     }
-    Assignment assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
     AssignmentStore store = ctx.assignment();
     OutputGuard.requireSameInputs(
         ctx.hadoop(),
@@ -139,23 +217,98 @@ public final class PartitionDataJob {
             config.common().runId(),
             data.dataset(),
             store.assignmentFile().toString(),
-            spec.hospitals(),
-            spec.mode().name().toLowerCase(java.util.Locale.ROOT),
+            assignment.hospitals(),
+            spec.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
             spec.alpha(),
             spec.publicFraction(),
             spec.seed(),
             assignment.publicIndices().length,
-            counts);
+            counts,
+            hospitalOfSite,
+            mergedSites);
     store.write(assignment, Map.of("spec", config.spec(), "result", result));
     ctx.writeResult(NAME, result);
     return result;
   }
 
+  /**
+   * What a partition needs of the data: the training labels, and for by-column each training
+   * example's value of the column, in the order the training split is read.
+   */
+  record Listing(String dataset, int numClasses, int[] labels, String[] sites) {
+    static Listing of(MedMnist data) {
+      return new Listing(data.dataset(), data.numClasses(), data.train().labels(), null);
+    }
+  }
+
+  /**
+   * The source's training examples with their {@code partition.column} values, listed without
+   * decoding a pixel; an .npz has no columns and is refused naming the column.
+   */
+  private Listing bySite() {
+    String column = config.spec().column();
+    Path path = ctx.dataPath();
+    SourceConfig s = config.source();
+    ManifestColumns c = s.columns();
+    ManifestColumns columns =
+        new ManifestColumns(
+            c.path(), c.bytes(), c.label(), c.className(), c.split(), column, c.patientId());
+    SourceConfig withColumn =
+        new SourceConfig(
+            s.format(),
+            s.classes(),
+            columns,
+            s.splitRule(),
+            s.size(),
+            s.aspect(),
+            s.interpolation(),
+            s.channels(),
+            s.scaling(),
+            s.mean(),
+            s.std(),
+            s.augmentation(),
+            s.cacheMb());
+    SourceFormat format =
+        s.format() == SourceFormat.AUTO ? ImageSources.detect(ctx.hadoop(), path) : s.format();
+    if (format == SourceFormat.NPZ || format == SourceFormat.IMAGE_FOLDER) {
+      throw new IllegalArgumentException(
+          "Cannot partition by column "
+              + column
+              + ": "
+              + path
+              + " is "
+              + (format == SourceFormat.NPZ ? "a MedMNIST .npz" : "an image folder")
+              + ", which has no columns; give a manifest table with a '"
+              + column
+              + "' column ("
+              + Config.MODE.name()
+              + ": by-column, "
+              + Config.COLUMN.name()
+              + ": "
+              + column
+              + ")");
+    }
+    ImageSource source = ImageSources.open(ctx.hadoop(), path, withColumn);
+    List<Example> train = source.examples(Split.TRAIN);
+    String name = path.getName();
+    return new Listing(
+        name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name,
+        source.classes().size(),
+        train.stream().mapToInt(Example::label).toArray(),
+        train.stream().map(Example::site).toArray(String[]::new));
+  }
+
+  private int[] limit(int[] labels) {
+    return config.trainLimit() > 0 && config.trainLimit() < labels.length
+        ? java.util.Arrays.copyOf(labels, config.trainLimit())
+        : labels;
+  }
+
   private static Map<String, List<Long>> labelCounts(Assignment assignment) {
     Map<String, List<Long>> counts = new LinkedHashMap<>();
     counts.put(AssignmentStore.PUBLIC_POOL, boxed(assignment.labelCounts(Assignment.PUBLIC)));
-    for (int h = 0; h < assignment.spec().hospitals(); h++) {
-      counts.put(Assignment.hospitalId(h), boxed(assignment.labelCounts(h)));
+    for (int h = 0; h < assignment.hospitals(); h++) {
+      counts.put(assignment.id(h), boxed(assignment.labelCounts(h)));
     }
     return counts;
   }

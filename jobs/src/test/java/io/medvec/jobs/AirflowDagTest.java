@@ -69,7 +69,8 @@ class AirflowDagTest {
     JsonNode dags = probe(target, layout).get("dags");
     assertThat(dags.fieldNames())
         .toIterable()
-        .containsExactly("medvec_bootstrap", "medvec_nightly");
+        .containsExactly(
+            "medvec_bootstrap", "medvec_nightly", "medvec_hospital", "medvec_consortium");
     List<String> classes = new ArrayList<>();
     for (JsonNode dag : dags) {
       for (JsonNode task : dag.get("tasks")) {
@@ -113,10 +114,41 @@ class AirflowDagTest {
             "io.medvec.jobs.PartitionDataJob",
             "io.medvec.jobs.PretrainModelJob",
             "io.medvec.jobs.FineTuneVectorsJob",
+            "io.medvec.jobs.PublishVectorJob",
             "io.medvec.jobs.MergeVectorsJob",
             "io.medvec.jobs.EvaluateModelsJob");
     assertThat(inRepo(HOME + "/conf/spark/spark-defaults." + target + ".conf")).isRegularFile();
     assertThat(inRepo(HOME + "/conf/log4j2.properties")).isRegularFile();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"sdk", "airflow2"})
+  void aHospitalsDagFineTunesItsOwnDataAndTheCoordinatorsMergesWhatArrived(String layout)
+      throws Exception {
+    JsonNode dags = probe("yarn", layout).get("dags");
+    JsonNode hospital = dags.get("medvec_hospital").get("tasks");
+    assertThat(hospital.fieldNames()).toIterable().containsExactly("finetune");
+    JsonNode kw = hospital.get("finetune").get("kwargs");
+    assertThat(kw.get("java_class").asText()).isEqualTo("io.medvec.jobs.PublishVectorJob");
+    List<String> args = strings(kw.get("application_args"));
+    assertThat(args)
+        .containsSequence("--hospital", "{{ var.value.medvec_hospital }}")
+        .containsSequence("--base", "{{ var.value.medvec_store }}/base/{{ var.value.medvec_base }}")
+        .containsSequence("--publish", "{{ var.value.medvec_store }}")
+        .containsSequence("--data", "{{ var.value.medvec_local_data }}")
+        .containsSequence("--out", "{{ var.value.medvec_local_out }}");
+    assertThat(String.join(" ", args))
+        .as("a hospital's DAG names no coordinator data or output")
+        .doesNotContain("medvec_data", "medvec_out");
+    JsonNode consortium = dags.get("medvec_consortium").get("tasks");
+    assertThat(consortium.fieldNames())
+        .toIterable()
+        .containsExactly("partition", "merge", "evaluate");
+    assertThat(strings(consortium.get("merge").get("upstream"))).containsExactly("partition");
+    assertThat(strings(consortium.get("evaluate").get("upstream"))).containsExactly("merge");
+    assertThat(strings(consortium.get("merge").get("kwargs").get("application_args")))
+        .containsSequence("--base", "{{ var.value.medvec_base }}")
+        .containsSequence("--out", "{{ var.value.medvec_out }}");
   }
 
   @ParameterizedTest(name = "{0}")

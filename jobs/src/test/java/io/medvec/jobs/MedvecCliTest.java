@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
@@ -43,7 +44,7 @@ class MedvecCliTest {
           PretrainModelJob.NAME,
           PretrainModelJob.Config::from,
           FineTuneVectorsJob.NAME,
-          FineTuneVectorsJob.Config::from,
+          MedvecCliTest::bothFineTuneModes,
           MergeVectorsJob.NAME,
           MergeVectorsJob.Config::from,
           EvaluateModelsJob.NAME,
@@ -69,6 +70,17 @@ class MedvecCliTest {
               "merge.output-layer=refit",
               "merge.strategy=auto",
               "merge.candidates=[ties]"));
+
+  /**
+   * {@code finetune} reads the partition mode's keys, and with {@code --hospital} hospital mode's:
+   * both parsers on one map (hospital mode refuses the missing hospital id after reading its keys).
+   */
+  static Object bothFineTuneModes(ConfigMap map) {
+    Object partitionMode = FineTuneVectorsJob.Config.from(map);
+    assertThatThrownBy(() -> PublishVectorJob.Config.from(map))
+        .hasMessageContaining("Missing config key 'hospital.id'");
+    return partitionMode;
+  }
 
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
@@ -186,6 +198,39 @@ class MedvecCliTest {
     assertThat(err.toString())
         .startsWith("medvec help: Unknown command 'merg'; did you mean 'merge'?");
     assertThat(ran).isEmpty();
+  }
+
+  @Test
+  void finetuneWithHospitalOrPublishRunsHospitalModeWithItsShorthands() {
+    assertThat(PublishVectorJob.requested(new String[] {"--base", "S/base/F", "--hospital", "a"}))
+        .isTrue();
+    assertThat(PublishVectorJob.requested(new String[] {"--publish=S"})).isTrue();
+    assertThat(PublishVectorJob.requested(new String[] {"--set", "finetune.hospitals=[h2]"}))
+        .isFalse();
+    String[] args = {
+      "--base",
+      "store/base/F",
+      "--hospital",
+      "ward-7",
+      "--publish",
+      "hdfs:///a",
+      "--score-base",
+      "--data",
+      "mine.npz"
+    };
+    JobCli.Parsed parsed =
+        JobCli.parse(FineTuneVectorsJob.NAME, args, new PrintWriter(out)).orElseThrow();
+    PublishVectorJob.Config c =
+        JobMain.parseConfig(
+            parsed.cli(),
+            FineTuneVectorsJob.NAME,
+            PublishVectorJob.FLAG_KEYS,
+            PublishVectorJob.Config::from);
+    assertThat(c.hospital()).isEqualTo("ward-7");
+    assertThat(c.base()).isEqualTo("store/base/F");
+    assertThat(c.publish()).isEqualTo("hdfs:///a");
+    assertThat(c.scoreBase()).isTrue();
+    assertThat(c.common().dataPath()).isEqualTo("mine.npz");
   }
 
   @Test

@@ -4,24 +4,41 @@ import static io.medvec.core.data.Checks.checkArgument;
 import static io.medvec.core.data.Checks.checkNotNull;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
  * Which training image goes where: {@code hospitalOf[i]} is {@link #PUBLIC} for the coordinator's
- * public pool, else the hospital index in [0, K). {@code labels[i]} is image i's class.
+ * public pool, else the hospital index in [0, K). {@code labels[i]} is image i's class. {@code
+ * ids.get(h)} is hospital h's id: {@code h0, h1, …} for simulated hospitals, a site's name for
+ * {@link PartitionMode#BY_COLUMN}.
  *
  * <p>Immutable by contract: the arrays are shared, not copied, and must not be modified. {@link
  * #equals} and {@link #hashCode} compare array contents.
  */
-public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int numClasses) {
+public record Assignment(
+    PartitionSpec spec, int[] hospitalOf, int[] labels, int numClasses, List<String> ids) {
   /** {@code hospitalOf} value of an image in the public pool. */
   public static final int PUBLIC = -1;
 
   private static final Pattern HOSPITAL_ID = Pattern.compile("h(0|[1-9][0-9]{0,8})");
 
-  /** Validates lengths and ranges. */
+  /** An assignment of simulated hospitals {@code h0 … h(K-1)}. */
+  public Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int numClasses) {
+    this(
+        spec,
+        hospitalOf,
+        labels,
+        numClasses,
+        spec == null
+            ? null
+            : IntStream.range(0, spec.hospitals()).mapToObj(Assignment::hospitalId).toList());
+  }
+
+  /** Validates lengths, ranges and ids. */
   public Assignment {
     checkNotNull(spec, "Cannot create assignment: spec is null");
     checkNotNull(hospitalOf, "Cannot create assignment: hospitalOf is null");
@@ -33,6 +50,13 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
         labels.length);
     checkArgument(
         numClasses >= 1, "Cannot create assignment: numClasses must be >= 1 (%s)", numClasses);
+    checkNotNull(ids, "Cannot create assignment: ids is null");
+    checkArgument(
+        ids.size() == spec.hospitals() && new HashSet<>(ids).size() == ids.size(),
+        "Cannot create assignment: ids must name the %s hospitals once each (%s)",
+        spec.hospitals(),
+        ids);
+    ids = List.copyOf(ids);
     // plain loop tests first: varargs would box every element
     for (int i = 0; i < labels.length; i++) {
       if (hospitalOf[i] < PUBLIC || hospitalOf[i] >= spec.hospitals()) {
@@ -84,7 +108,13 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
     return (int) Arrays.stream(hospitalOf).filter(h -> h == hospitalOrPublic).count();
   }
 
-  /** Id of hospital {@code hospital}: {@code h0}, {@code h1}, ... */
+  /** The id of hospital {@code hospital} of this assignment. */
+  public String id(int hospital) {
+    checkHospital(hospital, false);
+    return ids.get(hospital);
+  }
+
+  /** Id of simulated hospital {@code hospital}: {@code h0}, {@code h1}, ... */
   public static String hospitalId(int hospital) {
     checkArgument(hospital >= 0, "Cannot name hospital: index must be >= 0 (%s)", hospital);
     return "h" + hospital;
@@ -121,12 +151,13 @@ public record Assignment(PartitionSpec spec, int[] hospitalOf, int[] labels, int
             && spec.equals(other.spec)
             && numClasses == other.numClasses
             && Arrays.equals(hospitalOf, other.hospitalOf)
-            && Arrays.equals(labels, other.labels);
+            && Arrays.equals(labels, other.labels)
+            && ids.equals(other.ids);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * Objects.hash(spec, numClasses) + Arrays.hashCode(hospitalOf))
+    return 31 * (31 * Objects.hash(spec, numClasses, ids) + Arrays.hashCode(hospitalOf))
         + Arrays.hashCode(labels);
   }
 

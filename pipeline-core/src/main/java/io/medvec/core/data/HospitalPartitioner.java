@@ -3,8 +3,15 @@ package io.medvec.core.data;
 import static io.medvec.core.data.Checks.checkArgument;
 import static io.medvec.core.data.Checks.checkNotNull;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,13 +29,38 @@ import org.slf4j.LoggerFactory;
  *       minPerHospital} is redrawn from the same stream, at most {@value #MAX_DRAWS} times.
  * </ol>
  *
+ * <p>{@link #assignBySite} deals by a real column instead: the public pool as in 1., then each
+ * image to the hospital of its site.
+ *
  * <p>All randomness comes from one {@link SplittableRandom} seeded with {@code spec.seed()}.
  */
 public final class HospitalPartitioner {
   /** Dirichlet draws tried before giving up on {@code minPerHospital}. */
   static final int MAX_DRAWS = 100;
 
+  /** Id of the hospital that the sites below {@code minSiteExamples} are merged into. */
+  public static final String OTHER = "other";
+
+  /** The public pool's id in {@link SitePartition#hospitalOfSite}, as the assignment names it. */
+  private static final String PUBLIC_ID = "public";
+
   private static final Logger LOG = LoggerFactory.getLogger(HospitalPartitioner.class);
+
+  /**
+   * A by-column partition and how its sites became hospitals.
+   *
+   * @param assignment hospitals named by their sites, in id order, {@value #OTHER} last
+   * @param hospitalOfSite each site value → the id of its hospital ({@value #OTHER}, or {@code
+   *     public} when even the merged sites stayed below the minimum)
+   * @param mergedSites the sites below the minimum, merged into {@value #OTHER}
+   * @param mergedIntoPublic training examples of the merged sites that joined the public pool
+   *     because {@value #OTHER} stayed below the minimum
+   */
+  public record SitePartition(
+      Assignment assignment,
+      Map<String, String> hospitalOfSite,
+      List<String> mergedSites,
+      int mergedIntoPublic) {}
 
   private HospitalPartitioner() {}
 
@@ -42,6 +74,11 @@ public final class HospitalPartitioner {
     checkNotNull(labels, "Cannot partition: labels is null");
     checkNotNull(spec, "Cannot partition: spec is null");
     checkArgument(numClasses >= 1, "Cannot partition: numClasses must be >= 1 (%s)", numClasses);
+    checkArgument(
+        spec.mode() != PartitionMode.BY_COLUMN,
+        "Cannot partition by column %s without its values: use assignBySite (%s)",
+        spec.column(),
+        spec);
     SplittableRandom rng = new SplittableRandom(spec.seed());
     int[][] byClass = shuffledByClass(labels, numClasses, rng);
     int[] hospitalOf = new int[labels.length];
@@ -70,6 +107,147 @@ public final class HospitalPartitioner {
     Assignment assignment = new Assignment(spec, hospitalOf, labels.clone(), numClasses);
     LOG.info("Partitioned {} examples: {}", labels.length, assignment);
     return assignment;
+  }
+
+  /**
+   * Assigns every index to the public pool (stratified per class, as {@link #assign}) or to the
+   * hospital of its site {@code sites[i]}, a value of the column {@code spec.column()}.
+   *
+   * <p>A site value becomes a hospital id with every character outside {@code [A-Za-z0-9_-]}
+   * replaced by {@code _}; a value that is then no valid id ({@link HospitalId}), or that two
+   * values share, is refused naming them. Sites with fewer than {@code spec.minSiteExamples()}
+   * examples left after the public pool are merged into one hospital {@value #OTHER}, so that no
+   * image is lost and no hospital is too small to fine-tune; when {@value #OTHER} itself stays
+   * below the minimum its images join the public pool (the coordinator's data in a simulation).
+   *
+   * @throws IllegalArgumentException on a missing or invalid site value, or when no site reaches
+   *     the minimum
+   */
+  public static SitePartition assignBySite(
+      int[] labels, String[] sites, int numClasses, PartitionSpec spec) {
+    checkNotNull(labels, "Cannot partition: labels is null");
+    checkNotNull(sites, "Cannot partition: sites is null");
+    checkArgument(
+        sites.length == labels.length,
+        "Cannot partition by column %s: %s site values for %s examples",
+        spec.column(),
+        sites.length,
+        labels.length);
+    SplittableRandom rng = new SplittableRandom(spec.seed());
+    int[][] byClass = shuffledByClass(labels, numClasses, rng);
+    int[] hospitalOf = new int[labels.length];
+    Arrays.fill(hospitalOf, Assignment.PUBLIC);
+    Map<String, String> idOfSite = siteIds(sites, spec.column());
+    Map<String, Integer> counts = new TreeMap<>();
+    List<Integer> rest = new ArrayList<>();
+    for (int[] indices : byClass) {
+      int publicCount = (int) Math.round(spec.publicFraction() * indices.length);
+      for (int pos = publicCount; pos < indices.length; pos++) {
+        rest.add(indices[pos]);
+        counts.merge(idOfSite.get(sites[indices[pos]]), 1, Integer::sum);
+      }
+    }
+    List<String> kept = new ArrayList<>();
+    List<String> small = new ArrayList<>();
+    int smallExamples = 0;
+    for (Map.Entry<String, Integer> c : counts.entrySet()) {
+      if (c.getValue() >= spec.minSiteExamples()) {
+        kept.add(c.getKey());
+      } else {
+        small.add(c.getKey());
+        smallExamples += c.getValue();
+      }
+    }
+    boolean other = !small.isEmpty() && smallExamples >= spec.minSiteExamples();
+    if (!small.isEmpty() && kept.stream().anyMatch(OTHER::equalsIgnoreCase)) {
+      throw new IllegalArgumentException(
+          String.format(
+              "Cannot partition by column %s: site '%s' has the id of the hospital that the sites"
+                  + " below %s examples merge into (%s)",
+              spec.column(), OTHER, spec.minSiteExamples(), small));
+    }
+    if (other) {
+      kept.add(OTHER);
+    }
+    checkArgument(
+        !kept.isEmpty(),
+        "Cannot partition by column %s: no site has %s examples after the public pool (%s)",
+        spec.column(),
+        spec.minSiteExamples(),
+        counts);
+    Map<String, String> hospitalOfSite = new TreeMap<>();
+    idOfSite.forEach(
+        (site, id) ->
+            hospitalOfSite.put(site, !small.contains(id) ? id : other ? OTHER : PUBLIC_ID));
+    Map<String, Integer> index = new HashMap<>();
+    for (int h = 0; h < kept.size(); h++) {
+      index.put(kept.get(h), h);
+    }
+    int intoPublic = 0;
+    for (int i : rest) {
+      String hospital = hospitalOfSite.get(sites[i]);
+      Integer h = index.get(hospital);
+      if (h == null) {
+        intoPublic++;
+      } else {
+        hospitalOf[i] = h;
+      }
+    }
+    Assignment assignment =
+        new Assignment(
+            spec.withHospitals(kept.size()), hospitalOf, labels.clone(), numClasses, kept);
+    LOG.info(
+        "Partitioned {} examples by column {}: hospitals {}, merged sites {} ({} examples into {})",
+        labels.length,
+        spec.column(),
+        kept,
+        small,
+        smallExamples,
+        other ? OTHER : "the public pool");
+    return new SitePartition(assignment, hospitalOfSite, List.copyOf(small), intoPublic);
+  }
+
+  /**
+   * Each distinct site value → its hospital id; refuses a missing value, a value that is no id once
+   * sanitized, and two values with one id.
+   */
+  static Map<String, String> siteIds(String[] sites, String column) {
+    Map<String, String> ids = new TreeMap<>();
+    Map<String, String> siteOfId = new HashMap<>();
+    for (int i = 0; i < sites.length; i++) {
+      String site = sites[i];
+      if (site == null || site.isBlank()) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot partition by column %s: training example %s has no value in it",
+                column, i));
+      }
+      if (ids.containsKey(site)) {
+        continue;
+      }
+      String id = sanitize(site);
+      Optional<String> problem = HospitalId.problem(id);
+      if (problem.isPresent()) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot partition by column %s: site '%s' cannot name a hospital: %s",
+                column, site, problem.get()));
+      }
+      String clash = siteOfId.putIfAbsent(id.toLowerCase(Locale.ROOT), site);
+      if (clash != null) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot partition by column %s: sites '%s' and '%s' would both be hospital %s",
+                column, clash, site, id));
+      }
+      ids.put(site, id);
+    }
+    return ids;
+  }
+
+  /** {@code site} with every character outside {@code [A-Za-z0-9_-]} replaced by {@code _}. */
+  public static String sanitize(String site) {
+    return site.strip().replaceAll("[^A-Za-z0-9_-]", "_");
   }
 
   /** Indices of each class, each list shuffled. */

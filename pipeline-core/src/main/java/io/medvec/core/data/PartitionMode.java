@@ -9,7 +9,12 @@ public enum PartitionMode {
   /** Stratified random dealing: hospital sizes and per-class counts differ by at most one. */
   IID,
   /** Per class, proportions over hospitals drawn from a symmetric Dirichlet(alpha): label skew. */
-  DIRICHLET;
+  DIRICHLET,
+  /**
+   * Each value of a column of the source (a real site, e.g. {@code site}) is a hospital; see {@link
+   * HospitalPartitioner#assignBySite}.
+   */
+  BY_COLUMN;
 
   /**
    * Parses a mode name, case-insensitively.
@@ -18,7 +23,7 @@ public enum PartitionMode {
    */
   public static PartitionMode parse(String s) {
     if (s != null) {
-      String wanted = s.trim().toUpperCase(Locale.ROOT);
+      String wanted = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
       for (PartitionMode mode : values()) {
         if (mode.name().equals(wanted)) {
           return mode;
@@ -31,6 +36,8 @@ public enum PartitionMode {
   }
 
   static List<String> ids() {
-    return Arrays.stream(values()).map(m -> m.name().toLowerCase(Locale.ROOT)).toList();
+    return Arrays.stream(values())
+        .map(m -> m.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .toList();
   }
 }

@@ -13,6 +13,11 @@ import static io.medvec.core.data.Checks.checkNotNull;
  *     Ignored for IID, where it may be {@link Double#NaN} ("not given")
  * @param seed seed of the only random stream used; same seed, same assignment
  * @param minPerHospital fewest examples any hospital may end with, at least 1
+ * @param column {@link PartitionMode#BY_COLUMN}: the source's column whose values are the hospitals
+ *     (e.g. {@code site}); empty otherwise
+ * @param minSiteExamples {@link PartitionMode#BY_COLUMN}: a site with fewer training examples
+ *     (after the public pool) joins the merged hospital {@value HospitalPartitioner#OTHER}; at
+ *     least 1
  */
 public record PartitionSpec(
     double publicFraction,
@@ -20,7 +25,20 @@ public record PartitionSpec(
     PartitionMode mode,
     double alpha,
     long seed,
-    int minPerHospital) {
+    int minPerHospital,
+    String column,
+    int minSiteExamples) {
+
+  /** A spec of simulated hospitals (IID or Dirichlet), without a column. */
+  public PartitionSpec(
+      double publicFraction,
+      int hospitals,
+      PartitionMode mode,
+      double alpha,
+      long seed,
+      int minPerHospital) {
+    this(publicFraction, hospitals, mode, alpha, seed, minPerHospital, "", 1);
+  }
 
   /** Validates every field; messages name the field and its value. */
   public PartitionSpec {
@@ -34,13 +52,35 @@ public record PartitionSpec(
         mode, "Cannot create partition spec: mode is null, valid values: %s", PartitionMode.ids());
     boolean alphaValid = Double.isFinite(alpha) && alpha > 0;
     checkArgument(
-        alphaValid || mode == PartitionMode.IID && Double.isNaN(alpha),
+        alphaValid || mode != PartitionMode.DIRICHLET && Double.isNaN(alpha),
         "Cannot create partition spec: alpha must be finite and > 0 (%s)",
         alpha);
     checkArgument(
         minPerHospital >= 1,
         "Cannot create partition spec: minPerHospital must be >= 1 (%s)",
         minPerHospital);
+    column = column == null ? "" : column.trim();
+    checkArgument(
+        mode != PartitionMode.BY_COLUMN || !column.isEmpty(),
+        "Cannot create partition spec: mode by-column needs a column (%s)",
+        column);
+    checkArgument(
+        minSiteExamples >= 1,
+        "Cannot create partition spec: minSiteExamples must be >= 1 (%s)",
+        minSiteExamples);
+  }
+
+  /** A spec making each value of {@code column} a hospital. */
+  public static PartitionSpec byColumn(
+      double publicFraction, String column, int minSiteExamples, long seed) {
+    return new PartitionSpec(
+        publicFraction, 1, PartitionMode.BY_COLUMN, Double.NaN, seed, 1, column, minSiteExamples);
+  }
+
+  /** This spec with {@code k} hospitals (the sites a by-column partition found). */
+  public PartitionSpec withHospitals(int k) {
+    return new PartitionSpec(
+        publicFraction, k, mode, alpha, seed, minPerHospital, column, minSiteExamples);
   }
 
   /** IID spec without alpha and with at least one example per hospital. */

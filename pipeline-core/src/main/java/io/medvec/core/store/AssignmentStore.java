@@ -125,7 +125,11 @@ public final class AssignmentStore {
   private static List<Object[]> rows(Assignment assignment) {
     List<Object[]> rows = new ArrayList<>(assignment.hospitalOf().length);
     for (int i = 0; i < assignment.hospitalOf().length; i++) {
-      rows.add(new Object[] {i, hospitalId(assignment.hospitalOf()[i]), assignment.labels()[i]});
+      int h = assignment.hospitalOf()[i];
+      rows.add(
+          new Object[] {
+            i, h == Assignment.PUBLIC ? PUBLIC_POOL : assignment.id(h), assignment.labels()[i]
+          });
     }
     return rows;
   }

@@ -37,7 +37,7 @@ class EnumsTest {
     assertThatThrownBy(() -> PartitionMode.parse("skewed"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Cannot parse partition mode: unknown value (skewed), valid values: [iid, dirichlet]");
+            "Cannot parse partition mode: unknown value (skewed), valid values: [iid, dirichlet, by-column]");
   }
 
   @Test

@@ -23,7 +23,8 @@ class PartitionSpecTest {
         .hasMessage("Cannot create partition spec: hospitals must be >= 1 (0)");
     assertThatThrownBy(() -> new PartitionSpec(0.1, 3, null, 1.0, 1, 1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot create partition spec: mode is null, valid values: [iid, dirichlet]");
+        .hasMessage(
+            "Cannot create partition spec: mode is null, valid values: [iid, dirichlet, by-column]");
     assertThatThrownBy(() -> new PartitionSpec(0.1, 3, PartitionMode.IID, 1.0, 1, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot create partition spec: minPerHospital must be >= 1 (0)");
