@@ -252,6 +252,23 @@ class ManifestSourceTest {
   }
 
   @Test
+  void aListedFileThatIsMissingIsRefusedWhenItsBatchIsReadNamingIt(@TempDir Path dir)
+      throws IOException {
+    Path csv = dir.resolve("m.csv");
+    Path real = Sources.isic().resolve(Sources.labels(Sources.isic()).get(0).get("file"));
+    Files.writeString(csv, "path,label\n" + real.toUri() + ",0\nimages/missing.jpg,1\n");
+    ManifestSource source = manifest(csv, ManifestColumns.DEFAULT, List.of());
+    assertThat(source.examples()).hasSize(2);
+    try (ImageSource.Stream stream = source.open(source.examples())) {
+      assertThat(stream.next().image().width()).isEqualTo(180);
+      assertThatThrownBy(stream::next)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("Cannot open file: does not exist or is a directory (")
+          .hasMessageEndingWith("images/missing.jpg)");
+    }
+  }
+
+  @Test
   void quotedCsvFieldsKeepCommasAndQuotes(@TempDir Path dir) throws IOException {
     Path csv = dir.resolve("q.csv");
     Files.writeString(csv, "\uFEFFpath,label\n\"a, \"\"b\"\".png\",\"bcc\"\nc.png,akiec\n");
