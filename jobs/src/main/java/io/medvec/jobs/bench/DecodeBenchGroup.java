@@ -46,9 +46,22 @@ final class DecodeBenchGroup {
 
   List<BenchFigure> run() {
     List<BenchFigure> figures = new ArrayList<>();
-    figures.addAll(isic());
-    figures.addAll(dicom());
+    // the default "all" includes this group: a machine without the shared images skips it
+    if (present(shared.resolve("isic-skin"))) {
+      figures.addAll(isic());
+    }
+    if (present(shared.resolve(DICOM_FILE))) {
+      figures.addAll(dicom());
+    }
     return figures;
+  }
+
+  private static boolean present(Path p) {
+    if (Files.exists(p)) {
+      return true;
+    }
+    System.out.println("  decode: " + p + " NOT MEASURED (not found next to --data)");
+    return false;
   }
 
   private List<BenchFigure> isic() {
