@@ -14,17 +14,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code bin/medvec bench [train] [infer] [merge] [spark] [--json FILE] [--runs N] [--warmup N]
- * [--threads 1,2] [--size quick|full] [--data FILE.npz] [--dir DIR]}: prints each figure as the
- * median of {@code --runs} timed runs after {@code --warmup} untimed ones, with the ratio to its
- * peer where one exists, and writes them as a JSON list of {@code {name, value, unit, ratio}}.
- * Throughput targets live here, never in tests (see docs/performance.md "The bench" and
+ * {@code bin/medvec bench [train] [infer] [merge] [spark] [decode] [--json FILE] [--runs N]
+ * [--warmup N] [--threads 1,2] [--size quick|full] [--data FILE.npz] [--dir DIR]}: prints each
+ * figure as the median of {@code --runs} timed runs after {@code --warmup} untimed ones, with the
+ * ratio to its peer where one exists, and writes them as a JSON list of {@code {name, value, unit,
+ * ratio}}. Throughput targets live here, never in tests (see docs/performance.md "The bench" and
  * docs/benchmarks.md).
  */
 public final class BenchCommand {
 
   static final String USAGE =
-      "usage: bin/medvec bench [all|train|infer|merge|spark]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
+      "usage: bin/medvec bench [all|train|infer|merge|spark|decode]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
           + " [--threads 1,2] [--batch-size 64] [--size quick|full] [--data FILE.npz] [--dir target/bench]";
 
   private BenchCommand() {}
@@ -46,6 +46,9 @@ public final class BenchCommand {
       if (options.groups().contains("spark")) {
         figures.addAll(report(new SparkBench(options).run()));
       }
+      if (options.groups().contains("decode")) {
+        figures.addAll(report(new DecodeBenchGroup(options).run()));
+      }
       options.json().ifPresent(file -> write(file, figures));
       return ExitCode.SUCCESS.code();
     } catch (RuntimeException e) {
@@ -63,15 +66,33 @@ public final class BenchCommand {
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     return String.format(
         Locale.ROOT,
-        "medvec bench %s: %d cores, load average %.2f, median of %d runs after %d warm-up (train, infer: %d),"
+        "medvec bench %s: %s, %d cores, load average %.2f, median of %d runs after %d warm-up (train, infer: %d),"
             + " DL4J layers: %s",
         options.groups(),
+        cpuModel(),
         Runtime.getRuntime().availableProcessors(),
         load,
         options.runs(),
         options.warmup(),
         options.modelWarmup(),
         FastPath.describe());
+  }
+
+  /** The CPU model of /proc/cpuinfo (Linux), else the JVM's architecture. */
+  static String cpuModel() {
+    try {
+      Path info = Path.of("/proc/cpuinfo");
+      if (Files.isReadable(info)) {
+        for (String line : Files.readAllLines(info)) {
+          if (line.startsWith("model name")) {
+            return line.substring(line.indexOf(':') + 1).strip();
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // fall through: the model is informative only
+    }
+    return System.getProperty("os.arch");
   }
 
   private static void write(Path file, List<BenchFigure> figures) {

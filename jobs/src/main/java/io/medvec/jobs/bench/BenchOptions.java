@@ -13,7 +13,7 @@ import java.util.Set;
  * Options of {@code bin/medvec bench}.
  *
  * @param groups benchmark groups to run, in order ({@code train}, {@code infer}, {@code merge},
- *     {@code spark}; {@code all} = every group)
+ *     {@code spark}, {@code decode}; {@code all} = every group)
  * @param json {@code --json FILE}: also write the figures as a JSON list
  * @param runs {@code --runs} timed runs per figure (5); the figure is their median
  * @param warmup {@code --warmup} untimed runs before them (1 for merge and spark)
@@ -46,7 +46,7 @@ record BenchOptions(
 
   static final int MODEL_WARMUP = 8;
 
-  static final List<String> GROUPS = List.of("train", "infer", "merge", "spark");
+  static final List<String> GROUPS = List.of("train", "infer", "merge", "spark", "decode");
   private static final Set<String> FLAGS =
       Set.of("json", "runs", "warmup", "threads", "batch-size", "size", "data", "dir", "python");
 

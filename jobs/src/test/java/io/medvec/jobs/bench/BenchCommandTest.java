@@ -40,7 +40,7 @@ class BenchCommandTest {
   void optionsDefaultToAllGroupsAndRejectUnknownOnes() {
     String data = SparkTests.sharedData().resolve("pneumoniamnist.npz").toString();
     BenchOptions all = BenchOptions.parse(new String[] {"--data", data});
-    assertThat(all.groups()).containsExactly("train", "infer", "merge", "spark");
+    assertThat(all.groups()).containsExactly("train", "infer", "merge", "spark", "decode");
     assertThat(all.threads()).containsExactly(1, 2);
     assertThat(all.full()).isFalse();
     assertThat(all.warmup()).as("merge and spark").isEqualTo(1);

@@ -37,21 +37,39 @@ final class PixelDecoder {
   private static float[] nativeSamples(DicomAttributes a) {
     int n = Math.toIntExact(a.frameSamples());
     byte[] b = a.frame;
-    int[] raw = new int[n];
+    int bits = a.bitsStored;
+    int mask = (1 << bits) - 1;
+    // shifting the masked value to the top of an int and back sign-extends it
+    int shift = a.signed() ? 32 - bits : 0;
+    float[] out = new float[n];
     if (a.bitsAllocated == 8) {
       for (int i = 0; i < n; i++) {
-        raw[i] = b[i] & 0xFF;
+        out[i] = ((b[i] & mask) << shift) >> shift;
       }
     } else if (a.syntax.littleEndian) {
       for (int i = 0, j = 0; i < n; i++, j += 2) {
-        raw[i] = (b[j] & 0xFF) | (b[j + 1] & 0xFF) << 8;
+        int v = ((b[j] & 0xFF) | (b[j + 1] & 0xFF) << 8) & mask;
+        out[i] = (v << shift) >> shift;
       }
     } else {
       for (int i = 0, j = 0; i < n; i++, j += 2) {
-        raw[i] = (b[j + 1] & 0xFF) | (b[j] & 0xFF) << 8;
+        int v = ((b[j + 1] & 0xFF) | (b[j] & 0xFF) << 8) & mask;
+        out[i] = (v << shift) >> shift;
       }
     }
-    return toStored(a, raw, a.planar == 1 && a.samples == 3);
+    return a.planar == 1 && a.samples == 3 ? interleave(out, a.samples) : out;
+  }
+
+  /** Planar (all R, all G, all B) to interleaved HWC. */
+  private static float[] interleave(float[] planar, int samples) {
+    int pixels = planar.length / samples;
+    float[] out = new float[planar.length];
+    for (int c = 0; c < samples; c++) {
+      for (int p = 0; p < pixels; p++) {
+        out[p * samples + c] = planar[c * pixels + p];
+      }
+    }
+    return out;
   }
 
   /** Masks to Bits Stored, sign-extends signed data, and interleaves planar colour. */

@@ -1,5 +1,6 @@
 package io.medvec.core.source;
 
+import io.medvec.core.dicom.DicomOptions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.function.Predicate;
 /**
  * Which decoder reads which file: each {@link Format} names its file extensions and recognises its
  * magic bytes. The magic decides; the extension is the fallback and also selects which files an
- * image folder lists. {@link #standard()} reads JPEG, PNG and BMP; a DICOM decoder is added with
- * {@link #with}, e.g. extension {@code dcm} and {@code DICM} at offset 128 (see {@link #magicAt}).
+ * image folder lists. {@link #standard()} reads JPEG, PNG and BMP; {@link #withDicom} adds DICOM;
+ * other formats are added with {@link #with}.
  */
 public final class ImageDecoders {
 
@@ -48,6 +49,19 @@ public final class ImageDecoders {
   /** JPEG, PNG and BMP through ImageIO. */
   public static ImageDecoders standard() {
     return STANDARD;
+  }
+
+  /**
+   * JPEG, PNG and BMP, and DICOM ({@code .dcm}, {@code .dicom}, or {@code DICM} at byte 128 under
+   * any name) decoded with {@code options}.
+   */
+  public static ImageDecoders withDicom(DicomOptions options) {
+    return STANDARD.with(
+        new Format(
+            "dicom",
+            Set.of("dcm", "dicom"),
+            magicAt(128, 'D', 'I', 'C', 'M'),
+            new DicomImageDecoder(options)));
   }
 
   /** These formats and {@code format}, which is tried first. */

@@ -90,6 +90,21 @@ public final class ImageFolderSource implements ImageSource {
               + names
               + ")");
     }
+    long[] counts = labelCounts(examples);
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] == 0) {
+        throw new IllegalArgumentException(
+            "Cannot list image folder "
+                + root
+                + ": class folder '"
+                + classes.get(i)
+                + "' holds no image with one of the extensions of "
+                + ImageDecoders.class.getSimpleName()
+                + "; remove it or add its images ("
+                + classes.get(i)
+                + ")");
+      }
+    }
     LOG.info(
         "Listed image folder {}: {} images, {} classes {}, {}",
         root,

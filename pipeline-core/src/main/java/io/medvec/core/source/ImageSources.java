@@ -1,5 +1,6 @@
 package io.medvec.core.source;
 
+import io.medvec.core.dicom.DicomOptions;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,9 +17,9 @@ public final class ImageSources {
 
   private ImageSources() {}
 
-  /** The source at {@code path} with the standard decoders. */
+  /** The source at {@code path} reading JPEG, PNG, BMP and DICOM (default DICOM options). */
   public static ImageSource open(Configuration conf, Path path, SourceConfig config) {
-    return open(conf, path, config, ImageDecoders.standard());
+    return open(conf, path, config, ImageDecoders.withDicom(DicomOptions.defaults()));
   }
 
   /** The source at {@code path}, decoding with {@code decoders}. */

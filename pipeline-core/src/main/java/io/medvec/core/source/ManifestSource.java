@@ -86,6 +86,9 @@ public final class ManifestSource implements ImageSource {
       }
       listed.add(e);
     }
+    if (used.containsKey("split")) {
+      checkPatientsInOneSplit(listed);
+    }
     this.examples = used.containsKey("split") ? List.copyOf(listed) : rule.assign(listed);
     LOG.info(
         "Listed manifest {}: {} images, {} classes {}, columns {}",
@@ -94,6 +97,39 @@ public final class ManifestSource implements ImageSource {
         this.classes.size(),
         this.classes,
         used);
+  }
+
+  /**
+   * Refuses a table whose own split column puts one patient's images in two splits: a model would
+   * be evaluated on a patient it was trained on.
+   */
+  private void checkPatientsInOneSplit(List<Example> listed) {
+    Map<String, Example> first = new HashMap<>();
+    for (Example e : listed) {
+      if (e.patientId() == null) {
+        continue;
+      }
+      Example seen = first.putIfAbsent(e.patientId(), e);
+      if (seen != null && seen.split() != e.split()) {
+        throw new IllegalArgumentException(
+            "Cannot read manifest "
+                + manifest
+                + ": patient '"
+                + e.patientId()
+                + "' has images in "
+                + seen.split().id()
+                + " ("
+                + seen.id()
+                + ") and in "
+                + e.split().id()
+                + " ("
+                + e.id()
+                + "); set data.columns.split to '' to split by patient, or"
+                + " data.columns.patient-id to '' to keep the table's split ("
+                + columns.patientId()
+                + ")");
+      }
+    }
   }
 
   private static boolean isCsv(Path manifest) {

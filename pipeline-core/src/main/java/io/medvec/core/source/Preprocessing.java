@@ -166,7 +166,8 @@ public record Preprocessing(
   }
 
   /**
-   * The intensity scaling of a resized (and maybe augmented) image, in place when standardising.
+   * The intensity scaling of a resized (and maybe augmented) image: the input itself for {@link
+   * Scaling#UNIT}, a new array when standardising (the input, which a cache may hold, is kept).
    */
   public float[] scale(float[] chw) {
     if (scaling == Scaling.UNIT) {
@@ -267,9 +268,12 @@ public record Preprocessing(
     return m;
   }
 
-  /** The canonical JSON text, the same for equal declarations on every machine. */
+  /**
+   * The canonical JSON text, the same for equal declarations on every machine (keys sorted, {@code
+   * \n} line ends whatever the platform's).
+   */
   public String toJson() {
-    return Json.write(canonical());
+    return Json.write(canonical()).replace(System.lineSeparator(), "\n");
   }
 
   /** SHA-256 of {@link #toJson()}, 64 hex digits. */

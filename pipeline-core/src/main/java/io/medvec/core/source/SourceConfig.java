@@ -2,6 +2,8 @@ package io.medvec.core.source;
 
 import static io.medvec.core.source.SourceKeys.*;
 
+import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import java.util.List;
 
@@ -38,8 +40,15 @@ public record SourceConfig(
     return from(ConfigMap.empty());
   }
 
-  /** Reads every {@code data.*} key of {@link SourceKeys}. */
+  /**
+   * Reads every {@code data.*} key of {@link SourceKeys}. Settings that would be ignored or cannot
+   * fit the channels are refused naming the key: a {@code data.augment.*} setting without {@code
+   * data.augment.enabled=true}, {@code data.image.mean}/{@code std} without {@code mean-std}
+   * scaling, {@code mean-std} without both, or with lengths that differ or do not match {@code
+   * data.image.channels}.
+   */
   public static SourceConfig from(ConfigMap map) {
+    checkScaling(map);
     ManifestColumns columns =
         new ManifestColumns(
             PATH_COLUMN.read(map),
@@ -50,6 +59,17 @@ public record SourceConfig(
             SITE_COLUMN.read(map),
             PATIENT_COLUMN.read(map));
     boolean augment = AUGMENT.read(map);
+    if (!augment) {
+      for (ConfigKey<?> key :
+          List.of(HORIZONTAL_FLIP, VERTICAL_FLIP, ROTATION, CROP, BRIGHTNESS, CONTRAST)) {
+        if (key.isSet(map)) {
+          throw new ConfigException(
+              "Invalid config key '"
+                  + key.name()
+                  + "': only used with data.augment.enabled=true (it is false)");
+        }
+      }
+    }
     Augmentation augmentation =
         augment
             ? new Augmentation(
@@ -75,6 +95,62 @@ public record SourceConfig(
         STD.read(map),
         augmentation,
         CACHE_MB.read(map));
+  }
+
+  private static void checkScaling(ConfigMap map) {
+    Preprocessing.Scaling scaling = SCALING.read(map);
+    if (scaling != Preprocessing.Scaling.MEAN_STD) {
+      for (ConfigKey<List<Double>> key : List.of(MEAN, STD)) {
+        if (key.isSet(map)) {
+          throw new ConfigException(
+              "Invalid config key '"
+                  + key.name()
+                  + "': only used with data.image.scaling=mean-std (it is "
+                  + Preprocessing.kebab(scaling)
+                  + ")");
+        }
+      }
+      return;
+    }
+    List<Double> mean = MEAN.read(map);
+    List<Double> std = STD.read(map);
+    for (ConfigKey<List<Double>> key : List.of(MEAN, STD)) {
+      if (key.read(map).isEmpty()) {
+        throw new ConfigException(
+            "Missing required config key '"
+                + key.name()
+                + "': data.image.scaling=mean-std needs one value per channel");
+      }
+    }
+    SourceKeys.ChannelsChoice channels = CHANNELS.read(map);
+    int expected =
+        switch (channels) {
+          case GREY -> 1;
+          case RGB -> 3;
+          case AUTO -> mean.size();
+        };
+    if (mean.size() != std.size() || (mean.size() != 1 && mean.size() != 3)) {
+      throw new ConfigException(
+          "Invalid config key '"
+              + STD.name()
+              + "': needs as many values as data.image.mean, 1 (grey) or 3 (rgb) ("
+              + mean
+              + ", "
+              + std
+              + ")");
+    }
+    if (mean.size() != expected) {
+      throw new ConfigException(
+          "Invalid config key '"
+              + MEAN.name()
+              + "': "
+              + mean.size()
+              + " values but data.image.channels is "
+              + Preprocessing.kebab(channels)
+              + " ("
+              + mean
+              + ")");
+    }
   }
 
   /**

@@ -130,6 +130,24 @@ class DicomPydicomCrossCheckTest {
         .containsExactly(DicomFiles.decode("images/MR_small.dcm").storedValues());
   }
 
+  @Test
+  void aPlanarCopyWrittenByPydicomDecodesToTheSameImage() throws Exception {
+    Path planar = tmp.resolve("SC_rgb_planar.dcm");
+    Path src = DicomFiles.dir().resolve("images/SC_rgb.dcm");
+    String py =
+        "import sys, pydicom\n"
+            + "ds = pydicom.dcmread(sys.argv[1])\n"
+            + "a = ds.pixel_array\n"
+            + "ds.PixelData = a.transpose(2, 0, 1).tobytes()\n"
+            + "ds.PlanarConfiguration = 1\n"
+            + "ds.save_as(sys.argv[2])\n";
+    assertThat(run(List.of(PYTHON, "-c", py, src.toString(), planar.toString()))).isZero();
+
+    DicomImage image = DicomFiles.decode(planar, DicomOptions.defaults());
+    assertThat(image.channels()).isEqualTo(3);
+    assertThat(image.pixels()).containsExactly(DicomFiles.decode("images/SC_rgb.dcm").pixels());
+  }
+
   private static float[] floats(Path file) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     float[] out = new float[b.remaining() / 4];

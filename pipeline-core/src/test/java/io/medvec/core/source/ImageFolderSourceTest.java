@@ -3,6 +3,7 @@ package io.medvec.core.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.medvec.core.TestData;
 import io.medvec.core.data.Split;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +113,82 @@ class ImageFolderSourceTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("Cannot decode image file:")
           .hasMessageContaining("cat/broken.png: not a JPEG, PNG or BMP image");
+    }
+  }
+
+  @Test
+  void anEmptyClassFolderIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+    for (String c : List.of("bcc", "mel")) {
+      Files.createDirectories(dir.resolve("train/" + c));
+    }
+    Path ham = Sources.ham().resolve("bcc");
+    try (var files = Files.list(ham)) {
+      Path jpeg = files.sorted().findFirst().orElseThrow();
+      Files.copy(jpeg, dir.resolve("train/bcc/" + jpeg.getFileName()));
+    }
+    Files.writeString(dir.resolve("train/mel/notes.txt"), "to do");
+    assertThatThrownBy(() -> folder(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Cannot list image folder ")
+        .hasMessageEndingWith(
+            ": class folder 'mel' holds no image with one of the extensions of ImageDecoders;"
+                + " remove it or add its images (mel)");
+  }
+
+  @Test
+  void dicomFilesInClassFoldersAreListedAndDecodedByTheDicomDecoder(@TempDir Path dir)
+      throws Exception {
+    Path images = TestData.sharedDir().resolve("dicom/images");
+    Map<String, String> classOf =
+        Map.of(
+            "CT_small.dcm", "ct", "693_UNCR.dcm", "ct", "MR_small.dcm", "mr", "SC_rgb.dcm", "sc");
+    for (Map.Entry<String, String> e : classOf.entrySet()) {
+      Files.createDirectories(dir.resolve(e.getValue()));
+      // extensions are matched in any case
+      String name = e.getKey().equals("MR_small.dcm") ? "MR_small.DCM" : e.getKey();
+      Files.copy(images.resolve(e.getKey()), dir.resolve(e.getValue()).resolve(name));
+    }
+    ImageSource source =
+        ImageSources.open(Sources.conf(), Sources.hadoop(dir), SourceConfig.defaults());
+    assertThat(source.classes()).containsExactly("ct", "mr", "sc");
+    assertThat(source.examples()).hasSize(4);
+    assertThatThrownBy(() -> folder(dir))
+        .as("without the DICOM decoder the files are not images")
+        .hasMessageContaining("no class folder holds an image");
+    Map<String, DecodedImage> decoded = new HashMap<>();
+    try (ImageSource.Stream stream = source.open(source.examples())) {
+      stream.forEachRemaining(l -> decoded.put(l.example().id(), l.image()));
+    }
+    assertThat(decoded.get("ct/693_UNCR.dcm").width()).isEqualTo(512);
+    assertThat(decoded.get("ct/CT_small.dcm").channels()).isEqualTo(1);
+    DecodedImage rgb = decoded.get("sc/SC_rgb.dcm");
+    assertThat(rgb.channels()).isEqualTo(3);
+    // CHW here, HWC in DicomImage: the same samples reordered
+    io.medvec.core.dicom.DicomImage direct =
+        io.medvec.core.dicom.DicomDecoder.decode(
+            Files.newInputStream(images.resolve("SC_rgb.dcm")),
+            "SC_rgb.dcm",
+            io.medvec.core.dicom.DicomOptions.defaults());
+    int plane = rgb.planeSize();
+    for (int p = 0; p < plane; p += 97) {
+      for (int c = 0; c < 3; c++) {
+        assertThat(rgb.pixels()[c * plane + p]).isEqualTo(direct.pixels()[p * 3 + c]);
+      }
+    }
+    Path bad = dir.resolve("mr/truncated.dcm");
+    Files.copy(TestData.sharedDir().resolve("dicom/bad/MR_truncated.dcm"), bad);
+    ImageSource withBad =
+        ImageSources.open(Sources.conf(), Sources.hadoop(dir), SourceConfig.defaults());
+    Example truncated =
+        withBad.examples().stream()
+            .filter(e -> e.id().equals("mr/truncated.dcm"))
+            .findFirst()
+            .orElseThrow();
+    try (ImageSource.Stream stream = withBad.open(List.of(truncated))) {
+      assertThatThrownBy(stream::next)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("Cannot decode DICOM file " + truncated.location() + ": ")
+          .hasMessageContaining("truncated");
     }
   }
 

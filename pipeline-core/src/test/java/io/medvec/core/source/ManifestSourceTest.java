@@ -35,9 +35,44 @@ class ManifestSourceTest {
 
   private static final SplitRule RULE = new SplitRule(0.15, 0.15, 3);
 
-  /** ISIC's labels.csv: path column {@code file}, integer labels named by {@code dx}. */
+  /**
+   * ISIC's labels.csv: path column {@code file}, integer labels named by {@code dx}, its own split
+   * (which puts some lesions on both sides, so the lesion column is not used with it).
+   */
   private static final ManifestColumns ISIC =
-      new ManifestColumns("file", "", "label", "dx", "split", "site", "lesion_id");
+      new ManifestColumns("file", "", "label", "dx", "split", "site", "");
+
+  @Test
+  void aTableSplitThatPutsOnePatientInTwoSplitsIsRefusedNamingThePatient() {
+    Map<String, Set<String>> splitsOfLesion = new HashMap<>();
+    for (Map<String, String> r : Sources.labels(Sources.isic())) {
+      if (!r.get("lesion_id").isEmpty()) {
+        splitsOfLesion
+            .computeIfAbsent(r.get("lesion_id"), k -> new HashSet<>())
+            .add(r.get("split"));
+      }
+    }
+    Set<String> straddling =
+        splitsOfLesion.entrySet().stream()
+            .filter(e -> e.getValue().size() > 1)
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    assertThat(straddling).as("lesions in train and test of labels.csv").isNotEmpty();
+    ManifestColumns withLesion =
+        new ManifestColumns("file", "", "label", "dx", "split", "site", "lesion_id");
+    assertThatThrownBy(() -> manifest(Sources.isic().resolve("labels.csv"), withLesion, List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("labels.csv: patient '")
+        .hasMessageContaining("' has images in ")
+        .hasMessageEndingWith(
+            "; set data.columns.split to '' to split by patient, or data.columns.patient-id to ''"
+                + " to keep the table's split (lesion_id)")
+        .satisfies(
+            e -> {
+              String named = e.getMessage().replaceAll(".*patient '([^']+)'.*", "$1");
+              assertThat(straddling).contains(named);
+            });
+  }
 
   @Test
   void isicLabelsCsvListsEveryImageWithSplitSiteAndClassNames() {
@@ -131,7 +166,7 @@ class ManifestSourceTest {
     columns.put("path", SimpleParquet.Type.STRING);
     columns.put("label", SimpleParquet.Type.STRING);
     columns.put("split", SimpleParquet.Type.STRING);
-    columns.put("patient_id", SimpleParquet.Type.STRING);
+    columns.put("site", SimpleParquet.Type.STRING);
     List<Object[]> data = new ArrayList<>();
     for (Map<String, String> r : rows) {
       data.add(
@@ -139,7 +174,7 @@ class ManifestSourceTest {
             Sources.isic().resolve(r.get("file")).toUri().toString(),
             r.get("dx"),
             r.get("split"),
-            r.get("lesion_id")
+            r.get("site")
           });
     }
     Path table = dir.resolve("manifest.parquet");
@@ -154,7 +189,7 @@ class ManifestSourceTest {
       assertThat(p.location()).isEqualTo(c.location());
       assertThat(p.label()).isEqualTo(c.label());
       assertThat(p.split()).isEqualTo(c.split());
-      assertThat(p.patientId()).isEqualTo(c.patientId());
+      assertThat(p.site()).isEqualTo(c.site());
     }
   }
 
@@ -214,6 +249,23 @@ class ManifestSourceTest {
     Files.writeString(csv, "path,label,content\na.png,0,xx\n");
     assertThatThrownBy(() -> manifest(csv, bytes, List.of()))
         .hasMessageContaining("m.csv: an image-bytes column needs a Parquet table (content)");
+  }
+
+  @Test
+  void aListedFileThatIsMissingIsRefusedWhenItsBatchIsReadNamingIt(@TempDir Path dir)
+      throws IOException {
+    Path csv = dir.resolve("m.csv");
+    Path real = Sources.isic().resolve(Sources.labels(Sources.isic()).get(0).get("file"));
+    Files.writeString(csv, "path,label\n" + real.toUri() + ",0\nimages/missing.jpg,1\n");
+    ManifestSource source = manifest(csv, ManifestColumns.DEFAULT, List.of());
+    assertThat(source.examples()).hasSize(2);
+    try (ImageSource.Stream stream = source.open(source.examples())) {
+      assertThat(stream.next().image().width()).isEqualTo(180);
+      assertThatThrownBy(stream::next)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("Cannot open file: does not exist or is a directory (")
+          .hasMessageEndingWith("images/missing.jpg)");
+    }
   }
 
   @Test
