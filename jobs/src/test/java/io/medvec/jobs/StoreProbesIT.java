@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.medvec.core.config.ConfigException;
+import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.TargetBusyException;
 import io.medvec.core.vector.IncompatibleVectorException;
 import java.io.IOException;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Timeout.ThreadMode;
  * </ul>
  *
  * Here: strangers in the store (merge and sql), {@code sql} writes through the command line, a
- * reserved hospital name through the command line, and user errors inside Spark tasks.
+ * reserved hospital name through the command line, an empty public pool, and user errors inside
+ * Spark tasks.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES, threadMode = ThreadMode.SEPARATE_THREAD)
 class StoreProbesIT {
@@ -138,6 +140,42 @@ class StoreProbesIT {
           .contains("Invalid config key 'finetune.hospitals': hospital id 'Public' is reserved");
     }
     assertThat(RobustFixture.snapshot(out)).isEqualTo(before);
+  }
+
+  /**
+   * An empty public pool fails the pre-training that needs it before any training: the pipeline
+   * before its first stage, the pre-train job before it builds a network; the output tree is
+   * unchanged either way.
+   */
+  @Test
+  void anEmptyPublicPoolIsRefusedBeforeAnyTraining() {
+    Path fresh = fx.newDir("no-pool-pipeline");
+    ConfigMap pipeline = fx.config(fresh, "partition.public-fraction=0");
+    Throwable p =
+        BadInputIT.refused(
+            fresh,
+            () ->
+                new RunPipelineJob(SparkTests.spark(), RunPipelineJob.Config.from(pipeline)).run());
+    assertThat(p)
+        .hasMessage(
+            "Cannot run the pipeline: partition.public-fraction leaves the public pool empty, and"
+                + " pretraining trains on it (set partition.public-fraction > 0, or"
+                + " pretrain.import) (0.0)");
+    assertThat(ExitCode.of(p)).isEqualTo(ExitCode.BAD_INPUT);
+
+    Path out = fx.newDir("no-pool");
+    ConfigMap map = fx.config(out, "partition.public-fraction=0");
+    BadInputIT.partition(map).run();
+    Throwable e =
+        BadInputIT.refused(
+            out,
+            () ->
+                new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(map)).run());
+    assertThat(e)
+        .hasMessageStartingWith("Cannot pre-train: the public pool of ")
+        .hasMessageContaining("runs/fix/partition")
+        .hasMessageContaining("is empty, and pretraining trains on it");
+    assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
   }
 
   /**
