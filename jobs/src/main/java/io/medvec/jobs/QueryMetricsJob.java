@@ -42,7 +42,9 @@ import org.apache.spark.sql.types.StructType;
  * </ul>
  *
  * Only committed directories (with {@code _SUCCESS}) are read, like every other job. The views live
- * in a child session, so neither they nor its settings leak into the caller's session.
+ * in a child session, so neither they nor its settings leak into the caller's session. The job is
+ * read-only: a statement other than a query (INSERT, CREATE, SET, ADD JAR, CACHE, …, also inside a
+ * CTE) is refused before Spark runs it ({@link ReadOnlyQuery}).
  */
 public final class QueryMetricsJob {
 
@@ -155,7 +157,10 @@ public final class QueryMetricsJob {
     return session;
   }
 
-  /** Runs one query; bad SQL (unknown view or column, syntax) is a {@link ConfigException}. */
+  /**
+   * Runs one query; bad SQL (unknown view or column, syntax) and any statement other than a
+   * read-only query (see {@link ReadOnlyQuery}) are a {@link ConfigException}.
+   */
   public Result run(String query) {
     if (query == null || query.isBlank()) {
       throw new ConfigException("Missing query: bin/medvec sql \"SELECT ... FROM metrics\"");
@@ -183,8 +188,11 @@ public final class QueryMetricsJob {
   }
 
   private Dataset<Row> sql(String query) {
+    ReadOnlyQuery.checkParsed(session, query); // before sql(): Spark runs commands right away
     try {
-      return session().sql(query);
+      Dataset<Row> answer = session().sql(query);
+      ReadOnlyQuery.checkAnalyzed(answer.queryExecution().analyzed(), query);
+      return answer;
     } catch (Exception e) { // AnalysisException is undeclared: Scala has no checked exceptions
       if (e instanceof AnalysisException) {
         throw new ConfigException("Cannot run query: " + e.getMessage() + " (" + query + ")", e);

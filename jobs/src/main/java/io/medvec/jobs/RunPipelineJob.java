@@ -80,12 +80,22 @@ public final class RunPipelineJob {
   /**
    * What the later stages need of the output location and the data, checked before the first stage
    * so that a pipeline that cannot finish fails in seconds, not after its training: the output root
-   * is writable, the validation split (merge) and every split evaluate scores are non-empty. Each
-   * stage checks its own needs again when run alone.
+   * is writable, a public pool is partitioned when pretraining needs one, the validation split
+   * (merge) and every split evaluate scores are non-empty. Each stage checks its own needs again
+   * when run alone.
    */
   private void preflight() {
     JobContext ctx = new JobContext(spark, config.merge().common());
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().runDir());
+    double publicFraction = config.partition().spec().publicFraction();
+    if (config.pretrain().importModel().isEmpty() && publicFraction == 0) {
+      throw new IllegalArgumentException(
+          "Cannot run the pipeline: partition.public-fraction leaves the public pool empty, and"
+              + " pretraining trains on it (set partition.public-fraction > 0, or pretrain.import)"
+              + " ("
+              + publicFraction
+              + ")");
+    }
     MedMnist data = ctx.loadData();
     String source = ctx.dataPath().toString();
     Preflight.requireNonEmpty(

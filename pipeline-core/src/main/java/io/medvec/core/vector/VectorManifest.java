@@ -1,5 +1,6 @@
 package io.medvec.core.vector;
 
+import io.medvec.core.data.HospitalId;
 import io.medvec.core.privacy.DpRelease;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -140,12 +141,14 @@ public record VectorManifest(
 
   /**
    * Refuses a manifest read from {@code source} (a file, named in the message) that a reader must
-   * not trust: file names outside the manifest's directory, checksums that are not SHA-256 hex,
-   * names, counts, layouts, training settings or a privacy record out of range. The constructor has
-   * already checked the format, ids, example and label counts.
+   * not trust: a hospital id the hospital-id rule refuses (a reserved name such as {@code public}),
+   * file names outside the manifest's directory, checksums that are not SHA-256 hex, names, counts,
+   * layouts, training settings or a privacy record out of range. The constructor has already
+   * checked the format, ids, example and label counts.
    */
   public VectorManifest requireValid(String source) {
     Check check = new Check(source);
+    HospitalId.problem(hospital).ifPresent(check::hospital);
     check.that(dataset != null && NAME.matcher(dataset).matches(), "dataset", dataset);
     check.that(runId != null && NAME.matcher(runId).matches(), "run_id", runId);
     check.that(
@@ -203,6 +206,12 @@ public record VectorManifest(
                 + value
                 + ")");
       }
+    }
+
+    /** A hospital id outside the rule every list of hospitals follows (reserved names too). */
+    void hospital(String problem) {
+      throw new IllegalArgumentException(
+          "Cannot use data-vector manifest " + source + ": field hospital: " + problem);
     }
 
     void fileName(String name, String field) {

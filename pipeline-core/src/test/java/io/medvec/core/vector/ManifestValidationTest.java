@@ -119,6 +119,24 @@ class ManifestValidationTest {
                 "label_counts",
                 t -> t.putArray("label_counts").add(5).add(-5).add(10),
                 "label_counts"),
+            new Case(
+                "hospital reserved",
+                t -> t.put("hospital", "Public"),
+                "field hospital: hospital id 'Public' is reserved (the coordinator's public pool"),
+            new Case("hospital syntax", t -> t.put("hospital", "h/0"), "invalid hospital (h/0)"),
+            new Case(
+                "base_fingerprint",
+                t -> t.put("base_fingerprint", "ab"),
+                "invalid base_fingerprint (ab)"),
+            new Case(
+                "training.epochs",
+                t -> ((ObjectNode) t.get("training")).put("epochs", 0),
+                "field training.epochs"),
+            new Case(
+                "training.batch_size",
+                t -> ((ObjectNode) t.get("training")).put("batch_size", -8),
+                "field training.batch_size"),
+            new Case("bn_stats_layout", t -> t.remove("bn_stats_layout"), "bn_stats_layout"),
             new Case("dataset", t -> t.put("dataset", "../x"), "field dataset"),
             new Case("run_id", t -> t.putNull("run_id"), "field run_id"),
             new Case("vector_sha256", t -> t.put("vector_sha256", "XYZ"), "field vector_sha256"),
