@@ -345,7 +345,12 @@ public final class Network {
     for (int i = 0; i < runtime.length; i++) {
       Layer layer = runtime[i];
       org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-      boolean frozen = conf instanceof FrozenLayer || conf instanceof FrozenLayerWithBackprop;
+      // a frozen runtime layer hands out its wrapped layer's configuration, so ask both
+      boolean frozen =
+          layer instanceof org.deeplearning4j.nn.layers.FrozenLayer
+              || layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop
+              || conf instanceof FrozenLayer
+              || conf instanceof FrozenLayerWithBackprop;
       String name = mln != null ? String.valueOf(i) : conf.getLayerName();
       if (layer.numParams() > 0 || unwrap(conf) instanceof BatchNormalization) {
         out.add(new LayerRef(name, unwrap(conf), frozen, layer));

@@ -134,6 +134,12 @@ public final class OutputLayerRefit {
    * tests.
    */
   static Fit fit(float[] features, int[] labels, double[] w0, double[] b0, double mu) {
+    return fit(features, labels, w0, b0, mu, (w0.length + b0.length) > MAX_PARAMETERS);
+  }
+
+  /** {@link #fit(float[], int[], double[], double[], double)} with the solver chosen. */
+  static Fit fit(
+      float[] features, int[] labels, double[] w0, double[] b0, double mu, boolean lbfgs) {
     int classes = b0.length;
     int inputs = w0.length / classes;
     int n = labels.length;
@@ -170,7 +176,7 @@ public final class OutputLayerRefit {
     double[] theta = theta0.clone();
     Objective objective = new Objective(features, labels, inputs, classes, theta0, mu);
     double lossBefore = objective.logLoss(theta);
-    if (p > MAX_PARAMETERS) {
+    if (lbfgs) {
       Lbfgs.Result r = Lbfgs.minimise(objective::valueAndGradient, theta, LBFGS_TOLERANCE, 10_000);
       return result(r.x(), inputs, classes, r.iterations(), lossBefore, objective.logLoss(r.x()));
     }

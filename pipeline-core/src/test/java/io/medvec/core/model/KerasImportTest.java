@@ -3,6 +3,7 @@ package io.medvec.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.medvec.core.RealImages;
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
 import java.io.IOException;

@@ -1,6 +1,5 @@
-package io.medvec.core.model;
+package io.medvec.core;
 
-import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.Split;
 import java.awt.Graphics2D;
@@ -16,12 +15,12 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /** Real dermoscopic JPEGs from ../shared/data/isic-skin, resized for the imported models. */
-final class RealImages {
+public final class RealImages {
 
   private RealImages() {}
 
   /** The first {@code perClass} training images of every class folder (label = folder order). */
-  static ImageSet isic(int perClass, int size) {
+  public static ImageSet isic(int perClass, int size) {
     Path train = TestData.sharedDir().resolve("isic-skin").resolve("train");
     List<Path> classes = sorted(train);
     List<float[]> images = new ArrayList<>();
