@@ -292,7 +292,17 @@ public final class Network {
       }
       return out;
     }
-    return graph.feedForward(features, graph.getVertex(name).getVertexIndex(), false);
+    // ComputationGraph.feedForward(input, n, train) stops after layer n of getLayers(), which is
+    // not the vertex index
+    Layer target = graph.getVertex(name).getLayer();
+    Layer[] runtime = graph.getLayers();
+    for (int i = 0; i < runtime.length; i++) {
+      if (runtime[i] == target) {
+        return graph.feedForward(features, i, false);
+      }
+    }
+    throw new IllegalArgumentException(
+        "Cannot compute activations up to layer " + name + ": the graph has no such layer");
   }
 
   /** The key of {@link #activationsUpTo} that holds the input of layer {@code name}. */

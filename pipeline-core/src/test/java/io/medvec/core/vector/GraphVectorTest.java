@@ -19,6 +19,7 @@ import io.medvec.core.model.Trainer;
 import io.medvec.core.restore.BatchNormRestorer;
 import io.medvec.core.restore.OutputBiasRefit;
 import io.medvec.core.restore.OutputLayerRefit;
+import java.math.BigDecimal;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,35 +103,13 @@ class GraphVectorTest {
           .isEqualTo(ParamVectors.flatten(base, frozen));
       tau[site] = ParamVectors.delta(base, tuned, layout);
       assertThat(nonZero(tau[site])).isGreaterThan(layout.size() / 2);
-      float[] rebuilt = ParamVectors.flatten(base, layout);
-      for (int i = 0; i < rebuilt.length; i++) {
-        rebuilt[i] += tau[site][i];
-      }
-      // θ_pre + τ is θ bit for bit wherever the float32 subtraction is exact (Sterbenz: θ and
-      // θ_pre of one sign within a factor 2); elsewhere only the rounding of τ and of the sum
-      float[] base0 = ParamVectors.flatten(base, layout);
-      float[] want = ParamVectors.flatten(tuned, layout);
-      int exactCases = 0;
-      int differ = 0;
-      for (int i = 0; i < want.length; i++) {
-        float b = Math.abs(base0[i]);
-        float t = Math.abs(want[i]);
-        boolean sterbenz =
-            base0[i] == 0
-                || Math.signum(base0[i]) == Math.signum(want[i]) && b / 2 <= t && t <= 2 * b;
-        boolean same = Float.floatToRawIntBits(rebuilt[i]) == Float.floatToRawIntBits(want[i]);
-        if (sterbenz) {
-          exactCases++;
-          assertThat(same).as("theta_pre + tau is theta bit for bit at " + i).isTrue();
-        } else if (!same) {
-          differ++;
-          assertThat((double) Math.abs(rebuilt[i] - want[i]))
-              .as("rounding only at " + i)
-              .isLessThanOrEqualTo(Math.ulp(tau[site][i]) + (double) Math.ulp(want[i]));
-        }
-      }
-      assertThat(exactCases).isGreaterThan(want.length / 2);
-      assertThat(differ).isLessThan(want.length / 20);
+      float[] rebuilt =
+          ParamVectors.flatten(SyntheticWeights.compose(base, layout, tau[site], 1.0), layout);
+      assertReconstructionGuarantee(
+          ParamVectors.flatten(base, layout),
+          ParamVectors.flatten(tuned, layout),
+          tau[site],
+          rebuilt);
     }
     assertThat(ParamVectors.flatten(base, layout)).as("base untouched").isEqualTo(before);
 
@@ -186,6 +165,54 @@ class GraphVectorTest {
     }
   }
 
+  /**
+   * The guarantee {@link ParamVectors#delta} documents, entry by entry in exact arithmetic: where
+   * the float32 subtraction θ ⊖ θ_pre is exact (always when both have one sign within a factor 2,
+   * or either is zero: Sterbenz), θ_pre ⊕ τ is θ bit for bit; elsewhere it is within ½ ulp(τ) + ½
+   * ulp(θ_pre ⊕ τ) of θ. Inexact entries must stay a small minority on a real fine-tune.
+   */
+  private static void assertReconstructionGuarantee(
+      float[] base, float[] tuned, float[] tau, float[] rebuilt) {
+    int inexact = 0;
+    int differ = 0;
+    int sterbenz = 0;
+    for (int i = 0; i < tuned.length; i++) {
+      BigDecimal exactDiff = new BigDecimal(tuned[i]).subtract(new BigDecimal(base[i]));
+      boolean exact = exactDiff.compareTo(new BigDecimal(tau[i])) == 0;
+      float b = Math.abs(base[i]);
+      float t = Math.abs(tuned[i]);
+      if (base[i] == 0
+          || tuned[i] == 0
+          || Math.signum(base[i]) == Math.signum(tuned[i]) && b / 2 <= t && t <= 2 * b) {
+        sterbenz++;
+        assertThat(exact).as("Sterbenz subtraction exact at " + i).isTrue();
+      }
+      if (exact) {
+        assertThat(Float.floatToRawIntBits(rebuilt[i]))
+            .as("theta_pre + tau is theta bit for bit at " + i)
+            .isEqualTo(Float.floatToRawIntBits(tuned[i]));
+      } else {
+        inexact++;
+        differ += rebuilt[i] != tuned[i] ? 1 : 0;
+        BigDecimal error = new BigDecimal(rebuilt[i]).subtract(new BigDecimal(tuned[i])).abs();
+        BigDecimal bound =
+            new BigDecimal(Math.ulp(tau[i]) / 2.0).add(new BigDecimal(Math.ulp(rebuilt[i]) / 2.0));
+        assertThat(error).as("rounding bound at " + i).isLessThanOrEqualTo(bound);
+      }
+    }
+    System.out.printf(
+        "theta_pre + tau: %d of %d subtractions inexact (%.2f %%), %d rebuilt entries differ"
+            + " (%.2f %%), %d Sterbenz-exact%n",
+        inexact,
+        tuned.length,
+        100.0 * inexact / tuned.length,
+        differ,
+        100.0 * differ / tuned.length,
+        sterbenz);
+    assertThat(sterbenz).isGreaterThan(tuned.length / 2);
+    assertThat(inexact).isLessThan(tuned.length / 20);
+  }
+
   private static java.util.List<String> names(VectorLayout layout) {
     return layout.tensors().stream().map(TensorSpec::name).toList();
   }
@@ -196,14 +223,6 @@ class GraphVectorTest {
       n += v != 0 ? 1 : 0;
     }
     return n;
-  }
-
-  private static int[] bits(float[] values) {
-    int[] out = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = Float.floatToRawIntBits(values[i]);
-    }
-    return out;
   }
 
   private static int[] identity(int n) {
