@@ -2,6 +2,7 @@ package io.medvec.core.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ public final class KerasImport {
   public static Imported load(Path file, PixelScale scale) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(
-          "Cannot import Keras model: file does not exist (" + file + ")");
+          "Cannot import Keras model: file does not exist or is a directory (" + file + ")");
     }
     FastPath.enable();
     int[] shape = inputShape(file);
@@ -132,8 +133,18 @@ public final class KerasImport {
               + out.conf().getClass().getSimpleName()
               + ", not a dense layer");
     }
+    if (freezeThrough.equals(out.name())) {
+      throw new ConfigException(
+          "Cannot freeze layers: "
+              + freezeThrough
+              + " is the classifier the new head replaces (set "
+              + FREEZE_THROUGH.name()
+              + " to a layer before it, e.g. "
+              + feed
+              + ")");
+    }
     if (!freezeThrough.isEmpty() && graph.getVertex(freezeThrough) == null) {
-      throw new IllegalArgumentException(
+      throw new ConfigException(
           "Cannot freeze layers: the imported model has no layer "
               + freezeThrough
               + " (set "
@@ -175,17 +186,29 @@ public final class KerasImport {
 
   /** [height, width, channels] of the model's one input, from its stored Keras configuration. */
   static int[] inputShape(Path file) {
+    Hdf5Archive archive;
+    try {
+      archive = new Hdf5Archive(file.toString());
+    } catch (RuntimeException e) { // the HDF5 library's exceptions are unchecked
+      throw new IllegalArgumentException(
+          "Cannot import Keras model: not a readable HDF5 file (corrupt, truncated or another"
+              + " format) ("
+              + file
+              + ")",
+          e);
+    }
     JsonNode config;
     try {
-      Hdf5Archive archive = new Hdf5Archive(file.toString());
-      try {
-        config = new ObjectMapper().readTree(archive.readAttributeAsJson("model_config"));
-      } finally {
-        archive.close();
-      }
+      config = new ObjectMapper().readTree(archive.readAttributeAsJson("model_config"));
     } catch (Exception e) { // IOException and Keras's checked configuration exceptions
       throw new IllegalArgumentException(
-          "Cannot import Keras model: no readable model_config attribute (" + file + ")", e);
+          "Cannot import Keras model: the HDF5 file has no readable model_config attribute (a"
+              + " whole model saved by Keras is needed, not only its weights) ("
+              + file
+              + ")",
+          e);
+    } finally {
+      archive.close();
     }
     for (JsonNode layer : config.path("config").path("layers")) {
       if ("InputLayer".equals(layer.path("class_name").asText())) {

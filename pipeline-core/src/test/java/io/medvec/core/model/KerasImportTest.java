@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.medvec.core.RealImages;
 import io.medvec.core.TestData;
+import io.medvec.core.config.ConfigException;
 import io.medvec.core.data.ImageSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,26 +91,123 @@ class KerasImportTest {
   }
 
   @Test
-  void refusesMissingFilesUnknownFreezeLayersAndTooFewClasses() {
+  void refusesFilesItCannotImportNamingThem() throws IOException {
     Path missing = tmp.resolve("none.h5");
     assertThatThrownBy(() -> KerasImport.load(missing, PixelScale.UNIT))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot import Keras model: file does not exist (" + missing + ")");
+        .hasMessage(
+            "Cannot import Keras model: file does not exist or is a directory (" + missing + ")");
+    assertThatThrownBy(() -> KerasImport.load(tmp, PixelScale.UNIT))
+        .hasMessage(
+            "Cannot import Keras model: file does not exist or is a directory (" + tmp + ")");
     Path notH5 = tmp.resolve("text.h5");
     write(notH5, new byte[] {1, 2, 3});
-    assertThatThrownBy(() -> KerasImport.load(notH5, PixelScale.UNIT))
+    byte[] real = Files.readAllBytes(RESNET);
+    Path truncated = tmp.resolve("truncated.h5");
+    write(truncated, java.util.Arrays.copyOf(real, real.length / 2));
+    Path cutShort = tmp.resolve("cut-short.h5");
+    write(cutShort, java.util.Arrays.copyOf(real, real.length - 1000));
+    for (Path bad : new Path[] {notH5, truncated, cutShort}) {
+      assertThatThrownBy(() -> KerasImport.load(bad, PixelScale.UNIT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "Cannot import Keras model: not a readable HDF5 file (corrupt, truncated or another"
+                  + " format) ("
+                  + bad
+                  + ")");
+    }
+    Path weightsOnly = tmp.resolve("weights.h5");
+    h5py(weightsOnly, "f.create_group('model_weights')");
+    assertThatThrownBy(() -> KerasImport.load(weightsOnly, PixelScale.UNIT))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("Cannot import Keras model: no readable model_config attribute (")
-        .hasMessageContaining(notH5.toString());
+        .hasMessage(
+            "Cannot import Keras model: the HDF5 file has no readable model_config attribute (a"
+                + " whole model saved by Keras is needed, not only its weights) ("
+                + weightsOnly
+                + ")");
+    Path flat = tmp.resolve("flat.h5");
+    h5py(
+        flat,
+        "f.attrs['model_config'] = json.dumps({'class_name': 'Functional', 'config': {'layers':"
+            + " [{'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 10]}}]}})");
+    assertThatThrownBy(() -> KerasImport.load(flat, PixelScale.UNIT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot import Keras model: input shape [null,10] is not [batch, height, width,"
+                + " channels] ("
+                + flat
+                + ")");
+    Path unknownLayer = tmp.resolve("unknown-layer.h5");
+    h5py(
+        unknownLayer,
+        "f.attrs['keras_version'] = '2.4.0'; f.attrs['backend'] = 'tensorflow';"
+            + " f.attrs['model_config'] = json.dumps({'class_name': 'Functional', 'config':"
+            + " {'name': 'm', 'layers': [{'class_name': 'InputLayer', 'name': 'input_1',"
+            + " 'config': {'batch_input_shape': [None, 8, 8, 3], 'name': 'input_1'},"
+            + " 'inbound_nodes': []}, {'class_name': 'NoSuchLayer', 'name': 'odd', 'config':"
+            + " {'name': 'odd'}, 'inbound_nodes': [[['input_1', 0, 0, {}]]]}], 'input_layers':"
+            + " [['input_1', 0, 0]], 'output_layers': [['odd', 0, 0]]}});"
+            + " f.create_group('model_weights')");
+    assertThatThrownBy(() -> KerasImport.load(unknownLayer, PixelScale.UNIT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "Cannot import Keras model: DL4J cannot read it (" + unknownLayer + "): ");
+    Path sequential = tmp.resolve("sequential.h5");
+    h5py(
+        sequential,
+        "f.attrs['model_config'] = json.dumps({'class_name': 'Sequential', 'config': {'layers':"
+            + " [{'class_name': 'Dense', 'config': {'units': 2}}]}})");
+    assertThatThrownBy(() -> KerasImport.load(sequential, PixelScale.UNIT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot import Keras model: it has no InputLayer (a functional model is needed) ("
+                + sequential
+                + ")");
+  }
+
+  @Test
+  void refusesHeadsAndFreezingItCannotBuild() {
     Network net = KerasImport.load(RESNET, PixelScale.BYTE).network();
     assertThatThrownBy(() -> KerasImport.withHead(net, 9, "conv99", 1e-3, 1))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(
             "Cannot freeze layers: the imported model has no layer conv99 (set"
                 + " pretrain.freeze-through to one of [conv2d, batch_normalization,");
+    String classifier = net.outputLayer().name();
+    assertThatThrownBy(() -> KerasImport.withHead(net, 9, classifier, 1e-3, 1))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Cannot freeze layers: "
+                + classifier
+                + " is the classifier the new head replaces (set pretrain.freeze-through to a"
+                + " layer before it, e.g. "
+                + net.inputNameOf(classifier)
+                + ")");
     assertThatThrownBy(() -> KerasImport.withHead(net, 1, "", 1e-3, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Cannot build a classification head: fewer than 2 classes (1)");
+  }
+
+  /** Writes an HDF5 file with h5py ({@code f} the open file, {@code json} imported). */
+  private static void h5py(Path file, String body) {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "/usr/bin/python3",
+                  "-c",
+                  "import h5py, json, sys\nwith h5py.File(sys.argv[1], 'w') as f:\n    " + body,
+                  file.toString())
+              .redirectErrorStream(true)
+              .start();
+      String log = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("h5py finished").isTrue();
+      assertThat(p.exitValue()).as("h5py exit code; output:\n" + log).isZero();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** {@code real} isic-skin images then {@code noise} seeded uniform images, NHWC, in scale. */
