@@ -351,7 +351,7 @@ public final class Network {
 
   private List<LayerRef> collectLayers() {
     List<LayerRef> out = new ArrayList<>();
-    Layer[] runtime = runtimeLayers();
+    Layer[] runtime = mln != null ? mln.getLayers() : graphLayersInTopologicalOrder();
     for (int i = 0; i < runtime.length; i++) {
       Layer layer = runtime[i];
       org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
@@ -367,6 +367,18 @@ public final class Network {
       }
     }
     return out;
+  }
+
+  /** The graph's runtime layers in its topological order (a layer after every layer it reads). */
+  private Layer[] graphLayersInTopologicalOrder() {
+    List<Layer> ordered = new ArrayList<>();
+    for (int index : graph.topologicalSortOrder()) {
+      GraphVertex v = graph.getVertices()[index];
+      if (v.hasLayer()) {
+        ordered.add(v.getLayer());
+      }
+    }
+    return ordered.toArray(Layer[]::new);
   }
 
   /** The configuration inside a frozen wrapper, or {@code conf} itself. */
