@@ -7,8 +7,11 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.KerasImport;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
@@ -16,15 +19,19 @@ import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.Preflight;
 import io.medvec.jobs.spark.JobContext;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
- * Produces θ_pre: trains the configured CNN on the coordinator's public pool (or imports an
- * existing DL4J model file) and publishes it under its SHA-256 fingerprint.
+ * Produces θ_pre: trains the configured CNN on the coordinator's public pool, or imports an
+ * existing DL4J model file, or a pre-trained Keras model given a new head for the data's classes
+ * (its input contract and frozen layers recorded in the base manifest), and publishes it under its
+ * SHA-256 fingerprint.
  */
 public final class PretrainModelJob {
 
@@ -35,27 +42,45 @@ public final class PretrainModelJob {
    * @param model {@code model.*}
    * @param train {@link #TRAIN}
    * @param importModel {@link #IMPORT}
+   * @param freezeThrough {@link KerasImport#FREEZE_THROUGH}
+   * @param inputScale {@link KerasImport#INPUT_SCALE}
    */
   public record Config(
-      CommonConfig common, ModelConfig model, TrainSettings train, String importModel) {
+      CommonConfig common,
+      ModelConfig model,
+      TrainSettings train,
+      String importModel,
+      String freezeThrough,
+      PixelScale inputScale) {
     static final TrainConfig TRAIN =
         TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
     static final ConfigKey<String> IMPORT =
         ConfigKey.string(
             "pretrain.import",
             "",
-            "an existing DL4J model file to publish as theta_pre instead of training (empty: train)");
+            "an existing model file to publish as theta_pre instead of training: a DL4J zip, or a"
+                + " Keras HDF5 model (.h5, .hdf5) given a new head for the data's classes (empty:"
+                + " train)");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
             ModelConfig.KEYS,
-            TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
+            TRAIN
+                .group("pretrain: theta_pre on the public pool")
+                .with(IMPORT)
+                .with(KerasImport.FREEZE_THROUGH)
+                .with(KerasImport.INPUT_SCALE));
 
     public static Config from(ConfigMap map) {
       return new Config(
-          CommonConfig.from(map), ModelConfig.from(map), TRAIN.read(map), IMPORT.read(map));
+          CommonConfig.from(map),
+          ModelConfig.from(map),
+          TRAIN.read(map),
+          IMPORT.read(map),
+          KerasImport.FREEZE_THROUGH.read(map),
+          KerasImport.INPUT_SCALE.read(map));
     }
   }
 
@@ -88,14 +113,16 @@ public final class PretrainModelJob {
           "pre-train",
           "pretraining trains on it (set partition.public-fraction > 0, or pretrain.import)");
     }
-    MultiLayerNetwork net;
+    Network net;
     List<EpochStats> epochs = List.of();
+    Map<String, Object> fields = new LinkedHashMap<>();
     if (config.importModel().isEmpty()) {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
-      net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
+      MultiLayerNetwork cnn =
+          NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs =
           Trainer.fit(
-              net,
+              cnn,
               pool,
               config.train(),
               e ->
@@ -105,27 +132,41 @@ public final class PretrainModelJob {
                       config.train().epochs(),
                       String.format("%.4f", e.meanLoss()),
                       String.format("%.1f", e.examplesPerSecond())));
+      net = Network.of(cnn);
+    } else if (isKeras(config.importModel())) {
+      Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
+      ctx.describe("import θ_pre from Keras model " + file + " with a new head");
+      KerasImport.Imported imported = KerasImport.load(localFile(file), config.inputScale());
+      requireContract(imported.contract(), data, file);
+      net =
+          KerasImport.withHead(
+              imported.network(),
+              data.numClasses(),
+              config.freezeThrough(),
+              config.train().learningRate(),
+              config.train().seed());
+      fields.put(BaseModelStore.INPUT_CONTRACT, imported.contract().fields());
+      fields.put("frozen_through", config.freezeThrough());
+      fields.put(
+          "frozen_layers",
+          net.layers().stream()
+              .filter(Network.LayerRef::frozen)
+              .map(Network.LayerRef::name)
+              .toList());
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
       ctx.describe("import θ_pre from " + file);
-      net = ModelIO.load(ctx.hadoop(), file);
-      requireCompatible(net, data, file);
+      MultiLayerNetwork imported = ModelIO.load(ctx.hadoop(), file);
+      requireCompatible(imported, data, file);
+      net = Network.of(imported);
     }
     BaseModelStore bases = ctx.baseModels();
-    String fingerprint =
-        bases.publish(
-            net,
-            Map.of(
-                "dataset",
-                data.dataset(),
-                "parameters",
-                net.numParams(),
-                "public_pool",
-                pool.size(),
-                "created_at",
-                Instant.now().toString(),
-                "source",
-                config.importModel().isEmpty() ? "trained" : config.importModel()));
+    fields.put("dataset", data.dataset());
+    fields.put("parameters", net.numParams());
+    fields.put("public_pool", pool.size());
+    fields.put("created_at", Instant.now().toString());
+    fields.put("source", config.importModel().isEmpty() ? "trained" : config.importModel());
+    String fingerprint = bases.publish(net, fields);
     Result result =
         new Result(
             config.common().runId(),
@@ -136,6 +177,51 @@ public final class PretrainModelJob {
             epochs);
     ctx.writeResult(NAME, result);
     return result;
+  }
+
+  private static boolean isKeras(String file) {
+    String lower = file.toLowerCase(Locale.ROOT);
+    return lower.endsWith(".h5") || lower.endsWith(".hdf5");
+  }
+
+  /** The HDF5 library reads local files only. */
+  static java.nio.file.Path localFile(Path file) {
+    if (!"file".equals(file.toUri().getScheme())) {
+      throw new IllegalArgumentException(
+          "Cannot import Keras model: HDF5 files are read from the local file system, not "
+              + file.toUri().getScheme()
+              + " ("
+              + file
+              + ")");
+    }
+    return java.nio.file.Path.of(file.toUri());
+  }
+
+  /** Refuses images that are not the size and channels the imported model takes. */
+  private static void requireContract(
+      KerasImport.InputContract contract, MedMnist data, Path file) {
+    if (contract.height() != data.height()
+        || contract.width() != data.train().width()
+        || contract.channels() != data.channels()) {
+      throw new IllegalArgumentException(
+          "Cannot import Keras model "
+              + file
+              + ": it takes "
+              + contract.height()
+              + "x"
+              + contract.width()
+              + "x"
+              + contract.channels()
+              + " images, the data has "
+              + data.height()
+              + "x"
+              + data.train().width()
+              + "x"
+              + data.channels()
+              + " ("
+              + data.dataset()
+              + ")");
+    }
   }
 
   private static void requireCompatible(MultiLayerNetwork net, MedMnist data, Path file) {

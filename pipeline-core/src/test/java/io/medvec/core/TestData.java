@@ -26,6 +26,22 @@ public final class TestData {
         "Cannot find ../shared/data/pneumoniamnist.npz (set -Dmedvec.shared.data)");
   }
 
+  /** The real pre-trained Keras models in ../shared/models (never copied into the project). */
+  public static Path sharedModels() {
+    return sharedDir().resolveSibling("models");
+  }
+
+  /** A file of the repository (tests run in a module directory, one level below the root). */
+  public static Path repoFile(String relative) {
+    for (String root : List.of("..", ".")) {
+      Path file = Path.of(root).resolve(relative);
+      if (Files.isRegularFile(file)) {
+        return file.toAbsolutePath().normalize();
+      }
+    }
+    throw new IllegalStateException("Cannot find " + relative + " in the repository");
+  }
+
   /** PneumoniaMNIST, read once per test JVM. */
   public static synchronized MedMnist pneumonia() {
     if (pneumonia == null) {

@@ -1,5 +1,6 @@
 package io.medvec.core.merge;
 
+import io.medvec.core.model.Network;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.TensorSpec;
 import io.medvec.core.vector.VectorLayout;
@@ -23,6 +24,33 @@ public final class SyntheticWeights {
   public static MultiLayerNetwork compose(
       MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda) {
     return compose(base, layout, sum, lambda, lambda, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A new network (a multi-layer network or a graph): the base's architecture, batch-norm
+   * statistics and frozen layers, with the trainable parameters of {@code layout} set to {@code
+   * base + lambda * sum} (float32).
+   */
+  public static Network compose(Network base, VectorLayout layout, float[] sum, double lambda) {
+    if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+      throw new IllegalArgumentException(
+          "Cannot compose synthetic weights: lambda must be >= 0 (" + lambda + ")");
+    }
+    float[] theta = ParamVectors.flatten(base, layout);
+    if (theta.length != sum.length) {
+      throw new IllegalArgumentException(
+          "Cannot compose synthetic weights: sum has "
+              + sum.length
+              + " values, base has "
+              + theta.length);
+    }
+    float scale = (float) lambda;
+    for (int i = 0; i < theta.length; i++) {
+      theta[i] += scale * sum[i];
+    }
+    Network mixed = base.copy();
+    ParamVectors.assign(mixed, layout, theta);
+    return mixed;
   }
 
   /**

@@ -22,7 +22,7 @@ public final class Batches {
     return Nd4j.create(buf, new long[] {to - from, set.channels(), set.height(), set.width()}, 'c');
   }
 
-  static INDArray oneHot(ImageSet set, int[] order, int from, int to) {
+  public static INDArray oneHot(ImageSet set, int[] order, int from, int to) {
     int classes = set.numClasses();
     float[] buf = new float[(to - from) * classes];
     int[] labels = set.labels();

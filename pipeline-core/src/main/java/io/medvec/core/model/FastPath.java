@@ -84,11 +84,16 @@ public final class FastPath {
    * @return the number of layers now using it
    */
   public static int install(MultiLayerNetwork net) {
+    return install(Network.of(net));
+  }
+
+  /** {@link #install(MultiLayerNetwork)} on any network (frozen layers are left alone). */
+  public static int install(Network net) {
     if (!active() || !fastBatchNorm()) {
       return 0;
     }
     int installed = 0;
-    for (Layer layer : net.getLayers()) {
+    for (Layer layer : net.runtimeLayers()) {
       if (layer instanceof BatchNormalization bn
           && bn.getHelper() instanceof BatchNormalizationHelper helper) {
         if (!(helper instanceof FastBatchNorm)) {

@@ -7,7 +7,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,11 +22,13 @@ public final class Fingerprint {
 
   /** Returns the lowercase hex fingerprint of the network. */
   public static String of(MultiLayerNetwork net) {
+    return of(Network.of(net));
+  }
+
+  /** Returns the lowercase hex fingerprint of the network (a multi-layer network or a graph). */
+  public static String of(Network net) {
     MessageDigest digest = sha256();
-    MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
-    conf.setIterationCount(0);
-    conf.setEpochCount(0);
-    digest.update(conf.toJson().getBytes(StandardCharsets.UTF_8));
+    digest.update(net.configurationJson().getBytes(StandardCharsets.UTF_8));
     for (Map.Entry<String, INDArray> param : net.paramTable().entrySet()) {
       INDArray value = param.getValue();
       String header = param.getKey() + java.util.Arrays.toString(value.shape());

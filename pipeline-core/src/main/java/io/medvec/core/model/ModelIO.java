@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -21,9 +24,14 @@ public final class ModelIO {
 
   /** Serialises the network (configuration + coefficients, no updater state) to bytes. */
   public static byte[] toBytes(MultiLayerNetwork net) {
+    return toBytes(Network.of(net));
+  }
+
+  /** Serialises a multi-layer network or a graph (no updater state) to bytes. */
+  public static byte[] toBytes(Network net) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      ModelSerializer.writeModel(net, out, false);
+      ModelSerializer.writeModel(net.model(), out, false);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot serialise model", e);
     }
@@ -41,8 +49,47 @@ public final class ModelIO {
     }
   }
 
+  /**
+   * Restores a multi-layer network or a graph from bytes, whichever the file holds; {@code source}
+   * names them in errors. A graph is fed pixels in {@code scale}.
+   */
+  public static Network networkFromBytes(byte[] bytes, String source, PixelScale scale) {
+    if (!isGraph(bytes, source)) {
+      return Network.of(fromBytes(bytes, source)).withInputScale(scale);
+    }
+    FastPath.enable();
+    try (InputStream in = new ByteArrayInputStream(bytes)) {
+      return Network.of(ModelSerializer.restoreComputationGraph(in, false), scale);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot read DL4J model: not a valid ComputationGraph file (" + source + ")", e);
+    }
+  }
+
+  /** Whether the model file's configuration describes a graph (it names the graph's vertices). */
+  static boolean isGraph(byte[] bytes, String source) {
+    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        if (e.getName().equals("configuration.json")) {
+          String json = new String(zip.readAllBytes(), StandardCharsets.UTF_8);
+          return json.contains("\"networkInputs\"") && json.contains("\"vertices\"");
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "Cannot read DL4J model: not a zip file (" + source + ")", e);
+    }
+    throw new IllegalArgumentException(
+        "Cannot read DL4J model: no configuration.json in the file (" + source + ")");
+  }
+
   /** Writes the network to {@code file}; refuses to overwrite. */
   public static void save(MultiLayerNetwork net, Configuration conf, Path file) {
+    save(Network.of(net), conf, file);
+  }
+
+  /** Writes a multi-layer network or a graph to {@code file}; refuses to overwrite. */
+  public static void save(Network net, Configuration conf, Path file) {
     byte[] bytes = toBytes(net);
     try {
       FileSystem fs = file.getFileSystem(conf);
@@ -67,6 +114,11 @@ public final class ModelIO {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read model file " + file, e);
     }
+  }
+
+  /** Loads a multi-layer network or a graph from {@code file}; a graph is fed {@code scale}. */
+  public static Network loadNetwork(Configuration conf, Path file, PixelScale scale) {
+    return networkFromBytes(readBytes(conf, file), file.toString(), scale);
   }
 
   /** Loads a network from {@code file}. */

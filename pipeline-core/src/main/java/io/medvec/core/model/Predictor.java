@@ -11,12 +11,17 @@ public final class Predictor {
 
   /** Returns {@code size × numClasses} probabilities, row-major, in the order of {@code data}. */
   public static float[] predict(MultiLayerNetwork net, ImageSet data, int batchSize) {
+    return predict(Network.of(net), data, batchSize);
+  }
+
+  /** Returns {@code size × numClasses} probabilities, row-major, in the order of {@code data}. */
+  public static float[] predict(Network net, ImageSet data, int batchSize) {
     int classes = data.numClasses();
     float[] probs = new float[data.size() * classes];
     int[] order = Batches.identity(data.size());
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      INDArray out = net.output(Batches.features(data, order, from, to), false);
+      INDArray out = net.output(net.features(data, order, from, to));
       float[] rows = Tensors.toFloats(out);
       if (rows.length != (to - from) * classes) {
         throw new IllegalStateException(

@@ -19,6 +19,17 @@ public final class Trainer {
    */
   public static List<EpochStats> fit(
       MultiLayerNetwork net, ImageSet data, TrainSettings settings, Consumer<EpochStats> onEpoch) {
+    return fit(Network.of(net), data, settings, onEpoch);
+  }
+
+  /**
+   * Trains {@code net} (a multi-layer network or a graph) in place on {@code data}, reporting every
+   * epoch to {@code onEpoch}; frozen layers stay as they are.
+   *
+   * @return one entry per epoch
+   */
+  public static List<EpochStats> fit(
+      Network net, ImageSet data, TrainSettings settings, Consumer<EpochStats> onEpoch) {
     if (data.size() == 0) {
       throw new IllegalArgumentException(
           "Cannot train on " + data.dataset() + "/" + data.split().id() + ": no examples");
@@ -37,12 +48,12 @@ public final class Trainer {
   }
 
   private static EpochStats epoch(
-      MultiLayerNetwork net, ImageSet data, int batchSize, int[] order, int epoch) {
+      Network net, ImageSet data, int batchSize, int[] order, int epoch) {
     long start = System.nanoTime();
     double lossSum = 0;
     for (int from = 0; from < order.length; from += batchSize) {
       int to = Math.min(order.length, from + batchSize);
-      net.fit(Batches.dataSet(data, order, from, to));
+      net.fit(net.dataSet(data, order, from, to));
       lossSum += net.score() * (to - from);
     }
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -2,8 +2,9 @@ package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.model.Batches;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.Tensors;
-import java.util.List;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
@@ -30,20 +31,29 @@ public final class BatchNormRestorer {
    * Restores every BN layer of {@code net} in place from {@code data}; returns the BN layer count.
    */
   public static int restore(MultiLayerNetwork net, ImageSet data, int batchSize) {
+    return restore(Network.of(net), data, batchSize);
+  }
+
+  /**
+   * Restores every BN layer of a multi-layer network or a graph in place from {@code data}, in
+   * topological order (a BN layer after a residual add sees the restored branches); layers of a
+   * frozen part keep θ_pre's statistics, since they are not trained and their inputs never change.
+   * Returns the number of BN layers restored.
+   */
+  public static int restore(Network net, ImageSet data, int batchSize) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("Cannot restore batch-norm statistics: no examples given");
     }
     int restored = 0;
-    for (int layer = 0; layer < net.getnLayers(); layer++) {
-      if (net.getLayerWiseConfigurations().getConf(layer).getLayer()
-          instanceof BatchNormalization bn) {
+    for (Network.LayerRef layer : net.layers()) {
+      if (layer.conf() instanceof BatchNormalization bn && !layer.frozen()) {
         if (bn.isUseLogStd()) {
           throw new IllegalArgumentException(
               "Cannot restore batch-norm statistics: layer "
-                  + layer
+                  + layer.name()
                   + " stores log10 std (useLogStd=true)");
         }
-        restoreLayer(net, layer, data, batchSize);
+        restoreLayer(net, layer, bn.getCnn2DFormat() == CNN2DFormat.NHWC, data, batchSize);
         restored++;
       }
     }
@@ -51,20 +61,24 @@ public final class BatchNormRestorer {
     return restored;
   }
 
-  private static void restoreLayer(MultiLayerNetwork net, int layer, ImageSet data, int batchSize) {
-    if (net.getLayerWiseConfigurations().getInputPreProcess(layer) != null) {
+  private static void restoreLayer(
+      Network net, Network.LayerRef layer, boolean channelsLast, ImageSet data, int batchSize) {
+    if (net.hasPreprocessor(layer.name())) {
       throw new IllegalStateException(
-          "Cannot restore batch norm at layer " + layer + ": it has an input preprocessor");
+          "Cannot restore batch norm at layer " + layer.name() + ": it has an input preprocessor");
     }
+    String inputName = net.inputNameOf(layer.name());
     double[] sum = null;
     double[] sumSq = null;
     long count = 0;
     int[] order = Batches.identity(data.size());
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      List<INDArray> acts =
-          net.feedForwardToLayer(layer, Batches.features(data, order, from, to), false);
-      INDArray input = acts.get(layer);
+      INDArray input =
+          net.activationsUpTo(layer.name(), net.features(data, order, from, to)).get(inputName);
+      if (channelsLast && input.rank() == 4) {
+        input = input.permute(0, 3, 1, 2);
+      }
       int channels = (int) input.size(1);
       if (sum == null) {
         sum = new double[channels];
@@ -79,8 +93,8 @@ public final class BatchNormRestorer {
       mean[c] = (float) m;
       var[c] = (float) Math.max(0.0, sumSq[c] / count - m * m);
     }
-    set(net, layer + "_" + BatchNormalizationParamInitializer.GLOBAL_MEAN, mean);
-    set(net, layer + "_" + BatchNormalizationParamInitializer.GLOBAL_VAR, var);
+    set(net, layer.key(BatchNormalizationParamInitializer.GLOBAL_MEAN), mean);
+    set(net, layer.key(BatchNormalizationParamInitializer.GLOBAL_VAR), var);
   }
 
   /** Adds per-channel sums of an NCHW (or NC) activation; returns values per channel. */
@@ -106,7 +120,7 @@ public final class BatchNormRestorer {
     return n * spatial;
   }
 
-  private static void set(MultiLayerNetwork net, String key, float[] values) {
+  private static void set(Network net, String key, float[] values) {
     INDArray current = net.getParam(key);
     net.setParam(key, Tensors.fromFloats(values, 0, current.shape()));
   }

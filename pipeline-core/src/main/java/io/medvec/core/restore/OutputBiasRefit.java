@@ -1,6 +1,7 @@
 package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.Tensors;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -61,6 +62,11 @@ public final class OutputBiasRefit {
    * on {@code data} equal the class frequencies of {@code data} smoothed by {@code smoothing}.
    */
   public static Fit refit(MultiLayerNetwork net, ImageSet data, double smoothing, int batchSize) {
+    return refit(Network.of(net), data, smoothing, batchSize);
+  }
+
+  /** {@link #refit(MultiLayerNetwork, ImageSet, double, int)} on any network. */
+  public static Fit refit(Network net, ImageSet data, double smoothing, int batchSize) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("Cannot refit the output bias: no examples given");
     }
@@ -189,19 +195,26 @@ public final class OutputBiasRefit {
 
   /** The parameter key of the output layer's bias; refuses anything but a softmax output layer. */
   static String biasKey(MultiLayerNetwork net) {
-    int last = net.getnLayers() - 1;
-    Layer layer = net.getLayerWiseConfigurations().getConf(last).getLayer();
-    if (!(layer instanceof BaseOutputLayer output)
+    return biasKey(Network.of(net));
+  }
+
+  static String biasKey(Network net) {
+    Network.LayerRef ref = net.outputLayer();
+    String last = ref.name();
+    Layer layer = ref.conf();
+    if (ref.frozen()
+        || !(layer instanceof BaseOutputLayer output)
         || !(output.getActivationFn() instanceof ActivationSoftmax)
         || !output.hasBias()) {
       throw new IllegalArgumentException(
           "Cannot refit the output bias: layer "
               + last
+              + (ref.frozen() ? " (frozen)" : "")
               + " ("
               + layer.getClass().getSimpleName()
               + ") is not a softmax output layer with a bias");
     }
-    return last + "_" + DefaultParamInitializer.BIAS_KEY;
+    return ref.key(DefaultParamInitializer.BIAS_KEY);
   }
 
   private static String rounded(double[] values) {

@@ -2,6 +2,7 @@ package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.model.Batches;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.Tensors;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -32,17 +33,25 @@ import org.slf4j.LoggerFactory;
  * 2022), done by the coordinator on merged features, with an L2-SP-style pull (Li et al., ICML
  * 2018) to the merged head instead of a pre-trained one.
  *
- * <p>The objective is strictly convex for μ &gt; 0; it is minimised by Newton's method with
- * backtracking, on the exact Hessian of the (D + 1)·C parameters, in double precision: a few
- * iterations and the same answer on every machine. That is meant for a classification head of a
- * small network; an output layer with more than {@value #MAX_PARAMETERS} parameters is refused.
+ * <p>The objective is strictly convex for μ &gt; 0. Up to {@value #MAX_PARAMETERS} parameters it is
+ * minimised by Newton's method with backtracking, on the exact Hessian of the (D + 1)·C parameters,
+ * in double precision: a few iterations and the same answer on every machine. A larger head (a
+ * 512-feature backbone with 9 classes has 4 617) would need a Hessian of that size squared, so it
+ * is minimised by L-BFGS ({@link Lbfgs}: gradients only, memory linear in the parameters) to a
+ * relative gradient norm of {@value #LBFGS_TOLERANCE}.
  */
 public final class OutputLayerRefit {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutputLayerRefit.class);
 
-  /** Largest (inputs + 1) × classes handled (the Hessian is that size squared). */
+  /** Largest (inputs + 1) × classes solved by Newton (the Hessian is that size squared). */
   public static final int MAX_PARAMETERS = 2_048;
+
+  /** Largest (inputs + 1) × classes refitted at all (L-BFGS above {@link #MAX_PARAMETERS}). */
+  public static final int MAX_LBFGS_PARAMETERS = 1 << 24;
+
+  /** L-BFGS convergence: gradient norm relative to max(1, parameter norm). */
+  static final double LBFGS_TOLERANCE = 1e-9;
 
   static final int MAX_ITERATIONS = 100;
 
@@ -69,6 +78,11 @@ public final class OutputLayerRefit {
 
   /** Re-fits the output layer of {@code net} in place on {@code data} with pull {@code mu}. */
   public static Fit refit(MultiLayerNetwork net, ImageSet data, double mu, int batchSize) {
+    return refit(Network.of(net), data, mu, batchSize);
+  }
+
+  /** {@link #refit(MultiLayerNetwork, ImageSet, double, int)} on any network. */
+  public static Fit refit(Network net, ImageSet data, double mu, int batchSize) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("Cannot refit the output layer: no examples given");
     }
@@ -76,21 +90,21 @@ public final class OutputLayerRefit {
       throw new IllegalArgumentException(
           "Cannot refit the output layer: the pull μ must be > 0 (was " + mu + ")");
     }
-    int last = outputLayer(net);
-    String wKey = last + "_" + DefaultParamInitializer.WEIGHT_KEY;
-    String bKey = last + "_" + DefaultParamInitializer.BIAS_KEY;
+    Network.LayerRef last = outputLayer(net);
+    String wKey = last.key(DefaultParamInitializer.WEIGHT_KEY);
+    String bKey = last.key(DefaultParamInitializer.BIAS_KEY);
     INDArray w = net.getParam(wKey);
     INDArray b = net.getParam(bKey);
     int inputs = (int) w.size(0);
     int classes = (int) w.size(1);
-    if ((inputs + 1L) * classes > MAX_PARAMETERS) {
+    if ((inputs + 1L) * classes > MAX_LBFGS_PARAMETERS) {
       throw new IllegalArgumentException(
           "Cannot refit the output layer: "
               + inputs
               + " inputs x "
               + classes
               + " classes is more than "
-              + MAX_PARAMETERS
+              + MAX_LBFGS_PARAMETERS
               + " parameters (set merge.output-layer=keep)");
     }
     float[] features = penultimate(net, data, last, batchSize, inputs);
@@ -104,10 +118,11 @@ public final class OutputLayerRefit {
     net.setParam(wKey, Tensors.fromFloats(toFloats(fit.weights()), 0, w.shape()));
     net.setParam(bKey, Tensors.fromFloats(toFloats(fit.bias()), 0, b.shape()));
     LOG.info(
-        "Refitted the output layer on {} examples (μ {}) in {} Newton iterations: pool log-loss {} -> {}",
+        "Refitted the output layer on {} examples (μ {}) in {} {} iterations: pool log-loss {} -> {}",
         data.size(),
         mu,
         fit.iterations(),
+        (inputs + 1L) * classes > MAX_PARAMETERS ? "L-BFGS" : "Newton",
         String.format(java.util.Locale.ROOT, "%.4f", fit.lossBefore()),
         String.format(java.util.Locale.ROOT, "%.4f", fit.lossAfter()));
     return fit;
@@ -119,6 +134,12 @@ public final class OutputLayerRefit {
    * tests.
    */
   static Fit fit(float[] features, int[] labels, double[] w0, double[] b0, double mu) {
+    return fit(features, labels, w0, b0, mu, (w0.length + b0.length) > MAX_PARAMETERS);
+  }
+
+  /** {@link #fit(float[], int[], double[], double[], double)} with the solver chosen. */
+  static Fit fit(
+      float[] features, int[] labels, double[] w0, double[] b0, double mu, boolean lbfgs) {
     int classes = b0.length;
     int inputs = w0.length / classes;
     int n = labels.length;
@@ -155,6 +176,10 @@ public final class OutputLayerRefit {
     double[] theta = theta0.clone();
     Objective objective = new Objective(features, labels, inputs, classes, theta0, mu);
     double lossBefore = objective.logLoss(theta);
+    if (lbfgs) {
+      Lbfgs.Result r = Lbfgs.minimise(objective::valueAndGradient, theta, LBFGS_TOLERANCE, 10_000);
+      return result(r.x(), inputs, classes, r.iterations(), lossBefore, objective.logLoss(r.x()));
+    }
     double value = objective.value(theta);
     for (int iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
       double[] gradient = new double[p];
@@ -229,6 +254,39 @@ public final class OutputLayerRefit {
         penalty += d * d;
       }
       return logLoss(theta) + mu / 2 * penalty;
+    }
+
+    /** The objective at {@code theta}, its gradient written into {@code gradient}. */
+    double valueAndGradient(double[] theta, double[] gradient) {
+      java.util.Arrays.fill(gradient, 0);
+      int n = y.length;
+      double loss = 0;
+      double penalty = 0;
+      double[] z = new double[classes];
+      for (int r = 0; r < n; r++) {
+        double logSum = logits(theta, r, z);
+        loss += logSum - z[y[r]];
+        for (int c = 0; c < classes; c++) {
+          z[c] = (Math.exp(z[c] - logSum) - (y[r] == c ? 1 : 0)) / n;
+        }
+        for (int d = 0; d < inputs; d++) {
+          double xd = x[r * inputs + d];
+          if (xd != 0) {
+            for (int c = 0; c < classes; c++) {
+              gradient[d * classes + c] += xd * z[c];
+            }
+          }
+        }
+        for (int c = 0; c < classes; c++) {
+          gradient[inputs * classes + c] += z[c];
+        }
+      }
+      for (int k = 0; k < theta.length; k++) {
+        double d = theta[k] - theta0[k];
+        penalty += d * d;
+        gradient[k] += mu * d;
+      }
+      return loss / n + mu / 2 * penalty;
     }
 
     void derivatives(double[] theta, double[] gradient, double[] hessian) {
@@ -343,32 +401,39 @@ public final class OutputLayerRefit {
 
   /** Index of the output layer; refuses anything but a dense softmax output layer with a bias. */
   static int outputLayer(MultiLayerNetwork net) {
-    int last = net.getnLayers() - 1;
-    Layer layer = net.getLayerWiseConfigurations().getConf(last).getLayer();
-    if (!(layer instanceof OutputLayer output)
+    return Integer.parseInt(outputLayer(Network.of(net)).name());
+  }
+
+  /** The output layer; refuses anything but a dense softmax output layer with a bias. */
+  static Network.LayerRef outputLayer(Network net) {
+    Network.LayerRef ref = net.outputLayer();
+    String last = ref.name();
+    Layer layer = ref.conf();
+    if (ref.frozen()
+        || !(layer instanceof OutputLayer output)
         || !(output.getActivationFn() instanceof ActivationSoftmax)
         || !output.hasBias()
-        || last == 0) {
+        || !net.outputHasPredecessor()) {
       throw new IllegalArgumentException(
           "Cannot refit the output layer: layer "
               + last
+              + (ref.frozen() ? " (frozen)" : "")
               + " ("
               + layer.getClass().getSimpleName()
               + ") is not a dense softmax output layer with a bias after another layer");
     }
-    return last;
+    return ref;
   }
 
   /** The activations feeding the output layer, row-major [N][inputs], inference mode. */
   private static float[] penultimate(
-      MultiLayerNetwork net, ImageSet data, int last, int batchSize, int inputs) {
+      Network net, ImageSet data, Network.LayerRef last, int batchSize, int inputs) {
+    String input = net.inputNameOf(last.name());
     float[] out = new float[data.size() * inputs];
     int[] order = Batches.identity(data.size());
     for (int from = 0; from < data.size(); from += batchSize) {
       int to = Math.min(data.size(), from + batchSize);
-      INDArray h =
-          net.feedForwardToLayer(last - 1, Batches.features(data, order, from, to), false)
-              .get(last);
+      INDArray h = net.activationsUpTo(last.name(), net.features(data, order, from, to)).get(input);
       float[] rows = Tensors.toFloats(h.reshape('c', to - from, inputs));
       System.arraycopy(rows, 0, out, from * inputs, rows.length);
     }

@@ -1,6 +1,7 @@
 package io.medvec.core.restore;
 
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.model.Network;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
@@ -21,9 +22,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public final class Restoration {
 
-  private final UnaryOperator<MultiLayerNetwork> apply;
+  private final UnaryOperator<Network> apply;
 
-  private Restoration(UnaryOperator<MultiLayerNetwork> apply) {
+  private Restoration(UnaryOperator<Network> apply) {
     this.apply = apply;
   }
 
@@ -81,7 +82,7 @@ public final class Restoration {
    * This source followed by {@code refit} of the output {@code part} on {@code pool}, refused if it
    * is empty.
    */
-  private Restoration then(String part, ImageSet pool, Consumer<MultiLayerNetwork> refit) {
+  private Restoration then(String part, ImageSet pool, Consumer<Network> refit) {
     if (pool.size() == 0) {
       throw new IllegalArgumentException(
           "Cannot refit the output "
@@ -103,11 +104,16 @@ public final class Restoration {
    * returns it.
    */
   public MultiLayerNetwork apply(MultiLayerNetwork net) {
+    apply.apply(Network.of(net));
+    return net;
+  }
+
+  /** {@link #apply(MultiLayerNetwork)} on any network. */
+  public Network apply(Network net) {
     return apply.apply(net);
   }
 
-  private static MultiLayerNetwork average(
-      MultiLayerNetwork net, VectorStore store, List<StoredVector> vectors) {
+  private static Network average(Network net, VectorStore store, List<StoredVector> vectors) {
     VectorLayout layout = ParamVectors.layout(net, ParamKind.BN_STATISTIC);
     List<float[]> stats = new ArrayList<>();
     long[] examples = new long[vectors.size()];

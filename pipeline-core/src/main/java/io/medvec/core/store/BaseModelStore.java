@@ -4,8 +4,12 @@ import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.KerasImport;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.vector.VectorStore;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
@@ -21,6 +25,12 @@ public final class BaseModelStore {
 
   /** The pretrain stage's result record in a run ({@code OUT/runs/RUN/pretrain.json}). */
   public static final String STAGE = "pretrain";
+
+  /**
+   * Manifest field of an imported base: its {@link KerasImport.InputContract} ({@code height,
+   * width, channels, layout, scale}).
+   */
+  public static final String INPUT_CONTRACT = "input_contract";
 
   private final Configuration conf;
   private final OutputLayout layout;
@@ -40,6 +50,14 @@ public final class BaseModelStore {
    * manifest.json}; returns the fingerprint.
    */
   public String publish(MultiLayerNetwork net, Map<String, ?> fields) {
+    return publish(Network.of(net), fields);
+  }
+
+  /**
+   * Publishes a multi-layer network or a graph under its fingerprint with {@code fields} and the
+   * fingerprint as {@code manifest.json}; returns the fingerprint.
+   */
+  public String publish(Network net, Map<String, ?> fields) {
     String fingerprint = Fingerprint.of(net);
     Map<String, Object> manifest = new TreeMap<>(fields);
     manifest.put("fingerprint", fingerprint);
@@ -56,6 +74,51 @@ public final class BaseModelStore {
   public MultiLayerNetwork load(String fingerprint) {
     String source = layout.baseDir(fingerprint).toString();
     return decode(bytes(fingerprint), fingerprint, source);
+  }
+
+  /**
+   * Loads θ_pre of either kind by fingerprint and checks it still has that fingerprint. It is fed
+   * pixels in the scale of the manifest's {@value #INPUT_CONTRACT} ([0, 1] without one).
+   */
+  public Network loadNetwork(String fingerprint) {
+    String source = layout.baseDir(fingerprint).toString();
+    Network net = ModelIO.networkFromBytes(bytes(fingerprint), source, inputScale(fingerprint));
+    String actual = Fingerprint.of(net);
+    if (!actual.equals(fingerprint)) {
+      throw new IllegalArgumentException(
+          "Cannot use base model "
+              + source
+              + ": its fingerprint is "
+              + actual
+              + ", expected "
+              + fingerprint);
+    }
+    return net;
+  }
+
+  /** The pixel scale recorded in base {@code fingerprint}'s input contract; unit without one. */
+  public PixelScale inputScale(String fingerprint) {
+    Path file = new Path(layout.baseDir(fingerprint), VectorStore.MANIFEST_FILE);
+    com.fasterxml.jackson.databind.JsonNode scale =
+        Json.readTree(HadoopFiles.readString(conf, file), file.toString())
+            .path(INPUT_CONTRACT)
+            .path("scale");
+    if (scale.isMissingNode()) {
+      return PixelScale.UNIT;
+    }
+    try {
+      return PixelScale.valueOf(scale.asText().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Cannot read base manifest "
+              + file
+              + ": "
+              + INPUT_CONTRACT
+              + ".scale must be unit, byte or signed ("
+              + scale
+              + ")",
+          e);
+    }
   }
 
   /**

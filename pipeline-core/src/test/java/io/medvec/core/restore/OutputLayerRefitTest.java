@@ -94,6 +94,76 @@ class OutputLayerRefitTest {
   }
 
   @Test
+  void lbfgsReachesNewtonsMinimum() {
+    float[] x = features();
+    int[] y = labels(x);
+    double[] theta0 = merged(0.5);
+    for (double mu : new double[] {1.0, 0.1, 0.01}) {
+      OutputLayerRefit.Fit newton =
+          OutputLayerRefit.fit(x, y, weights(theta0), bias(theta0), mu, false);
+      OutputLayerRefit.Fit lbfgs =
+          OutputLayerRefit.fit(x, y, weights(theta0), bias(theta0), mu, true);
+      for (int k = 0; k < D * C; k++) {
+        assertThat(lbfgs.weights()[k]).as("W " + k).isCloseTo(newton.weights()[k], within(1e-6));
+      }
+      for (int c = 0; c < C; c++) {
+        assertThat(lbfgs.bias()[c]).as("b " + c).isCloseTo(newton.bias()[c], within(1e-6));
+      }
+      assertThat(lbfgs.lossAfter()).isCloseTo(newton.lossAfter(), within(1e-9));
+    }
+  }
+
+  @Test
+  void aHeadAboveTheNewtonCapIsFittedByLbfgs() {
+    int n = 300;
+    int d = 512;
+    int classes = 9; // (512 + 1) x 9 = 4 617 parameters: more than Newton's 2 048
+    assertThat((d + 1) * classes).isGreaterThan(OutputLayerRefit.MAX_PARAMETERS);
+    Random random = new Random(6);
+    float[] x = new float[n * d];
+    int[] y = new int[n];
+    for (int r = 0; r < n; r++) {
+      y[r] = r % classes;
+      for (int k = 0; k < d; k++) {
+        double signal = k % classes == y[r] ? 0.8 : 0;
+        x[r * d + k] = (float) Math.max(0, random.nextGaussian() * 0.5 + signal);
+      }
+    }
+    double[] w0 = new double[d * classes];
+    double[] b0 = new double[classes];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = 0.01 * random.nextGaussian();
+    }
+    double mu = 0.01;
+    OutputLayerRefit.Fit fit = OutputLayerRefit.fit(x, y, w0, b0, mu);
+    assertThat(fit.lossAfter()).isLessThan(0.5 * fit.lossBefore());
+    // stationary: the bias gradient (1/N) Σ (p − onehot) + μ(b − b0), recomputed here, vanishes
+    double[] gradB = new double[classes];
+    for (int r = 0; r < n; r++) {
+      double[] z = new double[classes];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        z[c] = fit.bias()[c];
+        for (int k = 0; k < d; k++) {
+          z[c] += x[r * d + k] * fit.weights()[k * classes + c];
+        }
+        max = Math.max(max, z[c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        z[c] = Math.exp(z[c] - max);
+        sum += z[c];
+      }
+      for (int c = 0; c < classes; c++) {
+        gradB[c] += (z[c] / sum - (y[r] == c ? 1 : 0)) / n;
+      }
+    }
+    for (int c = 0; c < classes; c++) {
+      assertThat(gradB[c] + mu * (fit.bias()[c] - b0[c])).as("b " + c).isCloseTo(0, within(1e-6));
+    }
+  }
+
+  @Test
   void thePullSetsHowFarTheLayerMovesFromTheMergedOne() {
     float[] x = features();
     int[] y = labels(x);

@@ -3,10 +3,16 @@ package io.medvec.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.medvec.core.TestData;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.KerasImport;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.VectorStore;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -40,6 +46,44 @@ class BaseModelStoreTest {
                 .get("fingerprint")
                 .asText())
         .isEqualTo(fingerprint);
+  }
+
+  @Test
+  void anImportedGraphIsPublishedAndLoadedWithItsInputContract() {
+    KerasImport.Imported imported =
+        KerasImport.load(TestData.sharedModels().resolve("resnet8-cifar10.h5"), PixelScale.BYTE);
+    Network base = KerasImport.withHead(imported.network(), 9, "batch_normalization", 1e-3, 7);
+    String fingerprint =
+        store()
+            .publish(
+                base,
+                Map.of(
+                    "dataset",
+                    "isic-skin",
+                    BaseModelStore.INPUT_CONTRACT,
+                    imported.contract().fields()));
+    assertThat(fingerprint).isEqualTo(Fingerprint.of(base));
+    Network read = store().loadNetwork(fingerprint);
+    assertThat(read.isGraph()).isTrue();
+    assertThat(read.inputScale()).isEqualTo(PixelScale.BYTE);
+    assertThat(Fingerprint.of(read)).isEqualTo(fingerprint);
+    assertThat(ParamVectors.layout(read, ParamKind.FROZEN))
+        .isEqualTo(ParamVectors.layout(base, ParamKind.FROZEN));
+    Path manifest = new Path(store().modelFile(fingerprint).getParent(), VectorStore.MANIFEST_FILE);
+    com.fasterxml.jackson.databind.JsonNode contract =
+        Json.readTree(HadoopFiles.readString(conf, manifest), "manifest")
+            .get(BaseModelStore.INPUT_CONTRACT);
+    assertThat(contract.get("height").asInt()).isEqualTo(32);
+    assertThat(contract.get("channels").asInt()).isEqualTo(3);
+    assertThat(contract.get("layout").asText()).isEqualTo("NHWC");
+    assertThat(contract.get("scale").asText()).isEqualTo("byte");
+
+    MultiLayerNetwork cnn = StoreFixtures.network(1);
+    String cnnFingerprint = store().publish(cnn, Map.of("dataset", "pneumoniamnist"));
+    Network cnnRead = store().loadNetwork(cnnFingerprint);
+    assertThat(cnnRead.isGraph()).isFalse();
+    assertThat(cnnRead.inputScale()).isEqualTo(PixelScale.UNIT);
+    assertThat(ModelIO.toBytes(cnnRead)).isEqualTo(ModelIO.toBytes(store().load(cnnFingerprint)));
   }
 
   @Test
