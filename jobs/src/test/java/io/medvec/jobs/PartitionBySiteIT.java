@@ -34,7 +34,7 @@ class PartitionBySiteIT {
                 "partition.public-fraction=0.1",
                 "data.columns.path=file",
                 "data.columns.class-name=dx",
-                "data.columns.patient-id=lesion_id"));
+                "data.columns.patient-id="));
     all.addAll(List.of(more));
     ConfigMap map = ConfigMap.empty().withOverrides(all);
     return map;

@@ -41,7 +41,7 @@ class SitePartitionTest {
         new ManifestSource(
             new Configuration(false),
             new org.apache.hadoop.fs.Path(csv.toUri()),
-            new ManifestColumns("file", "", "label", "dx", "split", "site", "lesion_id"),
+            new ManifestColumns("file", "", "label", "dx", "split", "site", ""),
             List.of(),
             new SplitRule(0.1, 0.1, 1),
             ImageDecoders.standard());
