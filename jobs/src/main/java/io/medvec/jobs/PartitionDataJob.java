@@ -9,6 +9,7 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.PartitionMode;
 import io.medvec.core.data.PartitionSpec;
 import io.medvec.core.io.OutputGuard;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.jobs.spark.JobContext;
 import java.util.LinkedHashMap;
@@ -72,6 +73,8 @@ public final class PartitionDataJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ConfigGroup.of(
                 "partition: hospitals and" + " public pool",
                 PUBLIC_FRACTION,
@@ -119,7 +122,7 @@ public final class PartitionDataJob {
   public Result run() {
     ctx.describe(
         "partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
-    MedMnist data = ctx.loadData();
+    MedMnist data = ctx.loadData().data();
     int[] labels = data.train().labels();
     if (config.trainLimit() > 0 && config.trainLimit() < labels.length) {
       labels = java.util.Arrays.copyOf(labels, config.trainLimit());

@@ -11,7 +11,9 @@ import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
-import io.medvec.core.model.Trainer;
+import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceKeys;
+import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.Preflight;
 import io.medvec.jobs.spark.JobContext;
@@ -50,6 +52,8 @@ public final class PretrainModelJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ModelConfig.KEYS,
             TRAIN.group("pretrain: theta_pre on the public pool").with(IMPORT));
 
@@ -79,7 +83,8 @@ public final class PretrainModelJob {
   public Result run() {
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().baseDir("fingerprint"));
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
-    MedMnist data = ctx.loadData();
+    SourceData loaded = ctx.loadData();
+    MedMnist data = loaded.data();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     if (config.importModel().isEmpty()) {
       Preflight.requireNonEmpty(
@@ -94,9 +99,11 @@ public final class PretrainModelJob {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
       net = NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs =
-          Trainer.fit(
+          AugmentedTraining.fit(
               net,
               pool,
+              ctx.assignment().publicPool(),
+              loaded.preprocessing(),
               config.train(),
               e ->
                   JobContext.PROGRESS.info(
@@ -112,20 +119,22 @@ public final class PretrainModelJob {
       requireCompatible(net, data, file);
     }
     BaseModelStore bases = ctx.baseModels();
-    String fingerprint =
-        bases.publish(
-            net,
-            Map.of(
-                "dataset",
-                data.dataset(),
-                "parameters",
-                net.numParams(),
-                "public_pool",
-                pool.size(),
-                "created_at",
-                Instant.now().toString(),
-                "source",
-                config.importModel().isEmpty() ? "trained" : config.importModel()));
+    Map<String, Object> fields =
+        new java.util.TreeMap<>(
+            new BaseManifest(loaded.preprocessing(), loaded.classes()).fields());
+    fields.putAll(
+        Map.of(
+            "dataset",
+            data.dataset(),
+            "parameters",
+            net.numParams(),
+            "public_pool",
+            pool.size(),
+            "created_at",
+            Instant.now().toString(),
+            "source",
+            config.importModel().isEmpty() ? "trained" : config.importModel()));
+    String fingerprint = bases.publish(net, fields);
     Result result =
         new Result(
             config.common().runId(),

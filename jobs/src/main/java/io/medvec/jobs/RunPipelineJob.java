@@ -86,7 +86,7 @@ public final class RunPipelineJob {
   private void preflight() {
     JobContext ctx = new JobContext(spark, config.merge().common());
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().runDir());
-    MedMnist data = ctx.loadData();
+    MedMnist data = ctx.loadData().data();
     String source = ctx.dataPath().toString();
     Preflight.requireNonEmpty(
         data.val(),
