@@ -90,6 +90,16 @@ class SourceDataTest {
         .hasMessageContaining("(mean-std)");
   }
 
+  @Test
+  void splitsThatDoNotFitAQuarterOfTheHeapAreRefusedBeforeTheyAreAllocated() {
+    Preprocessing huge = Preprocessing.unit(4096, Preprocessing.Channels.RGB);
+    assertThatThrownBy(
+            () -> SourceData.load(CONF, shared("ham10000_sample70"), SourceConfig.defaults(), huge))
+        .hasMessageContaining("Cannot load image folder")
+        .hasMessageContaining("70 images of 3x4096x4096 need 13440 MiB as floats")
+        .hasMessageContaining("lower data.image.size");
+  }
+
   private static long files(String dir) {
     try (java.util.stream.Stream<java.nio.file.Path> walk =
         java.nio.file.Files.walk(TestData.sharedDir().resolve(dir))) {
