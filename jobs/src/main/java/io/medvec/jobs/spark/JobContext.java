@@ -110,7 +110,16 @@ public final class JobContext {
    * one.
    */
   public Preprocessing basePreprocessing(String fingerprint) {
-    Preprocessing base = baseManifest(fingerprint).preprocessing();
+    return basePreprocessing(baseManifest(fingerprint), common);
+  }
+
+  /**
+   * The preprocessing {@code manifest} declares (null if none), after refusing any preprocessing
+   * key {@code common} sets to another value (exit 2); for a base read from any directory ({@link
+   * BaseManifest#read}).
+   */
+  public static Preprocessing basePreprocessing(BaseManifest manifest, CommonConfig common) {
+    Preprocessing base = manifest.preprocessing();
     if (base != null) {
       PreprocessingCheck.requireConfigured(base, common.source(), common.preprocessingSet());
     }
