@@ -5,6 +5,8 @@ import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.LeaseSettings;
+import io.medvec.core.source.SourceConfig;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.OutputLayout;
 import java.util.regex.Pattern;
 
@@ -19,6 +21,9 @@ import java.util.regex.Pattern;
  * @param runVectors {@link #VECTORS_SCOPE} is {@code run}
  * @param lease {@link LeaseSettings#TTL} and {@link LeaseSettings#RENEW}: the timing of the writer
  *     lease every output is written under
+ * @param source the {@code data.*} source and preprocessing keys ({@link SourceKeys})
+ * @param preprocessingSet the preprocessing keys written in the config (not defaulted): the ones a
+ *     job that takes the base model's preprocessing compares with it
  */
 public record CommonConfig(
     String runId,
@@ -27,7 +32,9 @@ public record CommonConfig(
     String base,
     boolean overwrite,
     boolean runVectors,
-    LeaseSettings lease) {
+    LeaseSettings lease,
+    SourceConfig source,
+    java.util.Set<String> preprocessingSet) {
 
   /** Values of {@code vectors.scope}. */
   static final String SHARED = "shared";
@@ -43,7 +50,11 @@ public record CommonConfig(
       ConfigKey.string(
           "out", "medvec-out", "output root: a local path or any Hadoop URI (hdfs://, s3a://)");
   static final ConfigKey<String> DATA_PATH =
-      ConfigKey.string("data.path", "", "the MedMNIST .npz; required by jobs that read images")
+      ConfigKey.string(
+              "data.path",
+              "",
+              "the images: an image folder (ROOT/SPLIT/CLASS/* or ROOT/CLASS/*), a manifest CSV or"
+                  + " Parquet, a binaryFile Parquet table or a MedMNIST .npz (see data.format)")
           .defaultText("$MEDVEC_DATA");
   static final ConfigKey<String> BASE =
       ConfigKey.string(
@@ -103,7 +114,12 @@ public record CommonConfig(
         BASE.read(map),
         OVERWRITE.read(map),
         runVectors(VECTORS_SCOPE.read(map)),
-        LeaseSettings.from(map));
+        LeaseSettings.from(map),
+        SourceConfig.from(map),
+        SourceKeys.PREPROCESSING.keys().stream()
+            .filter(k -> k.isSet(map))
+            .map(ConfigKey::name)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet()));
   }
 
   private static boolean runVectors(String scope) {
@@ -124,7 +140,7 @@ public record CommonConfig(
   public String requireData() {
     if (dataPath.isBlank()) {
       throw new ConfigException(
-          "Missing config key 'data.path': set it (--set data.path=FILE.npz or --data FILE.npz), or set MEDVEC_DATA,"
+          "Missing config key 'data.path': set it (--set data.path=PATH or --data PATH: an image folder, a manifest or a .npz), or set MEDVEC_DATA,"
               + " or fetch the file with: bin/medvec download --dataset pneumoniamnist --to DIR");
     }
     return dataPath;

@@ -12,6 +12,8 @@ import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
@@ -71,6 +73,8 @@ public final class EvaluateModelsJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ConfigGroup.of("evaluate: scoring every model", SPLITS, PARTITIONS, BATCH_SIZE));
 
     public static Config from(ConfigMap map) {
@@ -89,6 +93,7 @@ public final class EvaluateModelsJob {
    * One metrics-table row (without run_id, which is the partition).
    *
    * @param label null for a whole-model metric, the class index for a per-class one
+   * @param className the class's name (the base model's class names) for a per-class row, else null
    */
   public record MetricRow(
       String dataset,
@@ -97,8 +102,23 @@ public final class EvaluateModelsJob {
       String split,
       String metric,
       Integer label,
+      String className,
       double value,
-      long n) {}
+      long n) {
+
+    /** A row without a class name (a whole-model metric, or a class of unknown name). */
+    public MetricRow(
+        String dataset,
+        String modelKind,
+        String modelId,
+        String split,
+        String metric,
+        Integer label,
+        double value,
+        long n) {
+      this(dataset, modelKind, modelId, split, metric, label, null, value, n);
+    }
+  }
 
   /** What the job wrote. */
   public record Result(String runId, String table, List<MetricRow> rows) {}
@@ -114,7 +134,8 @@ public final class EvaluateModelsJob {
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().metricsPartition());
-    MedMnist data = ctx.loadData();
+    SourceData loaded = ctx.loadData(fingerprint);
+    MedMnist data = loaded.data();
     for (Split split : config.splits()) {
       Preflight.requireNonEmpty(
           data.split(split),
@@ -138,7 +159,7 @@ public final class EvaluateModelsJob {
             data,
             config.splits(),
             config.partitions(),
-            ctx.dataPath().toString(),
+            ctx.dataSpec(loaded.preprocessing()),
             new HadoopConf(ctx.hadoop()),
             config.batchSize());
     Map<String, ScoreSet> merged = new TreeMap<>();
@@ -150,7 +171,7 @@ public final class EvaluateModelsJob {
       partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
     }
     shared.destroy();
-    List<MetricRow> rows = rows(data.dataset(), merged);
+    List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
     writeTable(rows, fingerprint);
     Result result =
         new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
@@ -211,7 +232,8 @@ public final class EvaluateModelsJob {
     return model;
   }
 
-  private static List<MetricRow> rows(String dataset, Map<String, ScoreSet> scores) {
+  private static List<MetricRow> rows(
+      String dataset, List<String> classes, Map<String, ScoreSet> scores) {
     List<MetricRow> rows = new ArrayList<>();
     scores.forEach(
         (key, set) -> {
@@ -241,6 +263,7 @@ public final class EvaluateModelsJob {
                       parts[2],
                       CLASS_METRICS.get(i),
                       c.label(),
+                      c.label() < classes.size() ? classes.get(c.label()) : null,
                       perClass[i],
                       m.n()));
             }
@@ -263,6 +286,7 @@ public final class EvaluateModelsJob {
                         r.split(),
                         r.metric(),
                         r.label(),
+                        r.className(),
                         r.value(),
                         r.n(),
                         fingerprint,

@@ -7,9 +7,11 @@ import io.medvec.core.data.HospitalId;
 import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.Preflight;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.DataSpec;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
@@ -76,6 +78,8 @@ public final class FineTuneVectorsJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             TRAIN.group("finetune: each hospital's fine-tune").with(HOSPITALS, POOLED_KEY),
             DpSettings.KEYS);
 
@@ -154,6 +158,8 @@ public final class FineTuneVectorsJob {
     } else {
       ids.addAll(config.hospitals());
     }
+    // the base model's preprocessing, checked against the config before any task starts
+    DataSpec data = ctx.dataSpec(ctx.basePreprocessing(fingerprint));
     List<HospitalFineTune> tasks = new ArrayList<>();
     for (String id : ids) {
       int[] indices = assignment.get(id);
@@ -171,7 +177,7 @@ public final class FineTuneVectorsJob {
           new HospitalFineTune(
               id,
               indices,
-              ctx.dataPath().toString(),
+              data,
               ctx.paths().vectorsRoot().toString(),
               config.common().runId(),
               fingerprint,
@@ -198,7 +204,7 @@ public final class FineTuneVectorsJob {
           new HospitalFineTune(
               POOLED,
               union,
-              ctx.dataPath().toString(),
+              data,
               ctx.paths().baselinesRoot().toString(),
               config.common().runId(),
               fingerprint,

@@ -1,16 +1,16 @@
 package io.medvec.jobs;
 
 import io.medvec.core.data.ImageSet;
-import io.medvec.core.data.MedMnist;
 import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.TrainSettings;
-import io.medvec.core.model.Trainer;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.source.SourceData;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.DataSpec;
 import io.medvec.jobs.spark.GpuBinding;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 record HospitalFineTune(
     String hospital,
     int[] indices,
-    String data,
+    DataSpec data,
     String vectorsRoot,
     String runId,
     String baseFingerprint,
@@ -90,15 +90,17 @@ record HospitalFineTune(
     long start = System.nanoTime();
     // before any array is created: ND4J allocates on the device bound to the current thread
     String device = GpuBinding.bindCurrentTask("hospital " + hospital);
-    MedMnist all = JobContext.loadData(conf, new Path(data));
-    ImageSet local = all.train().subset(indices);
+    SourceData all = JobContext.loadData(conf, data);
+    ImageSet local = all.data().train().subset(indices);
     MultiLayerNetwork base =
         BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint);
     MultiLayerNetwork tuned = base.clone();
     List<EpochStats> epochs =
-        Trainer.fit(
+        AugmentedTraining.fit(
             tuned,
             local,
+            indices,
+            all.preprocessing(),
             settings.toTrainSettings(),
             e ->
                 JobContext.PROGRESS.info(
@@ -118,7 +120,8 @@ record HospitalFineTune(
             local,
             settings.toTrainSettings(),
             epochs.get(epochs.size() - 1).meanLoss(),
-            settings.dp());
+            settings.dp(),
+            all.classes());
     double seconds = (System.nanoTime() - start) / 1e9;
     double throughput =
         epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);

@@ -21,6 +21,7 @@ import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.OutputBiasRefit;
 import io.medvec.core.restore.OutputLayerRefit;
 import io.medvec.core.restore.Restoration;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.ContentIdentity;
 import io.medvec.core.store.MergeManifest;
@@ -280,6 +281,8 @@ public final class MergeVectorsJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ConfigGroup.of(
                 "merge: theta_mix = theta_pre" + " + lambda * tau_mix",
                 LAMBDA,
@@ -492,7 +495,7 @@ public final class MergeVectorsJob {
               + " under "
               + store.baseDir(fingerprint));
     }
-    MedMnist data = ctx.loadData();
+    MedMnist data = ctx.loadData(fingerprint).data();
     Map<String, int[]> assignment = ctx.assignment().read();
     ImageSet pool =
         data.train().subset(assignment.getOrDefault(AssignmentStore.PUBLIC_POOL, new int[0]));

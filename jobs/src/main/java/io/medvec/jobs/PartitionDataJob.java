@@ -15,6 +15,7 @@ import io.medvec.core.source.ImageSource;
 import io.medvec.core.source.ImageSources;
 import io.medvec.core.source.ManifestColumns;
 import io.medvec.core.source.SourceConfig;
+import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceFormat;
 import io.medvec.core.source.SourceKeys;
 import io.medvec.core.source.SplitRule;
@@ -101,6 +102,8 @@ public final class PartitionDataJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ConfigGroup.of(
                 "partition: hospitals and" + " public pool",
                 PUBLIC_FRACTION,
@@ -185,7 +188,9 @@ public final class PartitionDataJob {
     ctx.describe(
         "partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
     Listing data =
-        config.spec().mode() == PartitionMode.BY_COLUMN ? bySite() : Listing.of(ctx.loadData());
+        config.spec().mode() == PartitionMode.BY_COLUMN
+            ? bySite()
+            : Listing.of(ctx.loadData().data());
     int[] labels = limit(data.labels());
     Assignment assignment;
     Map<String, String> hospitalOfSite = Map.of();
@@ -289,7 +294,9 @@ public final class PartitionDataJob {
               + ")");
     }
     ImageSource source = ImageSources.open(ctx.hadoop(), path, withColumn);
-    List<Example> train = source.examples(Split.TRAIN);
+    // The training examples in the order SourceData gives the jobs, val carved out where the
+    // table has none: the assignment indexes them.
+    List<Example> train = SourceData.splits(source, s.splitRule()).get(Split.TRAIN);
     String name = path.getName();
     return new Listing(
         name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name,

@@ -14,7 +14,9 @@ import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
-import io.medvec.core.model.Trainer;
+import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceKeys;
+import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.Preflight;
 import io.medvec.jobs.spark.JobContext;
@@ -66,6 +68,8 @@ public final class PretrainModelJob {
     static final List<ConfigGroup> KEYS =
         List.of(
             CommonConfig.KEYS,
+            SourceKeys.SOURCE,
+            SourceKeys.PREPROCESSING,
             ModelConfig.KEYS,
             TRAIN
                 .group("pretrain: theta_pre on the public pool")
@@ -104,7 +108,8 @@ public final class PretrainModelJob {
   public Result run() {
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().baseDir("fingerprint"));
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
-    MedMnist data = ctx.loadData();
+    SourceData loaded = ctx.loadData();
+    MedMnist data = loaded.data();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     if (config.importModel().isEmpty()) {
       Preflight.requireNonEmpty(
@@ -121,9 +126,11 @@ public final class PretrainModelJob {
       MultiLayerNetwork cnn =
           NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs =
-          Trainer.fit(
+          AugmentedTraining.fit(
               cnn,
               pool,
+              ctx.assignment().publicPool(),
+              loaded.preprocessing(),
               config.train(),
               e ->
                   JobContext.PROGRESS.info(
@@ -161,6 +168,7 @@ public final class PretrainModelJob {
       net = Network.of(imported);
     }
     BaseModelStore bases = ctx.baseModels();
+    fields.putAll(new BaseManifest(loaded.preprocessing(), loaded.classes()).fields());
     fields.put("dataset", data.dataset());
     fields.put("parameters", net.numParams());
     fields.put("public_pool", pool.size());

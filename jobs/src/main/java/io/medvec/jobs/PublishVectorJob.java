@@ -17,8 +17,10 @@ import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
-import io.medvec.core.model.Trainer;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.source.Preprocessing;
+import io.medvec.core.source.SourceData;
+import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.store.Preflight;
 import io.medvec.core.store.PublishedBase;
@@ -230,13 +232,18 @@ public final class PublishVectorJob {
             + store);
     // the base and the data are checked before the store is touched
     MultiLayerNetwork net = base.load(conf);
-    MedMnist data = JobContext.loadData(conf, ctx.dataPath());
+    // the base's preprocessing, exactly: a configured data.image.* or data.augment.* value that
+    // differs is refused naming the key
+    Preprocessing preprocessing =
+        JobContext.basePreprocessing(BaseManifest.read(conf, base.dir()), config.common());
+    SourceData loaded = JobContext.loadData(conf, ctx.dataSpec(preprocessing));
+    MedMnist data = loaded.data();
     String what = "the data of hospital " + hospital + " (" + ctx.dataPath() + ")";
-    ImageSet train = base.conform(net, data.train(), List.of(), what);
+    ImageSet train = base.conform(net, data.train(), loaded.classes(), what);
     // the lease before any training: a second writer of this vector is refused at once
     try (WriterLease lease = WriterLease.acquire(conf, vectors.dir(base.fingerprint(), hospital))) {
       List<BaseScore> scores = config.scoreBase() ? scoreBase(base, net, data, what) : List.of();
-      return publish(base, net, train, vectors, store, scores, start);
+      return publish(base, net, train, loaded.preprocessing(), vectors, store, scores, start);
     }
   }
 
@@ -244,6 +251,7 @@ public final class PublishVectorJob {
       PublishedBase base,
       MultiLayerNetwork net,
       ImageSet train,
+      Preprocessing preprocessing,
       VectorStore vectors,
       Path store,
       List<BaseScore> scores,
@@ -251,9 +259,11 @@ public final class PublishVectorJob {
     String hospital = config.hospital();
     MultiLayerNetwork tuned = net.clone();
     List<EpochStats> epochs =
-        Trainer.fit(
+        AugmentedTraining.fit(
             tuned,
             train,
+            java.util.stream.IntStream.range(0, train.size()).toArray(),
+            preprocessing,
             config.train(),
             e ->
                 JobContext.PROGRESS.info(
@@ -267,7 +277,7 @@ public final class PublishVectorJob {
     double finalLoss = epochs.get(epochs.size() - 1).meanLoss();
     StoredVector stored =
         new VectorRelease(vectors, hospital, config.common().runId(), base.fingerprint())
-            .publish(net, tuned, train, config.train(), finalLoss, config.dp());
+            .publish(net, tuned, train, config.train(), finalLoss, config.dp(), base.classes());
     JobContext.PROGRESS.info("hospital {} published {}", hospital, stored.dir());
     Result result =
         new Result(

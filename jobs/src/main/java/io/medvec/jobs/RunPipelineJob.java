@@ -96,7 +96,7 @@ public final class RunPipelineJob {
               + publicFraction
               + ")");
     }
-    MedMnist data = ctx.loadData();
+    MedMnist data = ctx.loadData().data();
     String source = ctx.dataPath().toString();
     Preflight.requireNonEmpty(
         data.val(),

@@ -394,6 +394,7 @@ class HdfsPipelineIT {
               "split",
               "metric",
               "label",
+              "class_name",
               "value",
               "n",
               "base_fingerprint",

@@ -58,6 +58,7 @@ class MedvecCliTest {
   static final List<List<String>> CONDITIONAL =
       List.of(
           List.of(),
+          List.of("data.augment.enabled=true"),
           List.of("finetune.dp.enabled=true", "finetune.dp.clip-norm=1", "finetune.dp.epsilon=2"),
           List.of(
               "finetune.dp.enabled=true",

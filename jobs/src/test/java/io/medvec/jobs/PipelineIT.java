@@ -71,6 +71,28 @@ class PipelineIT {
   }
 
   @Test
+  void perClassRowsNameTheMedMnistClassesAndTheBaseRecordsThePreprocessing() {
+    List<EvaluateModelsJob.MetricRow> rows = result.evaluate().rows();
+    assertThat(rows)
+        .allSatisfy(
+            r ->
+                assertThat(r.className())
+                    .isEqualTo(
+                        r.label() == null ? null : List.of("normal", "pneumonia").get(r.label())));
+    Configuration conf = new Configuration();
+    io.medvec.core.store.BaseManifest base =
+        io.medvec.core.store.BaseManifest.read(
+            conf,
+            HadoopFiles.qualify(
+                conf, out.resolve("base").resolve(result.pretrain().fingerprint()).toString()));
+    assertThat(base.preprocessing())
+        .isEqualTo(
+            io.medvec.core.source.Preprocessing.unit(
+                28, io.medvec.core.source.Preprocessing.Channels.GREY));
+    assertThat(base.classes()).containsExactly("normal", "pneumonia");
+  }
+
+  @Test
   void metricsTableHoldsEveryModelAndIsPlainParquet() throws Exception {
     Path partition = out.resolve("metrics/run_id=it");
     assertThat(partition.resolve("_SUCCESS")).exists();

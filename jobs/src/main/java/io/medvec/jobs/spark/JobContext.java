@@ -1,17 +1,15 @@
 package io.medvec.jobs.spark;
 
-import io.medvec.core.data.MedMnist;
-import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
+import io.medvec.core.source.Preprocessing;
+import io.medvec.core.source.SourceData;
 import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.jobs.CommonConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -82,17 +80,55 @@ public final class JobContext {
     return HadoopFiles.qualify(hadoop, common.requireData());
   }
 
-  /** Reads the configured .npz through the Hadoop file system. */
-  public MedMnist loadData() {
-    return loadData(hadoop, dataPath());
+  /**
+   * The configured image source (any format {@code data.format} names or detection finds),
+   * preprocessed as the config declares, completed from the data; for the stages before a base
+   * model exists (partition, pretrain).
+   */
+  public SourceData loadData() {
+    return loadData(hadoop, dataSpec(null));
   }
 
-  public static MedMnist loadData(Configuration conf, Path file) {
-    try (InputStream in = HadoopFiles.open(conf, file)) {
-      return NpzReader.read(in, file.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + file, e);
+  /** The configured image source, preprocessed exactly as the base model {@code fingerprint}. */
+  public SourceData loadData(String fingerprint) {
+    return loadData(hadoop, dataSpec(basePreprocessing(fingerprint)));
+  }
+
+  /** The source of {@code spec} through the Hadoop file system, in a driver or a task. */
+  public static SourceData loadData(Configuration conf, DataSpec spec) {
+    return SourceData.load(conf, new Path(spec.path()), spec.source(), spec.preprocessing());
+  }
+
+  /** The configured source with {@code preprocessing} (null: resolved from config and data). */
+  public DataSpec dataSpec(Preprocessing preprocessing) {
+    return new DataSpec(dataPath().toString(), common.source(), preprocessing);
+  }
+
+  /**
+   * The preprocessing recorded with base {@code fingerprint}, after refusing any preprocessing key
+   * the config sets to another value (exit 2, naming the field); null for a base recorded without
+   * one.
+   */
+  public Preprocessing basePreprocessing(String fingerprint) {
+    return basePreprocessing(baseManifest(fingerprint), common);
+  }
+
+  /**
+   * The preprocessing {@code manifest} declares (null if none), after refusing any preprocessing
+   * key {@code common} sets to another value (exit 2); for a base read from any directory ({@link
+   * BaseManifest#read}).
+   */
+  public static Preprocessing basePreprocessing(BaseManifest manifest, CommonConfig common) {
+    Preprocessing base = manifest.preprocessing();
+    if (base != null) {
+      PreprocessingCheck.requireConfigured(base, common.source(), common.preprocessingSet());
     }
+    return base;
+  }
+
+  /** The manifest fields of base {@code fingerprint}: its preprocessing and class names. */
+  public BaseManifest baseManifest(String fingerprint) {
+    return BaseManifest.read(hadoop, paths.baseDir(fingerprint));
   }
 
   /** The base fingerprint: configured, or the one this run's pretrain job recorded. */

@@ -12,12 +12,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** One Spark task of the evaluation: a slice of one split, scored by every model. */
 public record ModelScoring(
-    Split split, int[] indices, String data, HadoopConf hadoop, int batchSize)
+    Split split, int[] indices, DataSpec data, HadoopConf hadoop, int batchSize)
     implements Serializable {
 
   /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
@@ -28,7 +27,7 @@ public record ModelScoring(
       MedMnist data,
       List<Split> splits,
       int partitions,
-      String dataUri,
+      DataSpec dataSpec,
       HadoopConf hadoop,
       int batchSize) {
     List<ModelScoring> slices = new ArrayList<>();
@@ -40,7 +39,7 @@ public record ModelScoring(
         int to = (int) ((long) n * (p + 1) / parts);
         int[] idx = new int[to - from];
         Arrays.setAll(idx, i -> from + i);
-        slices.add(new ModelScoring(split, idx, dataUri, hadoop, batchSize));
+        slices.add(new ModelScoring(split, idx, dataSpec, hadoop, batchSize));
       }
     }
     return slices;
@@ -48,7 +47,7 @@ public record ModelScoring(
 
   /** Score lists keyed by "kind|id|split". */
   public Map<String, ScoreSet> run(List<Model> models) {
-    ImageSet slice = JobContext.loadData(hadoop.get(), new Path(data)).split(split).subset(indices);
+    ImageSet slice = JobContext.loadData(hadoop.get(), data).data().split(split).subset(indices);
     Map<String, ScoreSet> out = new HashMap<>();
     for (Model model : models) {
       MultiLayerNetwork net = ModelIO.fromBytes(model.bytes(), model.kind() + " " + model.id());

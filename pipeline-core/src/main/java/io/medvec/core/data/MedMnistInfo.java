@@ -46,6 +46,46 @@ public enum MedMnistInfo {
     return channels;
   }
 
+  /**
+   * Class names in label order, from the MedMNIST v2 {@code INFO} label tables; the label indices
+   * {@code "0".."K-1"} for datasets whose names are not listed here.
+   */
+  public List<String> classNames() {
+    List<String> names =
+        switch (this) {
+          case PNEUMONIAMNIST -> List.of("normal", "pneumonia");
+          case RETINAMNIST ->
+              List.of(
+                  "no apparent retinopathy", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR");
+          case DERMAMNIST ->
+              List.of(
+                  "actinic keratoses and intraepithelial carcinoma",
+                  "basal cell carcinoma",
+                  "benign keratosis-like lesions",
+                  "dermatofibroma",
+                  "melanoma",
+                  "melanocytic nevi",
+                  "vascular lesions");
+          case OCTMNIST ->
+              List.of("choroidal neovascularization", "diabetic macular edema", "drusen", "normal");
+          case BREASTMNIST -> List.of("malignant", "normal, benign");
+          case BLOODMNIST ->
+              List.of(
+                  "basophil",
+                  "eosinophil",
+                  "erythroblast",
+                  "immature granulocytes",
+                  "lymphocyte",
+                  "monocyte",
+                  "neutrophil",
+                  "platelet");
+          default -> List.of();
+        };
+    return names.isEmpty()
+        ? java.util.stream.IntStream.range(0, numClasses).mapToObj(Integer::toString).toList()
+        : names;
+  }
+
   /** Official MD5 of {@code <id>.npz}, lower-case hex. */
   public String md5() {
     return md5;

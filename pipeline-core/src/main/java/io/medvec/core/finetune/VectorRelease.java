@@ -16,6 +16,7 @@ import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
@@ -61,6 +62,21 @@ public final class VectorRelease {
       TrainSettings train,
       double finalLoss,
       DpSettings dp) {
+    return publish(base, tuned, local, train, finalLoss, dp, List.of());
+  }
+
+  /**
+   * As {@link #publish(MultiLayerNetwork, MultiLayerNetwork, ImageSet, TrainSettings, double,
+   * DpSettings)}, recording {@code classes} (the base model's class names) in the manifest.
+   */
+  public StoredVector publish(
+      MultiLayerNetwork base,
+      MultiLayerNetwork tuned,
+      ImageSet local,
+      TrainSettings train,
+      double finalLoss,
+      DpSettings dp,
+      List<String> classes) {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
     float[] delta = ParamVectors.delta(base, tuned, layout);
@@ -75,21 +91,22 @@ public final class VectorRelease {
             Nd4j.getEnvironment().maxThreads());
     VectorManifest manifest =
         new VectorManifest(
-            VectorManifest.FORMAT,
-            hospital,
-            local.dataset(),
-            runId,
-            baseFingerprint,
-            local.size(),
-            Arrays.stream(local.labelCounts()).boxed().toList(),
-            layout,
-            bnLayout,
-            training,
-            null,
-            null,
-            null,
-            null,
-            Instant.now().toString());
+                VectorManifest.FORMAT,
+                hospital,
+                local.dataset(),
+                runId,
+                baseFingerprint,
+                local.size(),
+                Arrays.stream(local.labelCounts()).boxed().toList(),
+                layout,
+                bnLayout,
+                training,
+                null,
+                null,
+                null,
+                null,
+                Instant.now().toString())
+            .withClasses(classes);
     if (dp != null) {
       delta = dp.mechanism().release(delta, dp.seedFor(hospital));
       bnStats = ParamVectors.flatten(base, bnLayout);

@@ -25,7 +25,8 @@ public record Augmentation(
     double rotationDegrees,
     double cropFraction,
     double brightness,
-    double contrast) {
+    double contrast)
+    implements java.io.Serializable {
 
   /** No augmentation. */
   public static final Augmentation NONE = new Augmentation(false, false, false, 0, 1, 0, 0);

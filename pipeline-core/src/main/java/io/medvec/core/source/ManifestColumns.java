@@ -21,7 +21,8 @@ public record ManifestColumns(
     String className,
     String split,
     String site,
-    String patientId) {
+    String patientId)
+    implements java.io.Serializable {
 
   /**
    * The default names: {@code path}, {@code label}, {@code split}, {@code site}, {@code

@@ -37,7 +37,8 @@ public record Preprocessing(
     Scaling scaling,
     List<Double> mean,
     List<Double> std,
-    Augmentation augmentation) {
+    Augmentation augmentation)
+    implements java.io.Serializable {
 
   /** How an image whose aspect ratio differs from the target's fits it. */
   public enum Aspect {

@@ -25,7 +25,8 @@ public record SourceConfig(
     List<Double> mean,
     List<Double> std,
     Augmentation augmentation,
-    int cacheMb) {
+    int cacheMb)
+    implements java.io.Serializable {
 
   public SourceConfig {
     classes = List.copyOf(classes);

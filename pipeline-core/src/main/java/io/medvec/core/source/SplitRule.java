@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * @param testFraction share for test; {@code valFraction + testFraction < 1}
  * @param seed shuffles the units
  */
-public record SplitRule(double valFraction, double testFraction, long seed) {
+public record SplitRule(double valFraction, double testFraction, long seed)
+    implements java.io.Serializable {
 
   public SplitRule {
     if (!(valFraction >= 0 && testFraction >= 0 && valFraction + testFraction < 1)) {

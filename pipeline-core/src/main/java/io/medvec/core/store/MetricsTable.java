@@ -32,6 +32,7 @@ public final class MetricsTable {
           new Column("split", Type.STRING, false),
           new Column("metric", Type.STRING, false),
           new Column("label", Type.INT, true),
+          new Column("class_name", Type.STRING, true),
           new Column("value", Type.DOUBLE, true),
           new Column("n", Type.LONG, false),
           new Column("base_fingerprint", Type.STRING, false),

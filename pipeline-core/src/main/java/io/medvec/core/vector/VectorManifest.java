@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param bnStatsSha256 SHA-256 of the statistics' values
  * @param createdAt ISO-8601 instant
  * @param privacy the differential-privacy record when the vector was released under DP, else null
+ * @param classes class names in label order ({@code labelCounts} follows it), the base model's;
+ *     empty when unknown
  */
 public record VectorManifest(
     String format,
@@ -42,7 +44,11 @@ public record VectorManifest(
     String bnStatsFile,
     String bnStatsSha256,
     String createdAt,
-    DpRelease privacy) {
+    DpRelease privacy,
+    // left out when empty, so that manifests without class names keep their former shape
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+        List<String> classes) {
 
   /** Current manifest format. */
   public static final String FORMAT = "medvec.data-vector.v1";
@@ -78,8 +84,51 @@ public record VectorManifest(
     require(layout != null && layout.size() > 0, "layout", layout);
     require(bnStatsLayout != null, "bn_stats_layout", bnStatsLayout);
     labelCounts = List.copyOf(labelCounts);
+    classes = classes == null ? List.of() : List.copyOf(classes);
+    require(
+        classes.isEmpty() || classes.size() == labelCounts.size(),
+        "classes (one name per label count, " + labelCounts.size() + ")",
+        classes);
     require(
         privacy == null || privacy.releases() >= 1 && privacy.epsilon() > 0, "privacy", privacy);
+  }
+
+  /** A manifest without class names. */
+  public VectorManifest(
+      String format,
+      String hospital,
+      String dataset,
+      String runId,
+      String baseFingerprint,
+      long examples,
+      List<Long> labelCounts,
+      VectorLayout layout,
+      VectorLayout bnStatsLayout,
+      TrainingInfo training,
+      String vectorFile,
+      String vectorSha256,
+      String bnStatsFile,
+      String bnStatsSha256,
+      String createdAt,
+      DpRelease privacy) {
+    this(
+        format,
+        hospital,
+        dataset,
+        runId,
+        baseFingerprint,
+        examples,
+        labelCounts,
+        layout,
+        bnStatsLayout,
+        training,
+        vectorFile,
+        vectorSha256,
+        bnStatsFile,
+        bnStatsSha256,
+        createdAt,
+        privacy,
+        List.of());
   }
 
   /** A manifest of a vector released without differential privacy. */
@@ -136,7 +185,8 @@ public record VectorManifest(
         bnStatsFile,
         bnStatsSha256,
         createdAt,
-        release);
+        release,
+        classes);
   }
 
   /**
@@ -267,6 +317,28 @@ public record VectorManifest(
     return id;
   }
 
+  /** This manifest with the class names {@code names} in label order. */
+  public VectorManifest withClasses(List<String> names) {
+    return new VectorManifest(
+        format,
+        hospital,
+        dataset,
+        runId,
+        baseFingerprint,
+        examples,
+        labelCounts,
+        layout,
+        bnStatsLayout,
+        training,
+        vectorFile,
+        vectorSha256,
+        bnStatsFile,
+        bnStatsSha256,
+        createdAt,
+        privacy,
+        names);
+  }
+
   /** This manifest with the files and checksums of the written vector. */
   public VectorManifest withFiles(
       String vectorFile, String vectorSha, String bnFile, String bnSha) {
@@ -286,7 +358,8 @@ public record VectorManifest(
         bnFile,
         bnSha,
         createdAt,
-        privacy);
+        privacy,
+        classes);
   }
 
   private static void require(boolean ok, String field, Object value) {
