@@ -368,6 +368,18 @@ final class JobCli {
         description = "Interpreter of the PyTorch peer.")
     String python;
 
+    @Option(
+        names = "--merge-k",
+        paramLabel = "LIST",
+        description = "Vector counts of the merge engine comparison (16).")
+    String mergeK;
+
+    @Option(
+        names = "--merge-p",
+        paramLabel = "LIST",
+        description = "Vector lengths of the merge engine comparison (1e6).")
+    String mergeP;
+
     @Override
     public Common common() {
       return common;
@@ -385,6 +397,8 @@ final class JobCli {
       put(flags, "data", data);
       put(flags, "dir", dir);
       put(flags, "python", python);
+      put(flags, "merge-k", mergeK);
+      put(flags, "merge-p", mergeP);
       return CliArgs.of(null, List.of(), flags, groups);
     }
   }

@@ -13,7 +13,8 @@ import java.util.Set;
  * Options of {@code bin/medvec bench}.
  *
  * @param groups benchmark groups to run, in order ({@code train}, {@code infer}, {@code merge},
- *     {@code spark}, {@code decode}; {@code all} = every group)
+ *     {@code spark}, {@code decode}; {@code all} = every group; {@code merge} includes {@code
+ *     merge-engines}, the local/Spark comparison alone)
  * @param json {@code --json FILE}: also write the figures as a JSON list
  * @param runs {@code --runs} timed runs per figure (5); the figure is their median
  * @param warmup {@code --warmup} untimed runs before them (1 for merge and spark)
@@ -29,6 +30,8 @@ import java.util.Set;
  *     runs
  * @param home the checkout (bench/torch_cnn.py)
  * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
+ * @param mergeK {@code --merge-k} vector counts of the engine comparison ([16]; e.g. 16,256,1000)
+ * @param mergeP {@code --merge-p} vector lengths of the engine comparison ([1e6]; e.g. 1e6,2.5e7)
  */
 record BenchOptions(
     List<String> groups,
@@ -42,13 +45,27 @@ record BenchOptions(
     Path data,
     Path dir,
     Path home,
-    String python) {
+    String python,
+    List<Integer> mergeK,
+    List<Long> mergeP) {
 
   static final int MODEL_WARMUP = 8;
 
-  static final List<String> GROUPS = List.of("train", "infer", "merge", "spark", "decode");
+  static final List<String> GROUPS =
+      List.of("train", "infer", "merge", "merge-engines", "spark", "decode");
   private static final Set<String> FLAGS =
-      Set.of("json", "runs", "warmup", "threads", "batch-size", "size", "data", "dir", "python");
+      Set.of(
+          "json",
+          "runs",
+          "warmup",
+          "threads",
+          "batch-size",
+          "size",
+          "data",
+          "dir",
+          "python",
+          "merge-k",
+          "merge-p");
 
   BenchOptions {
     for (String group : groups) {
@@ -74,7 +91,18 @@ record BenchOptions(
               + threads
               + ")");
     }
-    if (groups.stream().anyMatch(g -> !g.equals("merge")) && !Files.isRegularFile(data)) {
+    if (mergeK.isEmpty()
+        || mergeP.isEmpty()
+        || mergeK.stream().anyMatch(k -> k < 1)
+        || mergeP.stream().anyMatch(p -> p < 1 || p > Integer.MAX_VALUE)) {
+      throw new ConfigException(
+          "Cannot run bench: --merge-k and --merge-p need values >= 1, P < 2^31 ("
+              + mergeK
+              + ", "
+              + mergeP
+              + ")");
+    }
+    if (groups.stream().anyMatch(g -> !g.startsWith("merge")) && !Files.isRegularFile(data)) {
       throw new ConfigException(
           "Cannot run bench: data file not found (" + data + "); pass --data FILE.npz");
     }
@@ -85,7 +113,7 @@ record BenchOptions(
     cli.rejectFlagsExcept(FLAGS);
     List<String> groups =
         cli.positional().isEmpty() || cli.positional().contains("all")
-            ? GROUPS
+            ? GROUPS.stream().filter(g -> !g.equals("merge-engines")).toList()
             : List.copyOf(cli.positional());
     String size = cli.flag("size").orElse("quick");
     if (!size.equals("quick") && !size.equals("full")) {
@@ -114,7 +142,20 @@ record BenchOptions(
         Path.of(data).toAbsolutePath().normalize(),
         Path.of(cli.flag("dir").orElse(home.resolve("target/bench").toString())).toAbsolutePath(),
         home.toAbsolutePath().normalize(),
-        cli.flag("python").orElse("/usr/bin/python3"));
+        cli.flag("python").orElse("/usr/bin/python3"),
+        list(cli, "merge-k", "16", s -> Integer.parseInt(s)),
+        list(cli, "merge-p", "1e6", s -> (long) Double.parseDouble(s)));
+  }
+
+  private static <T> List<T> list(
+      CliArgs cli, String flag, String fallback, java.util.function.Function<String, T> parse) {
+    String value = cli.flag(flag).orElse(fallback);
+    try {
+      return Arrays.stream(value.split(",")).map(v -> parse.apply(v.strip())).toList();
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          "Cannot run bench: --" + flag + " must be a list of numbers (" + value + ")", e);
+    }
   }
 
   private static int integer(CliArgs cli, String flag, int fallback) {

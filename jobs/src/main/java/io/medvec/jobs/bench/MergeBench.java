@@ -178,14 +178,14 @@ final class MergeBench {
     }
   }
 
-  private static double seconds(LongSupplier body) {
+  static double seconds(LongSupplier body) {
     long start = System.nanoTime();
     body.getAsLong();
     return (System.nanoTime() - start) / 1e9;
   }
 
   /** Bytes read through Hadoop file systems since JVM start. */
-  private static long bytesRead() {
+  static long bytesRead() {
     return FileSystem.getAllStatistics().stream()
         .mapToLong(FileSystem.Statistics::getBytesRead)
         .sum();
@@ -239,7 +239,7 @@ final class MergeBench {
    * The first {@code k} vectors under the store, generating the missing ones (seeded Gaussian
    * deltas).
    */
-  private List<StoredVector> vectors(VectorStore store, int p, int k) {
+  static List<StoredVector> vectors(VectorStore store, int p, int k) {
     List<StoredVector> existing = stored(store);
     for (int h = existing.size(); h < k; h++) {
       existing.add(store.write(manifest(p, h), gaussian(p, h), new float[0]));
@@ -273,7 +273,7 @@ final class MergeBench {
         Instant.now().toString());
   }
 
-  private static VectorLayout layout(int p) {
+  static VectorLayout layout(int p) {
     return new VectorLayout(List.of(new TensorSpec("0_W", List.of((long) p), 0, p)));
   }
 

@@ -21,8 +21,9 @@ public enum MergeEngine {
 
   /**
    * Bytes of vectors (K × P × 4) from which {@link #AUTO} merges on Spark, when the session has
-   * more than one executor core: below it the job's start-up costs more than the driver's streaming
-   * sum (see docs/performance.md, bench {@code merge}).
+   * more than one executor core: below it the job's start-up and the driver's joining cost more
+   * than the driver's streaming sum saves (docs/merge-strategies.md "Merge engines", figures of
+   * {@code bench merge-engines} in docs/benchmarks.md).
    */
   public static final long AUTO_MIN_BYTES = 1L << 30;
 

@@ -59,4 +59,23 @@ class BenchCommandTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("quick or full");
   }
+
+  @Test
+  void mergeEngineSizesComeFromTheFlagsAndNameTheFigures() {
+    BenchOptions sizes =
+        BenchOptions.parse(
+            new String[] {"merge-engines", "--merge-k", "16, 256,1000", "--merge-p", "1e6,2.5e7"});
+    assertThat(sizes.mergeK()).containsExactly(16, 256, 1000);
+    assertThat(sizes.mergeP()).containsExactly(1_000_000L, 25_000_000L);
+    assertThat(BenchOptions.parse(new String[] {"merge"}).mergeK()).containsExactly(16);
+    assertThat(SparkMergeBench.sizeName(1_000_000)).isEqualTo("1e6");
+    assertThat(SparkMergeBench.sizeName(25_000_000)).isEqualTo("2.5e7");
+    assertThatThrownBy(() -> BenchOptions.parse(new String[] {"merge", "--merge-k", "0"}))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--merge-k and --merge-p need values >= 1")
+        .hasMessageContaining("[0]");
+    assertThatThrownBy(() -> BenchOptions.parse(new String[] {"merge", "--merge-p", "big"}))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--merge-p must be a list of numbers (big)");
+  }
 }
