@@ -150,8 +150,10 @@ final class JobCli {
 
     @Option(
         names = "--data",
-        paramLabel = "FILE.npz",
-        description = "Shorthand for --set data.path=FILE.npz.")
+        paramLabel = "SOURCE",
+        description =
+            "Shorthand for --set data.path=SOURCE: an image folder, a manifest CSV or Parquet,"
+                + " a binaryFile table or a MedMNIST .npz.")
     String data;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Shorthand for --set out=DIR.")
