@@ -12,9 +12,11 @@ import io.medvec.core.serve.MergedModel;
 import io.medvec.core.source.Example;
 import io.medvec.core.source.ImageSource;
 import io.medvec.core.source.ImageSources;
+import io.medvec.core.source.ManifestColumns;
 import io.medvec.core.source.NpzSource;
 import io.medvec.core.source.SourceConfig;
 import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SplitRule;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.store.PredictionsTable;
 import io.medvec.core.store.Preflight;
@@ -80,6 +82,42 @@ public final class PredictJob {
         throw new ConfigException(
             "Invalid config key 'run-id': letters, digits, '.', '_', '-' only (" + runId + ")");
       }
+    }
+
+    /**
+     * The source keys only: images are preprocessed as the model records, so the {@code data.*}
+     * preprocessing keys do not apply.
+     */
+    private static SourceConfig source(ConfigMap map) {
+      SourceConfig d = SourceConfig.defaults();
+      return new SourceConfig(
+          SourceKeys.FORMAT.read(map),
+          SourceKeys.CLASSES.read(map),
+          new ManifestColumns(
+              SourceKeys.PATH_COLUMN.read(map),
+              SourceKeys.BYTES_COLUMN.read(map),
+              SourceKeys.LABEL_COLUMN.read(map),
+              SourceKeys.CLASS_NAME_COLUMN.read(map),
+              SourceKeys.SPLIT_COLUMN.read(map),
+              SourceKeys.SITE_COLUMN.read(map),
+              SourceKeys.PATIENT_COLUMN.read(map)),
+          new SplitRule(
+              SourceKeys.VAL_FRACTION.read(map),
+              SourceKeys.TEST_FRACTION.read(map),
+              SourceKeys.SPLIT_SEED.read(map)),
+          d.size(),
+          d.aspect(),
+          d.interpolation(),
+          d.channels(),
+          d.scaling(),
+          d.mean(),
+          d.std(),
+          d.augmentation(),
+          SourceKeys.CACHE_MB.read(map));
+    }
+
+    /** Refuses the job when the model, source or table is not set (conf files leave them out). */
+    void requireSet() {
       require(
           model, MODEL.name(), "--model DIR: a merged model directory, e.g. OUT/runs/RUN/merged");
       require(
@@ -137,7 +175,7 @@ public final class PredictJob {
           MODEL.read(map),
           CommonConfig.DATA_PATH.read(map, envData == null ? "" : envData),
           OUT.read(map),
-          SourceConfig.from(map),
+          source(map),
           PARTITIONS.read(map),
           BATCH_SIZE.read(map),
           LeaseSettings.from(map));
@@ -176,6 +214,7 @@ public final class PredictJob {
   }
 
   public Result run() {
+    config.requireSet();
     Path partition =
         new Path(
             HadoopFiles.qualify(hadoop, config.out()),
@@ -190,10 +229,10 @@ public final class PredictJob {
       throw new IllegalArgumentException(
           "Cannot predict on " + source.describe() + ": it lists no images (" + sourcePath + ")");
     }
-    requireClasses(source, model);
     try (ImageSource.Stream first = source.open(List.of(examples.get(0)))) {
       model.input(examples.get(0).id(), first.next().image());
     }
+    requireClasses(source, model);
     StructType schema = MetricsSchema.of(PredictionsTable.columns(model.classes()));
     String createdAt = Instant.now().toString();
     List<PredictionTask> tasks =
