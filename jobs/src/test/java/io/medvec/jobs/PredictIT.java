@@ -233,4 +233,20 @@ class PredictIT {
             "its class 'akiec' is not one of the model's classes ([actinic_keratosis");
     assertThat(ExitCode.of(failure)).isEqualTo(ExitCode.BAD_INPUT);
   }
+
+  @Test
+  void aJobWithoutModelSourceOrTableIsRefusedAsConfiguration() throws IOException {
+    Path npz =
+        SparkTests.subset("pneumoniamnist", Files.createDirectories(dir.resolve("data")), 5, 5, 5);
+    ConfigMap map =
+        ConfigMap.empty()
+            .withOverrides(List.of("data.path=" + npz, "predict.out=" + dir.resolve("t")));
+    Throwable failure =
+        refused(
+            dir.resolve("t"),
+            () -> new PredictJob(SparkTests.spark(), PredictJob.Config.from(map)).run());
+    assertThat(failure)
+        .hasMessageStartingWith("Missing config key 'predict.model': set it (--model DIR");
+    assertThat(ExitCode.of(failure)).isEqualTo(ExitCode.BAD_CONFIG);
+  }
 }
