@@ -75,6 +75,11 @@ final class JobCli {
               EvaluateModelsJob.Config.KEYS,
               JobArgs::new),
           new Info(
+              PredictJob.NAME,
+              "score an image source with a merged model, one row per image in a Parquet table",
+              PredictJob.Config.KEYS,
+              PredictArgs::new),
+          new Info(
               ExperimentJob.NAME,
               "a protocol (datasets x K x splits x seeds) with baselines, report in"
                   + " OUT/report/RUN/",
@@ -222,6 +227,63 @@ final class JobCli {
       put(flags, "publish", publish);
       put(flags, "score-base", scoreBase ? "true" : null);
       return CliArgs.of(job.config().orElse(null), job.overrides(), flags, job.positional());
+    }
+  }
+
+  /** {@code predict}: a merged model, an image source and the predictions table. */
+  @Command(sortOptions = false)
+  static final class PredictArgs implements Parsed {
+    @Mixin Common common = new Common();
+
+    @Option(
+        names = "--model",
+        paramLabel = "DIR",
+        description = "Shorthand for --set predict.model=DIR: the merged model directory.")
+    String model;
+
+    @Option(
+        names = "--data",
+        paramLabel = "SOURCE",
+        description =
+            "Shorthand for --set data.path=SOURCE: an .npz, a folder of class folders, a manifest or"
+                + " an image table.")
+    String data;
+
+    @Option(
+        names = "--out",
+        paramLabel = "TABLE",
+        description = "Shorthand for --set predict.out=TABLE: the predictions table's directory.")
+    String out;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "Shorthand for --set run-id=ID.")
+    String runId;
+
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "The job's YAML file (default: conf/predict.yaml under MEDVEC_HOME, if present).")
+    String config;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "Sets one config key over the file; repeatable, the last wins.")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Common common() {
+      return common;
+    }
+
+    @Override
+    public CliArgs cli() {
+      Map<String, String> flags = new LinkedHashMap<>();
+      put(flags, "model", model);
+      put(flags, "data", data);
+      put(flags, "out", out);
+      put(flags, "run-id", runId);
+      return CliArgs.of(config, overrides, flags, List.of());
     }
   }
 

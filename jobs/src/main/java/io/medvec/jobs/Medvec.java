@@ -70,6 +70,7 @@ public final class Medvec {
           Map.entry(EvaluateModelsJob.NAME, args -> exit(() -> EvaluateModelsJob.main(args))),
           Map.entry(ExperimentJob.NAME, args -> exit(() -> ExperimentJob.main(args))),
           Map.entry(QueryMetricsJob.NAME, QueryMetricsJob::execute),
+          Map.entry(PredictJob.NAME, PredictJob::execute),
           Map.entry("download", Medvec::download),
           Map.entry("bench", BenchCommand::run));
 

@@ -29,7 +29,8 @@ public class ConfFilesTest {
           "merge", MergeVectorsJob.Config::from,
           "evaluate", EvaluateModelsJob.Config::from,
           "experiment", ExperimentJob.Config::from,
-          "sql", QueryMetricsJob.Config::from);
+          "sql", QueryMetricsJob.Config::from,
+          "predict", PredictJob.Config::from);
 
   public static Path conf() {
     return Path.of("..", "conf").toAbsolutePath().normalize();

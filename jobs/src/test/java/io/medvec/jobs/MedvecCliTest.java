@@ -52,7 +52,9 @@ class MedvecCliTest {
           ExperimentJob.NAME,
           ExperimentJob.Config::from,
           QueryMetricsJob.NAME,
-          QueryMetricsJob.Config::from);
+          QueryMetricsJob.Config::from,
+          PredictJob.NAME,
+          PredictJob.Config::from);
 
   /** Configs that make the parsers read their conditional keys (DP, refits, auto strategy). */
   static final List<List<String>> CONDITIONAL =

@@ -20,7 +20,8 @@ public final class MetricsSchema {
 
   private MetricsSchema() {}
 
-  private static StructType of(List<MetricsTable.Column> columns) {
+  /** The Spark schema of {@code columns}. */
+  public static StructType of(List<MetricsTable.Column> columns) {
     StructType schema = new StructType();
     for (MetricsTable.Column column : columns) {
       schema = schema.add(column.name(), type(column.type()), column.nullable());
