@@ -10,6 +10,8 @@ import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
+import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.io.Json;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.source.SourceData;
@@ -17,6 +19,7 @@ import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
+import io.medvec.core.store.ModelCard;
 import io.medvec.core.store.Preflight;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -32,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -47,6 +51,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * run's rows to the metrics table.
  */
 public final class EvaluateModelsJob {
+
+  /** The model card's directory under {@code runs/RUN/}. */
+  public static final String MODEL_CARD_DIR = "model-card";
+
+  /** The bootstrap seed of the card's intervals: the same card for the same scores. */
+  static final long CARD_BOOTSTRAP_SEED = 2408_13038L;
 
   public static final String NAME = "evaluate";
 
@@ -173,6 +183,7 @@ public final class EvaluateModelsJob {
     shared.destroy();
     List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
     writeTable(rows, fingerprint);
+    writeModelCard(fingerprint, loaded, merged);
     Result result =
         new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
     ctx.writeResult(NAME, result);
@@ -306,6 +317,108 @@ public final class EvaluateModelsJob {
           .parquet(out.tmp().toString());
       out.commit();
     }
+  }
+
+  /**
+   * The merged model's card ({@link ModelCard}) in {@code runs/RUN/model-card/}, committed
+   * atomically; nothing when this run has no merged model.
+   */
+  private void writeModelCard(String fingerprint, SourceData loaded, Map<String, ScoreSet> scores) {
+    MergedModelStore mergedModels = ctx.mergedModels();
+    MergeManifest merge = mergedModels.manifest().orElse(null);
+    if (merge == null) {
+      return;
+    }
+    Map<String, Long[]> labelCounts = new TreeMap<>();
+    for (StoredVector v : mergedModels.usedVectors(merge, fingerprint)) {
+      labelCounts.put(v.manifest().hospital(), v.manifest().labelCounts().toArray(Long[]::new));
+    }
+    List<ModelCard.Hospital> hospitals =
+        merge.vectors().stream()
+            .map(
+                v ->
+                    new ModelCard.Hospital(
+                        v.hospital(),
+                        v.examples(),
+                        labelCounts.containsKey(v.hospital())
+                            ? List.of(labelCounts.get(v.hospital()))
+                            : List.of(),
+                        v.dpEpsilon(),
+                        v.dpDelta()))
+            .toList();
+    Map<String, Object> base = new java.util.LinkedHashMap<>();
+    base.put("fingerprint", fingerprint);
+    Path baseManifest = new Path(ctx.paths().baseDir(fingerprint), "manifest.json");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> recorded =
+        Json.read(
+            HadoopFiles.readString(ctx.hadoop(), baseManifest), Map.class, baseManifest.toString());
+    for (String key : List.of("source", "dataset", "parameters", "public_pool", "created_at")) {
+      if (recorded.get(key) != null) {
+        base.put(key, recorded.get(key));
+      }
+    }
+    Map<String, Object> how = new java.util.LinkedHashMap<>();
+    how.put("model", merge.model());
+    if (ctx.hasResult(MergeVectorsJob.NAME)) {
+      MergeVectorsJob.Result m = ctx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class);
+      how.put("strategy", m.strategy());
+      how.put("strategy_params", m.params());
+      how.put("strategy_selection", m.strategySelection());
+      how.put("lambda", m.lambda());
+      how.put("lambda_head", m.lambdaHead());
+      how.put("lambda_selection", m.lambdaSelection());
+      how.put("bn_stats", m.bnStats());
+      how.put("output_bias", m.outputBias());
+      how.put("output_layer", m.outputLayer());
+      how.put("output_layer_pull_mu", m.outputLayerPull());
+    }
+    List<ModelCard.SplitMetrics> metrics = new ArrayList<>();
+    scores.forEach(
+        (key, set) -> {
+          String[] parts = key.split("\\|", -1);
+          if (parts[0].equals("merged")) {
+            metrics.add(ModelCard.SplitMetrics.of(parts[2], set, CARD_BOOTSTRAP_SEED));
+          }
+        });
+    List<String> classes = new ArrayList<>(loaded.classes());
+    for (int c = classes.size(); c < loaded.data().numClasses(); c += 1) {
+      classes.add(Integer.toString(c));
+    }
+    String version =
+        MedvecBuild.version() != null
+            ? MedvecBuild.version()
+            : EvaluateModelsJob.class.getPackage().getImplementationVersion();
+    Map<String, String> software = new TreeMap<>();
+    software.put("version", version == null ? "development build" : version);
+    String commit = MedvecBuild.gitCommit();
+    if (commit != null) {
+      software.put("git_commit", commit);
+    }
+    Map<String, Object> model = new java.util.LinkedHashMap<>();
+    model.put("fingerprint", merge.mergedFingerprint());
+    model.put("run_id", config.common().runId());
+    model.put("directory", mergedModels.modelFile().getParent().toString());
+    ModelCard card =
+        new ModelCard(
+            model,
+            classes,
+            loaded.preprocessing() == null ? null : loaded.preprocessing().canonical(),
+            base,
+            hospitals,
+            how,
+            metrics,
+            software,
+            Instant.now().toString());
+    Path dir = new Path(ctx.paths().runDir(), MODEL_CARD_DIR);
+    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
+      HadoopFiles.writeStringAtomically(
+          ctx.hadoop(), new Path(out.tmp(), ModelCard.JSON_FILE), card.toJson());
+      HadoopFiles.writeStringAtomically(
+          ctx.hadoop(), new Path(out.tmp(), ModelCard.MARKDOWN_FILE), card.toMarkdown());
+      out.commit();
+    }
+    JobContext.PROGRESS.info("model card: {}", new Path(dir, ModelCard.MARKDOWN_FILE));
   }
 
   public static void main(String[] args) {

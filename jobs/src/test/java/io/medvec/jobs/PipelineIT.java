@@ -93,6 +93,61 @@ class PipelineIT {
   }
 
   @Test
+  void theModelCardNamesTheContributorsAndGivesTheTableMetricsWithIntervals() throws Exception {
+    Path dir = out.resolve("runs/it").resolve(EvaluateModelsJob.MODEL_CARD_DIR);
+    assertThat(dir.resolve("_SUCCESS")).exists();
+    com.fasterxml.jackson.databind.JsonNode card =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(dir.resolve(io.medvec.core.store.ModelCard.JSON_FILE).toFile());
+    assertThat(card.get("classes").toString()).isEqualTo("[\"normal\",\"pneumonia\"]");
+    assertThat(card.at("/base/fingerprint").asText()).isEqualTo(result.pretrain().fingerprint());
+    assertThat(card.at("/base/source").asText()).isEqualTo("trained");
+    assertThat(card.at("/preprocessing/width").asInt()).isEqualTo(28);
+    assertThat(card.at("/merge/lambda").asDouble()).isEqualTo(result.merge().lambda());
+    assertThat(card.at("/model/fingerprint").asText())
+        .isEqualTo(result.merge().mergedFingerprint());
+    // every hospital the merge used, with the counts its vector manifest reports
+    List<io.medvec.core.store.MergeManifest.UsedVector> used = result.merge().vectors();
+    assertThat(card.get("hospitals")).hasSize(used.size());
+    for (int i = 0; i < used.size(); i += 1) {
+      com.fasterxml.jackson.databind.JsonNode h = card.get("hospitals").get(i);
+      assertThat(h.get("name").asText()).isEqualTo(used.get(i).hospital());
+      assertThat(h.get("examples").asLong()).isEqualTo(used.get(i).examples());
+      long sum = 0;
+      for (com.fasterxml.jackson.databind.JsonNode c : h.get("label_counts")) {
+        sum += c.asLong();
+      }
+      assertThat(sum).isEqualTo(used.get(i).examples());
+    }
+    // the merged model's metrics are the metrics table's, each inside its 95 % interval
+    for (com.fasterxml.jackson.databind.JsonNode split : card.get("metrics")) {
+      for (com.fasterxml.jackson.databind.JsonNode m : split.get("metrics")) {
+        double table =
+            result.evaluate().rows().stream()
+                .filter(
+                    r ->
+                        r.modelKind().equals("merged")
+                            && r.split().equals(split.get("split").asText())
+                            && r.metric().equals(m.get("name").asText())
+                            && r.label() == null)
+                .findFirst()
+                .orElseThrow()
+                .value();
+        assertThat(m.get("value").asDouble()).isEqualTo(table);
+        assertThat(m.get("low").asDouble()).isLessThanOrEqualTo(table);
+        assertThat(m.get("high").asDouble()).isGreaterThanOrEqualTo(table);
+        assertThat(m.get("high").asDouble() - m.get("low").asDouble()).isPositive();
+      }
+      assertThat(split.get("metrics").findValuesAsText("method"))
+          .containsExactly("wilson", "delong", "bootstrap");
+    }
+    assertThat(card.get("metrics").findValuesAsText("split")).containsExactly("test", "val");
+    String md = Files.readString(dir.resolve(io.medvec.core.store.ModelCard.MARKDOWN_FILE));
+    assertThat(md).contains("## Intended use", "## Limits", "1. pneumonia", "95 % confidence");
+    used.forEach(v -> assertThat(md).contains("| " + v.hospital() + " | " + v.examples() + " |"));
+  }
+
+  @Test
   void metricsTableHoldsEveryModelAndIsPlainParquet() throws Exception {
     Path partition = out.resolve("metrics/run_id=it");
     assertThat(partition.resolve("_SUCCESS")).exists();

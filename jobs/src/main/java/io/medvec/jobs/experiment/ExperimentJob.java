@@ -70,7 +70,9 @@ public final class ExperimentJob {
         ConfigKey.strings(
             "experiment.datasets",
             List.of("pneumoniamnist"),
-            "MedMNIST datasets, each read from DATA-DIR/NAME.npz");
+            "datasets: a MedMNIST NAME read from DATA-DIR/NAME.npz, or any image source (a path"
+                + " with a '/' or an extension, relative to DATA-DIR unless absolute or a URI),"
+                + " named in the report by its folder (labels.csv of isic-skin/: isic-skin)");
     static final ConfigKey<String> DATA_DIR =
         ConfigKey.string("experiment.data-dir", "", "directory holding NAME.npz")
             .defaultText("the directory of data.path");
@@ -196,7 +198,22 @@ public final class ExperimentJob {
     for (String dataset : config.datasets()) {
       for (int k : config.hospitals()) {
         for (PartitionMode mode : config.modes()) {
+          if (mode == PartitionMode.BY_COLUMN && k != config.hospitals().get(0)) {
+            continue; // the column's values are the hospitals: one cell per seed, whatever K
+          }
           for (long seed : config.seeds()) {
+            if (mode == PartitionMode.BY_COLUMN) {
+              cells.add(
+                  new Cell(
+                      dataset,
+                      0,
+                      mode,
+                      config.alpha(),
+                      seed,
+                      String.format(
+                          Locale.ROOT, "%s-%s-sites-s%d", prefix, datasetName(dataset), seed)));
+              continue;
+            }
             String split = mode == PartitionMode.IID ? "iid" : "dir" + config.alpha();
             cells.add(
                 new Cell(
@@ -206,7 +223,13 @@ public final class ExperimentJob {
                     config.alpha(),
                     seed,
                     String.format(
-                        Locale.ROOT, "%s-%s-k%d-%s-s%d", prefix, dataset, k, split, seed)));
+                        Locale.ROOT,
+                        "%s-%s-k%d-%s-s%d",
+                        prefix,
+                        datasetName(dataset),
+                        k,
+                        split,
+                        seed)));
           }
         }
       }
@@ -230,6 +253,16 @@ public final class ExperimentJob {
           0);
     }
     RunPipelineJob.Result result = new RunPipelineJob(spark, pipeline).run();
+    if (cell.mode() == PartitionMode.BY_COLUMN) { // K is what the column gave
+      cell =
+          new Cell(
+              cell.dataset(),
+              result.merge().vectors().size(),
+              cell.mode(),
+              cell.alpha(),
+              cell.seed(),
+              cell.runId());
+    }
     JobContext.PROGRESS.info(
         "experiment cell {} done in {} s",
         cell.runId(),
@@ -245,10 +278,9 @@ public final class ExperimentJob {
   private List<String> overrides(Cell cell) {
     return List.of(
         "run-id=" + cell.runId(),
-        "data.path="
-            + HadoopFiles.qualify(ctx.hadoop(), config.dataDir() + "/" + cell.dataset() + ".npz"),
-        "partition.hospitals=" + cell.hospitals(),
-        "partition.mode=" + cell.mode().name().toLowerCase(Locale.ROOT),
+        "data.path=" + HadoopFiles.qualify(ctx.hadoop(), dataPath(cell.dataset())),
+        "partition.hospitals=" + Math.max(1, cell.hospitals()),
+        "partition.mode=" + cell.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         "partition.alpha=" + cell.alpha(),
         "partition.seed=" + cell.seed(),
         "model.seed=" + (1000 + cell.seed()),
@@ -259,6 +291,38 @@ public final class ExperimentJob {
         "vectors.scope=run",
         "merge.controls=[mean, merged-no-bn-restore, random-vector]",
         "merge.strategies=" + config.strategies());
+  }
+
+  /** Whether an {@code experiment.datasets} entry is a source path rather than a MedMNIST name. */
+  static boolean isPath(String dataset) {
+    return dataset.contains("/") || dataset.contains(".");
+  }
+
+  /** The cell's data: DATA-DIR/NAME.npz, or the source path (relative to DATA-DIR). */
+  private String dataPath(String dataset) {
+    if (!isPath(dataset)) {
+      return config.dataDir() + "/" + dataset + ".npz";
+    }
+    boolean absolute = dataset.startsWith("/") || dataset.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+    return absolute ? dataset : config.dataDir() + "/" + dataset;
+  }
+
+  /**
+   * The name of a dataset in run ids and the report: a MedMNIST name as is; a source by its last
+   * folder name (a table file by the folder holding it), in run-id characters.
+   */
+  static String datasetName(String dataset) {
+    if (!isPath(dataset)) {
+      return dataset;
+    }
+    String[] parts = dataset.replaceAll("/+$", "").split("/");
+    String last = parts[parts.length - 1];
+    boolean file = last.matches(".*\\.(csv|parquet|npz)$");
+    String name =
+        file && parts.length > 1
+            ? parts[parts.length - 2]
+            : file ? last.substring(0, last.lastIndexOf('.')) : last;
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 
   public static void main(String[] args) {

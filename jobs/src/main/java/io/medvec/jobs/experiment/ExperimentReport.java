@@ -73,9 +73,15 @@ final class ExperimentReport {
             1100,
             150 + 34 * shown(group.getValue()).size());
       }
-      for (String dataset : cells.stream().map(c -> c.cell().dataset()).distinct().toList()) {
+      for (String dataset :
+          cells.stream()
+              .map(c -> ExperimentJob.datasetName(c.cell().dataset()))
+              .distinct()
+              .toList()) {
         List<ExperimentJob.CellResult> ofDataset =
-            cells.stream().filter(c -> c.cell().dataset().equals(dataset)).toList();
+            cells.stream()
+                .filter(c -> ExperimentJob.datasetName(c.cell().dataset()).equals(dataset))
+                .toList();
         body.append(reference(dataset, ofDataset))
             .append(datasetCharts(ctx, out.tmp(), dataset, ofDataset));
       }
@@ -155,7 +161,11 @@ final class ExperimentReport {
     for (ExperimentJob.CellResult c : cells) {
       groups
           .computeIfAbsent(
-              c.cell().dataset() + "-k" + c.cell().hospitals() + "-" + split(c),
+              ExperimentJob.datasetName(c.cell().dataset())
+                  + "-k"
+                  + c.cell().hospitals()
+                  + "-"
+                  + split(c),
               k -> new ArrayList<>())
           .add(c);
     }
@@ -163,7 +173,11 @@ final class ExperimentReport {
   }
 
   private static String split(ExperimentJob.CellResult c) {
-    return c.cell().mode().name().equals("IID") ? "iid" : "dirichlet" + c.cell().alpha();
+    return switch (c.cell().mode()) {
+      case IID -> "iid";
+      case BY_COLUMN -> "sites";
+      default -> "dirichlet" + c.cell().alpha();
+    };
   }
 
   /**
