@@ -212,7 +212,7 @@ public final class EvaluateModelsJob {
               vector.manifest().hospital(),
               ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
     }
-    VectorStore baselines = new VectorStore(ctx.hadoop(), ctx.paths().baselinesRoot());
+    VectorStore baselines = VectorStore.baselines(ctx.hadoop(), ctx.paths().baselinesRoot());
     for (StoredVector vector : baselines.list(fingerprint)) {
       models.add(
           new ModelScoring.Model(

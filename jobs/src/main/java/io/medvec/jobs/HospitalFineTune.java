@@ -80,7 +80,10 @@ record HospitalFineTune(
    */
   Outcome run(byte[] baseModel) {
     Configuration conf = hadoop.get();
-    VectorStore store = new VectorStore(conf, new Path(vectorsRoot));
+    VectorStore store =
+        hospital.equals(VectorStore.POOLED)
+            ? VectorStore.baselines(conf, new Path(vectorsRoot))
+            : new VectorStore(conf, new Path(vectorsRoot));
     try (WriterLease lease = WriterLease.acquire(conf, store.dir(baseFingerprint, hospital))) {
       return train(baseModel, conf, store);
     }

@@ -239,7 +239,7 @@ public final class PublishVectorJob {
     SourceData loaded = JobContext.loadData(conf, ctx.dataSpec(preprocessing));
     MedMnist data = loaded.data();
     String what = "the data of hospital " + hospital + " (" + ctx.dataPath() + ")";
-    ImageSet train = base.conform(net, data.train(), loaded.classes(), what);
+    ImageSet train = base.conform(net, data.train(), namedClasses(loaded.classes()), what);
     // the lease before any training: a second writer of this vector is refused at once
     try (WriterLease lease = WriterLease.acquire(conf, vectors.dir(base.fingerprint(), hospital))) {
       List<BaseScore> scores = config.scoreBase() ? scoreBase(base, net, data, what) : List.of();
@@ -293,6 +293,19 @@ public final class PublishVectorJob {
             scores);
     ctx.writeResult(RESULT, result);
     return result;
+  }
+
+  /**
+   * The data's class names, or none when they are only label numbers ("0", "1", …: a MedMNIST file
+   * of an unknown dataset), which a base's names are not compared with.
+   */
+  static List<String> namedClasses(List<String> classes) {
+    for (int i = 0; i < classes.size(); i += 1) {
+      if (!classes.get(i).equals(Integer.toString(i))) {
+        return classes;
+      }
+    }
+    return List.of();
   }
 
   /** θ_pre's scores on each non-empty split of the hospital's data, printed one line each. */

@@ -118,7 +118,9 @@ class PrivacyIT {
               "bn_stats_file",
               "bn_stats_sha256",
               "created_at",
-              "privacy");
+              "privacy",
+              "classes"); // the base's class names, one per class: nothing per example
+      assertThat(manifest.get("classes")).hasSize(2);
       assertThat(manifest.get("privacy").isNull()).as("no differential privacy asked for").isTrue();
       assertThat(manifest.get("examples").asLong()).isEqualTo(o.examples());
       assertThat(manifest.get("label_counts")).hasSize(2); // one count per class

@@ -197,8 +197,18 @@ public record VectorManifest(
    * checked the format, ids, example and label counts.
    */
   public VectorManifest requireValid(String source) {
+    return requireValid(source, null);
+  }
+
+  /**
+   * As {@link #requireValid(String)}, accepting the reserved hospital id {@code reservedAllowed}
+   * (null: none): the pooled baseline in a run's baselines store.
+   */
+  public VectorManifest requireValid(String source, String reservedAllowed) {
     Check check = new Check(source);
-    HospitalId.problem(hospital).ifPresent(check::hospital);
+    if (reservedAllowed == null || !reservedAllowed.equals(hospital)) {
+      HospitalId.problem(hospital).ifPresent(check::hospital);
+    }
     check.that(dataset != null && NAME.matcher(dataset).matches(), "dataset", dataset);
     check.that(runId != null && NAME.matcher(runId).matches(), "run_id", runId);
     check.that(

@@ -41,12 +41,30 @@ public final class VectorStore {
   public static final String BN_STATS_FILE = "bn-stats.parquet";
   public static final String MANIFEST_FILE = "manifest.json";
 
+  /** The one reserved id a store may hold: the pooled baseline, in a run's baselines store. */
+  public static final String POOLED = "pooled";
+
   private final Configuration conf;
   private final Path root;
+  private final boolean baselines;
 
   public VectorStore(Configuration conf, Path root) {
+    this(conf, root, false);
+  }
+
+  private VectorStore(Configuration conf, Path root, boolean baselines) {
     this.conf = conf;
     this.root = root;
+    this.baselines = baselines;
+  }
+
+  /**
+   * A run's baselines store ({@code runs/RUN/baselines}): as a vector store, except that it holds
+   * the pooled baseline's vector under the reserved id {@value #POOLED}, which a hospital's store
+   * refuses.
+   */
+  public static VectorStore baselines(Configuration conf, Path root) {
+    return new VectorStore(conf, root, true);
   }
 
   /** The Hadoop configuration its files are read with. */
@@ -171,7 +189,7 @@ public final class VectorStore {
                 HadoopFiles.readString(conf, manifestPath),
                 VectorManifest.class,
                 manifestPath.toString())
-            .requireValid(manifestPath.toString());
+            .requireValid(manifestPath.toString(), baselines ? POOLED : null);
     if (!manifest.baseFingerprint().equals(expectedBaseFingerprint)) {
       throw new IncompatibleVectorException(
           "Cannot use data vector "
