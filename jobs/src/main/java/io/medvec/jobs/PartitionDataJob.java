@@ -18,7 +18,6 @@ import io.medvec.core.source.SourceConfig;
 import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceFormat;
 import io.medvec.core.source.SourceKeys;
-import io.medvec.core.source.SplitRule;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.jobs.spark.JobContext;
 import java.util.LinkedHashMap;
@@ -133,31 +132,7 @@ public final class PartitionDataJob {
 
     /** The source keys of {@link SourceKeys#SOURCE}; preprocessing at its defaults. */
     private static SourceConfig listing(ConfigMap map) {
-      SourceConfig d = SourceConfig.defaults();
-      return new SourceConfig(
-          SourceKeys.FORMAT.read(map),
-          SourceKeys.CLASSES.read(map),
-          new ManifestColumns(
-              SourceKeys.PATH_COLUMN.read(map),
-              SourceKeys.BYTES_COLUMN.read(map),
-              SourceKeys.LABEL_COLUMN.read(map),
-              SourceKeys.CLASS_NAME_COLUMN.read(map),
-              SourceKeys.SPLIT_COLUMN.read(map),
-              SourceKeys.SITE_COLUMN.read(map),
-              SourceKeys.PATIENT_COLUMN.read(map)),
-          new SplitRule(
-              SourceKeys.VAL_FRACTION.read(map),
-              SourceKeys.TEST_FRACTION.read(map),
-              SourceKeys.SPLIT_SEED.read(map)),
-          d.size(),
-          d.aspect(),
-          d.interpolation(),
-          d.channels(),
-          d.scaling(),
-          d.mean(),
-          d.std(),
-          d.augmentation(),
-          SourceKeys.CACHE_MB.read(map));
+      return SourceConfig.sourceKeysOnly(map);
     }
   }
 

@@ -12,11 +12,9 @@ import io.medvec.core.serve.MergedModel;
 import io.medvec.core.source.Example;
 import io.medvec.core.source.ImageSource;
 import io.medvec.core.source.ImageSources;
-import io.medvec.core.source.ManifestColumns;
 import io.medvec.core.source.NpzSource;
 import io.medvec.core.source.SourceConfig;
 import io.medvec.core.source.SourceKeys;
-import io.medvec.core.source.SplitRule;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.store.PredictionsTable;
 import io.medvec.core.store.Preflight;
@@ -89,31 +87,7 @@ public final class PredictJob {
      * preprocessing keys do not apply.
      */
     private static SourceConfig source(ConfigMap map) {
-      SourceConfig d = SourceConfig.defaults();
-      return new SourceConfig(
-          SourceKeys.FORMAT.read(map),
-          SourceKeys.CLASSES.read(map),
-          new ManifestColumns(
-              SourceKeys.PATH_COLUMN.read(map),
-              SourceKeys.BYTES_COLUMN.read(map),
-              SourceKeys.LABEL_COLUMN.read(map),
-              SourceKeys.CLASS_NAME_COLUMN.read(map),
-              SourceKeys.SPLIT_COLUMN.read(map),
-              SourceKeys.SITE_COLUMN.read(map),
-              SourceKeys.PATIENT_COLUMN.read(map)),
-          new SplitRule(
-              SourceKeys.VAL_FRACTION.read(map),
-              SourceKeys.TEST_FRACTION.read(map),
-              SourceKeys.SPLIT_SEED.read(map)),
-          d.size(),
-          d.aspect(),
-          d.interpolation(),
-          d.channels(),
-          d.scaling(),
-          d.mean(),
-          d.std(),
-          d.augmentation(),
-          SourceKeys.CACHE_MB.read(map));
+      return SourceConfig.sourceKeysOnly(map);
     }
 
     /** Refuses the job when the model, source or table is not set (conf files leave them out). */

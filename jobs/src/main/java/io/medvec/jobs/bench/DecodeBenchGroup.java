@@ -18,9 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -215,25 +213,7 @@ final class DecodeBenchGroup {
 
     @Override
     public Stream open(List<Example> wanted) {
-      Iterator<Example> it = List.copyOf(wanted).iterator();
-      return new Stream() {
-        @Override
-        public boolean hasNext() {
-          return it.hasNext();
-        }
-
-        @Override
-        public Loaded next() {
-          if (!it.hasNext()) {
-            throw new NoSuchElementException("Cannot read image: no more examples");
-          }
-          Example e = it.next();
-          return new Loaded(e, decode(e));
-        }
-
-        @Override
-        public void close() {}
-      };
+      return Stream.of(wanted, this::decode);
     }
 
     private DecodedImage decode(Example e) {

@@ -3,6 +3,8 @@ package io.medvec.core.source;
 import io.medvec.core.data.Split;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * Where images come from. A source lists its examples up front (ids, labels and metadata only, a
@@ -17,6 +19,29 @@ public interface ImageSource {
   interface Stream extends Iterator<Loaded>, AutoCloseable {
     @Override
     void close();
+
+    /** A stream holding nothing open: each of {@code wanted} decoded by {@code decode} in turn. */
+    static Stream of(List<Example> wanted, Function<Example, DecodedImage> decode) {
+      Iterator<Example> it = List.copyOf(wanted).iterator();
+      return new Stream() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Loaded next() {
+          if (!it.hasNext()) {
+            throw new NoSuchElementException("Cannot read image: no more examples");
+          }
+          Example e = it.next();
+          return new Loaded(e, decode.apply(e));
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
   }
 
   /** The location and kind, for logs and messages, e.g. {@code image folder file:/data/isic}. */

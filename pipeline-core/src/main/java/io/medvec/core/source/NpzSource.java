@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -70,25 +68,7 @@ public final class NpzSource implements ImageSource {
 
   @Override
   public Stream open(List<Example> wanted) {
-    Iterator<Example> it = List.copyOf(wanted).iterator();
-    return new Stream() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public Loaded next() {
-        if (!it.hasNext()) {
-          throw new NoSuchElementException("Cannot read image: no more examples");
-        }
-        Example e = it.next();
-        return new Loaded(e, image(e));
-      }
-
-      @Override
-      public void close() {}
-    };
+    return Stream.of(wanted, this::image);
   }
 
   private DecodedImage image(Example e) {

@@ -48,6 +48,39 @@ public record SourceConfig(
    * scaling, {@code mean-std} without both, or with lengths that differ or do not match {@code
    * data.image.channels}.
    */
+  /**
+   * The source keys of {@code map} only (format, classes, columns, split rule, cache), the
+   * preprocessing at its defaults: for jobs that list a source, or preprocess as a model records,
+   * where the {@code data.image.*} and {@code data.augment.*} keys do not apply.
+   */
+  public static SourceConfig sourceKeysOnly(ConfigMap map) {
+    SourceConfig d = defaults();
+    return new SourceConfig(
+        SourceKeys.FORMAT.read(map),
+        SourceKeys.CLASSES.read(map),
+        new ManifestColumns(
+            SourceKeys.PATH_COLUMN.read(map),
+            SourceKeys.BYTES_COLUMN.read(map),
+            SourceKeys.LABEL_COLUMN.read(map),
+            SourceKeys.CLASS_NAME_COLUMN.read(map),
+            SourceKeys.SPLIT_COLUMN.read(map),
+            SourceKeys.SITE_COLUMN.read(map),
+            SourceKeys.PATIENT_COLUMN.read(map)),
+        new SplitRule(
+            SourceKeys.VAL_FRACTION.read(map),
+            SourceKeys.TEST_FRACTION.read(map),
+            SourceKeys.SPLIT_SEED.read(map)),
+        d.size(),
+        d.aspect(),
+        d.interpolation(),
+        d.channels(),
+        d.scaling(),
+        d.mean(),
+        d.std(),
+        d.augmentation(),
+        SourceKeys.CACHE_MB.read(map));
+  }
+
   public static SourceConfig from(ConfigMap map) {
     checkScaling(map);
     ManifestColumns columns =
