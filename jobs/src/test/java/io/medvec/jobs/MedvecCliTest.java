@@ -48,7 +48,7 @@ class MedvecCliTest {
           MergeVectorsJob.NAME,
           MergeVectorsJob.Config::from,
           EvaluateModelsJob.NAME,
-          EvaluateModelsJob.Config::from,
+          MedvecCliTest::bothEvaluateModes,
           ExperimentJob.NAME,
           ExperimentJob.Config::from,
           QueryMetricsJob.NAME,
@@ -83,6 +83,16 @@ class MedvecCliTest {
     assertThatThrownBy(() -> PublishVectorJob.Config.from(map))
         .hasMessageContaining("Missing config key 'hospital.id'");
     return partitionMode;
+  }
+
+  /**
+   * The keys of both modes of {@code evaluate}: the coordinator's and a site's ({@code --site}).
+   */
+  static Object bothEvaluateModes(ConfigMap map) {
+    Object coordinator = EvaluateModelsJob.Config.from(map);
+    assertThatThrownBy(() -> SiteEvaluateJob.Config.from(map))
+        .hasMessageContaining("Missing config key 'site.id'");
+    return coordinator;
   }
 
   final StringWriter out = new StringWriter();
