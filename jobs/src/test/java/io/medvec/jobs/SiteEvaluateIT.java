@@ -81,8 +81,15 @@ class SiteEvaluateIT {
             .run();
     assertThat(a.models())
         .containsExactly("pretrained/pretrained", "merged/merged", "single_site/h1");
+    SortedMap<String, String> firstA = RobustFixture.snapshot(store);
+    assertOnlyAggregatesAdded(store, before, firstA, "h1", dataA, 3, 150);
+    // a rerun replaces the site's partition and nothing else
+    new SiteEvaluateJob(SparkTests.spark(), SiteEvaluateJob.Config.from(config(store, dataA, "h1")))
+        .run();
     SortedMap<String, String> afterA = RobustFixture.snapshot(store);
     assertOnlyAggregatesAdded(store, before, afterA, "h1", dataA, 3, 150);
+    assertThat(afterA.keySet().stream().filter(k -> k.endsWith(".parquet")).count())
+        .isEqualTo(firstA.keySet().stream().filter(k -> k.endsWith(".parquet")).count());
 
     // site Ward-9, in its own JVM through bin/medvec's entry point: no vector, two models
     Path outB = fx.root.resolve("site-out-ward-9");
