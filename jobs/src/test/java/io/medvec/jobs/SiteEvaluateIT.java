@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.WriterLease;
@@ -81,6 +82,27 @@ class SiteEvaluateIT {
             .run();
     assertThat(a.models())
         .containsExactly("pretrained/pretrained", "merged/merged", "single_site/h1");
+    // the published AUCs are those of the store's models on the site's test images
+    io.medvec.core.data.ImageSet test = io.medvec.core.data.NpzReader.read(dataA).test();
+    for (String kind : List.of("pretrained", "merged")) {
+      Path model =
+          kind.equals("merged")
+              ? store.resolve("runs/fix/merged/model.zip")
+              : store.resolve("base").resolve(fx.fingerprint()).resolve("model.zip");
+      float[] p =
+          io.medvec.core.model.Predictor.predict(
+              io.medvec.core.model.ModelIO.load(
+                  new Configuration(), new org.apache.hadoop.fs.Path(model.toUri())),
+              test,
+              64);
+      double published =
+          a.rows().stream()
+              .filter(r -> r.modelKind().equals(kind) && r.metric().equals("auc"))
+              .findFirst()
+              .orElseThrow()
+              .value();
+      assertThat(published).as(kind + " AUC").isCloseTo(rankAuc(p, test.labels()), within(1e-9));
+    }
     SortedMap<String, String> firstA = RobustFixture.snapshot(store);
     assertOnlyAggregatesAdded(store, before, firstA, "h1", dataA, 3, 150);
     // a rerun replaces the site's partition and nothing else
@@ -152,6 +174,23 @@ class SiteEvaluateIT {
     assertThat(n.rows()).hasSize(4);
     assertThat(n.rows().stream().map(r -> r.get(1)).collect(Collectors.toSet()))
         .containsExactly("150");
+  }
+
+  /** Binary AUC by the Mann-Whitney statistic over P(class 1), ties counting one half. */
+  static double rankAuc(float[] probabilities, int[] labels) {
+    double wins = 0;
+    long pairs = 0;
+    for (int i = 0; i < labels.length; i += 1) {
+      for (int j = 0; j < labels.length; j += 1) {
+        if (labels[i] == 1 && labels[j] == 0) {
+          float pi = probabilities[2 * i + 1];
+          float pj = probabilities[2 * j + 1];
+          wins += pi > pj ? 1 : pi == pj ? 0.5 : 0;
+          pairs += 1;
+        }
+      }
+    }
+    return wins / pairs;
   }
 
   /**
