@@ -439,10 +439,16 @@ public final class SiteEvaluateJob {
     }
   }
 
-  /** Whether {@code args} ask {@code evaluate} for site mode. */
+  /**
+   * Whether {@code args} ask {@code evaluate} for site mode: {@code --site} or {@code --set
+   * site.id=}.
+   */
   static boolean requested(String[] args) {
     return Arrays.stream(args)
-        .anyMatch(a -> MODE_FLAGS.contains(a.contains("=") ? a.substring(0, a.indexOf('=')) : a));
+        .anyMatch(
+            a ->
+                MODE_FLAGS.contains(a.contains("=") ? a.substring(0, a.indexOf('=')) : a)
+                    || a.startsWith(Config.SITE.name() + "="));
   }
 
   public static void main(String[] args) {

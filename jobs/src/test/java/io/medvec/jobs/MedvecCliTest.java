@@ -247,6 +247,30 @@ class MedvecCliTest {
   }
 
   @Test
+  void evaluateWithSiteRunsSiteModeWithItsShorthands() {
+    assertThat(SiteEvaluateJob.requested(new String[] {"--site", "ward-7"})).isTrue();
+    assertThat(SiteEvaluateJob.requested(new String[] {"--set", "site.id=ward-7"})).isTrue();
+    assertThat(SiteEvaluateJob.requested(new String[] {"--run-id", "r1", "--data", "x.npz"}))
+        .isFalse();
+    String[] args = {
+      "--site", "ward-7", "--publish", "hdfs:///store", "--run", "2026-11-27", "--data", "mine.npz"
+    };
+    JobCli.Parsed parsed =
+        JobCli.parse(EvaluateModelsJob.NAME, args, new PrintWriter(out)).orElseThrow();
+    SiteEvaluateJob.Config c =
+        JobMain.parseConfig(
+            parsed.cli(),
+            EvaluateModelsJob.NAME,
+            SiteEvaluateJob.FLAG_KEYS,
+            SiteEvaluateJob.Config::from);
+    assertThat(c.site()).isEqualTo("ward-7");
+    assertThat(c.publish()).isEqualTo("hdfs:///store");
+    assertThat(c.common().runId()).isEqualTo("2026-11-27");
+    assertThat(c.splits()).containsExactly(io.medvec.core.data.Split.TEST);
+    assertThat(c.common().dataPath()).isEqualTo("mine.npz");
+  }
+
+  @Test
   void everyCommandHasAnEntryPoint() {
     assertThat(Medvec.ENTRY_POINTS.keySet())
         .containsExactlyInAnyOrderElementsOf(JobCli.COMMANDS.keySet());
