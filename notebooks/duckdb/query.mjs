@@ -5,13 +5,14 @@
 //   metrics  OUT/metrics/run_id=*/ (run_id stays a string)
 //   vectors  manifest.json of OUT/vectors/base=*/hospital=*/ and OUT/runs/*/vectors/base=*/hospital=*/
 //   merges   manifest.json of OUT/runs/*/merged/
+//   site_metrics  OUT/site-metrics/run_id=*/site=*/ (run_id and site stay strings): cross-site evaluation
 // Only committed directories (with _SUCCESS) are read; globs never match the hidden _tmp-*
 // directories an unfinished job leaves behind. A view with nothing to read is empty.
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [out, sql] = process.argv.slice(2);
 if (!out || !sql) {
-  console.error('usage: node query.mjs OUT "SQL"   (views: metrics, vectors, merges)');
+  console.error('usage: node query.mjs OUT "SQL"   (views: metrics, vectors, merges, site_metrics)');
   process.exit(2);
 }
 const quote = (s) => `'${s.replaceAll("'", "''")}'`;
@@ -38,6 +39,15 @@ const metricsSource = metricFiles.length === 0 ? '' : ` UNION ALL BY NAME SELECT
   union_by_name = true)`;
 await con.run(`CREATE VIEW metrics AS SELECT ${METRICS_COLUMNS.map(([c]) => ident(c)).join(', ')}
   FROM (${empty(METRICS_COLUMNS)}${metricsSource})`);
+
+// The sites' published metrics (jobs QueryMetricsJob.siteMetrics): the metrics columns plus site.
+const SITE_COLUMNS = [...METRICS_COLUMNS, ['site', 'VARCHAR']];
+const siteFiles = await files(`${out}/site-metrics/run_id=*/site=*/*.parquet`);
+const siteSource = siteFiles.length === 0 ? '' : ` UNION ALL BY NAME SELECT * FROM read_parquet(
+  [${siteFiles.map(quote).join(', ')}], hive_partitioning = true,
+  hive_types = {'run_id': VARCHAR, 'site': VARCHAR}, union_by_name = true)`;
+await con.run(`CREATE VIEW site_metrics AS SELECT ${SITE_COLUMNS.map(([c]) => ident(c)).join(', ')}
+  FROM (${empty(SITE_COLUMNS)}${siteSource})`);
 
 // One row per committed directory's manifest.json. Columns in name order, as Spark's JSON schema
 // inference gives them; a format no value matches keeps run ids such as 2026-11-27 strings.

@@ -232,7 +232,7 @@ public final class EvaluateModelsJob {
   }
 
   /** θ_pre + τ with the vector's own batch-norm statistics: the model its site trained. */
-  private static MultiLayerNetwork rebuild(
+  static MultiLayerNetwork rebuild(
       MultiLayerNetwork base,
       VectorStore store,
       StoredVector vector,
@@ -243,8 +243,7 @@ public final class EvaluateModelsJob {
     return model;
   }
 
-  private static List<MetricRow> rows(
-      String dataset, List<String> classes, Map<String, ScoreSet> scores) {
+  static List<MetricRow> rows(String dataset, List<String> classes, Map<String, ScoreSet> scores) {
     List<MetricRow> rows = new ArrayList<>();
     scores.forEach(
         (key, set) -> {
@@ -421,7 +420,15 @@ public final class EvaluateModelsJob {
     JobContext.PROGRESS.info("model card: {}", new Path(dir, ModelCard.MARKDOWN_FILE));
   }
 
+  /**
+   * With {@code --site}, one site's cross-site evaluation on its own data ({@link
+   * SiteEvaluateJob}); otherwise the coordinator's evaluation of this run.
+   */
   public static void main(String[] args) {
+    if (SiteEvaluateJob.requested(args)) {
+      SiteEvaluateJob.main(args);
+      return;
+    }
     JobMain.run(
         args, NAME, Config::from, (spark, config) -> new EvaluateModelsJob(spark, config).run());
   }

@@ -71,9 +71,11 @@ final class JobCli {
               JobArgs::new),
           new Info(
               EvaluateModelsJob.NAME,
-              "score pretrained / single_site / merged, append to the metrics table",
-              EvaluateModelsJob.Config.KEYS,
-              JobArgs::new),
+              "score pretrained / single_site / merged, append to the metrics table; with --site"
+                  + " one site scores them on its own data and publishes aggregate metrics",
+              ConfigGroup.union(
+                  EvaluateModelsJob.Config.KEYS, List.of(SiteEvaluateJob.Config.SITE_KEYS)),
+              EvaluateArgs::new),
           new Info(
               PredictJob.NAME,
               "score an image source with a merged model, one row per image in a Parquet table",
@@ -87,7 +89,7 @@ final class JobCli {
               JobArgs::new),
           new Info(
               QueryMetricsJob.NAME,
-              "Spark SQL over the views metrics, vectors, merges",
+              "Spark SQL over the views metrics, vectors, merges, site_metrics",
               QueryMetricsJob.Config.KEYS,
               SqlArgs::new),
           new Info(
@@ -226,6 +228,47 @@ final class JobCli {
       put(flags, "hospital", hospital);
       put(flags, "publish", publish);
       put(flags, "score-base", scoreBase ? "true" : null);
+      return CliArgs.of(job.config().orElse(null), job.overrides(), flags, job.positional());
+    }
+  }
+
+  /**
+   * {@code evaluate}: a Spark job's options, plus site mode's ({@link SiteEvaluateJob}): with
+   * {@code --site} one site scores the models of a run on its own data.
+   */
+  @Command(sortOptions = false)
+  static final class EvaluateArgs extends JobArgs {
+    @Option(
+        names = "--site",
+        paramLabel = "NAME",
+        description =
+            "Site mode: score run --run's merged model, theta_pre and this site's own model on"
+                + " --data (this site's own images) and publish only aggregate metrics to --publish."
+                + " Shorthand for --set site.id=NAME.")
+    String site;
+
+    @Option(
+        names = "--publish",
+        paramLabel = "STORE",
+        description =
+            "Site mode: the consortium's store holding runs/RUN/merged; the metrics go to its"
+                + " site-metrics/. Shorthand for --set site.publish=STORE.")
+    String publish;
+
+    @Option(
+        names = "--run",
+        paramLabel = "RUN",
+        description =
+            "Site mode: the coordinator's run to evaluate. Shorthand for --set run-id=RUN.")
+    String run;
+
+    @Override
+    public CliArgs cli() {
+      CliArgs job = super.cli();
+      Map<String, String> flags = new LinkedHashMap<>(job.flags());
+      put(flags, "site", site);
+      put(flags, "publish", publish);
+      put(flags, "run", run);
       return CliArgs.of(job.config().orElse(null), job.overrides(), flags, job.positional());
     }
   }

@@ -7,6 +7,7 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.store.OutputLayout;
+import io.medvec.core.store.SiteMetricsTable;
 import io.medvec.core.store.StoreScan;
 import io.medvec.core.vector.VectorStore;
 import io.medvec.jobs.spark.MetricsSchema;
@@ -29,7 +30,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code bin/medvec sql "QUERY"}: Spark SQL over one output root, with three views:
+ * {@code bin/medvec sql "QUERY"}: Spark SQL over one output root, with four views:
  *
  * <ul>
  *   <li>{@code metrics}: the metrics table ({@code OUT/metrics}, partitioned by {@code run_id},
@@ -38,7 +39,10 @@ import org.apache.spark.sql.types.StructType;
  *       /hospital=*}{@code /manifest.json}, and the run-scoped ones under {@code OUT/runs/*}{@code
  *       /vectors/});
  *   <li>{@code merges}: one row per run's merge ({@code OUT/runs/*}{@code /merged/manifest.json}),
- *       with the vectors it used.
+ *       with the vectors it used;
+ *   <li>{@code site_metrics}: the sites' published metrics ({@code OUT/site-metrics}, partitioned
+ *       by {@code run_id} and {@code site}, both strings): the site × model matrix of cross-site
+ *       evaluation.
  * </ul>
  *
  * Only committed directories (with {@code _SUCCESS}) are read, like every other job. The views live
@@ -52,6 +56,7 @@ public final class QueryMetricsJob {
   static final String METRICS = "metrics";
   static final String VECTORS = "vectors";
   static final String MERGES = "merges";
+  static final String SITE_METRICS = "site_metrics";
 
   /** Run ids are names: never infer dates or numbers from {@code run_id=...} directories. */
   static final String INFER_PARTITION_TYPES =
@@ -152,6 +157,7 @@ public final class QueryMetricsJob {
       manifests(scan.mergedDirs(), "run_id STRING, base_fingerprint STRING")
           .createOrReplaceTempView(MERGES);
       metrics(scan.metricsPartitions()).createOrReplaceTempView(METRICS);
+      siteMetrics(scan.siteMetricsPartitions()).createOrReplaceTempView(SITE_METRICS);
       registered = true;
     }
     return session;
@@ -214,6 +220,21 @@ public final class QueryMetricsJob {
         .read()
         .schema(METRICS_SCHEMA)
         .option("basePath", paths.metricsRoot().toString())
+        .parquet(partitions.stream().map(Path::toString).toArray(String[]::new));
+  }
+
+  /**
+   * The site metrics table ({@code OUT/site-metrics/run_id=RUN/site=ID}) over its committed
+   * partitions only, with {@code run_id} and {@code site} as strings.
+   */
+  private Dataset<Row> siteMetrics(List<Path> partitions) {
+    if (partitions.isEmpty()) {
+      return session.createDataFrame(List.of(), MetricsSchema.SITE_READ);
+    }
+    return session
+        .read()
+        .schema(MetricsSchema.SITE_READ)
+        .option("basePath", SiteMetricsTable.root(paths.out()).toString())
         .parquet(partitions.stream().map(Path::toString).toArray(String[]::new));
   }
 

@@ -48,7 +48,7 @@ class MedvecCliTest {
           MergeVectorsJob.NAME,
           MergeVectorsJob.Config::from,
           EvaluateModelsJob.NAME,
-          EvaluateModelsJob.Config::from,
+          MedvecCliTest::bothEvaluateModes,
           ExperimentJob.NAME,
           ExperimentJob.Config::from,
           QueryMetricsJob.NAME,
@@ -83,6 +83,16 @@ class MedvecCliTest {
     assertThatThrownBy(() -> PublishVectorJob.Config.from(map))
         .hasMessageContaining("Missing config key 'hospital.id'");
     return partitionMode;
+  }
+
+  /**
+   * The keys of both modes of {@code evaluate}: the coordinator's and a site's ({@code --site}).
+   */
+  static Object bothEvaluateModes(ConfigMap map) {
+    Object coordinator = EvaluateModelsJob.Config.from(map);
+    assertThatThrownBy(() -> SiteEvaluateJob.Config.from(map))
+        .hasMessageContaining("Missing config key 'site.id'");
+    return coordinator;
   }
 
   final StringWriter out = new StringWriter();
@@ -233,6 +243,30 @@ class MedvecCliTest {
     assertThat(c.base()).isEqualTo("store/base/F");
     assertThat(c.publish()).isEqualTo("hdfs:///a");
     assertThat(c.scoreBase()).isTrue();
+    assertThat(c.common().dataPath()).isEqualTo("mine.npz");
+  }
+
+  @Test
+  void evaluateWithSiteRunsSiteModeWithItsShorthands() {
+    assertThat(SiteEvaluateJob.requested(new String[] {"--site", "ward-7"})).isTrue();
+    assertThat(SiteEvaluateJob.requested(new String[] {"--set", "site.id=ward-7"})).isTrue();
+    assertThat(SiteEvaluateJob.requested(new String[] {"--run-id", "r1", "--data", "x.npz"}))
+        .isFalse();
+    String[] args = {
+      "--site", "ward-7", "--publish", "hdfs:///store", "--run", "2026-11-27", "--data", "mine.npz"
+    };
+    JobCli.Parsed parsed =
+        JobCli.parse(EvaluateModelsJob.NAME, args, new PrintWriter(out)).orElseThrow();
+    SiteEvaluateJob.Config c =
+        JobMain.parseConfig(
+            parsed.cli(),
+            EvaluateModelsJob.NAME,
+            SiteEvaluateJob.FLAG_KEYS,
+            SiteEvaluateJob.Config::from);
+    assertThat(c.site()).isEqualTo("ward-7");
+    assertThat(c.publish()).isEqualTo("hdfs:///store");
+    assertThat(c.common().runId()).isEqualTo("2026-11-27");
+    assertThat(c.splits()).containsExactly(io.medvec.core.data.Split.TEST);
     assertThat(c.common().dataPath()).isEqualTo("mine.npz");
   }
 

@@ -48,6 +48,11 @@ public final class ViewAnswers {
    * to it; returns each view's row count, in the order metrics, vectors, merges.
    */
   public static List<Long> record(String name, String out, Configuration conf) {
+    return record(name, out, conf, List.of());
+  }
+
+  /** As above, recording the answers of {@code extra} queries too (after the views'). */
+  public static List<Long> record(String name, String out, Configuration conf, List<String> extra) {
     java.nio.file.Path dir = ROOT.resolve(name);
     FileUtil.fullyDelete(dir.toFile());
     java.nio.file.Path copy = dir.resolve("out");
@@ -82,6 +87,7 @@ public final class ViewAnswers {
         queries.add(KEYS.get(i));
       }
     }
+    queries.addAll(extra);
     for (int i = 0; i < queries.size(); i += 1) {
       QueryMetricsJob.Result answer = job.run(queries.get(i));
       assertThat(answer.truncated()).as(queries.get(i)).isFalse();

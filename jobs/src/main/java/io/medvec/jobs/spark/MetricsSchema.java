@@ -1,6 +1,7 @@
 package io.medvec.jobs.spark;
 
 import io.medvec.core.store.MetricsTable;
+import io.medvec.core.store.SiteMetricsTable;
 import java.util.List;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -17,6 +18,11 @@ public final class MetricsSchema {
 
   /** The table as readers see it: the written columns plus the {@code run_id} partition. */
   public static final StructType READ = of(MetricsTable.READ_COLUMNS);
+
+  /**
+   * The site metrics table as readers see it: plus the {@code run_id} and {@code site} partitions.
+   */
+  public static final StructType SITE_READ = of(SiteMetricsTable.READ_COLUMNS);
 
   private MetricsSchema() {}
 

@@ -88,6 +88,29 @@ public final class StoreScan {
     return dirs;
   }
 
+  /**
+   * Every committed partition of the site metrics table ({@code site-metrics/run_id=RUN/site=ID}),
+   * sorted.
+   */
+  public List<Path> siteMetricsPartitions() {
+    List<Path> skipped = new ArrayList<>();
+    List<Path> dirs = new ArrayList<>();
+    for (Path run :
+        children(
+            SiteMetricsTable.root(layout.out()),
+            MetricsTable.PARTITION_COLUMN,
+            OutputLayout.RUN_ID.asMatchPredicate(),
+            skipped)) {
+      dirs.addAll(
+          committed(
+              children(run, SiteMetricsTable.SITE_COLUMN, HospitalId::isWellFormed, skipped),
+              skipped));
+    }
+    warn("the site metrics table", skipped);
+    dirs.sort(null);
+    return dirs;
+  }
+
   private List<Path> runDirs(List<Path> skipped) {
     return children(layout.runsRoot(), null, OutputLayout.RUN_ID.asMatchPredicate(), skipped);
   }

@@ -1,0 +1,6 @@
+-- The cross-site evaluation matrix: each site's AUC of each model of each run, on its own test split.
+--   node query.mjs OUT "$(cat site_matrix.sql)"
+SELECT run_id, site, model_kind, value
+FROM site_metrics
+WHERE split = 'test' AND metric = 'auc' AND label IS NULL
+ORDER BY run_id, site, model_kind
