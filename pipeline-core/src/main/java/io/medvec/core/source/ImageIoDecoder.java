@@ -25,6 +25,13 @@ import javax.imageio.stream.ImageInputStream;
  */
 final class ImageIoDecoder implements ImageDecoder {
 
+  /**
+   * The most pixels an image may declare: Pillow's {@code Image.MAX_IMAGE_PIXELS} (89,478,485, a 1
+   * GB RGBA image). Its header is read first, so a small file declaring a huge image (a
+   * decompression bomb) is refused before any pixel is decoded or memory set aside.
+   */
+  static final long MAX_PIXELS = 89_478_485L;
+
   @Override
   public DecodedImage decode(byte[] bytes, String name) {
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -84,6 +91,19 @@ final class ImageIoDecoder implements ImageDecoder {
 
   private static DecodedImage read(ImageReader reader, byte[] bytes, String name)
       throws IOException {
+    long declared = (long) reader.getWidth(0) * reader.getHeight(0);
+    if (declared > MAX_PIXELS) {
+      throw refuse(
+          name,
+          String.format(
+              java.util.Locale.ROOT,
+              "its header declares %d x %d = %d pixels, more than the limit of %d",
+              reader.getWidth(0),
+              reader.getHeight(0),
+              declared,
+              MAX_PIXELS),
+          null);
+    }
     BufferedImage image;
     try {
       image = reader.read(0);
