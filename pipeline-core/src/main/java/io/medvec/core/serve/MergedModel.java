@@ -131,7 +131,10 @@ public final class MergedModel {
 
   /** Loads the merged model directory {@code dir} on the local file system. */
   public static MergedModel load(java.nio.file.Path dir) {
-    return load(new Configuration(), new Path(dir.toAbsolutePath().toUri()));
+    // toUri() of an existing directory ends in '/', whose parent Hadoop's Path takes to be the
+    // directory itself: the base manifest two levels up would then not be found
+    return load(
+        new Configuration(), new Path("file", null, dir.toAbsolutePath().normalize().toString()));
   }
 
   /**
