@@ -26,6 +26,7 @@ import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.DataSpec;
 import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
 import io.medvec.jobs.spark.MetricsSchema;
@@ -154,8 +155,6 @@ public final class EvaluateModelsJob {
           "evaluate.splits names it");
     }
     List<ModelScoring.Model> models = models(fingerprint);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-    Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
     ctx.describe(
         "evaluate "
             + models.size()
@@ -164,14 +163,42 @@ public final class EvaluateModelsJob {
             + " in "
             + config.partitions()
             + " task(s) per split");
-    List<ModelScoring> slices =
-        ModelScoring.slices(
+    Map<String, ScoreSet> merged =
+        scoreAll(
+            ctx,
+            models,
             data,
             config.splits(),
             config.partitions(),
             ctx.dataSpec(loaded.preprocessing()),
-            new HadoopConf(ctx.hadoop()),
             config.batchSize());
+    List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
+    writeTable(rows, fingerprint);
+    writeModelCard(fingerprint, loaded, merged);
+    Result result =
+        new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
+    ctx.writeResult(NAME, result);
+    return result;
+  }
+
+  /**
+   * Scores every model on {@code splits} of {@code data} in Spark tasks ({@code partitions} slices
+   * per split, the models broadcast once) and merges the tasks' score sets in the driver, keyed
+   * {@code kind|id|split}. User errors inside a task keep their exit code ({@link TaskOutcome}).
+   */
+  static Map<String, ScoreSet> scoreAll(
+      JobContext ctx,
+      List<ModelScoring.Model> models,
+      MedMnist data,
+      List<Split> splits,
+      int partitions,
+      DataSpec spec,
+      int batchSize) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
+    Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
+    List<ModelScoring> slices =
+        ModelScoring.slices(
+            data, splits, partitions, spec, new HadoopConf(ctx.hadoop()), batchSize);
     Map<String, ScoreSet> merged = new TreeMap<>();
     for (Map<String, ScoreSet> partial :
         TaskOutcome.values(
@@ -181,13 +208,7 @@ public final class EvaluateModelsJob {
       partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
     }
     shared.destroy();
-    List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
-    writeTable(rows, fingerprint);
-    writeModelCard(fingerprint, loaded, merged);
-    Result result =
-        new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
-    ctx.writeResult(NAME, result);
-    return result;
+    return merged;
   }
 
   private List<ModelScoring.Model> models(String fingerprint) {

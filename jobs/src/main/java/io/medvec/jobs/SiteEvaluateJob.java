@@ -28,7 +28,6 @@ import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
-import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
 import io.medvec.jobs.spark.MetricsSchema;
 import io.medvec.jobs.spark.ModelScoring;
@@ -39,11 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -381,26 +377,14 @@ public final class SiteEvaluateJob {
   /** Every model on every configured split, in Spark tasks; score lists merged in the driver. */
   private Map<String, ScoreSet> score(
       List<ModelScoring.Model> models, MedMnist data, SourceData loaded) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-    Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
-    List<ModelScoring> slices =
-        ModelScoring.slices(
-            data,
-            config.splits(),
-            config.partitions(),
-            ctx.dataSpec(loaded.preprocessing()),
-            new HadoopConf(ctx.hadoop()),
-            config.batchSize());
-    Map<String, ScoreSet> merged = new TreeMap<>();
-    for (Map<String, ScoreSet> partial :
-        TaskOutcome.values(
-            jsc.parallelize(slices, slices.size())
-                .map(s -> TaskOutcome.of(() -> s.run(shared.value())))
-                .collect())) {
-      partial.forEach((key, scores) -> merged.merge(key, scores, ScoreSet::merge));
-    }
-    shared.destroy();
-    return merged;
+    return EvaluateModelsJob.scoreAll(
+        ctx,
+        models,
+        data,
+        config.splits(),
+        config.partitions(),
+        ctx.dataSpec(loaded.preprocessing()),
+        config.batchSize());
   }
 
   /** The partition's rows as Parquet, committed atomically (run_id and site are its path). */
