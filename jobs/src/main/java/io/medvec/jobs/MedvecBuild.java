@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.Properties;
 
 /** What this build is: {@code medvec-build.properties}, filled in by Maven when it was built. */
-final class MedvecBuild {
+public final class MedvecBuild {
 
   private static final Properties PROPERTIES = load();
 
@@ -22,6 +22,12 @@ final class MedvecBuild {
   static String version() {
     String version = PROPERTIES.getProperty("medvec.version", "").strip();
     return version.isEmpty() || version.startsWith("${") ? null : version;
+  }
+
+  /** The ND4J native classifier bundled by this build (e.g. linux-x86_64-onednn-avx2), or null. */
+  public static String nd4jClassifier() {
+    String classifier = PROPERTIES.getProperty("medvec.nd4j.classifier", "").strip();
+    return classifier.isEmpty() || classifier.startsWith("${") ? null : classifier;
   }
 
   private static Properties load() {

@@ -4,6 +4,7 @@ import io.medvec.core.io.Json;
 import io.medvec.core.model.FastPath;
 import io.medvec.jobs.ExitCode;
 import io.medvec.jobs.JobMain;
+import io.medvec.jobs.MedvecBuild;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -71,10 +72,11 @@ public final class BenchCommand {
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     return String.format(
         Locale.ROOT,
-        "medvec bench %s: %s, %d cores, load average %.2f, median of %d runs after %d warm-up (train, infer: %d),"
+        "medvec bench %s: %s, %s, %d cores, load average %.2f, median of %d runs after %d warm-up (train, infer: %d),"
             + " DL4J layers: %s",
         options.groups(),
         cpuModel(),
+        CpuIsa.describe(MedvecBuild.nd4jClassifier()),
         Runtime.getRuntime().availableProcessors(),
         load,
         options.runs(),
