@@ -87,19 +87,7 @@ public final class BenchCommand {
 
   /** The CPU model of /proc/cpuinfo (Linux), else the JVM's architecture. */
   static String cpuModel() {
-    try {
-      Path info = Path.of("/proc/cpuinfo");
-      if (Files.isReadable(info)) {
-        for (String line : Files.readAllLines(info)) {
-          if (line.startsWith("model name")) {
-            return line.substring(line.indexOf(':') + 1).strip();
-          }
-        }
-      }
-    } catch (IOException | UncheckedIOException e) {
-      // fall through: the model is informative only
-    }
-    return System.getProperty("os.arch");
+    return CpuIsa.field(CpuIsa.CPUINFO, "model name").orElse(System.getProperty("os.arch"));
   }
 
   private static void write(Path file, List<BenchFigure> figures) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,6 +33,9 @@ final class CpuIsa {
       this.buildFlag = buildFlag;
     }
   }
+
+  /** Linux's CPU description. */
+  static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
   private CpuIsa() {}
 
@@ -93,24 +97,33 @@ final class CpuIsa {
 
   /** The flags of the first CPU in {@code cpuinfo}, empty when unreadable. */
   static Set<String> flags(Path cpuinfo) {
+    return field(cpuinfo, "flags")
+        .map(line -> (Set<String>) new HashSet<>(Arrays.asList(line.split("\\s+"))))
+        .orElse(Set.of());
+  }
+
+  /**
+   * The value of the first {@code key : value} line of {@code cpuinfo} whose key starts with {@code
+   * key} (the first CPU's), stripped; empty when absent or unreadable (it is informative only).
+   */
+  static Optional<String> field(Path cpuinfo, String key) {
     try {
       if (Files.isReadable(cpuinfo)) {
         for (String line : Files.readAllLines(cpuinfo)) {
-          if (line.startsWith("flags")) {
-            return new HashSet<>(
-                Arrays.asList(line.substring(line.indexOf(':') + 1).strip().split("\\s+")));
+          if (line.startsWith(key)) {
+            return Optional.of(line.substring(line.indexOf(':') + 1).strip());
           }
         }
       }
     } catch (IOException | UncheckedIOException e) {
-      // informative only
+      // fall through: informative only
     }
-    return Set.of();
+    return Optional.empty();
   }
 
   /** The header's ISA phrase for this machine. */
   static String describe(String bundled) {
-    Set<String> flags = flags(Path.of("/proc/cpuinfo"));
+    Set<String> flags = flags(CPUINFO);
     Isa isa = of(flags);
     String ext = extensions(flags);
     return "vector ISA "
