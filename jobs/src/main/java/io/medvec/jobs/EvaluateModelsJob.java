@@ -10,8 +10,6 @@ import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
-import io.medvec.core.io.HadoopFiles;
-import io.medvec.core.io.Json;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.source.SourceData;
@@ -36,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -57,7 +54,7 @@ public final class EvaluateModelsJob {
   public static final String MODEL_CARD_DIR = "model-card";
 
   /** The bootstrap seed of the card's intervals: the same card for the same scores. */
-  static final long CARD_BOOTSTRAP_SEED = 2408_13038L;
+  static final long CI_SEED = 2408_13038L;
 
   public static final String NAME = "evaluate";
 
@@ -105,6 +102,10 @@ public final class EvaluateModelsJob {
    *
    * @param label null for a whole-model metric, the class index for a per-class one
    * @param className the class's name (the base model's class names) for a per-class row, else null
+   * @param ciLow the lower bound of the value's 95 % interval ({@link MetricsTable#CI_LOW}), null
+   *     for a per-class row or where undefined
+   * @param ciHigh the upper bound, null likewise
+   * @param ciMethod how the interval was computed, null without one
    */
   public record MetricRow(
       String dataset,
@@ -115,9 +116,27 @@ public final class EvaluateModelsJob {
       Integer label,
       String className,
       double value,
+      Double ciLow,
+      Double ciHigh,
+      String ciMethod,
       long n) {
 
-    /** A row without a class name (a whole-model metric, or a class of unknown name). */
+    /** A row without an interval. */
+    public MetricRow(
+        String dataset,
+        String modelKind,
+        String modelId,
+        String split,
+        String metric,
+        Integer label,
+        String className,
+        double value,
+        long n) {
+      this(
+          dataset, modelKind, modelId, split, metric, label, className, value, null, null, null, n);
+    }
+
+    /** A row without a class name or an interval. */
     public MetricRow(
         String dataset,
         String modelKind,
@@ -128,6 +147,34 @@ public final class EvaluateModelsJob {
         double value,
         long n) {
       this(dataset, modelKind, modelId, split, metric, label, null, value, n);
+    }
+
+    /**
+     * The row as the table's columns ({@link MetricsTable#COLUMNS}, in order): {@code protocol}
+     * fills the partitioning columns of a simulated run, null elsewhere (a site's rows).
+     */
+    Row toSparkRow(String baseFingerprint, AssignmentStore.Protocol protocol, String createdAt) {
+      AssignmentStore.Protocol p = protocol;
+      return RowFactory.create(
+          dataset,
+          modelKind,
+          modelId,
+          split,
+          metric,
+          label,
+          className,
+          value,
+          ciLow,
+          ciHigh,
+          ciMethod,
+          n,
+          baseFingerprint,
+          p == null ? null : p.hospitals(),
+          p == null ? null : p.mode(),
+          p == null || p.mode().equals("iid") ? null : p.alpha(),
+          p == null ? null : p.publicFraction(),
+          p == null ? null : p.seed(),
+          createdAt);
     }
   }
 
@@ -174,7 +221,7 @@ public final class EvaluateModelsJob {
             config.batchSize());
     List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
     writeTable(rows, fingerprint);
-    writeModelCard(fingerprint, loaded, merged);
+    writeModelCard(fingerprint, loaded, rows);
     Result result =
         new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
     ctx.writeResult(NAME, result);
@@ -269,20 +316,25 @@ public final class EvaluateModelsJob {
     scores.forEach(
         (key, set) -> {
           String[] parts = key.split("\\|", -1);
-          Metrics m = ClassificationMetrics.compute(set);
-          double[] model = {m.accuracy(), m.auc(), m.macroF1()};
-          for (int i = 0; i < model.length; i += 1) {
+          // the whole-model metrics with their intervals, exactly as the model card states them
+          ModelCard.SplitMetrics model = ModelCard.SplitMetrics.of(parts[2], set, CI_SEED);
+          for (ModelCard.Metric metric : model.metrics()) {
             rows.add(
                 new MetricRow(
                     dataset,
                     parts[0],
                     parts[1],
                     parts[2],
-                    MODEL_METRICS.get(i),
+                    metric.name(),
                     null,
-                    model[i],
-                    m.n()));
+                    null,
+                    metric.value() == null ? Double.NaN : metric.value(),
+                    metric.low(),
+                    metric.high(),
+                    metric.method(),
+                    model.n()));
           }
+          Metrics m = ClassificationMetrics.compute(set);
           for (ClassMetrics c : ClassificationMetrics.perClass(m.confusion())) {
             double[] perClass = {c.precision(), c.recall(), c.f1()};
             for (int i = 0; i < perClass.length; i += 1) {
@@ -306,28 +358,7 @@ public final class EvaluateModelsJob {
   private void writeTable(List<MetricRow> rows, String fingerprint) {
     String now = Instant.now().toString();
     AssignmentStore.Protocol p = ctx.assignment().protocol().orElse(null);
-    List<Row> sparkRows =
-        rows.stream()
-            .map(
-                r ->
-                    RowFactory.create(
-                        r.dataset(),
-                        r.modelKind(),
-                        r.modelId(),
-                        r.split(),
-                        r.metric(),
-                        r.label(),
-                        r.className(),
-                        r.value(),
-                        r.n(),
-                        fingerprint,
-                        p == null ? null : p.hospitals(),
-                        p == null ? null : p.mode(),
-                        p == null || p.mode().equals("iid") ? null : p.alpha(),
-                        p == null ? null : p.publicFraction(),
-                        p == null ? null : p.seed(),
-                        now))
-            .toList();
+    List<Row> sparkRows = rows.stream().map(r -> r.toSparkRow(fingerprint, p, now)).toList();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), ctx.paths().metricsPartition())) {
       ctx.spark()
           .createDataFrame(sparkRows, MetricsSchema.WRITTEN)
@@ -341,104 +372,25 @@ public final class EvaluateModelsJob {
 
   /**
    * The merged model's card ({@link ModelCard}) in {@code runs/RUN/model-card/}, committed
-   * atomically; nothing when this run has no merged model.
+   * atomically, with the metrics of {@code rows} and the sites' published so far; nothing when this
+   * run has no merged model.
    */
-  private void writeModelCard(String fingerprint, SourceData loaded, Map<String, ScoreSet> scores) {
-    MergedModelStore mergedModels = ctx.mergedModels();
-    MergeManifest merge = mergedModels.manifest().orElse(null);
-    if (merge == null) {
+  private void writeModelCard(String fingerprint, SourceData loaded, List<MetricRow> rows) {
+    if (ctx.mergedModels().manifest().isEmpty()) {
       return;
     }
-    Map<String, Long[]> labelCounts = new TreeMap<>();
-    for (StoredVector v : mergedModels.usedVectors(merge, fingerprint)) {
-      labelCounts.put(v.manifest().hospital(), v.manifest().labelCounts().toArray(Long[]::new));
-    }
-    List<ModelCard.Hospital> hospitals =
-        merge.vectors().stream()
-            .map(
-                v ->
-                    new ModelCard.Hospital(
-                        v.hospital(),
-                        v.examples(),
-                        labelCounts.containsKey(v.hospital())
-                            ? List.of(labelCounts.get(v.hospital()))
-                            : List.of(),
-                        v.dpEpsilon(),
-                        v.dpDelta()))
-            .toList();
-    Map<String, Object> base = new java.util.LinkedHashMap<>();
-    base.put("fingerprint", fingerprint);
-    Path baseManifest = new Path(ctx.paths().baseDir(fingerprint), "manifest.json");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> recorded =
-        Json.read(
-            HadoopFiles.readString(ctx.hadoop(), baseManifest), Map.class, baseManifest.toString());
-    for (String key : List.of("source", "dataset", "parameters", "public_pool", "created_at")) {
-      if (recorded.get(key) != null) {
-        base.put(key, recorded.get(key));
-      }
-    }
-    Map<String, Object> how = new java.util.LinkedHashMap<>();
-    how.put("model", merge.model());
-    if (ctx.hasResult(MergeVectorsJob.NAME)) {
-      MergeVectorsJob.Result m = ctx.readResult(MergeVectorsJob.NAME, MergeVectorsJob.Result.class);
-      how.put("strategy", m.strategy());
-      how.put("strategy_params", m.params());
-      how.put("strategy_selection", m.strategySelection());
-      how.put("lambda", m.lambda());
-      how.put("lambda_head", m.lambdaHead());
-      how.put("lambda_selection", m.lambdaSelection());
-      how.put("bn_stats", m.bnStats());
-      how.put("output_bias", m.outputBias());
-      how.put("output_layer", m.outputLayer());
-      how.put("output_layer_pull_mu", m.outputLayerPull());
-    }
-    List<ModelCard.SplitMetrics> metrics = new ArrayList<>();
-    scores.forEach(
-        (key, set) -> {
-          String[] parts = key.split("\\|", -1);
-          if (parts[0].equals("merged")) {
-            metrics.add(ModelCard.SplitMetrics.of(parts[2], set, CARD_BOOTSTRAP_SEED));
-          }
-        });
     List<String> classes = new ArrayList<>(loaded.classes());
     for (int c = classes.size(); c < loaded.data().numClasses(); c += 1) {
       classes.add(Integer.toString(c));
     }
-    String version =
-        MedvecBuild.version() != null
-            ? MedvecBuild.version()
-            : EvaluateModelsJob.class.getPackage().getImplementationVersion();
-    Map<String, String> software = new TreeMap<>();
-    software.put("version", version == null ? "development build" : version);
-    String commit = MedvecBuild.gitCommit();
-    if (commit != null) {
-      software.put("git_commit", commit);
-    }
-    Map<String, Object> model = new java.util.LinkedHashMap<>();
-    model.put("fingerprint", merge.mergedFingerprint());
-    model.put("run_id", config.common().runId());
-    model.put("directory", mergedModels.modelFile().getParent().toString());
-    ModelCard card =
-        new ModelCard(
-            model,
+    ModelCardJob.write(
+        ctx,
+        ModelCardJob.build(
+            ctx,
+            fingerprint,
             classes,
             loaded.preprocessing() == null ? null : loaded.preprocessing().canonical(),
-            base,
-            hospitals,
-            how,
-            metrics,
-            software,
-            Instant.now().toString());
-    Path dir = new Path(ctx.paths().runDir(), MODEL_CARD_DIR);
-    try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), dir)) {
-      HadoopFiles.writeStringAtomically(
-          ctx.hadoop(), new Path(out.tmp(), ModelCard.JSON_FILE), card.toJson());
-      HadoopFiles.writeStringAtomically(
-          ctx.hadoop(), new Path(out.tmp(), ModelCard.MARKDOWN_FILE), card.toMarkdown());
-      out.commit();
-    }
-    JobContext.PROGRESS.info("model card: {}", new Path(dir, ModelCard.MARKDOWN_FILE));
+            rows));
   }
 
   /**

@@ -77,6 +77,11 @@ final class JobCli {
                   EvaluateModelsJob.Config.KEYS, List.of(SiteEvaluateJob.Config.SITE_KEYS)),
               EvaluateArgs::new),
           new Info(
+              ModelCardJob.NAME,
+              "rewrite a run's model card from the store, with the metrics sites have published",
+              ModelCardJob.Config.KEYS,
+              JobArgs::new),
+          new Info(
               PredictJob.NAME,
               "score an image source with a merged model, one row per image in a Parquet table",
               PredictJob.Config.KEYS,

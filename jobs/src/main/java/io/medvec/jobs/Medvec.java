@@ -68,6 +68,7 @@ public final class Medvec {
           Map.entry(FineTuneVectorsJob.NAME, args -> exit(() -> FineTuneVectorsJob.main(args))),
           Map.entry(MergeVectorsJob.NAME, args -> exit(() -> MergeVectorsJob.main(args))),
           Map.entry(EvaluateModelsJob.NAME, args -> exit(() -> EvaluateModelsJob.main(args))),
+          Map.entry(ModelCardJob.NAME, args -> exit(() -> ModelCardJob.main(args))),
           Map.entry(ExperimentJob.NAME, args -> exit(() -> ExperimentJob.main(args))),
           Map.entry(QueryMetricsJob.NAME, QueryMetricsJob::execute),
           Map.entry(PredictJob.NAME, PredictJob::execute),

@@ -41,7 +41,6 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -390,28 +389,7 @@ public final class SiteEvaluateJob {
   /** The partition's rows as Parquet, committed atomically (run_id and site are its path). */
   private void write(Path partition, List<EvaluateModelsJob.MetricRow> rows, String fingerprint) {
     String now = Instant.now().toString();
-    List<Row> sparkRows =
-        rows.stream()
-            .map(
-                r ->
-                    RowFactory.create(
-                        r.dataset(),
-                        r.modelKind(),
-                        r.modelId(),
-                        r.split(),
-                        r.metric(),
-                        r.label(),
-                        r.className(),
-                        r.value(),
-                        r.n(),
-                        fingerprint,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        now))
-            .toList();
+    List<Row> sparkRows = rows.stream().map(r -> r.toSparkRow(fingerprint, null, now)).toList();
     try (AtomicDir out = AtomicDir.begin(ctx.hadoop(), partition)) {
       ctx.spark()
           .createDataFrame(sparkRows, MetricsSchema.WRITTEN)

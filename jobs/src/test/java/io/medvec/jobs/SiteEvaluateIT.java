@@ -102,6 +102,21 @@ class SiteEvaluateIT {
               .orElseThrow()
               .value();
       assertThat(published).as(kind + " AUC").isCloseTo(rankAuc(p, test.labels()), within(1e-9));
+      // and its interval is DeLong's on the same scores, computed here independently of the job
+      io.medvec.core.eval.ScoreSet set = new io.medvec.core.eval.ScoreSet(2);
+      for (int i = 0; i < test.labels().length; i += 1) {
+        set.add(test.labels()[i], new float[] {p[2 * i], p[2 * i + 1]});
+      }
+      io.medvec.core.eval.ConfidenceIntervals.Interval delong =
+          io.medvec.core.eval.ConfidenceIntervals.delong(set, 1, 0.95);
+      EvaluateModelsJob.MetricRow row =
+          a.rows().stream()
+              .filter(r -> r.modelKind().equals(kind) && r.metric().equals("auc"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(row.ciMethod()).isEqualTo("delong");
+      assertThat(row.ciLow()).as(kind + " AUC low").isCloseTo(delong.low(), within(1e-9));
+      assertThat(row.ciHigh()).as(kind + " AUC high").isCloseTo(delong.high(), within(1e-9));
     }
     SortedMap<String, String> firstA = RobustFixture.snapshot(store);
     assertOnlyAggregatesAdded(store, before, firstA, "h1", dataA, 3, 150);
@@ -165,6 +180,57 @@ class SiteEvaluateIT {
                 + " run_id, site, model_kind, split ORDER BY run_id, site, model_kind, split",
             "SELECT site, model_kind FROM site_metrics WHERE metric = 'auc' AND label IS NULL"
                 + " ORDER BY site, model_kind"));
+    // the coordinator rewrites the run's card from the store: the sites' metrics join it, the
+    // coordinator's own are read back unchanged from the metrics table
+    Path cardDir = store.resolve("runs/fix").resolve(EvaluateModelsJob.MODEL_CARD_DIR);
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode cardBefore =
+        mapper.readTree(cardDir.resolve(io.medvec.core.store.ModelCard.JSON_FILE).toFile());
+    assertThat(cardBefore.get("site_metrics")).isEmpty();
+    ModelCardJob.Result rewritten =
+        new ModelCardJob(
+                SparkTests.spark(),
+                ModelCardJob.Config.from(
+                    ConfigMap.empty()
+                        .withOverrides(List.of("out=" + store, "run-id=" + RobustFixture.RUN))))
+            .run();
+    assertThat(rewritten.siteModels()).isEqualTo(5);
+    com.fasterxml.jackson.databind.JsonNode card =
+        mapper.readTree(cardDir.resolve(io.medvec.core.store.ModelCard.JSON_FILE).toFile());
+    assertThat(card.get("metrics")).isEqualTo(cardBefore.get("metrics"));
+    assertThat(card.get("hospitals")).isEqualTo(cardBefore.get("hospitals"));
+    List<String> siteModels = new ArrayList<>();
+    card.get("site_metrics")
+        .forEach(m -> siteModels.add(m.get("site").asText() + "/" + m.get("model_kind").asText()));
+    assertThat(siteModels)
+        .containsExactly(
+            "Ward-9/merged", "Ward-9/pretrained", "h1/merged", "h1/pretrained", "h1/single_site");
+    for (com.fasterxml.jackson.databind.JsonNode m : card.get("site_metrics")) {
+      assertThat(m.get("n").asLong()).isEqualTo(150);
+      assertThat(m.get("metrics").findValuesAsText("name"))
+          .containsExactly("accuracy", "auc", "macro_f1");
+      if (m.get("site").asText().equals("h1")) {
+        for (com.fasterxml.jackson.databind.JsonNode x : m.get("metrics")) {
+          EvaluateModelsJob.MetricRow published =
+              a.rows().stream()
+                  .filter(
+                      r ->
+                          r.modelKind().equals(m.get("model_kind").asText())
+                              && r.metric().equals(x.get("name").asText()))
+                  .findFirst()
+                  .orElseThrow();
+          assertThat(x.get("value").asDouble()).isEqualTo(published.value());
+          assertThat(x.get("low").asDouble()).isEqualTo(published.ciLow());
+          assertThat(x.get("high").asDouble()).isEqualTo(published.ciHigh());
+          assertThat(x.get("value").asDouble())
+              .isBetween(x.get("low").asDouble(), x.get("high").asDouble());
+        }
+      }
+    }
+    assertThat(Files.readString(cardDir.resolve(io.medvec.core.store.ModelCard.MARKDOWN_FILE)))
+        .contains("## Metrics at the sites", "| Ward-9 | merged | test | 150 | auc |")
+        .doesNotContain(io.medvec.core.store.ModelCard.SITES_PENDING);
     // disjoint images: the two sites' θ_pre scores are of different data
     QueryMetricsJob.Result n =
         new QueryMetricsJob(SparkTests.spark(), new QueryMetricsJob.Config(store.toString(), 100))
@@ -278,6 +344,32 @@ class SiteEvaluateIT {
         .hasMessageContaining("Cannot evaluate run nosuchrun at site h1")
         .hasMessageContaining("no merged model of that run")
         .hasMessageContaining("runs/nosuchrun/merged");
+    assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
+  }
+
+  @Test
+  void cardOfARunWithoutAMergedModelOrMetrics() throws Exception {
+    Path store = fx.copyOut("card-refused");
+    java.util.function.Function<String, Runnable> card =
+        run ->
+            () ->
+                new ModelCardJob(
+                        SparkTests.spark(),
+                        ModelCardJob.Config.from(
+                            ConfigMap.empty()
+                                .withOverrides(List.of("out=" + store, "run-id=" + run))))
+                    .run();
+    Throwable e = BadInputIT.refused(store, card.apply("nosuchrun"));
+    assertThat(e)
+        .hasMessageContaining("Cannot write the model card of run nosuchrun")
+        .hasMessageContaining("no committed merged model");
+    assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
+    // a metrics partition still being written (no _SUCCESS) is not read
+    Files.delete(store.resolve("metrics/run_id=" + RobustFixture.RUN + "/_SUCCESS"));
+    e = BadInputIT.refused(store, card.apply(RobustFixture.RUN));
+    assertThat(e)
+        .hasMessageContaining("the metrics table has no committed partition for it")
+        .hasMessageContaining("metrics/run_id=" + RobustFixture.RUN);
     assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT);
   }
 

@@ -23,6 +23,22 @@ public final class MetricsTable {
   /** The partition column: one partition per run. */
   public static final String PARTITION_COLUMN = "run_id";
 
+  /**
+   * The lower bound of {@code value}'s {@value #CI_LEVEL} confidence interval: set for the
+   * whole-model metrics (accuracy: Wilson; AUC: DeLong for two classes, a seeded percentile
+   * bootstrap otherwise; macro F1: bootstrap), null for per-class rows and where undefined.
+   */
+  public static final String CI_LOW = "ci_low";
+
+  /** The upper bound of {@code value}'s confidence interval (see {@link #CI_LOW}). */
+  public static final String CI_HIGH = "ci_high";
+
+  /** How the interval was computed: {@code wilson}, {@code delong} or {@code bootstrap}. */
+  public static final String CI_METHOD = "ci_method";
+
+  /** The confidence level of every interval in the table. */
+  public static final double CI_LEVEL = 0.95;
+
   /** The columns written in each partition, in order. */
   public static final List<Column> COLUMNS =
       List.of(
@@ -34,6 +50,9 @@ public final class MetricsTable {
           new Column("label", Type.INT, true),
           new Column("class_name", Type.STRING, true),
           new Column("value", Type.DOUBLE, true),
+          new Column(CI_LOW, Type.DOUBLE, true),
+          new Column(CI_HIGH, Type.DOUBLE, true),
+          new Column(CI_METHOD, Type.STRING, true),
           new Column("n", Type.LONG, false),
           new Column("base_fingerprint", Type.STRING, false),
           new Column("hospitals", Type.INT, true),

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param hospitals every contributing hospital, in the merge's order
  * @param merge strategy, λ (and λ of the head), output-layer pull μ, and how each was chosen
  * @param metrics the merged model's metrics on each evaluated split of the coordinator's data
+ * @param sites the metrics each site published for this run ({@link SiteMetricsTable}): every model
+ *     it scored (merged, θ_pre, its own single-site model) on its own held-out images
  * @param software the medvec version and the commit it was built from, where known
  * @param createdAt ISO-8601 instant
  */
@@ -37,6 +39,7 @@ public record ModelCard(
     List<Hospital> hospitals,
     Map<String, Object> merge,
     List<SplitMetrics> metrics,
+    List<SiteMetrics> sites,
     Map<String, String> software,
     String createdAt) {
 
@@ -47,7 +50,7 @@ public record ModelCard(
   public static final String MARKDOWN_FILE = "model-card.md";
 
   /** The confidence level of every interval on the card. */
-  public static final double LEVEL = 0.95;
+  public static final double LEVEL = MetricsTable.CI_LEVEL;
 
   /** Why the card exists: the same two sentences on every card. */
   static final String INTENDED_USE =
@@ -97,10 +100,25 @@ public record ModelCard(
     }
   }
 
+  /**
+   * One model's metrics at one site, on the site's own split {@code split} of {@code n} images, as
+   * the site published them (aggregates with their intervals; nothing per image).
+   *
+   * @param modelKind {@code merged}, {@code pretrained} or {@code single_site}
+   * @param modelId the model's id in the metrics table (the merged model's run, the site's name)
+   */
+  public record SiteMetrics(
+      String site, String modelKind, String modelId, String split, long n, List<Metric> metrics) {
+    public SiteMetrics {
+      metrics = List.copyOf(metrics);
+    }
+  }
+
   public ModelCard {
     classes = List.copyOf(classes);
     hospitals = List.copyOf(hospitals);
     metrics = List.copyOf(metrics);
+    sites = List.copyOf(sites);
   }
 
   /** The card as JSON: every field above, plus the intended use and limits. */
@@ -117,6 +135,7 @@ public record ModelCard(
     out.put("merge", merge);
     out.put("confidence_level", LEVEL);
     out.put("metrics", metrics);
+    out.put("site_metrics", sites);
     out.put("software", software);
     out.put("created_at", createdAt);
     return Json.write(out);
@@ -185,8 +204,43 @@ public record ModelCard(
                 m.method()));
       }
     }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%n## Metrics at the sites (each site's own held-out images, %.0f %% confidence"
+                + " intervals)%n%n",
+            LEVEL * 100));
+    if (sites.isEmpty()) {
+      md.append(SITES_PENDING).append('\n');
+    } else {
+      md.append("| site | model | split | n | metric | value | interval | method |\n");
+      md.append("|---|---|---|---:|---|---:|---|---|\n");
+      for (SiteMetrics s : sites) {
+        for (Metric m : s.metrics()) {
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %s | %s | %s | %d | %s | %s | [%s, %s] | %s |%n",
+                  s.site(),
+                  s.modelKind(),
+                  s.split(),
+                  s.n(),
+                  m.name(),
+                  number(m.value()),
+                  number(m.low()),
+                  number(m.high()),
+                  m.method() == null ? "—" : m.method()));
+        }
+      }
+    }
     return md.toString();
   }
+
+  /** What the card says before any site has published metrics for the run. */
+  public static final String SITES_PENDING =
+      "No site has published metrics for this run yet. A site publishes them with `bin/medvec"
+          + " evaluate --site NAME --data LOCAL --publish STORE --run RUN`; `bin/medvec card --out"
+          + " STORE --run RUN` then rewrites this card with them.";
 
   private static String number(Double v) {
     return v == null ? "—" : String.format(Locale.ROOT, "%.4f", v);

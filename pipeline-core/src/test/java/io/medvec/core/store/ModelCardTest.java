@@ -28,6 +28,10 @@ class ModelCardTest {
   }
 
   static ModelCard card(List<ModelCard.SplitMetrics> metrics) {
+    return card(metrics, List.of());
+  }
+
+  static ModelCard card(List<ModelCard.SplitMetrics> metrics, List<ModelCard.SiteMetrics> sites) {
     return new ModelCard(
         Map.of("fingerprint", "ab12", "run_id", "r1"),
         List.of("normal", "pneumonia"),
@@ -38,6 +42,7 @@ class ModelCardTest {
             new ModelCard.Hospital("st-anna", 12, List.of(5L, 7L), 3.0, 1e-5)),
         Map.of("strategy", "task-arithmetic", "lambda", 0.5),
         metrics,
+        sites,
         Map.of("version", "1.0"),
         "2026-01-01T00:00:00Z");
   }
@@ -88,5 +93,34 @@ class ModelCardTest {
     assertThat(md)
         .contains("## Intended use", "0. normal", "1. pneumonia", "| st-anna | 12 | [5, 7] | 3.0 |")
         .contains("MedMNIST pixels scaled to [0, 1]", "task-arithmetic", "| val | 50 | accuracy |");
+  }
+
+  @Test
+  void siteMetricsAreStatedPerSiteAndModelWithTheirIntervals() throws Exception {
+    ModelCard.SplitMetrics merged = ModelCard.SplitMetrics.of("test", scores(80, 2, 4, false), 7);
+    ModelCard.SplitMetrics own = ModelCard.SplitMetrics.of("test", scores(80, 2, 5, false), 7);
+    ModelCard card =
+        card(
+            List.of(),
+            List.of(
+                new ModelCard.SiteMetrics("st-anna", "merged", "r1", "test", 80, merged.metrics()),
+                new ModelCard.SiteMetrics(
+                    "st-anna", "single_site", "st-anna", "test", 80, own.metrics())));
+    JsonNode json = new ObjectMapper().readTree(card.toJson());
+    assertThat(json.at("/site_metrics/1/model_kind").asText()).isEqualTo("single_site");
+    assertThat(json.at("/site_metrics/0/metrics/1/low").asDouble())
+        .isEqualTo(merged.metrics().get(1).low());
+    ModelCard.Metric auc = merged.metrics().get(1);
+    assertThat(card.toMarkdown())
+        .contains("## Metrics at the sites")
+        .contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "| st-anna | merged | test | 80 | auc | %.4f | [%.4f, %.4f] | delong |",
+                auc.value(),
+                auc.low(),
+                auc.high()))
+        .doesNotContain(ModelCard.SITES_PENDING);
+    assertThat(card(List.of()).toMarkdown()).contains(ModelCard.SITES_PENDING);
   }
 }
