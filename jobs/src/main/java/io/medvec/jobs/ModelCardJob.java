@@ -7,6 +7,7 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.serve.MergedModel;
 import io.medvec.core.source.Preprocessing;
+import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.MetricsTable;
@@ -47,8 +48,12 @@ public final class ModelCardJob {
    */
   public record Config(CommonConfig common) {
 
-    /** The keys this job reads. */
-    static final List<ConfigGroup> KEYS = List.of(CommonConfig.KEYS);
+    /**
+     * The keys this job reads: the shared ones ({@link CommonConfig#from} also reads the source's
+     * and preprocessing keys, which the card does not use: it takes them from the merged model).
+     */
+    static final List<ConfigGroup> KEYS =
+        List.of(CommonConfig.KEYS, SourceKeys.SOURCE, SourceKeys.PREPROCESSING);
 
     public static Config from(ConfigMap map) {
       return new Config(CommonConfig.from(map));
@@ -183,9 +188,7 @@ public final class ModelCardJob {
     List<ModelCard.SplitMetrics> metrics = new ArrayList<>();
     bySplit.forEach(
         (split, list) ->
-            metrics.add(
-                new ModelCard.SplitMetrics(
-                    split, list.get(0).n(), list.stream().map(ModelCardJob::metric).toList())));
+            metrics.add(new ModelCard.SplitMetrics(split, list.get(0).n(), cardMetrics(list))));
     String version =
         MedvecBuild.version() != null
             ? MedvecBuild.version()
@@ -249,9 +252,6 @@ public final class ModelCardJob {
     List<ModelCard.SiteMetrics> out = new ArrayList<>();
     grouped.forEach(
         (key, list) -> {
-          list.sort(
-              java.util.Comparator.comparingInt(
-                  r -> EvaluateModelsJob.MODEL_METRICS.indexOf(r.metric())));
           out.add(
               new ModelCard.SiteMetrics(
                   key.get(0),
@@ -259,7 +259,7 @@ public final class ModelCardJob {
                   key.get(2),
                   key.get(3),
                   list.get(0).n(),
-                  list.stream().map(ModelCardJob::metric).toList()));
+                  cardMetrics(list)));
         });
     return out;
   }
@@ -290,6 +290,16 @@ public final class ModelCardJob {
         r.getAs(MetricsTable.CI_HIGH),
         r.getAs(MetricsTable.CI_METHOD),
         r.<Long>getAs("n"));
+  }
+
+  /** The rows' metrics in the card's order (accuracy, AUC, macro F1). */
+  private static List<ModelCard.Metric> cardMetrics(List<MetricRow> rows) {
+    return rows.stream()
+        .sorted(
+            java.util.Comparator.comparingInt(
+                r -> EvaluateModelsJob.MODEL_METRICS.indexOf(r.metric())))
+        .map(ModelCardJob::metric)
+        .toList();
   }
 
   private static ModelCard.Metric metric(MetricRow r) {

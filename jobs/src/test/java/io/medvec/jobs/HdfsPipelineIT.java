@@ -7,11 +7,13 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.FloatChunkFile;
+import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.KilledWriters;
 import io.medvec.core.io.SimpleParquet;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.store.MergeManifest;
+import io.medvec.core.store.ModelCard;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
@@ -65,6 +67,7 @@ class HdfsPipelineIT {
   static MergeVectorsJob.Result merge1;
   static MergeVectorsJob.Result merge2;
   static EvaluateModelsJob.Result evaluate2;
+  static SiteEvaluateJob.Result site2;
   static final List<Path> crashDebris = new ArrayList<>();
 
   static ConfigMap config(String runId, String... overrides) {
@@ -122,6 +125,27 @@ class HdfsPipelineIT {
     merge2 = new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(night2)).run();
     evaluate2 =
         new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(night2)).run();
+    // hospital h1 scores night 2's models on its own images (here: the file's test split) and
+    // publishes aggregates to the store; the coordinator then rewrites the card with them
+    site2 =
+        new SiteEvaluateJob(
+                SparkTests.spark(),
+                SiteEvaluateJob.Config.from(
+                    ConfigMap.empty()
+                        .withOverrides(
+                            List.of(
+                                "site.id=h1",
+                                "site.publish=" + out,
+                                "data.path=" + fs.getUri() + "/data/pneumoniamnist.npz",
+                                "run-id=" + NIGHT2,
+                                "out=" + tmp.resolve("site-h1"),
+                                "evaluate.partitions=2"))))
+            .run();
+    new ModelCardJob(
+            SparkTests.spark(),
+            ModelCardJob.Config.from(
+                ConfigMap.empty().withOverrides(List.of("out=" + out, "run-id=" + NIGHT2))))
+        .run();
     LOG.info(
         "Two nights on HDFS in {} s", String.format("%.1f", (System.nanoTime() - pipeline) / 1e9));
     copyOutputsForNonJvmReaders();
@@ -396,6 +420,9 @@ class HdfsPipelineIT {
               "label",
               "class_name",
               "value",
+              "ci_low",
+              "ci_high",
+              "ci_method",
               "n",
               "base_fingerprint",
               "hospitals",
@@ -432,6 +459,33 @@ class HdfsPipelineIT {
                           + " (SELECT count(*) FROM merges)")
                   .rows())
           .containsExactly(List.of("0", "0", "0"));
+    }
+  }
+
+  @Test
+  void theCardOnHdfsStatesTheSitesPublishedMetrics() throws Exception {
+    Path card = new Path(out + "/runs/" + NIGHT2 + "/model-card/" + ModelCard.JSON_FILE);
+    com.fasterxml.jackson.databind.JsonNode json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(HadoopFiles.readString(conf, card));
+    List<String> models = new ArrayList<>();
+    json.get("site_metrics")
+        .forEach(m -> models.add(m.get("site").asText() + "/" + m.get("model_kind").asText()));
+    assertThat(models).containsExactly("h1/merged", "h1/pretrained", "h1/single_site");
+    for (com.fasterxml.jackson.databind.JsonNode m : json.get("site_metrics")) {
+      com.fasterxml.jackson.databind.JsonNode auc = m.get("metrics").get(1);
+      double published =
+          site2.rows().stream()
+              .filter(
+                  r ->
+                      r.modelKind().equals(m.get("model_kind").asText())
+                          && r.metric().equals("auc"))
+              .findFirst()
+              .orElseThrow()
+              .value();
+      assertThat(auc.get("value").asDouble()).isEqualTo(published);
+      assertThat(auc.get("method").asText()).isEqualTo("delong");
+      assertThat(published).isBetween(auc.get("low").asDouble(), auc.get("high").asDouble());
     }
   }
 

@@ -34,27 +34,20 @@ class MedvecCliTest {
 
   /** Each job command's config parser, as its entry point runs it. */
   static final Map<String, Function<ConfigMap, ?>> PARSERS =
-      Map.of(
-          "demo",
-          RunPipelineJob.Config::from,
-          RunPipelineJob.NAME,
-          RunPipelineJob.Config::from,
-          PartitionDataJob.NAME,
-          PartitionDataJob.Config::from,
-          PretrainModelJob.NAME,
-          PretrainModelJob.Config::from,
-          FineTuneVectorsJob.NAME,
-          MedvecCliTest::bothFineTuneModes,
-          MergeVectorsJob.NAME,
-          MergeVectorsJob.Config::from,
-          EvaluateModelsJob.NAME,
-          MedvecCliTest::bothEvaluateModes,
-          ExperimentJob.NAME,
-          ExperimentJob.Config::from,
-          QueryMetricsJob.NAME,
-          QueryMetricsJob.Config::from,
-          PredictJob.NAME,
-          PredictJob.Config::from);
+      Map.ofEntries(
+          Map.entry("demo", (Function<ConfigMap, ?>) RunPipelineJob.Config::from),
+          Map.entry(RunPipelineJob.NAME, (Function<ConfigMap, ?>) RunPipelineJob.Config::from),
+          Map.entry(PartitionDataJob.NAME, (Function<ConfigMap, ?>) PartitionDataJob.Config::from),
+          Map.entry(PretrainModelJob.NAME, (Function<ConfigMap, ?>) PretrainModelJob.Config::from),
+          Map.entry(
+              FineTuneVectorsJob.NAME, (Function<ConfigMap, ?>) MedvecCliTest::bothFineTuneModes),
+          Map.entry(MergeVectorsJob.NAME, (Function<ConfigMap, ?>) MergeVectorsJob.Config::from),
+          Map.entry(
+              EvaluateModelsJob.NAME, (Function<ConfigMap, ?>) MedvecCliTest::bothEvaluateModes),
+          Map.entry(ExperimentJob.NAME, (Function<ConfigMap, ?>) ExperimentJob.Config::from),
+          Map.entry(QueryMetricsJob.NAME, (Function<ConfigMap, ?>) QueryMetricsJob.Config::from),
+          Map.entry(PredictJob.NAME, (Function<ConfigMap, ?>) PredictJob.Config::from),
+          Map.entry(ModelCardJob.NAME, (Function<ConfigMap, ?>) ModelCardJob.Config::from));
 
   /** Configs that make the parsers read their conditional keys (DP, refits, auto strategy). */
   static final List<List<String>> CONDITIONAL =

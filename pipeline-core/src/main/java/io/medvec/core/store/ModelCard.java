@@ -240,7 +240,7 @@ public record ModelCard(
   public static final String SITES_PENDING =
       "No site has published metrics for this run yet. A site publishes them with `bin/medvec"
           + " evaluate --site NAME --data LOCAL --publish STORE --run RUN`; `bin/medvec card --out"
-          + " STORE --run RUN` then rewrites this card with them.";
+          + " STORE --run-id RUN` then rewrites this card with them.";
 
   private static String number(Double v) {
     return v == null ? "—" : String.format(Locale.ROOT, "%.4f", v);

@@ -30,9 +30,12 @@ public final class SiteMetricsTable {
 
   /** The partition of run {@code runId} and site {@code site}. */
   public static Path partition(Path store, String runId, String site) {
-    return new Path(
-        new Path(root(store), MetricsTable.PARTITION_COLUMN + "=" + runId),
-        SITE_COLUMN + "=" + site);
+    return new Path(runPartition(store, runId), SITE_COLUMN + "=" + site);
+  }
+
+  /** The directory of run {@code runId}'s site partitions. */
+  public static Path runPartition(Path store, String runId) {
+    return new Path(root(store), MetricsTable.PARTITION_COLUMN + "=" + runId);
   }
 
   private static List<MetricsTable.Column> readColumns() {
