@@ -66,17 +66,37 @@ class SparkMergeTest {
     spark = SparkTests.spark();
     store = new VectorStore(CONF, HadoopFiles.qualify(CONF, dir.resolve("vectors").toString()));
     deltas = new float[K][P];
-    vectors = new ArrayList<>();
-    for (int j = 0; j < K; j++) {
-      SplittableRandom random = new SplittableRandom(j);
-      for (int i = 0; i < P; i++) {
-        deltas[j][i] = (float) ((random.nextDouble() - 0.45) * 1e-2);
-      }
-      StoredVector v =
-          store.write(manifest(String.format("h%04d", j), 10 + j), deltas[j], new float[0]);
-      rewrite(v, deltas[j]);
-      vectors.add(v);
+    StoredVector[] written = new StoredVector[K];
+    // publishing is I/O-bound (Parquet writer, checksum and commit per vector): 8 writers, each
+    // vector still its own directory with the store's own write path
+    java.util.concurrent.ForkJoinPool writers = new java.util.concurrent.ForkJoinPool(8);
+    try {
+      writers
+          .submit(
+              () ->
+                  java.util.stream.IntStream.range(0, K)
+                      .parallel()
+                      .forEach(
+                          j -> {
+                            SplittableRandom random = new SplittableRandom(j);
+                            for (int i = 0; i < P; i++) {
+                              deltas[j][i] = (float) ((random.nextDouble() - 0.45) * 1e-2);
+                            }
+                            StoredVector v =
+                                store.write(
+                                    manifest(String.format("h%04d", j), 10 + j),
+                                    deltas[j],
+                                    new float[0]);
+                            rewrite(v, deltas[j]);
+                            written[j] = v;
+                          }))
+          .get();
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("Cannot publish the test's vectors", e);
+    } finally {
+      writers.shutdown();
     }
+    vectors = new ArrayList<>(List.of(written));
   }
 
   static VectorManifest manifest(String hospital, long examples) {
