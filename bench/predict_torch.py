@@ -7,7 +7,8 @@ for each listed file: reads it, decodes it with Pillow (RGB), preprocesses it as
 threads. ``--resize float`` (default) resizes each band in Pillow's 32-bit float mode, as medvec
 resizes in float throughout, so the probabilities equal medvec's; ``--resize u8`` resizes the 8-bit
 RGB image (Pillow rounds between its passes), the usual Python route. Prints one JSON line:
-{"runs": [images/s, ...], "images": N, "torch": version, "pillow": version}; ``--probs FILE``
+{"runs": [images/s, ...], "images": N, "inference_share": median share of the wall time in the
+forward pass, "torch": version, "pillow": version}; ``--probs FILE``
 also writes the last run's probabilities, N x classes little-endian float32 in file order.
 """
 import argparse
@@ -64,20 +65,25 @@ def main():
 
     def score():
         out = []
+        inference = 0.0
         with torch.no_grad():
             for start in range(0, len(files), a.batch):
                 x = np.stack([preprocess(f, a.size) for f in files[start : start + a.batch]])
+                before = time.perf_counter()
                 out.append(model(torch.from_numpy(x)).numpy())
-        return np.concatenate(out)
+                inference += time.perf_counter() - before
+        return np.concatenate(out), inference
 
     runs = []
+    shares = []
     probs = None
     for r in range(a.warmup + a.runs):
         start = time.perf_counter()
-        probs = score()
+        probs, inference = score()
         seconds = time.perf_counter() - start
         if r >= a.warmup:
             runs.append(len(files) / seconds)
+            shares.append(inference / seconds)
     if a.probs:
         with open(a.probs, "wb") as f:
             f.write(np.ascontiguousarray(probs, dtype="<f4").tobytes())
@@ -86,6 +92,7 @@ def main():
             {
                 "runs": runs,
                 "images": len(files),
+                "inference_share": float(np.median(shares)),
                 "threads": torch.get_num_threads(),
                 "resize": a.resize,
                 "torch": torch.__version__,

@@ -129,6 +129,12 @@ final class PredictBenchGroup {
       if (torch != null) {
         figures.add(BenchFigure.of(NAME + ".torch" + suffix, torch.imagesPerSecond, "images/s"));
       }
+      System.out.printf(
+          "  tasks=%d: forward pass %.0f %% of the time in medvec%s (the rest: read, decode,"
+              + " preprocess)%n",
+          tasks,
+          100 * medvec.inferenceShare,
+          torch == null ? "" : String.format(", %.0f %% in PyTorch", 100 * torch.inferenceShare));
       if (tasks == 1) {
         medvecProbabilities = medvec.probabilities;
         torchProbabilities = torch == null ? null : torch.probabilities;
@@ -204,8 +210,11 @@ final class PredictBenchGroup {
     return out;
   }
 
-  /** Images/s (added up over the slices) and the probabilities of all images, in order. */
-  record Scored(double imagesPerSecond, float[][] probabilities) {}
+  /**
+   * Images/s (added up over the slices), the share of the wall time spent in the network's forward
+   * pass (the rest: read, decode, preprocess) and the probabilities of all images, in order.
+   */
+  record Scored(double imagesPerSecond, double inferenceShare, float[][] probabilities) {}
 
   /** One scorer per slice, each its own model and source, all at once; median over the runs. */
   private Scored medvec(Path model, Path root, List<List<Example>> slices) {
@@ -218,6 +227,7 @@ final class PredictBenchGroup {
     ExecutorService pool = Executors.newFixedThreadPool(slices.size());
     try {
       List<Double> runs = new ArrayList<>();
+      List<Double> shares = new ArrayList<>();
       List<Scored> last = null;
       for (int r = 0; r < options.warmup() + options.runs(); r++) {
         List<Future<Scored>> futures = new ArrayList<>();
@@ -233,12 +243,14 @@ final class PredictBenchGroup {
         }
         if (r >= options.warmup()) {
           runs.add(done.stream().mapToDouble(Scored::imagesPerSecond).sum());
+          shares.add(done.stream().mapToDouble(Scored::inferenceShare).average().orElseThrow());
           last = done;
         }
       }
       List<float[]> rows = new ArrayList<>();
       last.forEach(s -> rows.addAll(List.of(s.probabilities)));
-      return new Scored(BenchFigure.median(runs), rows.toArray(new float[0][]));
+      return new Scored(
+          BenchFigure.median(runs), BenchFigure.median(shares), rows.toArray(new float[0][]));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while scoring with medvec", e);
@@ -257,6 +269,7 @@ final class PredictBenchGroup {
    */
   static Scored score(MergedModel model, ImageSource source, List<Example> examples, int batch) {
     long start = System.nanoTime();
+    long inference = 0;
     float[][] probabilities = new float[examples.size()][];
     int k = model.classes().size();
     int done = 0;
@@ -266,7 +279,9 @@ final class PredictBenchGroup {
         ImageSource.Loaded loaded = stream.next();
         inputs.add(model.input(loaded.example().id(), loaded.image()));
         if (inputs.size() == batch || !stream.hasNext()) {
+          long before = System.nanoTime();
           float[] probs = model.scores(inputs.toArray(new float[0][]));
+          inference += System.nanoTime() - before;
           for (int i = 0; i < inputs.size(); i++) {
             probabilities[done++] = java.util.Arrays.copyOfRange(probs, i * k, (i + 1) * k);
           }
@@ -274,11 +289,15 @@ final class PredictBenchGroup {
         }
       }
     }
-    return new Scored(examples.size() / ((System.nanoTime() - start) / 1e9), probabilities);
+    long wall = System.nanoTime() - start;
+    return new Scored(examples.size() / (wall / 1e9), (double) inference / wall, probabilities);
   }
 
-  /** PyTorch's images/s (added up over the slices) and probabilities of all images. */
-  private record Peer(double imagesPerSecond, float[][] probabilities) {}
+  /**
+   * PyTorch's images/s (added up over the slices), its inference share (as {@link Scored}) and
+   * probabilities of all images.
+   */
+  private record Peer(double imagesPerSecond, double inferenceShare, float[][] probabilities) {}
 
   /**
    * The PyTorch peer, one process of one thread per slice, all at once; null (said on the console)
@@ -323,6 +342,7 @@ final class PredictBenchGroup {
         processes.add(builder.start());
       }
       double total = 0;
+      double share = 0;
       String version = null;
       for (Process process : processes) {
         String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -346,6 +366,7 @@ final class PredictBenchGroup {
         List<Double> values = new ArrayList<>();
         node.get("runs").forEach(v -> values.add(v.asDouble()));
         total += BenchFigure.median(values);
+        share += node.path("inference_share").asDouble() / processes.size();
         version =
             "torch " + node.path("torch").asText() + ", Pillow " + node.path("pillow").asText();
       }
@@ -356,7 +377,7 @@ final class PredictBenchGroup {
       for (int i = 0; i < probs.size(); i++) {
         rows.addAll(List.of(readProbabilities(probs.get(i), slices.get(i).size())));
       }
-      return new Peer(total, rows.toArray(new float[0][]));
+      return new Peer(total, share, rows.toArray(new float[0][]));
     } catch (IOException e) {
       System.out.println(
           "  PyTorch peer NOT MEASURED: cannot run "
