@@ -19,7 +19,9 @@ import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
+import io.medvec.jobs.JobMain;
 import io.medvec.jobs.ModelConfig;
+import io.medvec.jobs.PredictJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -55,7 +58,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * contiguous slice (medvec: threads of this JVM, ND4J on {@code OMP_NUM_THREADS} threads, 1 under
  * {@code bin/medvec}; PyTorch: N processes of one thread), images/s added up, as the predict job's
  * Spark tasks use N cores. The console also gives the largest difference between medvec's and
- * PyTorch's probabilities on the same images.
+ * PyTorch's probabilities on the same images, and the share of each scorer's time spent in the
+ * forward pass. Last, {@code spark-job.tasks=N}: the predict job itself on the same images, in N
+ * partitions, against the Java API's {@code tasks=N}.
  */
 final class PredictBenchGroup {
 
@@ -74,16 +79,22 @@ final class PredictBenchGroup {
   private final BenchOptions options;
   private final Path shared;
   private final int limit;
+  private final SparkSession spark;
 
+  /** The group; the predict job runs in a session of its own, stopped at the end. */
   PredictBenchGroup(BenchOptions options) {
-    this(options, Integer.MAX_VALUE);
+    this(options, Integer.MAX_VALUE, null);
   }
 
-  /** The group on at most {@code limit} of the images {@code --size} selects. */
-  PredictBenchGroup(BenchOptions options, int limit) {
+  /**
+   * The group on at most {@code limit} of the images {@code --size} selects; the predict job runs
+   * in {@code spark} (left running), or in a session of its own when it is null.
+   */
+  PredictBenchGroup(BenchOptions options, int limit, SparkSession spark) {
     this.options = options;
     this.shared = options.data().getParent();
     this.limit = limit;
+    this.spark = spark;
   }
 
   List<BenchFigure> run() {
@@ -118,11 +129,13 @@ final class PredictBenchGroup {
     List<BenchFigure> figures = new ArrayList<>();
     float[][] medvecProbabilities = null;
     float[][] torchProbabilities = null;
+    Map<Integer, Double> api = new java.util.TreeMap<>();
     for (int tasks : options.threads()) {
       List<List<Example>> slices = slices(examples, tasks);
       Scored medvec = medvec(model, root, slices);
       Peer torch = torch(model, files, slices, tasks);
       String suffix = ".tasks=" + tasks;
+      api.put(tasks, medvec.imagesPerSecond);
       BenchFigure figure =
           BenchFigure.of(NAME + ".medvec" + suffix, medvec.imagesPerSecond, "images/s");
       figures.add(torch == null ? figure : figure.against(torch.imagesPerSecond));
@@ -145,7 +158,81 @@ final class PredictBenchGroup {
           "  %s: max |p_medvec - p_torch| = %.3g over %d images%n",
           NAME, maxAbsDiff(medvecProbabilities, torchProbabilities), files.size());
     }
+    figures.addAll(job(model, source, examples, api));
     return new Result(figures, files, model, medvecProbabilities, torchProbabilities);
+  }
+
+  /**
+   * The predict job ({@link PredictJob}, embedded local session, already up) on the same images,
+   * listed in a CSV manifest, in as many partitions as each {@code --threads} value: images/s of
+   * the whole {@code run()} (listing, checks, scoring, Parquet write and commit), against the Java
+   * API's {@code tasks=N} figure.
+   */
+  private List<BenchFigure> job(
+      Path model, ImageSource source, List<Example> examples, Map<Integer, Double> api) {
+    Path manifest = options.dir().resolve("predict/images.csv");
+    List<String> lines = new ArrayList<>(List.of("path,label"));
+    for (Example e : examples) {
+      lines.add(
+          csv(Path.of(java.net.URI.create(e.location())).toString())
+              + ","
+              + csv(source.classes().get(e.label())));
+    }
+    try {
+      Files.write(manifest, lines);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write the predict job's manifest " + manifest, e);
+    }
+    long begin = System.nanoTime();
+    SparkSession session = spark == null ? JobMain.session("bench") : spark;
+    System.out.printf(
+        "  predict job: embedded session %s up in %.1f s (not counted)%n",
+        session.sparkContext().master(), (System.nanoTime() - begin) / 1e9);
+    try {
+      List<BenchFigure> figures = new ArrayList<>();
+      for (int tasks : options.threads()) {
+        PredictJob.Config config =
+            PredictJob.Config.from(
+                ConfigMap.empty()
+                    .withOverrides(
+                        List.of(
+                            "predict.model=" + model,
+                            "data.path=" + manifest,
+                            "predict.out=" + options.dir().resolve("predict/table"),
+                            "run-id=" + RUN_ID,
+                            "predict.partitions=" + tasks,
+                            "predict.batch-size=" + options.batchSize())));
+        List<Double> runs = new ArrayList<>();
+        for (int r = 0; r < options.warmup() + options.runs(); r++) {
+          long start = System.nanoTime();
+          PredictJob.Result result = new PredictJob(session, config).run();
+          double seconds = (System.nanoTime() - start) / 1e9;
+          if (result.images() != examples.size()) {
+            throw new IllegalStateException(
+                "Cannot bench the predict job: it scored "
+                    + result.images()
+                    + " images of "
+                    + examples.size());
+          }
+          if (r >= options.warmup()) {
+            runs.add(examples.size() / seconds);
+          }
+        }
+        figures.add(
+            BenchFigure.of(NAME + ".spark-job.tasks=" + tasks, BenchFigure.median(runs), "images/s")
+                .against(api.get(tasks)));
+      }
+      return figures;
+    } finally {
+      if (spark == null) {
+        session.stop();
+      }
+    }
+  }
+
+  /** One RFC 4180 CSV field. */
+  private static String csv(String value) {
+    return "\"" + value.replace("\"", "\"\"") + "\"";
   }
 
   private static ImageSource source(Path root) {

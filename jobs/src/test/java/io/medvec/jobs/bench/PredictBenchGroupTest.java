@@ -47,7 +47,8 @@ class PredictBenchGroupTest {
             List.of(16),
             List.of(1_000_000L));
 
-    PredictBenchGroup.Result result = new PredictBenchGroup(options, IMAGES).measure();
+    PredictBenchGroup.Result result =
+        new PredictBenchGroup(options, IMAGES, SparkTests.spark()).measure();
 
     assertThat(result.files()).hasSize(IMAGES).allSatisfy(f -> assertThat(f).isRegularFile());
     assertThat(result.figures()).isNotEmpty();
@@ -59,7 +60,21 @@ class PredictBenchGroupTest {
             });
     assertThat(result.figures().stream().map(BenchFigure::name))
         .contains(
-            PredictBenchGroup.NAME + ".medvec.tasks=1", PredictBenchGroup.NAME + ".medvec.tasks=2");
+            PredictBenchGroup.NAME + ".medvec.tasks=1",
+            PredictBenchGroup.NAME + ".medvec.tasks=2",
+            PredictBenchGroup.NAME + ".spark-job.tasks=1",
+            PredictBenchGroup.NAME + ".spark-job.tasks=2");
+    // the job's table holds one row per image, each with the class the Java API predicts
+    List<org.apache.spark.sql.Row> rows =
+        SparkTests.spark()
+            .read()
+            .parquet(dir.resolve("predict/table").toString())
+            .select("location", "predicted_class")
+            .collectAsList();
+    assertThat(rows).hasSize(IMAGES);
+    java.util.Map<String, String> jobClass = new java.util.HashMap<>();
+    rows.forEach(
+        r -> jobClass.put(Path.of(r.getString(0)).getFileName().toString(), r.getString(1)));
 
     // the bench scores what the Java API scores, file by file, in order
     MergedModel model = MergedModel.load(result.model());
@@ -67,7 +82,10 @@ class PredictBenchGroupTest {
     assertThat(model.declaresPreprocessing()).isTrue();
     assertThat(result.medvec().length).isEqualTo(IMAGES);
     for (int i = 0; i < IMAGES; i++) {
-      float[] expected = model.predict(result.files().get(i)).probabilities();
+      MergedModel.Prediction prediction = model.predict(result.files().get(i));
+      assertThat(jobClass.get(result.files().get(i).getFileName().toString()))
+          .isEqualTo(prediction.className());
+      float[] expected = prediction.probabilities();
       float[] got = result.medvec()[i];
       assertThat(got).hasSize(9);
       float sum = 0;
