@@ -57,10 +57,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * tasks=N} for each N of {@code --threads}: N scorers at once, each with its own model on its own
  * contiguous slice (medvec: threads of this JVM, ND4J on {@code OMP_NUM_THREADS} threads, 1 under
  * {@code bin/medvec}; PyTorch: N processes of one thread), images/s added up, as the predict job's
- * Spark tasks use N cores. The console also gives the largest difference between medvec's and
- * PyTorch's probabilities on the same images, and the share of each scorer's time spent in the
- * forward pass. Last, {@code spark-job.tasks=N}: the predict job itself on the same images, in N
- * partitions, against the Java API's {@code tasks=N}.
+ * Spark tasks use N cores. PyTorch's rounds (fresh processes: one untimed pass, one timed)
+ * alternate with medvec's timed runs, so the host's drift reaches both. The console also gives the
+ * largest difference between medvec's and PyTorch's probabilities on the same images, and the share
+ * of each scorer's time spent in the forward pass. Last, {@code spark-job.tasks=N}: the predict job
+ * itself on the same images, in N partitions, against the Java API's {@code tasks=N}.
  */
 final class PredictBenchGroup {
 
@@ -132,8 +133,24 @@ final class PredictBenchGroup {
     Map<Integer, Double> api = new java.util.TreeMap<>();
     for (int tasks : options.threads()) {
       List<List<Example>> slices = slices(examples, tasks);
-      Scored medvec = medvec(model, root, slices);
-      Peer torch = torch(model, files, slices, tasks);
+      // the peer's rounds alternate with medvec's timed runs, so the host's drift reaches both
+      List<Peer> rounds = new ArrayList<>();
+      boolean[] peerFailed = {false};
+      Scored medvec =
+          medvec(
+              model,
+              root,
+              slices,
+              () -> {
+                if (!peerFailed[0]) {
+                  Peer round = torch(model, files, slices, tasks, rounds.isEmpty());
+                  peerFailed[0] = round == null;
+                  if (round != null) {
+                    rounds.add(round);
+                  }
+                }
+              });
+      Peer torch = peerFailed[0] || rounds.isEmpty() ? null : Peer.median(rounds);
       String suffix = ".tasks=" + tasks;
       api.put(tasks, medvec.imagesPerSecond);
       BenchFigure figure =
@@ -303,8 +320,11 @@ final class PredictBenchGroup {
    */
   record Scored(double imagesPerSecond, double inferenceShare, float[][] probabilities) {}
 
-  /** One scorer per slice, each its own model and source, all at once; median over the runs. */
-  private Scored medvec(Path model, Path root, List<List<Example>> slices) {
+  /**
+   * One scorer per slice, each its own model and source, all at once; median over the runs. {@code
+   * afterTimedRun} runs after each timed run, untimed.
+   */
+  private Scored medvec(Path model, Path root, List<List<Example>> slices, Runnable afterTimedRun) {
     List<MergedModel> models = new ArrayList<>();
     List<ImageSource> sources = new ArrayList<>();
     for (int i = 0; i < slices.size(); i++) {
@@ -332,6 +352,7 @@ final class PredictBenchGroup {
           runs.add(done.stream().mapToDouble(Scored::imagesPerSecond).sum());
           shares.add(done.stream().mapToDouble(Scored::inferenceShare).average().orElseThrow());
           last = done;
+          afterTimedRun.run();
         }
       }
       List<float[]> rows = new ArrayList<>();
@@ -384,13 +405,23 @@ final class PredictBenchGroup {
    * PyTorch's images/s (added up over the slices), its inference share (as {@link Scored}) and
    * probabilities of all images.
    */
-  private record Peer(double imagesPerSecond, double inferenceShare, float[][] probabilities) {}
+  private record Peer(double imagesPerSecond, double inferenceShare, float[][] probabilities) {
+    /** The medians of the rounds, with the last round's probabilities. */
+    static Peer median(List<Peer> rounds) {
+      return new Peer(
+          BenchFigure.median(rounds.stream().map(Peer::imagesPerSecond).toList()),
+          BenchFigure.median(rounds.stream().map(Peer::inferenceShare).toList()),
+          rounds.get(rounds.size() - 1).probabilities());
+    }
+  }
 
   /**
-   * The PyTorch peer, one process of one thread per slice, all at once; null (said on the console)
-   * when it cannot run.
+   * One round of the PyTorch peer: one process of one thread per slice, all at once, each one timed
+   * pass after (with {@code --warmup} > 0) one untimed; null (said on the console) when it cannot
+   * run. {@code first} prints the versions.
    */
-  private Peer torch(Path model, List<Path> files, List<List<Example>> slices, int tasks) {
+  private Peer torch(
+      Path model, List<Path> files, List<List<Example>> slices, int tasks, boolean first) {
     Path script = options.home().resolve("bench/predict_torch.py");
     List<Process> processes = new ArrayList<>();
     List<Path> probs = new ArrayList<>();
@@ -419,9 +450,9 @@ final class PredictBenchGroup {
                     "--threads",
                     "1",
                     "--runs",
-                    Integer.toString(options.runs()),
+                    "1",
                     "--warmup",
-                    Integer.toString(options.warmup()),
+                    Integer.toString(Math.min(1, options.warmup())),
                     "--probs",
                     out.toString())
                 .redirectErrorStream(true);
@@ -457,7 +488,7 @@ final class PredictBenchGroup {
         version =
             "torch " + node.path("torch").asText() + ", Pillow " + node.path("pillow").asText();
       }
-      if (tasks == 1) {
+      if (first && tasks == options.threads().get(0)) {
         System.out.println("  peer: " + version);
       }
       List<float[]> rows = new ArrayList<>();
