@@ -13,18 +13,21 @@ import java.util.Set;
  * Options of {@code bin/medvec bench}.
  *
  * @param groups benchmark groups to run, in order ({@code train}, {@code infer}, {@code merge},
- *     {@code spark}, {@code decode}; {@code all} = every group; {@code merge} includes {@code
- *     merge-engines}, the local/Spark comparison alone)
+ *     {@code spark}, {@code decode}, {@code predict}; {@code all} = every group; {@code merge}
+ *     includes {@code merge-engines}, the local/Spark comparison alone)
  * @param json {@code --json FILE}: also write the figures as a JSON list
  * @param runs {@code --runs} timed runs per figure (5); the figure is their median
- * @param warmup {@code --warmup} untimed runs before them (1 for merge and spark)
+ * @param warmup {@code --warmup} untimed runs before them (1 for merge, spark, decode and predict)
  * @param modelWarmup untimed runs before the timed ones of train and infer: {@code --warmup} when
  *     given, else {@value #MODEL_WARMUP} (one run is 20 minibatches; DL4J's Java side needs about
  *     that many before the JIT has compiled it, PyTorch gets the same warm-up)
- * @param threads {@code --threads} thread counts for train/infer ([1, 2])
- * @param batchSize {@code --batch-size} training minibatch (64, the fine-tune default)
+ * @param threads {@code --threads} thread counts for train/infer, scorer counts for predict ([1,
+ *     2])
+ * @param batchSize {@code --batch-size} training minibatch (64, the fine-tune default), and the
+ *     scoring batch of predict
  * @param full {@code --size full}: merge K ∈ {4, 16, 64} × P ∈ {1e6, 1e7} (2.6 GB of Parquet);
- *     {@code quick} (default) stops P = 1e7 at K = 16
+ *     {@code quick} (default) stops P = 1e7 at K = 16; decode and predict: all 2,359 ISIC images
+ *     instead of every 8th
  * @param data {@code --data} the MedMNIST .npz ($MEDVEC_DATA)
  * @param dir {@code --dir} working directory for generated vectors (target/bench), reused between
  *     runs
@@ -52,7 +55,7 @@ record BenchOptions(
   static final int MODEL_WARMUP = 8;
 
   static final List<String> GROUPS =
-      List.of("train", "infer", "merge", "merge-engines", "spark", "decode");
+      List.of("train", "infer", "merge", "merge-engines", "spark", "decode", "predict");
   private static final Set<String> FLAGS =
       Set.of(
           "json",

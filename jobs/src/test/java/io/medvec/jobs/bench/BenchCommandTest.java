@@ -40,7 +40,8 @@ class BenchCommandTest {
   void optionsDefaultToAllGroupsAndRejectUnknownOnes() {
     String data = SparkTests.sharedData().resolve("pneumoniamnist.npz").toString();
     BenchOptions all = BenchOptions.parse(new String[] {"--data", data});
-    assertThat(all.groups()).containsExactly("train", "infer", "merge", "spark", "decode");
+    assertThat(all.groups())
+        .containsExactly("train", "infer", "merge", "spark", "decode", "predict");
     assertThat(all.threads()).containsExactly(1, 2);
     assertThat(all.full()).isFalse();
     assertThat(all.warmup()).as("merge and spark").isEqualTo(1);
