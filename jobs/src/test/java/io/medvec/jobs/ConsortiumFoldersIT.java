@@ -1,0 +1,276 @@
+package io.medvec.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.medvec.core.config.ConfigMap;
+import io.medvec.core.io.Json;
+import io.medvec.core.store.MergeManifest;
+import io.medvec.core.vector.VectorManifest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A consortium of image folders in one test: the coordinator publishes θ_pre, trained on an {@code
+ * ROOT/SPLIT/CLASS/*} folder of real ISIC JPEGs, to store A; two hospitals, each a separate JVM
+ * given only store A's base directory and a folder of its own (disjoint ISIC images, under folder
+ * names of its own), fine-tune and publish; the coordinator merges what arrived and evaluates on
+ * its own folder. Then every file in store A is searched for the hospitals' folder paths and image
+ * file names and for 64-byte runs of every hospital JPEG's bytes, and the files the hospitals added
+ * are checked to be exactly their vector directories.
+ */
+class ConsortiumFoldersIT {
+
+  static final String RUN = "night-1";
+
+  /** Three ISIC classes; every party has images of each. */
+  static final List<String> CLASSES =
+      List.of("actinic_keratosis", "basal_cell_carcinoma", "dermatofibroma");
+
+  /** Per class, the party's share of the sorted ISIC train and test files: [from, to). */
+  record Share(int trainFrom, int trainTo, int testFrom, int testTo) {}
+
+  @TempDir Path tmp;
+
+  @Test
+  void hospitalsPublishFromTheirOwnImageFoldersAndNothingOfItReachesTheStore() throws Exception {
+    Path storeA = tmp.resolve("store-a");
+    Path coordinatorData = folder(tmp.resolve("coordinator/isic3"), new Share(0, 24, 0, 8));
+    Map<String, Path> hospitalData = new LinkedHashMap<>();
+    hospitalData.put(
+        "st-anna", folder(tmp.resolve("anna-site/derm-2026"), new Share(24, 48, 8, 12)));
+    hospitalData.put(
+        "clinic_b", folder(tmp.resolve("b-site/export-jpeg"), new Share(48, 72, 12, 16)));
+
+    ConfigMap coordinator = coordinatorConfig(storeA, coordinatorData);
+    new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(coordinator)).run();
+    String fp =
+        new PretrainModelJob(SparkTests.spark(), PretrainModelJob.Config.from(coordinator))
+            .run()
+            .fingerprint();
+    Path baseDir = storeA.resolve("base").resolve(fp);
+    SortedMap<String, String> before = RobustFixture.snapshot(storeA);
+
+    List<MedvecProcess> hospitals = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Path> h : hospitalData.entrySet()) {
+        Path home = h.getValue().getParent();
+        hospitals.add(
+            MedvecProcess.start(
+                home.resolve("finetune.log"),
+                List.of("-Dspark.master=local[1]"),
+                List.of(
+                    "finetune",
+                    "--base",
+                    baseDir.toString(),
+                    "--data",
+                    h.getValue().toString(),
+                    "--hospital",
+                    h.getKey(),
+                    "--out",
+                    home.resolve("out").toString(),
+                    "--score-base",
+                    "--set",
+                    "finetune.epochs=1",
+                    "--set",
+                    "finetune.batch-size=16")));
+      }
+      for (MedvecProcess p : hospitals) {
+        assertThat(p.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();
+        assertThat(p.process.exitValue()).as(p.logTail()).isZero();
+      }
+    } finally {
+      for (MedvecProcess p : hospitals) {
+        p.close();
+      }
+    }
+
+    // what the hospitals added to store A: their vector directories, nothing else
+    SortedMap<String, String> after = RobustFixture.snapshot(storeA);
+    Set<String> added = new TreeSet<>(after.keySet());
+    added.removeAll(before.keySet());
+    assertThat(after).containsAllEntriesOf(before);
+    String vectors = "vectors/base=" + fp + "/hospital=";
+    assertThat(added)
+        .isNotEmpty()
+        .allSatisfy(
+            f ->
+                assertThat(f)
+                    .matches("vectors(/base=" + fp + "(/hospital=(st-anna|clinic_b)(/.*)?)?)?"));
+    for (String hospital : hospitalData.keySet()) {
+      Path manifestFile = storeA.resolve(vectors + hospital + "/manifest.json");
+      VectorManifest m =
+          Json.read(Files.readString(manifestFile), VectorManifest.class, manifestFile.toString());
+      assertThat(m.hospital()).isEqualTo(hospital);
+      // the train folder's 24 images of each class less the val split carved from it (no val
+      // folder: 10 %, stratified, 2 of each class), counted in the base's class order
+      assertThat(m.examples()).isEqualTo(66);
+      assertThat(m.labelCounts()).containsExactly(22L, 22L, 22L);
+      assertThat(Files.readString(manifestFile)).contains(CLASSES.get(2));
+    }
+
+    // coordinator: merge what arrived, evaluate on its own folder
+    ConfigMap merge = coordinatorConfig(storeA, coordinatorData, "base=" + fp);
+    MergeVectorsJob.Result merged =
+        new MergeVectorsJob(SparkTests.spark(), MergeVectorsJob.Config.from(merge)).run();
+    assertThat(merged.vectors())
+        .extracting(MergeManifest.UsedVector::hospital)
+        .containsExactlyInAnyOrder("st-anna", "clinic_b");
+    EvaluateModelsJob.Result evaluated =
+        new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(merge)).run();
+    assertThat(evaluated.rows())
+        .filteredOn(r -> r.split().equals("test") && r.metric().equals("recall"))
+        .extracting(EvaluateModelsJob.MetricRow::className)
+        .containsOnlyElementsOf(CLASSES);
+    assertThat(evaluated.rows())
+        .filteredOn(r -> r.split().equals("test") && r.metric().equals("auc") && r.label() == null)
+        .extracting(EvaluateModelsJob.MetricRow::modelId)
+        .contains("st-anna", "clinic_b", "merged");
+
+    // nothing of the hospitals' folders anywhere in store A: no path, no file name, no JPEG bytes
+    List<String> names = new ArrayList<>();
+    RunIndex jpegs = new RunIndex();
+    for (Path root : hospitalData.values()) {
+      names.addAll(
+          List.of(
+              root.getParent().toString(),
+              root.getFileName().toString(),
+              root.getParent().getFileName().toString()));
+      try (Stream<Path> files = Files.walk(root)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          String file = f.getFileName().toString();
+          names.add(file.substring(0, file.lastIndexOf('.'))); // ISIC_0012345
+          jpegs.addFile(f);
+        }
+      }
+    }
+    assertThat(jpegs.size()).isEqualTo(2 * 3 * (24 + 4));
+    try (Stream<Path> files = Files.walk(storeA)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(f);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        for (String name : names) {
+          assertThat(text).as(f + " must not name " + name).doesNotContain(name);
+        }
+        assertThat(jpegs.firstMatch(bytes)).as(f + " holds a hospital JPEG's bytes").isEmpty();
+      }
+    }
+    Path anyImage;
+    try (Stream<Path> files = Files.walk(hospitalData.get("clinic_b").resolve("test"))) {
+      anyImage = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+    }
+    assertThat(jpegs.firstMatch(Files.readAllBytes(anyImage)))
+        .as("the search finds the bytes it looks for")
+        .isPresent();
+  }
+
+  private ConfigMap coordinatorConfig(Path store, Path data, String... more) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "run-id=" + RUN,
+                "out=" + store,
+                "data.path=" + data,
+                "data.image.size=32",
+                "partition.public-fraction=0.9",
+                "partition.hospitals=1",
+                "partition.min-per-hospital=1",
+                "model.conv-filters=[4]",
+                "model.dense-units=8",
+                "pretrain.epochs=1",
+                "pretrain.batch-size=16",
+                "merge.lambda=0.5",
+                "evaluate.splits=[test]",
+                "evaluate.partitions=2"));
+    all.addAll(List.of(more));
+    return ConfigMap.empty().withOverrides(all);
+  }
+
+  /**
+   * {@code root/SPLIT/CLASS/*}: symbolic links to this party's share of the shared ISIC files of
+   * each class (never copies), under the file names the shared folder gives them.
+   */
+  static Path folder(Path root, Share share) throws IOException {
+    Path isic = SparkTests.sharedData().resolve("isic-skin");
+    for (String c : CLASSES) {
+      link(
+          isic.resolve("train").resolve(c),
+          root.resolve("train").resolve(c),
+          share.trainFrom(),
+          share.trainTo());
+      link(
+          isic.resolve("test").resolve(c),
+          root.resolve("test").resolve(c),
+          share.testFrom(),
+          share.testTo());
+    }
+    return root;
+  }
+
+  private static void link(Path from, Path to, int fromIndex, int toIndex) throws IOException {
+    Files.createDirectories(to);
+    List<Path> files;
+    try (Stream<Path> s = Files.list(from)) {
+      files = s.sorted().toList();
+    }
+    assertThat(files.size()).as(from + " has enough images").isGreaterThanOrEqualTo(toIndex);
+    for (Path f : files.subList(fromIndex, toIndex)) {
+      Files.createSymbolicLink(to.resolve(f.getFileName()), f);
+    }
+  }
+
+  /**
+   * 64-byte runs from the middle of every hospital JPEG (entropy-coded data: a match elsewhere
+   * means the file's bytes were copied), keyed by their first 8 bytes.
+   */
+  static final class RunIndex {
+    static final int RUN = 64;
+    private final Map<Long, List<byte[]>> runs = new HashMap<>();
+    private int size;
+
+    void addFile(Path file) throws IOException {
+      byte[] bytes = Files.readAllBytes(file);
+      int middle = bytes.length / 2;
+      for (int off : new int[] {middle - RUN, middle}) {
+        byte[] run = java.util.Arrays.copyOfRange(bytes, off, off + RUN);
+        runs.computeIfAbsent(ByteBuffer.wrap(run).getLong(), k -> new ArrayList<>()).add(run);
+      }
+      size++;
+    }
+
+    int size() {
+      return size;
+    }
+
+    /** The offset of the first run found in {@code bytes}, if any. */
+    Optional<Integer> firstMatch(byte[] bytes) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      for (int i = 0; i + RUN <= bytes.length; i++) {
+        List<byte[]> candidates = runs.get(b.getLong(i));
+        if (candidates != null) {
+          for (byte[] run : candidates) {
+            if (java.util.Arrays.equals(bytes, i, i + RUN, run, 0, RUN)) {
+              return Optional.of(i);
+            }
+          }
+        }
+      }
+      return Optional.empty();
+    }
+  }
+}
