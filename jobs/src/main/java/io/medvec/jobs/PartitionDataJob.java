@@ -43,7 +43,11 @@ public final class PartitionDataJob {
    *     examples and their column values (preprocessing is not the partition's concern)
    */
   public record Config(
-      CommonConfig common, PartitionSpec spec, int trainLimit, SourceConfig source) {
+      CommonConfig common,
+      PartitionSpec spec,
+      boolean shrinkToFit,
+      int trainLimit,
+      SourceConfig source) {
     static final ConfigKey<Double> PUBLIC_FRACTION =
         ConfigKey.number(
             "partition.public-fraction",
@@ -89,6 +93,15 @@ public final class PartitionDataJob {
             1,
             Integer.MAX_VALUE,
             "fewest images any hospital may get");
+    static final ConfigKey<Boolean> SHRINK_TO_FIT =
+        ConfigKey.bool(
+            "partition.shrink-to-fit",
+            false,
+            "iid, dirichlet: when the training images left after the public pool cannot give"
+                + " partition.hospitals hospitals partition.min-per-hospital images each, simulate"
+                + " as many as can (at least 2) and say so in the log, instead of refusing (exit 3);"
+                + " conf/pipeline.yaml and conf/demo.yaml turn it on, experiments keep it off so"
+                + " that a cell's K is the K it names");
     static final ConfigKey<Integer> TRAIN_LIMIT =
         ConfigKey.integer(
             "partition.train-limit",
@@ -111,6 +124,7 @@ public final class PartitionDataJob {
                 ALPHA,
                 SEED,
                 MIN_PER_HOSPITAL,
+                SHRINK_TO_FIT,
                 COLUMN,
                 MIN_SITE_EXAMPLES,
                 TRAIN_LIMIT),
@@ -127,7 +141,12 @@ public final class PartitionDataJob {
               MIN_PER_HOSPITAL.read(map),
               COLUMN.read(map),
               MIN_SITE_EXAMPLES.read(map));
-      return new Config(CommonConfig.from(map), spec, TRAIN_LIMIT.read(map), listing(map));
+      return new Config(
+          CommonConfig.from(map),
+          spec,
+          SHRINK_TO_FIT.read(map),
+          TRAIN_LIMIT.read(map),
+          listing(map));
     }
 
     /** The source keys of {@link SourceKeys#SOURCE}; preprocessing at its defaults. */
@@ -159,6 +178,33 @@ public final class PartitionDataJob {
     this.config = config;
   }
 
+  /**
+   * The configured spec, or with {@link Config#SHRINK_TO_FIT} as many hospitals as the images dealt
+   * to hospitals can give {@code min-per-hospital} each, when that is fewer (and at least 2).
+   */
+  private PartitionSpec fitted(int[] labels, Listing data) {
+    PartitionSpec spec = config.spec();
+    if (!config.shrinkToFit()) {
+      return spec;
+    }
+    int dealt = HospitalPartitioner.dealt(labels, data.numClasses(), spec.publicFraction());
+    int fit = dealt / spec.minPerHospital();
+    if (fit >= spec.hospitals() || fit < 2) {
+      return spec; // fits, or not even two: assign refuses naming the numbers
+    }
+    JobContext.PROGRESS.warn(
+        "partition: the {} training images left after the public pool give at most {} hospitals"
+            + " of partition.min-per-hospital={} images: simulating {} instead of"
+            + " partition.hospitals={} (partition.shrink-to-fit; set partition.hospitals or"
+            + " partition.min-per-hospital to choose)",
+        dealt,
+        fit,
+        spec.minPerHospital(),
+        fit,
+        spec.hospitals());
+    return spec.withHospitals(fit);
+  }
+
   public Result run() {
     ctx.describe(
         "partition " + ctx.dataPath() + " into " + config.spec().hospitals() + " hospitals");
@@ -171,7 +217,7 @@ public final class PartitionDataJob {
     Map<String, String> hospitalOfSite = Map.of();
     List<String> mergedSites = List.of();
     if (data.sites() == null) {
-      assignment = HospitalPartitioner.assign(labels, data.numClasses(), config.spec());
+      assignment = HospitalPartitioner.assign(labels, data.numClasses(), fitted(labels, data));
     } else {
       HospitalPartitioner.SitePartition p =
           HospitalPartitioner.assignBySite(

@@ -148,4 +148,41 @@ class ImageFolderPipelineIT {
         .hasMessageContaining("(32)")
         .satisfies(e -> assertThat(ExitCode.of(e).code()).isEqualTo(2));
   }
+
+  /**
+   * {@code bin/medvec pipeline --data ../shared/data/ham10000_sample70}: 70 full-size JPEGs in
+   * {@code ROOT/CLASS/*} (no split folders), 7 classes of 10. conf/pipeline.yaml asks for 4
+   * hospitals of at least 20 images; after the carved val and test splits and a public pool of one
+   * image per class, 49 are left, so the run simulates 2 hospitals and says so.
+   */
+  @Test
+  void theSmallHamFolderRunsWithConfPipelineAloneOnTheHospitalsItCanGive() {
+    Path ham = SparkTests.sharedData().resolve("ham10000_sample70");
+    ConfigMap map =
+        ConfigMap.load(Path.of("..", "conf", "pipeline.yaml"))
+            .withOverrides(List.of("data.path=" + ham, "out=" + tmp.resolve("ham-out")));
+    RunPipelineJob.Config config = RunPipelineJob.Config.from(map);
+    map.rejectUnknown();
+    RunPipelineJob.Result ham70 = new RunPipelineJob(SparkTests.spark(), config).run();
+    assertThat(ham70.merge().vectors()).extracting(v -> v.hospital()).containsExactly("h0", "h1");
+    assertThat(ham70.evaluate().rows())
+        .filteredOn(r -> r.modelKind().equals("merged") && r.metric().equals("recall"))
+        .extracting(EvaluateModelsJob.MetricRow::className)
+        .containsOnly("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc");
+    // the same folder with shrink-to-fit off is refused, naming what fits
+    ConfigMap strict =
+        ConfigMap.load(Path.of("..", "conf", "pipeline.yaml"))
+            .withOverrides(
+                List.of(
+                    "data.path=" + ham,
+                    "out=" + tmp.resolve("ham-strict"),
+                    "partition.shrink-to-fit=false"));
+    assertThatThrownBy(
+            () ->
+                new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(strict))
+                    .run())
+        .hasMessageContaining("4 hospitals x minPerHospital 20 exceeds the 49 left")
+        .hasMessageContaining("at most 2 hospital(s) of that size fit")
+        .satisfies(e -> assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT));
+  }
 }

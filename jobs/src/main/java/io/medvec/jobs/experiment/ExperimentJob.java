@@ -280,6 +280,7 @@ public final class ExperimentJob {
         "run-id=" + cell.runId(),
         "data.path=" + HadoopFiles.qualify(ctx.hadoop(), dataPath(cell.dataset())),
         "partition.hospitals=" + Math.max(1, cell.hospitals()),
+        "partition.shrink-to-fit=false", // a cell's K is the K it names, or it is refused
         "partition.mode=" + cell.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         "partition.alpha=" + cell.alpha(),
         "partition.seed=" + cell.seed(),

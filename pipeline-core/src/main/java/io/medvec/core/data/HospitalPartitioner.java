@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * Deals training images into a stratified public pool and K hospitals.
  *
  * <ol>
- *   <li>Public pool: per class, {@code round(publicFraction * classCount)} images chosen at random.
+ *   <li>Public pool: per class, {@link #publicCount} images chosen at random: {@code
+ *       round(publicFraction * classCount)}, and at least one of a class with two or more images
+ *       when {@code publicFraction > 0}, so that a small dataset's pool still holds every class.
  *   <li>IID: the rest, shuffled within each class, is dealt round-robin class after class from a
  *       random first hospital, so hospital sizes and each class's per-hospital counts differ by at
  *       most one (stratified dealing).
@@ -86,19 +88,22 @@ public final class HospitalPartitioner {
     int[][] rest = new int[numClasses][];
     int remaining = 0;
     for (int c = 0; c < numClasses; c++) {
-      int publicCount = (int) Math.round(spec.publicFraction() * byClass[c].length);
+      int publicCount = publicCount(spec.publicFraction(), byClass[c].length);
       rest[c] = Arrays.copyOfRange(byClass[c], publicCount, byClass[c].length);
       remaining += rest[c].length;
     }
     checkArgument(
         remaining >= (long) spec.hospitals() * spec.minPerHospital(),
         "Cannot partition %s examples: %s hospitals x minPerHospital %s exceeds the %s left after"
-            + " the public pool (publicFraction=%s)",
+            + " the public pool (publicFraction=%s); %s",
         labels.length,
         spec.hospitals(),
         spec.minPerHospital(),
         remaining,
-        spec.publicFraction());
+        spec.publicFraction(),
+        remaining / spec.minPerHospital() >= 1
+            ? "at most " + remaining / spec.minPerHospital() + " hospital(s) of that size fit"
+            : "not one hospital of that size fits");
     if (spec.mode() == PartitionMode.IID) {
       dealIid(rest, hospitalOf, spec.hospitals(), rng);
     } else {
@@ -107,6 +112,38 @@ public final class HospitalPartitioner {
     Assignment assignment = new Assignment(spec, hospitalOf, labels.clone(), numClasses);
     LOG.info("Partitioned {} examples: {}", labels.length, assignment);
     return assignment;
+  }
+
+  /**
+   * The public pool's share of a class of {@code classCount} training images: {@code
+   * round(publicFraction * classCount)}, raised to 1 for a class of two or more images when {@code
+   * publicFraction > 0} (a pool without some class would pre-train a model that never saw it).
+   */
+  public static int publicCount(double publicFraction, int classCount) {
+    int count = (int) Math.round(publicFraction * classCount);
+    return publicFraction > 0 && classCount >= 2 ? Math.max(1, count) : count;
+  }
+
+  /**
+   * How many examples {@link #assign} deals to hospitals: all but the public pool, whose size per
+   * class is {@link #publicCount} whatever the seed.
+   */
+  public static int dealt(int[] labels, int numClasses, double publicFraction) {
+    checkNotNull(labels, "Cannot partition: labels is null");
+    int[] counts = new int[numClasses];
+    for (int label : labels) {
+      checkArgument(
+          label >= 0 && label < numClasses,
+          "Cannot partition: label %s outside [0, %s)",
+          label,
+          numClasses);
+      counts[label] += 1;
+    }
+    int dealt = 0;
+    for (int count : counts) {
+      dealt += count - publicCount(publicFraction, count);
+    }
+    return dealt;
   }
 
   /**
@@ -141,7 +178,7 @@ public final class HospitalPartitioner {
     Map<String, Integer> counts = new TreeMap<>();
     List<Integer> rest = new ArrayList<>();
     for (int[] indices : byClass) {
-      int publicCount = (int) Math.round(spec.publicFraction() * indices.length);
+      int publicCount = publicCount(spec.publicFraction(), indices.length);
       for (int pos = publicCount; pos < indices.length; pos++) {
         rest.add(indices[pos]);
         counts.merge(idOfSite.get(sites[indices[pos]]), 1, Integer::sum);

@@ -137,7 +137,7 @@ class HospitalPartitionerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "Cannot partition 4 examples: 3 hospitals x minPerHospital 1 exceeds the 2 left after"
-                + " the public pool (publicFraction=0.5)");
+                + " the public pool (publicFraction=0.5); at most 2 hospital(s) of that size fit");
     assertThatThrownBy(
             () -> HospitalPartitioner.assign(new int[] {0, 2}, 2, PartitionSpec.iid(0, 1, 1)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -172,5 +172,34 @@ class HospitalPartitionerTest {
       sum += tv / 2;
     }
     return sum / a.hospitals();
+  }
+
+  @Test
+  void dealtCountsWhatTheAssignmentGivesTheHospitalsForAnySeed() {
+    int[] labels = new int[203];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (i * 7) % 3;
+    }
+    for (long seed : new long[] {1, 2, 3}) {
+      Assignment a = HospitalPartitioner.assign(labels, 3, PartitionSpec.iid(0.17, 4, seed));
+      long dealt = labels.length - a.size(Assignment.PUBLIC);
+      assertThat(HospitalPartitioner.dealt(labels, 3, 0.17)).isEqualTo(dealt);
+    }
+  }
+
+  @Test
+  void aSmallClassStillGivesThePublicPoolOneImage() {
+    assertThat(HospitalPartitioner.publicCount(0.05, 8)).isEqualTo(1); // round(0.4) = 0
+    assertThat(HospitalPartitioner.publicCount(0.05, 1000)).isEqualTo(50);
+    assertThat(HospitalPartitioner.publicCount(0.05, 1)).isZero(); // its only image stays dealt
+    assertThat(HospitalPartitioner.publicCount(0.0, 8)).isZero();
+    // 7 classes of 8: each class is in the pool
+    int[] labels = new int[56];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % 7;
+    }
+    Assignment a = HospitalPartitioner.assign(labels, 7, PartitionSpec.iid(0.05, 2, 3));
+    assertThat(a.labelCounts(Assignment.PUBLIC)).containsOnly(1L);
+    assertThat(HospitalPartitioner.dealt(labels, 7, 0.05)).isEqualTo(49);
   }
 }
