@@ -24,14 +24,14 @@ import java.util.Map;
  * @param partitions validation slices (tasks) per search
  * @param batchSize inference batch of each task
  */
-record SparkCandidateScoring(
+public record SparkCandidateScoring(
     JobContext ctx, MedMnist data, DataSpec spec, int partitions, int batchSize)
     implements LambdaSearch.Scorer {
 
   /** {@code model_kind} under which candidates travel through the scoring tasks. */
   static final String KIND = "candidate";
 
-  SparkCandidateScoring {
+  public SparkCandidateScoring {
     if (partitions < 1) {
       throw new IllegalArgumentException(
           "Cannot score candidates on Spark: need at least one slice (" + partitions + ")");

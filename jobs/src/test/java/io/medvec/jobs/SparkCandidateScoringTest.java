@@ -7,18 +7,20 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.Split;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.NetworkFactory;
-import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.jobs.spark.CandidateEngine;
+import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
+import io.medvec.jobs.spark.ModelScoring;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,10 +34,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Candidates scored in Spark tasks over slices of the validation split (slices of 50 against
- * batches of 32, so no slice starts on a batch boundary) get the driver loop's scores bit for bit
- * and the same choice: scope model and block, batch-norm statistics restored per candidate, and a
- * strategy-and-μ selection with the output layer refitted.
+ * Candidates scored in Spark tasks over slices of the validation split (150 examples, batches of
+ * 32, 3 slices cut on batch boundaries) get the driver loop's scores bit for bit and the same
+ * choice: scope model and block, batch-norm statistics restored per candidate, and a strategy-and-μ
+ * selection with the output layer refitted. The network is the pipeline's default CNN, whose oneDNN
+ * convolutions round differently when a slice's batches are not the loop's.
  */
 class SparkCandidateScoringTest {
 
@@ -62,10 +65,7 @@ class SparkCandidateScoringTest {
                     List.of("out=" + dir.resolve("out"), "data.path=" + npz, "run-id=lambda")));
     ctx = new JobContext(spark, common);
     data = ctx.loadData().data();
-    base =
-        NetworkFactory.build(
-            new NetworkSpec(
-                data.channels(), 28, 28, data.numClasses(), List.of(4), 3, true, 8, 1e-3, 5));
+    base = NetworkFactory.build(ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
     layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     pool = data.train();
     scorer = new SparkCandidateScoring(ctx, data, ctx.dataSpec(null), SLICES, BATCH);
@@ -76,7 +76,7 @@ class SparkCandidateScoringTest {
     SplittableRandom random = new SplittableRandom(seed);
     float[] tau = new float[Math.toIntExact(layout.size())];
     for (int i = 0; i < tau.length; i++) {
-      tau[i] = (float) (random.nextGaussian() * 0.05);
+      tau[i] = (float) (random.nextGaussian() * 0.02);
     }
     return tau;
   }
@@ -173,6 +173,31 @@ class SparkCandidateScoringTest {
               .search(tau, restore(null)));
     }
     assertSameChoice(choices.get(1), choices.get(0));
+  }
+
+  @Test
+  void slicesStartOnBatchBoundariesAndCoverTheSplitInOrder() {
+    for (int partitions : new int[] {1, 2, 3, 4, 5, 9}) {
+      List<ModelScoring> slices =
+          ModelScoring.slices(
+              data,
+              List.of(Split.VAL),
+              partitions,
+              ctx.dataSpec(null),
+              new HadoopConf(ctx.hadoop()),
+              BATCH);
+      // 150 examples are 5 batches of 32: never more slices than batches
+      assertThat(slices).hasSize(Math.min(partitions, 5));
+      int next = 0;
+      for (ModelScoring slice : slices) {
+        assertThat(slice.indices()).isNotEmpty();
+        assertThat(slice.indices()[0]).isEqualTo(next).matches(i -> i % BATCH == 0);
+        for (int index : slice.indices()) {
+          assertThat(index).isEqualTo(next++);
+        }
+      }
+      assertThat(next).isEqualTo(data.val().size());
+    }
   }
 
   @Test
