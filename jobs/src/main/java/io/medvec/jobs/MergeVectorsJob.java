@@ -284,7 +284,7 @@ public final class MergeVectorsJob {
         ConfigKey.enumValue(
             "merge.lambda-engine",
             CandidateEngine.class,
-            CandidateEngine.AUTO,
+            CandidateEngine.LOCAL,
             "where the candidates (every lambda, strategy under auto, output-layer mu, control) are"
                 + " scored on validation: local (in the driver, one after another), spark (each"
                 + " search's candidates built in the driver and scored in Spark tasks over slices"
@@ -297,7 +297,8 @@ public final class MergeVectorsJob {
             0,
             100_000,
             "validation slices (Spark tasks) of each search when candidates are scored on Spark;"
-                + " 0: one per executor core (the scores do not depend on it)");
+                + " 0: one per executor core; never more than the split has merge.batch-size"
+                + " batches (the scores do not depend on it)");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =

@@ -203,7 +203,7 @@ class SparkCandidateScoringTest {
   @Test
   void theEngineKeyIsReadDefaultedAndABadValueIsRefusedNamingIt() {
     MergeVectorsJob.Config defaults = MergeVectorsJob.Config.from(ConfigMap.empty());
-    assertThat(defaults.lambdaEngine()).isEqualTo(CandidateEngine.AUTO);
+    assertThat(defaults.lambdaEngine()).isEqualTo(CandidateEngine.LOCAL);
     assertThat(defaults.lambdaPartitions()).isZero();
     assertThat(defaults.selectionCandidates()).isEqualTo(4);
     MergeVectorsJob.Config set =
