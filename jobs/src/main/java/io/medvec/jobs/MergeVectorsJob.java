@@ -33,6 +33,7 @@ import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
 import io.medvec.core.vector.VectorManifest;
 import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.CandidateEngine;
 import io.medvec.jobs.spark.JobContext;
 import io.medvec.jobs.spark.MergeEngine;
 import io.medvec.jobs.spark.SparkMerge;
@@ -86,7 +87,9 @@ public final class MergeVectorsJob {
       ScreeningPolicy screening,
       int maxExamples,
       MergeEngine engine,
-      int sparkPartitions) {
+      int sparkPartitions,
+      CandidateEngine lambdaEngine,
+      int lambdaPartitions) {
 
     /** Valid {@code merge.controls} entries. */
     static final List<String> CONTROLS =
@@ -277,6 +280,26 @@ public final class MergeVectorsJob {
                 + " strategy or screening would hold over 64 MB of vectors per task (the bits do"
                 + " not depend on it)");
 
+    static final ConfigKey<CandidateEngine> LAMBDA_ENGINE =
+        ConfigKey.enumValue(
+            "merge.lambda-engine",
+            CandidateEngine.class,
+            CandidateEngine.LOCAL,
+            "where the candidates (every lambda, strategy under auto, output-layer mu, control) are"
+                + " scored on validation: local (in the driver, one after another), spark (each"
+                + " search's candidates built in the driver and scored in Spark tasks over slices"
+                + " of the validation split, the same scores), or auto: spark when the session has"
+                + " more than one executor core and there is more than one candidate, else local");
+    static final ConfigKey<Integer> LAMBDA_PARTITIONS =
+        ConfigKey.integer(
+            "merge.lambda-partitions",
+            0,
+            0,
+            100_000,
+            "validation slices (Spark tasks) of each search when candidates are scored on Spark;"
+                + " 0: one per executor core; never more than the split has merge.batch-size"
+                + " batches (the scores do not depend on it)");
+
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
         List.of(
@@ -303,7 +326,9 @@ public final class MergeVectorsJob {
                 SEED,
                 MAX_EXAMPLES,
                 ENGINE,
-                SPARK_PARTITIONS),
+                SPARK_PARTITIONS,
+                LAMBDA_ENGINE,
+                LAMBDA_PARTITIONS),
             ScreeningPolicy.KEYS);
 
     public static Config from(ConfigMap map) {
@@ -330,7 +355,9 @@ public final class MergeVectorsJob {
           ScreeningPolicy.from(map),
           MAX_EXAMPLES.read(map),
           ENGINE.read(map),
-          SPARK_PARTITIONS.read(map));
+          SPARK_PARTITIONS.read(map),
+          LAMBDA_ENGINE.read(map),
+          LAMBDA_PARTITIONS.read(map));
     }
 
     /**
@@ -394,6 +421,19 @@ public final class MergeVectorsJob {
     /** The λ candidates: the fixed λ, or the grid. */
     List<Double> lambdas() {
       return lambda != null ? List.of(lambda) : lambdaGrid;
+    }
+
+    /**
+     * How many models the merge's selection scores: λ candidates (squared under {@code
+     * merge.lambda-scope: block}) × strategies × output-layer μ.
+     */
+    long selectionCandidates() {
+      long perSearch = lambdas().size();
+      if (lambdaScope == LambdaSearch.Scope.BLOCK) {
+        perSearch *= perSearch;
+      }
+      int strategyCount = strategy.equals(AUTO) ? candidates.size() : 1;
+      return perSearch * strategyCount * pulls().size();
     }
 
     /**
@@ -516,13 +556,14 @@ public final class MergeVectorsJob {
     boolean auto = config.strategy().equals(Config.AUTO);
     LambdaSearch.Grid grid =
         new LambdaSearch.Grid(
-            base,
-            layout,
-            data.val(),
-            config.lambdaScope(),
-            config.lambdas(),
-            config.selectMetric(),
-            config.batchSize());
+                base,
+                layout,
+                data.val(),
+                config.lambdaScope(),
+                config.lambdas(),
+                config.selectMetric(),
+                config.batchSize())
+            .withScorer(candidateScorer(fingerprint, data));
     MergeSelection.Chosen chosen =
         MergeSelection.select(
             grid,
@@ -589,6 +630,29 @@ public final class MergeVectorsJob {
     ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;
+  }
+
+  /**
+   * Where the candidates are scored ({@code merge.lambda-engine}): null for the driver loop, else
+   * Spark tasks over slices of the validation split that load the source as {@code data} was.
+   */
+  private LambdaSearch.Scorer candidateScorer(String fingerprint, MedMnist data) {
+    CandidateEngine engine =
+        config.lambdaEngine().resolve(ctx.spark(), config.selectionCandidates());
+    int slices =
+        config.lambdaPartitions() > 0
+            ? config.lambdaPartitions()
+            : Math.max(1, ctx.spark().sparkContext().defaultParallelism());
+    LOG.info(
+        "Scoring {} candidate(s) with engine {}{}",
+        config.selectionCandidates(),
+        engine,
+        engine == CandidateEngine.SPARK ? " over " + slices + " validation slice(s)" : "");
+    if (engine != CandidateEngine.SPARK) {
+      return null;
+    }
+    return new SparkCandidateScoring(
+        ctx, data, ctx.dataSpec(ctx.basePreprocessing(fingerprint)), slices, config.batchSize());
   }
 
   private Controls.Control publishControl(String kind, LambdaSearch.Choice choice) {

@@ -55,7 +55,15 @@ record BenchOptions(
   static final int MODEL_WARMUP = 8;
 
   static final List<String> GROUPS =
-      List.of("train", "infer", "merge", "merge-engines", "spark", "decode", "predict");
+      List.of(
+          "train",
+          "infer",
+          "merge",
+          "merge-engines",
+          "spark",
+          "lambda-engines",
+          "decode",
+          "predict");
   private static final Set<String> FLAGS =
       Set.of(
           "json",
@@ -116,7 +124,9 @@ record BenchOptions(
     cli.rejectFlagsExcept(FLAGS);
     List<String> groups =
         cli.positional().isEmpty() || cli.positional().contains("all")
-            ? GROUPS.stream().filter(g -> !g.equals("merge-engines")).toList()
+            ? GROUPS.stream()
+                .filter(g -> !g.equals("merge-engines") && !g.equals("lambda-engines"))
+                .toList()
             : List.copyOf(cli.positional());
     String size = cli.flag("size").orElse("quick");
     if (!size.equals("quick") && !size.equals("full")) {

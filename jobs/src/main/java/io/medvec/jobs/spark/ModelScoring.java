@@ -22,7 +22,12 @@ public record ModelScoring(
   /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
   public record Model(String kind, String id, byte[] bytes) implements Serializable {}
 
-  /** Cuts each split into {@code partitions} contiguous slices. */
+  /**
+   * Cuts each split into at most {@code partitions} contiguous slices, each starting on a multiple
+   * of {@code batchSize}: every slice's inference batches are then the batches of scoring the whole
+   * split in one loop, so the joined scores equal that loop's bit for bit (oneDNN's kernels may
+   * round differently for another batch size).
+   */
   public static List<ModelScoring> slices(
       MedMnist data,
       List<Split> splits,
@@ -33,10 +38,11 @@ public record ModelScoring(
     List<ModelScoring> slices = new ArrayList<>();
     for (Split split : splits) {
       int n = data.split(split).size();
-      int parts = Math.max(1, Math.min(partitions, n));
+      long batches = ((long) n + batchSize - 1) / batchSize;
+      int parts = (int) Math.max(1, Math.min(partitions, batches));
       for (int p = 0; p < parts; p++) {
-        int from = (int) ((long) n * p / parts);
-        int to = (int) ((long) n * (p + 1) / parts);
+        int from = (int) Math.min(n, batches * p / parts * batchSize);
+        int to = (int) Math.min(n, batches * (p + 1) / parts * batchSize);
         int[] idx = new int[to - from];
         Arrays.setAll(idx, i -> from + i);
         slices.add(new ModelScoring(split, idx, dataSpec, hadoop, batchSize));

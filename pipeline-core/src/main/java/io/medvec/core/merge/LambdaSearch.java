@@ -4,6 +4,7 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
+import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.VectorLayout;
@@ -21,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * <p>AUC ranks candidates only by how they order examples, and on an easy validation split every
  * reasonable λ orders them almost perfectly, so AUC ties at ~0.99 and the choice is noise. Log-loss
  * (a proper scoring rule) also rewards calibrated confidence and keeps separating them.
+ *
+ * <p>Candidates are scored in this JVM one after another, or, given a {@link Scorer}, all of one
+ * search at once: each is still composed and restored here, then serialised, and the scorer returns
+ * its scores on the validation split (e.g. from Spark tasks over slices of it); the metrics and the
+ * choice are computed here from those scores either way.
  */
 public final class LambdaSearch {
 
@@ -85,11 +91,25 @@ public final class LambdaSearch {
   }
 
   /**
+   * Scores serialised candidate models ({@link ModelIO#toBytes}) on the grid's validation split
+   * elsewhere than in this loop: one call per search, every candidate of it at once.
+   */
+  @FunctionalInterface
+  public interface Scorer {
+    /**
+     * Each model's scores on the validation split, in the order of {@code models}, every example in
+     * the split's order, as {@link Predictor#predict} gives them with the grid's batch size.
+     */
+    List<ScoreSet> score(List<byte[]> models);
+  }
+
+  /**
    * One merge's search: θ_pre, its layout, the validation split and how candidates are formed and
    * ranked; every direction of the merge (strategies, controls) is searched the same way.
    *
    * @param scope one λ or one per block
    * @param lambdas the λ candidates
+   * @param scorer where candidates are scored; null: in this JVM, one after another
    */
   public record Grid(
       MultiLayerNetwork base,
@@ -98,33 +118,62 @@ public final class LambdaSearch {
       Scope scope,
       List<Double> lambdas,
       Metric metric,
-      int batchSize) {
+      int batchSize,
+      Scorer scorer) {
 
     public Grid {
       lambdas = List.copyOf(lambdas);
     }
 
+    /** A grid whose candidates are scored in this JVM, one after another. */
+    public Grid(
+        MultiLayerNetwork base,
+        VectorLayout layout,
+        ImageSet validation,
+        Scope scope,
+        List<Double> lambdas,
+        Metric metric,
+        int batchSize) {
+      this(base, layout, validation, scope, lambdas, metric, batchSize, null);
+    }
+
+    /** This grid with its candidates scored by {@code scorer} (null: in this JVM). */
+    public Grid withScorer(Scorer scorer) {
+      return new Grid(base, layout, validation, scope, lambdas, metric, batchSize, scorer);
+    }
+
     /** The best candidate of {@code direction} over this grid. */
     public Choice search(float[] direction, Restoration bn) {
-      return LambdaSearch.search(
-          base, layout, direction, scope, lambdas, bn, validation, metric, batchSize);
+      return searchSettings(direction, settings(scope, lambdas), bn);
     }
 
     /** The best of {@code direction} over other λ candidates, one λ for every tensor. */
     public Choice search(float[] direction, List<Double> lambdas, Restoration bn) {
-      return LambdaSearch.search(
-          base, layout, direction, lambdas, bn, validation, metric, batchSize);
+      return searchSettings(direction, settings(Scope.MODEL, lambdas), bn);
     }
 
     /** {@code direction} scored at one fixed setting (λ, and the head's λ or null). */
     public Choice fixed(float[] direction, double lambda, Double lambdaHead, Restoration bn) {
-      return LambdaSearch.fixed(
-          base, layout, direction, lambda, lambdaHead, bn, validation, metric, batchSize);
+      return searchSettings(direction, List.of(new Setting(lambda, lambdaHead)), bn);
+    }
+
+    private Choice searchSettings(float[] direction, List<Setting> settings, Restoration bn) {
+      return scorer == null
+          ? LambdaSearch.searchSettings(
+              base, layout, direction, settings, bn, validation, metric, batchSize)
+          : LambdaSearch.scoreElsewhere(
+              base, layout, direction, settings, bn, validation, metric, scorer);
     }
   }
 
   /** A λ, and the head's λ or null, to compose and score. */
-  private record Setting(double lambda, Double head) {}
+  private record Setting(double lambda, Double head) {
+
+    /** "λ" or "λ, head λ λ_head", as errors name the candidate. */
+    String describe() {
+      return lambda + (head == null ? "" : ", head λ " + head);
+    }
+  }
 
   private LambdaSearch() {}
 
@@ -156,6 +205,14 @@ public final class LambdaSearch {
       ImageSet validation,
       Metric metric,
       int batchSize) {
+    return searchSettings(
+        base, layout, direction, settings(scope, lambdas), bn, validation, metric, batchSize);
+  }
+
+  /**
+   * The candidates of {@code scope} over {@code lambdas}: under BLOCK every pair, features-major.
+   */
+  private static List<Setting> settings(Scope scope, List<Double> lambdas) {
     if (lambdas.isEmpty()) {
       throw new IllegalArgumentException("Cannot choose lambda: no candidates given");
     }
@@ -169,7 +226,7 @@ public final class LambdaSearch {
         }
       }
     }
-    return searchSettings(base, layout, direction, settings, bn, validation, metric, batchSize);
+    return settings;
   }
 
   /** Scores the one setting (λ, λ_head or null) the caller fixed. */
@@ -206,48 +263,141 @@ public final class LambdaSearch {
     List<Candidate> candidates = new ArrayList<>();
     MultiLayerNetwork best = null;
     Candidate bestCandidate = null;
-    int headStart =
-        settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
+    int headStart = headStart(base, settings);
     for (Setting setting : settings) {
-      double lambda = setting.lambda();
-      Double head = setting.head();
       MultiLayerNetwork model;
       ScoreSet scores;
       try {
-        model =
-            bn.apply(
-                head == null
-                    ? SyntheticWeights.compose(base, layout, direction, lambda)
-                    : SyntheticWeights.compose(base, layout, direction, lambda, head, headStart));
+        model = compose(base, layout, direction, setting, headStart, bn);
         scores = scores(model, validation, batchSize);
       } catch (IllegalArgumentException
           | IllegalStateException e) { // e.g. a diverged candidate's NaN outputs
-        throw new IllegalStateException(
-            "Cannot score the merge at λ "
-                + lambda
-                + (head == null ? "" : ", head λ " + head)
-                + ": "
-                + e.getMessage(),
-            e);
+        throw cannotScore(setting.describe(), e);
       }
-      Metrics val = ClassificationMetrics.compute(scores);
-      Candidate candidate =
-          new Candidate(
-              lambda, head, val.auc(), val.accuracy(), ClassificationMetrics.logLoss(scores));
+      Candidate candidate = candidate(setting, scores);
       candidates.add(candidate);
-      LOG.info(
-          "lambda {}{}: validation auc {} accuracy {} log-loss {}",
-          lambda,
-          head == null ? "" : " head " + head,
-          candidate.valAuc(),
-          candidate.valAccuracy(),
-          candidate.valLogLoss());
       if (best == null || beats(metric, candidate, bestCandidate)) {
         best = model;
         bestCandidate = candidate;
       }
     }
     return new Choice(best, bestCandidate, List.copyOf(candidates));
+  }
+
+  /**
+   * Composes and restores every setting here, hands them serialised to {@code scorer} at once and
+   * chooses from the scores it returns as {@link #searchSettings} does; the chosen model is read
+   * back from its bytes, so only one model is held at a time besides the serialised candidates.
+   */
+  private static Choice scoreElsewhere(
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      List<Setting> settings,
+      Restoration bn,
+      ImageSet validation,
+      Metric metric,
+      Scorer scorer) {
+    int headStart = headStart(base, settings);
+    List<byte[]> models = new ArrayList<>(settings.size());
+    for (Setting setting : settings) {
+      try {
+        models.add(ModelIO.toBytes(compose(base, layout, direction, setting, headStart, bn)));
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw cannotScore(setting.describe(), e);
+      }
+    }
+    List<ScoreSet> scored;
+    try {
+      scored = scorer.score(models);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalStateException(
+          "Cannot score the merge's λ candidates ("
+              + String.join("; ", settings.stream().map(Setting::describe).toList())
+              + "): "
+              + e.getMessage(),
+          e);
+    }
+    if (scored.size() != settings.size()) {
+      throw new IllegalStateException(
+          "Cannot choose lambda: "
+              + settings.size()
+              + " candidates scored but "
+              + scored.size()
+              + " score sets returned");
+    }
+    List<Candidate> candidates = new ArrayList<>();
+    int best = -1;
+    for (int i = 0; i < settings.size(); i++) {
+      ScoreSet scores = scored.get(i);
+      if (scores.size() != validation.size()) {
+        throw new IllegalStateException(
+            "Cannot choose lambda: the scores of λ "
+                + settings.get(i).describe()
+                + " cover "
+                + scores.size()
+                + " of "
+                + validation.size()
+                + " validation examples");
+      }
+      Candidate candidate;
+      try {
+        candidate = candidate(settings.get(i), scores);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw cannotScore(settings.get(i).describe(), e);
+      }
+      candidates.add(candidate);
+      if (best < 0 || beats(metric, candidate, candidates.get(best))) {
+        best = i;
+      }
+    }
+    MultiLayerNetwork model =
+        ModelIO.fromBytes(models.get(best), "candidate λ " + settings.get(best).describe());
+    return new Choice(model, candidates.get(best), List.copyOf(candidates));
+  }
+
+  private static int headStart(MultiLayerNetwork base, List<Setting> settings) {
+    return settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
+  }
+
+  /** θ_pre + λ·τ (λ_head from {@code headStart} on), its statistics and refits restored. */
+  private static MultiLayerNetwork compose(
+      MultiLayerNetwork base,
+      VectorLayout layout,
+      float[] direction,
+      Setting setting,
+      int headStart,
+      Restoration bn) {
+    Double head = setting.head();
+    return bn.apply(
+        head == null
+            ? SyntheticWeights.compose(base, layout, direction, setting.lambda())
+            : SyntheticWeights.compose(base, layout, direction, setting.lambda(), head, headStart));
+  }
+
+  /** The validation metrics of {@code setting}'s scores, logged. */
+  private static Candidate candidate(Setting setting, ScoreSet scores) {
+    Metrics val = ClassificationMetrics.compute(scores);
+    Candidate candidate =
+        new Candidate(
+            setting.lambda(),
+            setting.head(),
+            val.auc(),
+            val.accuracy(),
+            ClassificationMetrics.logLoss(scores));
+    LOG.info(
+        "lambda {}{}: validation auc {} accuracy {} log-loss {}",
+        setting.lambda(),
+        setting.head() == null ? "" : " head " + setting.head(),
+        candidate.valAuc(),
+        candidate.valAccuracy(),
+        candidate.valLogLoss());
+    return candidate;
+  }
+
+  private static IllegalStateException cannotScore(String at, RuntimeException e) {
+    return new IllegalStateException(
+        "Cannot score the merge at λ " + at + ": " + e.getMessage(), e);
   }
 
   /**
