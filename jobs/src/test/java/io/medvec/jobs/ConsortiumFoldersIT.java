@@ -7,20 +7,13 @@ import io.medvec.core.io.Json;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.VectorManifest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,52 +59,11 @@ class ConsortiumFoldersIT {
     Path baseDir = storeA.resolve("base").resolve(fp);
     SortedMap<String, String> before = RobustFixture.snapshot(storeA);
 
-    List<MedvecProcess> hospitals = new ArrayList<>();
-    try {
-      for (Map.Entry<String, Path> h : hospitalData.entrySet()) {
-        Path home = h.getValue().getParent();
-        hospitals.add(
-            MedvecProcess.start(
-                home.resolve("finetune.log"),
-                List.of("-Dspark.master=local[1]"),
-                List.of(
-                    "finetune",
-                    "--base",
-                    baseDir.toString(),
-                    "--data",
-                    h.getValue().toString(),
-                    "--hospital",
-                    h.getKey(),
-                    "--out",
-                    home.resolve("out").toString(),
-                    "--score-base",
-                    "--set",
-                    "finetune.epochs=1",
-                    "--set",
-                    "finetune.batch-size=16")));
-      }
-      for (MedvecProcess p : hospitals) {
-        assertThat(p.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();
-        assertThat(p.process.exitValue()).as(p.logTail()).isZero();
-      }
-    } finally {
-      for (MedvecProcess p : hospitals) {
-        p.close();
-      }
-    }
+    ConsortiumIT.runHospitals(baseDir, hospitalData, 16);
 
     // what the hospitals added to store A: their vector directories, nothing else
-    SortedMap<String, String> after = RobustFixture.snapshot(storeA);
-    Set<String> added = new TreeSet<>(after.keySet());
-    added.removeAll(before.keySet());
-    assertThat(after).containsAllEntriesOf(before);
+    ConsortiumIT.assertOnlyVectorsAdded(storeA, before, fp, hospitalData.keySet());
     String vectors = "vectors/base=" + fp + "/hospital=";
-    assertThat(added)
-        .isNotEmpty()
-        .allSatisfy(
-            f ->
-                assertThat(f)
-                    .matches("vectors(/base=" + fp + "(/hospital=(st-anna|clinic_b)(/.*)?)?)?"));
     for (String hospital : hospitalData.keySet()) {
       Path manifestFile = storeA.resolve(vectors + hospital + "/manifest.json");
       VectorManifest m =
@@ -144,7 +96,7 @@ class ConsortiumFoldersIT {
 
     // nothing of the hospitals' folders anywhere in store A: no path, no file name, no JPEG bytes
     List<String> names = new ArrayList<>();
-    RunIndex jpegs = new RunIndex();
+    ConsortiumIT.PixelIndex jpegs = new ConsortiumIT.PixelIndex();
     for (Path root : hospitalData.values()) {
       names.addAll(
           List.of(
@@ -155,21 +107,12 @@ class ConsortiumFoldersIT {
         for (Path f : files.filter(Files::isRegularFile).toList()) {
           String file = f.getFileName().toString();
           names.add(file.substring(0, file.lastIndexOf('.'))); // ISIC_0012345
-          jpegs.addFile(f);
+          jpegs.addBytesOf(f);
         }
       }
     }
     assertThat(jpegs.size()).isEqualTo(2 * 3 * (24 + 4));
-    try (Stream<Path> files = Files.walk(storeA)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        byte[] bytes = Files.readAllBytes(f);
-        String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        for (String name : names) {
-          assertThat(text).as(f + " must not name " + name).doesNotContain(name);
-        }
-        assertThat(jpegs.firstMatch(bytes)).as(f + " holds a hospital JPEG's bytes").isEmpty();
-      }
-    }
+    ConsortiumIT.assertNothingOf(storeA, names, jpegs, "a hospital JPEG's bytes");
     Path anyImage;
     try (Stream<Path> files = Files.walk(hospitalData.get("clinic_b").resolve("test"))) {
       anyImage = files.filter(Files::isRegularFile).findFirst().orElseThrow();
@@ -231,46 +174,6 @@ class ConsortiumFoldersIT {
     assertThat(files.size()).as(from + " has enough images").isGreaterThanOrEqualTo(toIndex);
     for (Path f : files.subList(fromIndex, toIndex)) {
       Files.createSymbolicLink(to.resolve(f.getFileName()), f);
-    }
-  }
-
-  /**
-   * 64-byte runs from the middle of every hospital JPEG (entropy-coded data: a match elsewhere
-   * means the file's bytes were copied), keyed by their first 8 bytes.
-   */
-  static final class RunIndex {
-    static final int RUN = 64;
-    private final Map<Long, List<byte[]>> runs = new HashMap<>();
-    private int size;
-
-    void addFile(Path file) throws IOException {
-      byte[] bytes = Files.readAllBytes(file);
-      int middle = bytes.length / 2;
-      for (int off : new int[] {middle - RUN, middle}) {
-        byte[] run = java.util.Arrays.copyOfRange(bytes, off, off + RUN);
-        runs.computeIfAbsent(ByteBuffer.wrap(run).getLong(), k -> new ArrayList<>()).add(run);
-      }
-      size++;
-    }
-
-    int size() {
-      return size;
-    }
-
-    /** The offset of the first run found in {@code bytes}, if any. */
-    Optional<Integer> firstMatch(byte[] bytes) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      for (int i = 0; i + RUN <= bytes.length; i++) {
-        List<byte[]> candidates = runs.get(b.getLong(i));
-        if (candidates != null) {
-          for (byte[] run : candidates) {
-            if (java.util.Arrays.equals(bytes, i, i + RUN, run, 0, RUN)) {
-              return Optional.of(i);
-            }
-          }
-        }
-      }
-      return Optional.empty();
     }
   }
 }

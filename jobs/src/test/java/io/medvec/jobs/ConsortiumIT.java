@@ -71,58 +71,12 @@ class ConsortiumIT {
     SortedMap<String, String> before = RobustFixture.snapshot(storeA);
 
     // two hospitals at once, each in its own JVM, given the base directory and its own data only
-    List<MedvecProcess> hospitals = new ArrayList<>();
-    try {
-      for (Map.Entry<String, Path> h : hospitalData.entrySet()) {
-        Path home = h.getValue().getParent();
-        hospitals.add(
-            MedvecProcess.start(
-                home.resolve("finetune.log"),
-                List.of("-Dspark.master=local[1]"),
-                List.of(
-                    "finetune",
-                    "--base",
-                    baseDir.toString(),
-                    "--data",
-                    h.getValue().toString(),
-                    "--hospital",
-                    h.getKey(),
-                    "--out",
-                    home.resolve("out").toString(),
-                    "--score-base",
-                    "--set",
-                    "finetune.epochs=1",
-                    "--set",
-                    "finetune.batch-size=32")));
-      }
-      for (MedvecProcess p : hospitals) {
-        assertThat(p.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();
-        assertThat(p.process.exitValue()).as(p.logTail()).isZero();
-      }
-    } finally {
-      for (MedvecProcess p : hospitals) {
-        p.close();
-      }
-    }
+    runHospitals(baseDir, hospitalData, 32);
 
     // what the hospitals added to store A: their vector directories, nothing else
-    SortedMap<String, String> after = RobustFixture.snapshot(storeA);
-    Set<String> added = new TreeSet<>(after.keySet());
-    added.removeAll(before.keySet());
-    assertThat(after).containsAllEntriesOf(before);
+    assertOnlyVectorsAdded(storeA, before, fp, hospitalData.keySet());
     String vectors = "vectors/base=" + fp + "/hospital=";
-    assertThat(added)
-        .isNotEmpty()
-        .allSatisfy(
-            f ->
-                assertThat(f)
-                    .matches("vectors(/base=" + fp + "(/hospital=(st-anna|clinic_b)(/.*)?)?)?"));
     for (String hospital : hospitalData.keySet()) {
-      assertThat(added)
-          .contains(
-              vectors + hospital + "/vector.parquet",
-              vectors + hospital + "/bn-stats.parquet",
-              vectors + hospital + "/manifest.json");
       Path manifestFile = storeA.resolve(vectors + hospital + "/manifest.json");
       VectorManifest m =
           Json.read(Files.readString(manifestFile), VectorManifest.class, manifestFile.toString());
@@ -171,20 +125,95 @@ class ConsortiumIT {
                         "b-site")));
     PixelIndex pixels = new PixelIndex();
     hospitalData.values().forEach(pixels::addImagesOf);
-    try (Stream<Path> files = Files.walk(storeA)) {
+    assertNothingOf(storeA, names, pixels, "a hospital image's pixels");
+    assertThat(pixels.size()).isGreaterThan(600);
+    byte[] raw =
+        RobustFixture.npyData(entries(hospitalData.get("clinic_b")).get("test_images.npy"));
+    assertThat(pixels.firstMatch(raw)).as("the search finds the images it looks for").isPresent();
+  }
+
+  /**
+   * Starts one {@code bin/medvec finetune --base DIR --hospital NAME} JVM per hospital at once,
+   * each given the base directory and its own data only, and waits for all to succeed.
+   */
+  static void runHospitals(Path baseDir, Map<String, Path> hospitalData, int batchSize)
+      throws InterruptedException {
+    List<MedvecProcess> hospitals = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Path> h : hospitalData.entrySet()) {
+        Path home = h.getValue().getParent();
+        hospitals.add(
+            MedvecProcess.start(
+                home.resolve("finetune.log"),
+                List.of("-Dspark.master=local[1]"),
+                List.of(
+                    "finetune",
+                    "--base",
+                    baseDir.toString(),
+                    "--data",
+                    h.getValue().toString(),
+                    "--hospital",
+                    h.getKey(),
+                    "--out",
+                    home.resolve("out").toString(),
+                    "--score-base",
+                    "--set",
+                    "finetune.epochs=1",
+                    "--set",
+                    "finetune.batch-size=" + batchSize)));
+      }
+      for (MedvecProcess p : hospitals) {
+        assertThat(p.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();
+        assertThat(p.process.exitValue()).as(p.logTail()).isZero();
+      }
+    } finally {
+      for (MedvecProcess p : hospitals) {
+        p.close();
+      }
+    }
+  }
+
+  /**
+   * What the hospitals added to {@code store} since {@code before}: their vector directories
+   * (vector, batch-norm statistics, manifest), nothing else, and nothing changed.
+   */
+  static Set<String> assertOnlyVectorsAdded(
+      Path store, SortedMap<String, String> before, String fp, Set<String> hospitals) {
+    SortedMap<String, String> after = RobustFixture.snapshot(store);
+    Set<String> added = new TreeSet<>(after.keySet());
+    added.removeAll(before.keySet());
+    assertThat(after).containsAllEntriesOf(before);
+    String names = String.join("|", hospitals);
+    assertThat(added)
+        .isNotEmpty()
+        .allSatisfy(
+            f ->
+                assertThat(f)
+                    .matches("vectors(/base=" + fp + "(/hospital=(" + names + ")(/.*)?)?)?"));
+    String vectors = "vectors/base=" + fp + "/hospital=";
+    for (String hospital : hospitals) {
+      assertThat(added)
+          .contains(
+              vectors + hospital + "/vector.parquet",
+              vectors + hospital + "/bn-stats.parquet",
+              vectors + hospital + "/manifest.json");
+    }
+    return added;
+  }
+
+  /** No file under {@code store} contains any of {@code names} or any run of {@code index}. */
+  static void assertNothingOf(Path store, List<String> names, PixelIndex index, String what)
+      throws IOException {
+    try (Stream<Path> files = Files.walk(store)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         byte[] bytes = Files.readAllBytes(f);
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         for (String name : names) {
           assertThat(text).as(f + " must not name " + name).doesNotContain(name);
         }
-        assertThat(pixels.firstMatch(bytes)).as(f + " holds a hospital image's pixels").isEmpty();
+        assertThat(index.firstMatch(bytes)).as(f + " holds " + what).isEmpty();
       }
     }
-    assertThat(pixels.size()).isGreaterThan(600);
-    byte[] raw =
-        RobustFixture.npyData(entries(hospitalData.get("clinic_b")).get("test_images.npy"));
-    assertThat(pixels.firstMatch(raw)).as("the search finds the images it looks for").isPresent();
   }
 
   private ConfigMap coordinatorConfig(Path store, Path data, String... more) {
@@ -295,6 +324,18 @@ class ConsortiumIT {
       } catch (IOException ex) {
         throw new UncheckedIOException(ex);
       }
+    }
+
+    /**
+     * Two 64-byte runs from the middle of {@code file}'s bytes (an encoded image's entropy-coded
+     * data: a match elsewhere means the file's bytes were copied).
+     */
+    void addBytesOf(Path file) throws IOException {
+      byte[] bytes = Files.readAllBytes(file);
+      int middle = bytes.length / 2;
+      add(java.util.Arrays.copyOfRange(bytes, middle - RUN, middle));
+      add(java.util.Arrays.copyOfRange(bytes, middle, middle + RUN));
+      size++;
     }
 
     private static long distinct(byte[] run) {

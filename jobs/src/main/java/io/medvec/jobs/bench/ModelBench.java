@@ -103,10 +103,15 @@ final class ModelBench {
    * thread on 2 cores).
    */
   private static <T> List<T> concurrently(int n, Supplier<T> task) {
-    ExecutorService pool = Executors.newFixedThreadPool(n);
+    return concurrently(java.util.Collections.nCopies(n, task));
+  }
+
+  /** Runs every one of {@code tasks} at once, each on its own thread; results in task order. */
+  static <T> List<T> concurrently(List<Supplier<T>> tasks) {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
     try {
       List<Future<T>> futures = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
+      for (Supplier<T> task : tasks) {
         futures.add(pool.submit(task::get));
       }
       List<T> results = new ArrayList<>();

@@ -32,10 +32,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -331,44 +327,29 @@ final class PredictBenchGroup {
       models.add(MergedModel.load(model));
       sources.add(source(root));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(slices.size());
-    try {
-      List<Double> runs = new ArrayList<>();
-      List<Double> shares = new ArrayList<>();
-      List<Scored> last = null;
-      for (int r = 0; r < options.warmup() + options.runs(); r++) {
-        List<Future<Scored>> futures = new ArrayList<>();
-        for (int i = 0; i < slices.size(); i++) {
-          MergedModel m = models.get(i);
-          ImageSource s = sources.get(i);
-          List<Example> slice = slices.get(i);
-          futures.add(pool.submit(() -> score(m, s, slice, options.batchSize())));
-        }
-        List<Scored> done = new ArrayList<>();
-        for (Future<Scored> f : futures) {
-          done.add(f.get());
-        }
-        if (r >= options.warmup()) {
-          runs.add(done.stream().mapToDouble(Scored::imagesPerSecond).sum());
-          shares.add(done.stream().mapToDouble(Scored::inferenceShare).average().orElseThrow());
-          last = done;
-          afterTimedRun.run();
-        }
+    List<Double> runs = new ArrayList<>();
+    List<Double> shares = new ArrayList<>();
+    List<Scored> last = null;
+    for (int r = 0; r < options.warmup() + options.runs(); r++) {
+      List<java.util.function.Supplier<Scored>> scorers = new ArrayList<>();
+      for (int i = 0; i < slices.size(); i++) {
+        MergedModel m = models.get(i);
+        ImageSource s = sources.get(i);
+        List<Example> slice = slices.get(i);
+        scorers.add(() -> score(m, s, slice, options.batchSize()));
       }
-      List<float[]> rows = new ArrayList<>();
-      last.forEach(s -> rows.addAll(List.of(s.probabilities)));
-      return new Scored(
-          BenchFigure.median(runs), BenchFigure.median(shares), rows.toArray(new float[0][]));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while scoring with medvec", e);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r
-          ? r
-          : new IllegalStateException(e.getCause());
-    } finally {
-      pool.shutdownNow();
+      List<Scored> done = ModelBench.concurrently(scorers);
+      if (r >= options.warmup()) {
+        runs.add(done.stream().mapToDouble(Scored::imagesPerSecond).sum());
+        shares.add(done.stream().mapToDouble(Scored::inferenceShare).average().orElseThrow());
+        last = done;
+        afterTimedRun.run();
+      }
     }
+    List<float[]> rows = new ArrayList<>();
+    last.forEach(s -> rows.addAll(List.of(s.probabilities)));
+    return new Scored(
+        BenchFigure.median(runs), BenchFigure.median(shares), rows.toArray(new float[0][]));
   }
 
   /**

@@ -190,19 +190,7 @@ public record ModelCard(
             LEVEL * 100));
     md.append("| split | n | metric | value | interval | method |\n|---|---:|---|---:|---|---|\n");
     for (SplitMetrics s : metrics) {
-      for (Metric m : s.metrics()) {
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %s | %d | %s | %s | [%s, %s] | %s |%n",
-                s.split(),
-                s.n(),
-                m.name(),
-                number(m.value()),
-                number(m.low()),
-                number(m.high()),
-                m.method()));
-      }
+      s.metrics().forEach(m -> md.append(row(m, s.split(), Long.toString(s.n()))));
     }
     md.append(
         String.format(
@@ -216,24 +204,26 @@ public record ModelCard(
       md.append("| site | model | split | n | metric | value | interval | method |\n");
       md.append("|---|---|---|---:|---|---:|---|---|\n");
       for (SiteMetrics s : sites) {
-        for (Metric m : s.metrics()) {
-          md.append(
-              String.format(
-                  Locale.ROOT,
-                  "| %s | %s | %s | %d | %s | %s | [%s, %s] | %s |%n",
-                  s.site(),
-                  s.modelKind(),
-                  s.split(),
-                  s.n(),
-                  m.name(),
-                  number(m.value()),
-                  number(m.low()),
-                  number(m.high()),
-                  m.method() == null ? "—" : m.method()));
-        }
+        s.metrics()
+            .forEach(
+                m -> md.append(row(m, s.site(), s.modelKind(), s.split(), Long.toString(s.n()))));
       }
     }
     return md.toString();
+  }
+
+  /** A Markdown table row: {@code cells}, then the metric's name, value, interval and method. */
+  private static String row(Metric m, String... cells) {
+    return "| "
+        + String.join(" | ", cells)
+        + String.format(
+            Locale.ROOT,
+            " | %s | %s | [%s, %s] | %s |%n",
+            m.name(),
+            number(m.value()),
+            number(m.low()),
+            number(m.high()),
+            m.method() == null ? "—" : m.method());
   }
 
   /** What the card says before any site has published metrics for the run. */
