@@ -29,8 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsortiumFoldersIT {
 
-  static final String RUN = "night-1";
-
   /** Three ISIC classes; every party has images of each. */
   static final List<String> CLASSES =
       List.of("actinic_keratosis", "basal_cell_carcinoma", "dermatofibroma");
@@ -122,26 +120,13 @@ class ConsortiumFoldersIT {
         .isPresent();
   }
 
-  private ConfigMap coordinatorConfig(Path store, Path data, String... more) {
+  /** {@link ConsortiumIT#coordinatorConfig} at 32×32, batches of 16, scoring the test folder. */
+  private static ConfigMap coordinatorConfig(Path store, Path data, String... more) {
     List<String> all =
         new ArrayList<>(
-            List.of(
-                "run-id=" + RUN,
-                "out=" + store,
-                "data.path=" + data,
-                "data.image.size=32",
-                "partition.public-fraction=0.9",
-                "partition.hospitals=1",
-                "partition.min-per-hospital=1",
-                "model.conv-filters=[4]",
-                "model.dense-units=8",
-                "pretrain.epochs=1",
-                "pretrain.batch-size=16",
-                "merge.lambda=0.5",
-                "evaluate.splits=[test]",
-                "evaluate.partitions=2"));
+            List.of("data.image.size=32", "pretrain.batch-size=16", "evaluate.splits=[test]"));
     all.addAll(List.of(more));
-    return ConfigMap.empty().withOverrides(all);
+    return ConsortiumIT.coordinatorConfig(store, data, all.toArray(String[]::new));
   }
 
   /**

@@ -216,7 +216,8 @@ class ConsortiumIT {
     }
   }
 
-  private ConfigMap coordinatorConfig(Path store, Path data, String... more) {
+  /** The coordinator's settings on {@code store} and its data; {@code more} are applied last. */
+  static ConfigMap coordinatorConfig(Path store, Path data, String... more) {
     List<String> all =
         new ArrayList<>(
             List.of(

@@ -446,22 +446,11 @@ final class PredictBenchGroup {
       for (Process process : processes) {
         String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = process.waitFor();
-        String[] lines = text.strip().split("\n");
-        String last = lines[lines.length - 1];
         if (code != 0) {
-          System.out.println(
-              "  PyTorch peer NOT MEASURED ("
-                  + options.python()
-                  + " exit "
-                  + code
-                  + "): "
-                  + last
-                  + (text.contains("No module named 'torch'")
-                      ? " -- install it with: apt-get install python3-torch"
-                      : ""));
+          System.out.println(TorchPeer.notMeasured(options.python(), code, text));
           return null;
         }
-        JsonNode node = new ObjectMapper().readTree(last);
+        JsonNode node = new ObjectMapper().readTree(TorchPeer.lastLine(text));
         List<Double> values = new ArrayList<>();
         node.get("runs").forEach(v -> values.add(v.asDouble()));
         total += BenchFigure.median(values);

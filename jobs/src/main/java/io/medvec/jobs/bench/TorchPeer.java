@@ -81,16 +81,7 @@ final class TorchPeer {
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int code = process.waitFor();
       if (code != 0) {
-        System.out.println(
-            "  PyTorch peer NOT MEASURED ("
-                + options.python()
-                + " exit "
-                + code
-                + "): "
-                + lastLine(out)
-                + (out.contains("No module named 'torch'")
-                    ? " -- install it with: apt-get install python3-torch"
-                    : ""));
+        System.out.println(notMeasured(options.python(), code, out));
         return Result.missing();
       }
       return parse(lastLine(out));
@@ -132,7 +123,23 @@ final class TorchPeer {
     return OptionalDouble.of(BenchFigure.median(values));
   }
 
-  private static String lastLine(String out) {
+  /**
+   * The line a bench prints when a Python peer exits with {@code code} after printing {@code out}.
+   */
+  static String notMeasured(String python, int code, String out) {
+    return "  PyTorch peer NOT MEASURED ("
+        + python
+        + " exit "
+        + code
+        + "): "
+        + lastLine(out)
+        + (out.contains("No module named 'torch'")
+            ? " -- install it with: apt-get install python3-torch"
+            : "");
+  }
+
+  /** The last line of a peer's output: its JSON result. */
+  static String lastLine(String out) {
     String[] lines = out.strip().split("\n");
     return lines[lines.length - 1];
   }
