@@ -24,7 +24,8 @@ const con = await db.connect();
 // before a column existed give it as null, columns outside it are not shown.
 const METRICS_COLUMNS = [
   ['dataset', 'VARCHAR'], ['model_kind', 'VARCHAR'], ['model_id', 'VARCHAR'], ['split', 'VARCHAR'],
-  ['metric', 'VARCHAR'], ['label', 'INTEGER'], ['class_name', 'VARCHAR'], ['value', 'DOUBLE'], ['n', 'BIGINT'],
+  ['metric', 'VARCHAR'], ['label', 'INTEGER'], ['class_name', 'VARCHAR'], ['value', 'DOUBLE'],
+  ['ci_low', 'DOUBLE'], ['ci_high', 'DOUBLE'], ['ci_method', 'VARCHAR'], ['n', 'BIGINT'],
   ['base_fingerprint', 'VARCHAR'], ['hospitals', 'INTEGER'], ['partition_mode', 'VARCHAR'], ['alpha', 'DOUBLE'],
   ['public_fraction', 'DOUBLE'], ['partition_seed', 'BIGINT'], ['created_at', 'VARCHAR'], ['run_id', 'VARCHAR'],
 ];
