@@ -3,6 +3,7 @@ package io.medvec.core.export;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.export.Safetensors.Tensor;
 import io.medvec.core.io.HadoopFiles;
+import io.medvec.core.model.Network;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -66,6 +67,18 @@ public final class TorchExport {
 
   /** The tensors and the architecture PyTorch needs, built from {@code net} (copies). */
   public record Export(List<Tensor> tensors, List<Map<String, Object>> architecture) {}
+
+  /**
+   * Converts {@code net}, a multi-layer network or a graph; throws {@link
+   * UnsupportedOperationException} naming what has no PyTorch counterpart.
+   */
+  public static Export convert(Network net) {
+    if (!net.isGraph()) {
+      return convert(net.multiLayer());
+    }
+    throw new UnsupportedOperationException(
+        "Cannot export " + net + ": computation graphs have no PyTorch counterpart here");
+  }
 
   /** Converts {@code net}; throws {@link UnsupportedOperationException} naming the layer. */
   public static Export convert(MultiLayerNetwork net) {
