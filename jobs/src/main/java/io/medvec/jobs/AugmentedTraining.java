@@ -2,6 +2,7 @@ package io.medvec.jobs;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import io.medvec.core.source.Augmentation;
@@ -9,7 +10,6 @@ import io.medvec.core.source.Preprocessing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Training with the base model's seeded augmentation (pre-train and fine-tune only): each epoch
@@ -25,7 +25,7 @@ final class AugmentedTraining {
    * @param trainIndices each image's index in the train split (its augmentation id)
    */
   static List<EpochStats> fit(
-      MultiLayerNetwork net,
+      Network net,
       ImageSet images,
       int[] trainIndices,
       Preprocessing preprocessing,

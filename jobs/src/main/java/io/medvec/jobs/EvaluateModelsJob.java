@@ -12,6 +12,8 @@ import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
@@ -40,7 +42,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Scores the pre-trained, every single-site and the merged model on the configured splits, with the
@@ -259,9 +260,10 @@ public final class EvaluateModelsJob {
   }
 
   private List<ModelScoring.Model> models(String fingerprint) {
-    MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
+    Network base = ctx.baseModels().load(fingerprint);
+    PixelScale scale = base.inputScale();
     List<ModelScoring.Model> models = new ArrayList<>();
-    models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(base)));
+    models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(base), scale));
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
@@ -278,7 +280,8 @@ public final class EvaluateModelsJob {
           new ModelScoring.Model(
               "single_site",
               vector.manifest().hospital(),
-              ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout))));
+              ModelIO.toBytes(rebuild(base, store, vector, layout, bnLayout)),
+              scale));
     }
     VectorStore baselines = VectorStore.baselines(ctx.hadoop(), ctx.paths().baselinesRoot());
     for (StoredVector vector : baselines.list(fingerprint)) {
@@ -286,27 +289,28 @@ public final class EvaluateModelsJob {
           new ModelScoring.Model(
               vector.manifest().hospital(),
               vector.manifest().hospital(),
-              ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout))));
+              ModelIO.toBytes(rebuild(base, baselines, vector, layout, bnLayout)),
+              scale));
     }
     if (merge != null) {
-      models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes(merge)));
+      models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes(merge), scale));
       for (MergeManifest.ControlModel control : merge.controls()) {
         models.add(
             new ModelScoring.Model(
-                control.kind(), control.kind(), mergedModels.controlBytes(control)));
+                control.kind(), control.kind(), mergedModels.controlBytes(control), scale));
       }
     }
     return models;
   }
 
   /** θ_pre + τ with the vector's own batch-norm statistics: the model its site trained. */
-  static MultiLayerNetwork rebuild(
-      MultiLayerNetwork base,
+  static Network rebuild(
+      Network base,
       VectorStore store,
       StoredVector vector,
       VectorLayout layout,
       VectorLayout bnLayout) {
-    MultiLayerNetwork model = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
+    Network model = SyntheticWeights.compose(base, layout, store.readDelta(vector), 1.0);
     ParamVectors.assign(model, bnLayout, store.readBnStats(vector));
     return model;
   }

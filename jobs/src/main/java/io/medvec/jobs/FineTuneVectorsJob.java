@@ -181,6 +181,7 @@ public final class FineTuneVectorsJob {
               ctx.paths().vectorsRoot().toString(),
               config.common().runId(),
               fingerprint,
+              ctx.baseModels().inputScale(fingerprint),
               settings(config.dp()),
               new HadoopConf(ctx.hadoop())));
     }
@@ -208,6 +209,7 @@ public final class FineTuneVectorsJob {
               ctx.paths().baselinesRoot().toString(),
               config.common().runId(),
               fingerprint,
+              ctx.baseModels().inputScale(fingerprint),
               settings(null),
               new HadoopConf(ctx.hadoop())));
     }

@@ -4,6 +4,8 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
 import io.medvec.core.source.SourceData;
@@ -19,7 +21,6 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ record HospitalFineTune(
     String vectorsRoot,
     String runId,
     String baseFingerprint,
+    PixelScale inputScale,
     Settings settings,
     HadoopConf hadoop)
     implements Serializable {
@@ -95,9 +97,9 @@ record HospitalFineTune(
     String device = GpuBinding.bindCurrentTask("hospital " + hospital);
     SourceData all = JobContext.loadData(conf, data);
     ImageSet local = all.data().train().subset(indices);
-    MultiLayerNetwork base =
-        BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint);
-    MultiLayerNetwork tuned = base.clone();
+    Network base =
+        BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint, inputScale);
+    Network tuned = base.copy();
     List<EpochStats> epochs =
         AugmentedTraining.fit(
             tuned,

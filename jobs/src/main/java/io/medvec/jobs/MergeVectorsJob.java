@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
@@ -16,6 +17,7 @@ import io.medvec.core.merge.screen.ScreeningReport;
 import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.Params;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.OutputBiasRefit;
@@ -23,6 +25,7 @@ import io.medvec.core.restore.OutputLayerRefit;
 import io.medvec.core.restore.Restoration;
 import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.AssignmentStore;
+import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.ContentIdentity;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.Preflight;
@@ -44,7 +47,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -474,7 +476,10 @@ public final class MergeVectorsJob {
     REFIT
   }
 
-  /** What the job wrote (also the merged model's manifest). */
+  /**
+   * What the job wrote (also the merged model's manifest); {@code inputContract} is θ_pre's input
+   * contract (an imported network's size, layout and pixel range), null when it records none.
+   */
   public record Result(
       String runId,
       String baseFingerprint,
@@ -496,7 +501,8 @@ public final class MergeVectorsJob {
       List<MergeManifest.UsedVector> vectors,
       List<Controls.Control> controls,
       String createdAt,
-      ScreeningReport screening) {
+      ScreeningReport screening,
+      JsonNode inputContract) {
 
     public Result {
       controls = controls == null ? List.of() : List.copyOf(controls);
@@ -525,7 +531,7 @@ public final class MergeVectorsJob {
 
   private Result merge() {
     String fingerprint = ctx.baseFingerprint();
-    MultiLayerNetwork base = ctx.baseModels().load(fingerprint);
+    Network base = ctx.baseModels().load(fingerprint);
     VectorStore store = new VectorStore(ctx.hadoop(), ctx.paths().vectorsRoot());
     List<StoredVector> vectors = store.list(fingerprint);
     if (vectors.isEmpty()) {
@@ -603,7 +609,8 @@ public final class MergeVectorsJob {
                 chosen,
                 this::publishControl);
     LambdaSearch.Choice choice = chosen.choice();
-    MultiLayerNetwork best = choice.model();
+    Network best = choice.model();
+    JsonNode contract = ctx.baseModels().manifest(fingerprint).get(BaseModelStore.INPUT_CONTRACT);
     Result result =
         new Result(
             config.common().runId(),
@@ -626,7 +633,8 @@ public final class MergeVectorsJob {
             used,
             controls,
             Instant.now().toString(),
-            screened.report());
+            screened.report(),
+            contract);
     ctx.mergedModels().publish(best, layout, result);
     ctx.writeResult(NAME, result);
     return result;

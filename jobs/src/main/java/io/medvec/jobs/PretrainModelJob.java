@@ -1,5 +1,6 @@
 package io.medvec.jobs;
 
+import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
@@ -14,6 +15,8 @@ import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
+import io.medvec.core.source.Preprocessing;
+import io.medvec.core.source.SourceConfig;
 import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
 import io.medvec.core.store.BaseManifest;
@@ -60,9 +63,10 @@ public final class PretrainModelJob {
         ConfigKey.string(
             "pretrain.import",
             "",
-            "an existing model file to publish as theta_pre instead of training: a DL4J zip, or a"
-                + " Keras HDF5 model (.h5, .hdf5) given a new head for the data's classes (empty:"
-                + " train)");
+            "an existing model file to publish as theta_pre instead of training: a DL4J zip (a"
+                + " multi-layer network or a graph), or a Keras HDF5 model (.h5, .hdf5) given a"
+                + " new head for the data's classes, the data loaded at the model's input size and"
+                + " channels unless data.image.size/channels are set (empty: train)");
 
     /** The keys this job reads. */
     static final List<ConfigGroup> KEYS =
@@ -108,7 +112,11 @@ public final class PretrainModelJob {
   public Result run() {
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().baseDir("fingerprint"));
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
-    SourceData loaded = ctx.loadData();
+    SourceData loaded =
+        isKeras(config.importModel())
+            ? JobContext.loadData(
+                ctx.hadoop(), ctx.dataSpec(adoptContract(config, kerasFile(ctx, config))))
+            : ctx.loadData();
     MedMnist data = loaded.data();
     ImageSet pool = data.train().subset(ctx.assignment().publicPool());
     if (config.importModel().isEmpty()) {
@@ -127,7 +135,7 @@ public final class PretrainModelJob {
           NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
       epochs =
           AugmentedTraining.fit(
-              cnn,
+              Network.of(cnn),
               pool,
               ctx.assignment().publicPool(),
               loaded.preprocessing(),
@@ -141,7 +149,7 @@ public final class PretrainModelJob {
                       String.format("%.1f", e.examplesPerSecond())));
       net = Network.of(cnn);
     } else if (isKeras(config.importModel())) {
-      Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
+      Path file = kerasFile(ctx, config);
       ctx.describe("import θ_pre from Keras model " + file + " with a new head");
       KerasImport.Imported imported = KerasImport.load(localFile(file), config.inputScale());
       requireContract(imported.contract(), data, file);
@@ -163,9 +171,8 @@ public final class PretrainModelJob {
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
       ctx.describe("import θ_pre from " + file);
-      MultiLayerNetwork imported = ModelIO.load(ctx.hadoop(), file);
-      requireCompatible(imported, data, file);
-      net = Network.of(imported);
+      net = ModelIO.loadNetwork(ctx.hadoop(), file, config.inputScale());
+      requireCompatible(net, data, file);
     }
     BaseModelStore bases = ctx.baseModels();
     fields.putAll(new BaseManifest(loaded.preprocessing(), loaded.classes()).fields());
@@ -185,6 +192,77 @@ public final class PretrainModelJob {
             epochs);
     ctx.writeResult(NAME, result);
     return result;
+  }
+
+  private static Path kerasFile(JobContext ctx, Config config) {
+    return HadoopFiles.qualify(ctx.hadoop(), config.importModel());
+  }
+
+  /**
+   * The preprocessing that gives the imported Keras model {@code file} the images it takes: its
+   * input size and channels (a grey source converted to RGB, or RGB to grey), the rest from the
+   * {@code data.*} keys. A configured {@code data.image.size} or {@code data.image.channels} that
+   * asks for other images is refused naming the key, before any image is read.
+   */
+  static Preprocessing adoptContract(Config config, Path file) {
+    int[] shape = KerasImport.inputShape(localFile(file));
+    int height = shape[0];
+    int width = shape[1];
+    Preprocessing.Channels channels =
+        shape[2] == 1 ? Preprocessing.Channels.GREY : Preprocessing.Channels.RGB;
+    if (shape[2] != 1 && shape[2] != 3) {
+      throw new IllegalArgumentException(
+          "Cannot import Keras model "
+              + file
+              + ": it takes "
+              + shape[2]
+              + "-channel images; only grey (1) and RGB (3) images are supported");
+    }
+    SourceConfig source = config.common().source();
+    Preprocessing configured = source.preprocessing(height, channels);
+    if (source.size() > 0 && (source.size() != height || source.size() != width)) {
+      throw new ConfigException(
+          "Cannot use config key '"
+              + SourceKeys.SIZE.name()
+              + "' = "
+              + source.size()
+              + ": the imported model "
+              + file
+              + " takes "
+              + height
+              + "x"
+              + width
+              + " images (leave it unset to adopt the model's size)");
+    }
+    if (configured.channels() != channels) {
+      throw new ConfigException(
+          "Cannot use config key '"
+              + SourceKeys.CHANNELS.name()
+              + "' = "
+              + Preprocessing.kebab(configured.channels())
+              + ": the imported model "
+              + file
+              + " takes "
+              + Preprocessing.kebab(channels)
+              + " images (leave it at auto to adopt the model's channels)");
+    }
+    Preprocessing adopted =
+        new Preprocessing(
+            width,
+            height,
+            configured.aspect(),
+            configured.interpolation(),
+            channels,
+            configured.scaling(),
+            configured.mean(),
+            configured.std(),
+            configured.augmentation());
+    JobContext.PROGRESS.info(
+        "Preprocessing adopted from the imported model's input: {}x{} {}",
+        width,
+        height,
+        Preprocessing.kebab(channels));
+    return adopted;
   }
 
   private static boolean isKeras(String file) {
@@ -232,7 +310,7 @@ public final class PretrainModelJob {
     }
   }
 
-  private static void requireCompatible(MultiLayerNetwork net, MedMnist data, Path file) {
+  private static void requireCompatible(Network net, MedMnist data, Path file) {
     ImageSet probe = data.val().subset(new int[] {0});
     try {
       Predictor.predict(net, probe, 1);

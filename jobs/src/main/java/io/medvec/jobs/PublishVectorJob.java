@@ -15,6 +15,7 @@ import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
@@ -35,7 +36,6 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * One hospital fine-tunes θ_pre on its own data and publishes its data vector to the consortium's
@@ -231,7 +231,7 @@ public final class PublishVectorJob {
             + ", publish to "
             + store);
     // the base and the data are checked before the store is touched
-    MultiLayerNetwork net = base.load(conf);
+    Network net = base.load(conf);
     // the base's preprocessing, exactly: a configured data.image.* or data.augment.* value that
     // differs is refused naming the key
     Preprocessing preprocessing =
@@ -249,7 +249,7 @@ public final class PublishVectorJob {
 
   private Result publish(
       PublishedBase base,
-      MultiLayerNetwork net,
+      Network net,
       ImageSet train,
       Preprocessing preprocessing,
       VectorStore vectors,
@@ -257,7 +257,7 @@ public final class PublishVectorJob {
       List<BaseScore> scores,
       long start) {
     String hospital = config.hospital();
-    MultiLayerNetwork tuned = net.clone();
+    Network tuned = net.copy();
     List<EpochStats> epochs =
         AugmentedTraining.fit(
             tuned,
@@ -309,8 +309,7 @@ public final class PublishVectorJob {
   }
 
   /** θ_pre's scores on each non-empty split of the hospital's data, printed one line each. */
-  private List<BaseScore> scoreBase(
-      PublishedBase base, MultiLayerNetwork net, MedMnist data, String what) {
+  private List<BaseScore> scoreBase(PublishedBase base, Network net, MedMnist data, String what) {
     List<BaseScore> scores =
         Arrays.stream(Split.values())
             .filter(s -> data.split(s).size() > 0)
@@ -340,7 +339,7 @@ public final class PublishVectorJob {
     return scores;
   }
 
-  private BaseScore score(Split split, ImageSet set, MultiLayerNetwork net) {
+  private BaseScore score(Split split, ImageSet set, Network net) {
     ScoreSet scores = new ScoreSet(set.numClasses());
     scores.addAll(set.labels(), Predictor.predict(net, set, config.train().batchSize()));
     Metrics m = ClassificationMetrics.compute(scores);

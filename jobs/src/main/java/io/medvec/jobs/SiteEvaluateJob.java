@@ -12,8 +12,9 @@ import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.WriterLease;
-import io.medvec.core.model.Batches;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
@@ -43,7 +44,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Cross-site evaluation at one hospital: {@code bin/medvec evaluate --site NAME --data LOCAL
@@ -225,7 +225,7 @@ public final class SiteEvaluateJob {
             + ", publish aggregates to "
             + partition);
     // the data is checked against the base before any scoring or lease
-    MultiLayerNetwork net = base.load(conf);
+    Network net = base.load(conf);
     Preprocessing preprocessing =
         JobContext.basePreprocessing(BaseManifest.read(conf, base.dir()), config.common());
     SourceData loaded = JobContext.loadData(conf, ctx.dataSpec(preprocessing));
@@ -265,15 +265,11 @@ public final class SiteEvaluateJob {
    * ones the base records, or labels beyond its classes.
    */
   private static void requireFits(
-      PublishedBase base,
-      MultiLayerNetwork net,
-      ImageSet set,
-      List<String> dataClasses,
-      String what) {
+      PublishedBase base, Network net, ImageSet set, List<String> dataClasses, String what) {
     String cannot = "Cannot evaluate base " + base.fingerprint() + " on " + what;
     int outputs;
     try {
-      outputs = (int) net.output(Batches.features(set, new int[] {0}, 0, 1), false).size(1);
+      outputs = (int) net.output(net.features(set, new int[] {0}, 0, 1)).size(1);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           cannot
@@ -323,24 +319,26 @@ public final class SiteEvaluateJob {
       Path store,
       String run,
       PublishedBase base,
-      MultiLayerNetwork net,
+      Network net,
       MergeManifest merge,
       MergedModelStore mergedModels) {
     List<ModelScoring.Model> models = new ArrayList<>();
-    models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(net)));
-    models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes(merge)));
+    PixelScale scale = net.inputScale();
+    models.add(new ModelScoring.Model("pretrained", "pretrained", ModelIO.toBytes(net), scale));
+    models.add(new ModelScoring.Model("merged", "merged", mergedModels.modelBytes(merge), scale));
     Optional<Own> own = ownVector(conf, store, run, merge);
     if (own.isPresent()) {
       StoredVector vector = own.get().vector();
       Preflight.requireFiles(conf, vector, true, "the site rebuilds its single-site model from it");
-      MultiLayerNetwork model =
+      Network model =
           EvaluateModelsJob.rebuild(
               net,
               own.get().store(),
               vector,
               ParamVectors.layout(net, ParamKind.TRAINABLE),
               ParamVectors.layout(net, ParamKind.BN_STATISTIC));
-      models.add(new ModelScoring.Model("single_site", config.site(), ModelIO.toBytes(model)));
+      models.add(
+          new ModelScoring.Model("single_site", config.site(), ModelIO.toBytes(model), scale));
     } else {
       JobContext.PROGRESS.info(
           "site {} has no vector of base {} in {}: no single_site model",

@@ -4,6 +4,7 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.model.PixelScale;
 import io.medvec.jobs.spark.DataSpec;
 import io.medvec.jobs.spark.JobContext;
 import io.medvec.jobs.spark.ModelScoring;
@@ -39,10 +40,10 @@ public record SparkCandidateScoring(
   }
 
   @Override
-  public List<ScoreSet> score(List<byte[]> models) {
+  public List<ScoreSet> score(List<byte[]> models, PixelScale inputScale) {
     List<ModelScoring.Model> shipped = new ArrayList<>(models.size());
     for (int i = 0; i < models.size(); i++) {
-      shipped.add(new ModelScoring.Model(KIND, Integer.toString(i), models.get(i)));
+      shipped.add(new ModelScoring.Model(KIND, Integer.toString(i), models.get(i), inputScale));
     }
     Map<String, ScoreSet> scored =
         EvaluateModelsJob.scoreAll(

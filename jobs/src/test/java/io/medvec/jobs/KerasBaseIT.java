@@ -4,13 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigMap;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
+import io.medvec.core.model.Predictor;
+import io.medvec.core.serve.MergedModel;
+import io.medvec.core.source.Preprocessing;
+import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.OutputLayout;
+import io.medvec.core.vector.ParamKind;
+import io.medvec.core.vector.ParamVectors;
+import io.medvec.core.vector.StoredVector;
+import io.medvec.core.vector.VectorStore;
+import io.medvec.jobs.spark.JobContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code pretrain.import=FILE.h5}: the pre-trained Keras ResNet-8 of ../shared/models becomes θ_pre
  * with a new head for the data's classes, published as a graph with its input contract and frozen
- * layers in the base manifest; images of another size are refused before anything is written.
+ * layers in the base manifest; images of another size and channel count adopt the model's input,
+ * and the whole pipeline (fine-tune, merge, evaluate, the merged model's predictions) runs on the
+ * graph; a configured size the model does not take is refused before anything is written.
  */
 class KerasBaseIT {
 
@@ -78,7 +93,7 @@ class KerasBaseIT {
     BaseModelStore bases =
         new BaseModelStore(
             conf, new OutputLayout(new org.apache.hadoop.fs.Path(out.toUri()), "keras"));
-    Network base = bases.loadNetwork(result.fingerprint());
+    Network base = bases.load(result.fingerprint());
     assertThat(base.isGraph()).isTrue();
     assertThat(base.inputScale()).isEqualTo(PixelScale.BYTE);
     assertThat(Fingerprint.of(base)).isEqualTo(result.fingerprint());
@@ -103,18 +118,98 @@ class KerasBaseIT {
   }
 
   @Test
-  void imagesOfAnotherSizeAreRefusedBeforeAnythingIsWritten() {
+  void greyImagesOfAnotherSizeAdoptTheModelsInputAndTheWholePipelineRunsOnTheGraph()
+      throws IOException {
     Path out = tmp.resolve("out-grey");
-    ConfigMap map = config(grey28, out);
+    ConfigMap map =
+        config(
+            grey28,
+            out,
+            "finetune.epochs=1",
+            "merge.lambda-grid=[0.5, 1.0]",
+            "evaluate.partitions=2");
+    RunPipelineJob.Result result =
+        new RunPipelineJob(SparkTests.spark(), RunPipelineJob.Config.from(map)).run();
+    String fingerprint = result.pretrain().fingerprint();
+    Configuration conf = new Configuration();
+    // PneumoniaMNIST is 28x28 grey: the base takes the model's 32x32 RGB with no data.image key
+    BaseManifest manifest =
+        BaseManifest.read(
+            conf, HadoopFiles.qualify(conf, out.resolve("base").resolve(fingerprint).toString()));
+    assertThat(manifest.preprocessing().width()).isEqualTo(32);
+    assertThat(manifest.preprocessing().height()).isEqualTo(32);
+    assertThat(manifest.preprocessing().channels()).isEqualTo(Preprocessing.Channels.RGB);
+
+    // two hospitals fine-tuned the graph; their vectors leave the frozen layers out
+    Network base =
+        new BaseModelStore(
+                conf, new OutputLayout(new org.apache.hadoop.fs.Path(out.toUri()), "keras"))
+            .load(fingerprint);
+    long trainable = ParamVectors.layout(base, ParamKind.TRAINABLE).size();
+    assertThat(ParamVectors.layout(base, ParamKind.FROZEN).size()).isPositive();
+    assertThat(result.finetune().hospitals()).hasSize(2);
+    List<StoredVector> vectors =
+        new VectorStore(
+                conf, HadoopFiles.qualify(conf, out.resolve("vectors").toAbsolutePath().toString()))
+            .list(fingerprint);
+    assertThat(vectors).hasSize(2);
+    for (StoredVector v : vectors) {
+      assertThat(v.manifest().layout().size()).as(v.dir().toString()).isEqualTo(trainable);
+    }
+
+    // the merged graph is published with θ_pre's input contract, loads and predicts as a graph
+    MergedModel merged =
+        MergedModel.load(out.resolve("runs/keras/merged").toAbsolutePath().normalize());
+    assertThat(merged.spec().inputScale()).isEqualTo(PixelScale.BYTE);
+    assertThat(merged.classes()).isEqualTo(manifest.classes());
+    Network mergedNet =
+        ModelIO.loadNetwork(
+            conf,
+            HadoopFiles.qualify(conf, out.resolve("runs/keras/merged/model.zip").toString()),
+            PixelScale.BYTE);
+    assertThat(mergedNet.isGraph()).isTrue();
+    // the frozen layers are θ_pre's, bit for bit, in the merged model
+    for (Network.LayerRef layer : base.layers()) {
+      if (layer.frozen()) {
+        for (String param : layer.runtime().paramTable().keySet()) {
+          assertThat(mergedNet.getParam(layer.key(param)).dup().reshape(-1).toFloatVector())
+              .as(layer.key(param))
+              .containsExactly(base.getParam(layer.key(param)).dup().reshape(-1).toFloatVector());
+        }
+      }
+    }
+    // the predictions of the merged model are the network's on the same preprocessed image
+    ImageSet test = JobContext.loadData(conf, dataSpec(grey28, manifest)).data().test();
+    float[] expected = Predictor.predict(mergedNet, test.subset(new int[] {0}), 1);
+    float[] input = new float[test.imageSize()];
+    System.arraycopy(test.pixels(), 0, input, 0, input.length);
+    assertThat(merged.scores(new float[][] {input})).containsExactly(expected);
+
+    // evaluated: θ_pre, two single sites and the merged model on val and test
+    assertThat(RunPipelineJob.table(result.evaluate().rows()))
+        .contains("pretrained")
+        .contains("single_site")
+        .contains("merged");
+  }
+
+  @Test
+  void aConfiguredSizeThatTheModelDoesNotTakeIsRefusedBeforeAnythingIsWritten() {
+    Path out = tmp.resolve("out-size");
+    ConfigMap map = config(grey28, out, "data.image.size=28");
     new PartitionDataJob(SparkTests.spark(), PartitionDataJob.Config.from(map)).run();
     PretrainModelJob.Config config = PretrainModelJob.Config.from(map);
     assertThatThrownBy(() -> new PretrainModelJob(SparkTests.spark(), config).run())
-        .isInstanceOf(IllegalArgumentException.class)
-        .satisfies(e -> assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_INPUT))
-        .hasMessageContaining("Cannot import Keras model ")
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_CONFIG))
+        .hasMessageContaining("Cannot use config key 'data.image.size' = 28")
         .hasMessageContaining("resnet8-cifar10.h5")
-        .hasMessageContaining(": it takes 32x32x3 images, the data has 28x28x1 (pneumoniamnist)");
+        .hasMessageContaining("takes 32x32 images");
     assertThat(out.resolve("base")).doesNotExist();
+  }
+
+  private static io.medvec.jobs.spark.DataSpec dataSpec(Path data, BaseManifest manifest) {
+    return new io.medvec.jobs.spark.DataSpec(
+        data.toString(), io.medvec.core.source.SourceConfig.defaults(), manifest.preprocessing());
   }
 
   /**

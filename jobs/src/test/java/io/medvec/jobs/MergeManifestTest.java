@@ -42,6 +42,7 @@ class MergeManifestTest {
             List.of(used),
             List.of(control),
             "2026-12-02T00:00:00Z",
+            null,
             null);
 
     MergeManifest manifest = Json.read(Json.write(result), MergeManifest.class, "manifest");

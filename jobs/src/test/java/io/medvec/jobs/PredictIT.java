@@ -8,6 +8,7 @@ import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.source.Preprocessing;
@@ -61,7 +62,7 @@ class PredictIT {
     String base = new BaseModelStore(conf, layout).publish(net, baseFields);
     new MergedModelStore(conf, layout)
         .publish(
-            net,
+            Network.of(net),
             ParamVectors.layout(net, ParamKind.TRAINABLE),
             Map.of(
                 "run_id",

@@ -3,6 +3,7 @@ package io.medvec.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.serve.MergedModel;
@@ -56,7 +57,7 @@ class ScoreImagesExampleIT {
                     Preprocessing.unit(32, Preprocessing.Channels.RGB).canonical()));
     new MergedModelStore(conf, layout)
         .publish(
-            net,
+            Network.of(net),
             ParamVectors.layout(net, ParamKind.TRAINABLE),
             Map.of(
                 "run_id",

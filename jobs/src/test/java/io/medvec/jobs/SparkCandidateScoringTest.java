@@ -11,6 +11,7 @@ import io.medvec.core.data.Split;
 import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.MergeSelection;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.Restoration;
@@ -83,7 +84,7 @@ class SparkCandidateScoringTest {
 
   static LambdaSearch.Grid grid(LambdaSearch.Scope scope, List<Double> lambdas) {
     return new LambdaSearch.Grid(
-        base, layout, data.val(), scope, lambdas, LambdaSearch.Metric.LOG_LOSS, BATCH);
+        Network.of(base), layout, data.val(), scope, lambdas, LambdaSearch.Metric.LOG_LOSS, BATCH);
   }
 
   static Restoration restore(Double pull) {
@@ -99,8 +100,8 @@ class SparkCandidateScoringTest {
       assertThat(bits(s)).as("candidate %d (%s)", i, l).isEqualTo(bits(l));
     }
     assertThat(spark.chosen()).isEqualTo(local.chosen());
-    assertThat(spark.model().params().toFloatVector())
-        .isEqualTo(local.model().params().toFloatVector());
+    assertThat(spark.model().model().params().toFloatVector())
+        .isEqualTo(local.model().model().params().toFloatVector());
     assertThat(Fingerprint.of(spark.model())).isEqualTo(Fingerprint.of(local.model()));
   }
 

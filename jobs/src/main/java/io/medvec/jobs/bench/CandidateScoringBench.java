@@ -4,6 +4,7 @@ import io.medvec.core.config.CliArgs;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.merge.LambdaSearch;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.restore.BnStatsMode;
 import io.medvec.core.restore.Restoration;
@@ -70,7 +71,7 @@ final class CandidateScoringBench {
       int batch = config.batchSize();
       LambdaSearch.Grid local =
           new LambdaSearch.Grid(
-              base,
+              Network.of(base),
               layout,
               data.val(),
               LambdaSearch.Scope.MODEL,

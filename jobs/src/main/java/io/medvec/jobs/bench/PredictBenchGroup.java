@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.serve.MergedModel;
@@ -285,7 +286,7 @@ final class PredictBenchGroup {
             .publish(net, new BaseManifest(preprocessing, classes).fields());
     new MergedModelStore(conf, layout)
         .publish(
-            net,
+            Network.of(net),
             ParamVectors.layout(net, ParamKind.TRAINABLE),
             Map.of(
                 "run_id",

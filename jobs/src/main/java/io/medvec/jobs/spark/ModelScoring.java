@@ -5,6 +5,8 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -12,15 +14,18 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /** One Spark task of the evaluation: a slice of one split, scored by every model. */
 public record ModelScoring(
     Split split, int[] indices, DataSpec data, HadoopConf hadoop, int batchSize)
     implements Serializable {
 
-  /** A model to score, as serialized bytes (kind: pretrained, single_site, merged). */
-  public record Model(String kind, String id, byte[] bytes) implements Serializable {}
+  /**
+   * A model to score, as serialized bytes (kind: pretrained, single_site, merged), fed pixels in
+   * {@code scale} (θ_pre's input contract).
+   */
+  public record Model(String kind, String id, byte[] bytes, PixelScale scale)
+      implements Serializable {}
 
   /**
    * Cuts each split into at most {@code partitions} contiguous slices, each starting on a multiple
@@ -56,7 +61,8 @@ public record ModelScoring(
     ImageSet slice = JobContext.loadData(hadoop.get(), data).data().split(split).subset(indices);
     Map<String, ScoreSet> out = new HashMap<>();
     for (Model model : models) {
-      MultiLayerNetwork net = ModelIO.fromBytes(model.bytes(), model.kind() + " " + model.id());
+      Network net =
+          ModelIO.networkFromBytes(model.bytes(), model.kind() + " " + model.id(), model.scale());
       ScoreSet scores = new ScoreSet(slice.numClasses());
       scores.addAll(slice.labels(), Predictor.predict(net, slice, batchSize));
       out.put(model.kind() + "|" + model.id() + "|" + split.id(), scores);

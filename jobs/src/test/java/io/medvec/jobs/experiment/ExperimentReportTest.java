@@ -340,6 +340,7 @@ class ExperimentReportTest {
               List.of(),
               controls,
               "2026-12-02T00:00:00Z",
+              null,
               null);
       cells.add(
           new ExperimentJob.CellResult(
@@ -374,7 +375,8 @@ class ExperimentReportTest {
         m.vectors(),
         m.controls(),
         m.createdAt(),
-        m.screening());
+        m.screening(),
+        null);
   }
 
   private static EvaluateModelsJob.MetricRow row(

@@ -2,6 +2,7 @@ package io.medvec.core.finetune;
 
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.io.FloatChunkFile;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpRelease;
 import io.medvec.core.privacy.DpSettings;
@@ -72,6 +73,22 @@ public final class VectorRelease {
   public StoredVector publish(
       MultiLayerNetwork base,
       MultiLayerNetwork tuned,
+      ImageSet local,
+      TrainSettings train,
+      double finalLoss,
+      DpSettings dp,
+      List<String> classes) {
+    return publish(Network.of(base), Network.of(tuned), local, train, finalLoss, dp, classes);
+  }
+
+  /**
+   * As {@link #publish(MultiLayerNetwork, MultiLayerNetwork, ImageSet, TrainSettings, double,
+   * DpSettings, List)} for any network: a multi-layer network or a graph, whose frozen layers are
+   * not in the vector.
+   */
+  public StoredVector publish(
+      Network base,
+      Network tuned,
       ImageSet local,
       TrainSettings train,
       double finalLoss,

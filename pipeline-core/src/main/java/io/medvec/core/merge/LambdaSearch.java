@@ -5,12 +5,14 @@ import io.medvec.core.eval.ClassificationMetrics;
 import io.medvec.core.eval.Metrics;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.restore.Restoration;
 import io.medvec.core.vector.VectorLayout;
 import java.util.ArrayList;
 import java.util.List;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +56,7 @@ public final class LambdaSearch {
   /**
    * How many scales are searched: one λ for every tensor ({@link #MODEL}), or one for the feature
    * extractor and one for the classifier head ({@link #BLOCK}, every pair of the grid; see {@link
-   * SyntheticWeights#headStart}).
+   * SyntheticWeights#headLayers}).
    */
   public enum Scope {
     /** θ_pre + λ·τ_mix. */
@@ -77,7 +79,7 @@ public final class LambdaSearch {
   }
 
   /** The chosen model, the candidate it was built from, and every candidate's scores. */
-  public record Choice(MultiLayerNetwork model, Candidate chosen, List<Candidate> candidates) {
+  public record Choice(Network model, Candidate chosen, List<Candidate> candidates) {
 
     /** The chosen λ (the features' under {@link Scope#BLOCK}). */
     public double lambda() {
@@ -98,9 +100,10 @@ public final class LambdaSearch {
   public interface Scorer {
     /**
      * Each model's scores on the validation split, in the order of {@code models}, every example in
-     * the split's order, as {@link Predictor#predict} gives them with the grid's batch size.
+     * the split's order, as {@link Predictor#predict} gives them with the grid's batch size; every
+     * model is fed pixels in {@code inputScale} (θ_pre's).
      */
-    List<ScoreSet> score(List<byte[]> models);
+    List<ScoreSet> score(List<byte[]> models, PixelScale inputScale);
   }
 
   /**
@@ -112,7 +115,7 @@ public final class LambdaSearch {
    * @param scorer where candidates are scored; null: in this JVM, one after another
    */
   public record Grid(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       ImageSet validation,
       Scope scope,
@@ -127,7 +130,7 @@ public final class LambdaSearch {
 
     /** A grid whose candidates are scored in this JVM, one after another. */
     public Grid(
-        MultiLayerNetwork base,
+        Network base,
         VectorLayout layout,
         ImageSet validation,
         Scope scope,
@@ -179,7 +182,7 @@ public final class LambdaSearch {
 
   /** Composes, restores and scores each λ in order (one λ for every tensor); returns the best. */
   public static Choice search(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       float[] direction,
       List<Double> lambdas,
@@ -196,7 +199,7 @@ public final class LambdaSearch {
    * earlier.
    */
   public static Choice search(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       float[] direction,
       Scope scope,
@@ -231,7 +234,7 @@ public final class LambdaSearch {
 
   /** Scores the one setting (λ, λ_head or null) the caller fixed. */
   public static Choice fixed(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       float[] direction,
       double lambda,
@@ -252,7 +255,7 @@ public final class LambdaSearch {
   }
 
   private static Choice searchSettings(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       float[] direction,
       List<Setting> settings,
@@ -261,14 +264,14 @@ public final class LambdaSearch {
       Metric metric,
       int batchSize) {
     List<Candidate> candidates = new ArrayList<>();
-    MultiLayerNetwork best = null;
+    Network best = null;
     Candidate bestCandidate = null;
-    int headStart = headStart(base, settings);
+    Set<String> head = headLayers(base, settings);
     for (Setting setting : settings) {
-      MultiLayerNetwork model;
+      Network model;
       ScoreSet scores;
       try {
-        model = compose(base, layout, direction, setting, headStart, bn);
+        model = compose(base, layout, direction, setting, head, bn);
         scores = scores(model, validation, batchSize);
       } catch (IllegalArgumentException
           | IllegalStateException e) { // e.g. a diverged candidate's NaN outputs
@@ -290,7 +293,7 @@ public final class LambdaSearch {
    * back from its bytes, so only one model is held at a time besides the serialised candidates.
    */
   private static Choice scoreElsewhere(
-      MultiLayerNetwork base,
+      Network base,
       VectorLayout layout,
       float[] direction,
       List<Setting> settings,
@@ -298,18 +301,18 @@ public final class LambdaSearch {
       ImageSet validation,
       Metric metric,
       Scorer scorer) {
-    int headStart = headStart(base, settings);
+    Set<String> head = headLayers(base, settings);
     List<byte[]> models = new ArrayList<>(settings.size());
     for (Setting setting : settings) {
       try {
-        models.add(ModelIO.toBytes(compose(base, layout, direction, setting, headStart, bn)));
+        models.add(ModelIO.toBytes(compose(base, layout, direction, setting, head, bn)));
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw cannotScore(setting.describe(), e);
       }
     }
     List<ScoreSet> scored;
     try {
-      scored = scorer.score(models);
+      scored = scorer.score(models, base.inputScale());
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new IllegalStateException(
           "Cannot score the merge's λ candidates ("
@@ -351,28 +354,32 @@ public final class LambdaSearch {
         best = i;
       }
     }
-    MultiLayerNetwork model =
-        ModelIO.fromBytes(models.get(best), "candidate λ " + settings.get(best).describe());
+    Network model =
+        ModelIO.networkFromBytes(
+            models.get(best), "candidate λ " + settings.get(best).describe(), base.inputScale());
     return new Choice(model, candidates.get(best), List.copyOf(candidates));
   }
 
-  private static int headStart(MultiLayerNetwork base, List<Setting> settings) {
-    return settings.stream().anyMatch(s -> s.head() != null) ? SyntheticWeights.headStart(base) : 0;
+  private static Set<String> headLayers(Network base, List<Setting> settings) {
+    return settings.stream().anyMatch(s -> s.head() != null)
+        ? SyntheticWeights.headLayers(base)
+        : Set.of();
   }
 
-  /** θ_pre + λ·τ (λ_head from {@code headStart} on), its statistics and refits restored. */
-  private static MultiLayerNetwork compose(
-      MultiLayerNetwork base,
+  /** θ_pre + λ·τ (λ_head on {@code headLayers}), its statistics and refits restored. */
+  private static Network compose(
+      Network base,
       VectorLayout layout,
       float[] direction,
       Setting setting,
-      int headStart,
+      Set<String> headLayers,
       Restoration bn) {
     Double head = setting.head();
     return bn.apply(
         head == null
             ? SyntheticWeights.compose(base, layout, direction, setting.lambda())
-            : SyntheticWeights.compose(base, layout, direction, setting.lambda(), head, headStart));
+            : SyntheticWeights.compose(
+                base, layout, direction, setting.lambda(), head, headLayers));
   }
 
   /** The validation metrics of {@code setting}'s scores, logged. */
@@ -411,11 +418,11 @@ public final class LambdaSearch {
   }
 
   /** Metrics of {@code net} on {@code split}. */
-  public static Metrics score(MultiLayerNetwork net, ImageSet split, int batchSize) {
+  public static Metrics score(Network net, ImageSet split, int batchSize) {
     return ClassificationMetrics.compute(scores(net, split, batchSize));
   }
 
-  private static ScoreSet scores(MultiLayerNetwork net, ImageSet split, int batchSize) {
+  private static ScoreSet scores(Network net, ImageSet split, int batchSize) {
     ScoreSet scores = new ScoreSet(split.numClasses());
     scores.addAll(split.labels(), Predictor.predict(net, split, batchSize));
     return scores;

@@ -4,6 +4,10 @@ import io.medvec.core.model.Network;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.TensorSpec;
 import io.medvec.core.vector.VectorLayout;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -64,6 +68,25 @@ public final class SyntheticWeights {
       double lambda,
       double lambdaHead,
       int headStart) {
+    Set<String> head = new HashSet<>();
+    for (int i = headStart; i < base.getnLayers(); i++) {
+      head.add(String.valueOf(i));
+    }
+    return compose(Network.of(base), layout, sum, lambda, lambdaHead, head).multiLayer();
+  }
+
+  /**
+   * Like {@link #compose(Network, VectorLayout, float[], double)}, but tensors of the layers named
+   * in {@code headLayers} (see {@link #headLayers}) are scaled by {@code lambdaHead} instead of
+   * {@code lambda}.
+   */
+  public static Network compose(
+      Network base,
+      VectorLayout layout,
+      float[] sum,
+      double lambda,
+      double lambdaHead,
+      Set<String> headLayers) {
     for (double l : new double[] {lambda, lambdaHead}) {
       if (!(l >= 0) || !Double.isFinite(l)) {
         throw new IllegalArgumentException(
@@ -79,14 +102,15 @@ public final class SyntheticWeights {
               + theta.length);
     }
     for (TensorSpec tensor : layout.tensors()) {
-      float scale = (float) (layerOf(tensor) >= headStart ? lambdaHead : lambda);
+      boolean head = headLayers.contains(base.layerOf(tensor.name()).name());
+      float scale = (float) (head ? lambdaHead : lambda);
       int from = Math.toIntExact(tensor.offset());
       int to = Math.toIntExact(tensor.offset() + tensor.length());
       for (int i = from; i < to; i++) {
         theta[i] += scale * sum[i];
       }
     }
-    MultiLayerNetwork mixed = base.clone();
+    Network mixed = base.copy();
     ParamVectors.assign(mixed, layout, theta);
     return mixed;
   }
@@ -107,18 +131,36 @@ public final class SyntheticWeights {
         return i;
       }
     }
-    throw new IllegalArgumentException(
-        "Cannot split the network into features and head: it needs layers before its"
-            + " first dense or output layer (merge.lambda-scope=block)");
+    throw noFeatures();
   }
 
-  private static int layerOf(TensorSpec tensor) {
-    String name = tensor.name();
-    int cut = name.indexOf('_');
-    try {
-      return Integer.parseInt(cut < 0 ? name : name.substring(0, cut));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Cannot tell the layer of parameter '" + name + "'", e);
+  /**
+   * The names ({@link Network.LayerRef#name()}) of the classifier head's layers: the first dense or
+   * output layer in {@link Network#layers()} order (a graph's topological order) and every layer
+   * after it.
+   *
+   * @throws IllegalArgumentException if that splits nothing off (no such layer, or no layer with
+   *     parameters before it)
+   */
+  public static Set<String> headLayers(Network net) {
+    List<Network.LayerRef> layers = net.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer conf = layers.get(i).conf();
+      if (conf instanceof DenseLayer || conf instanceof BaseOutputLayer) {
+        if (i == 0) {
+          break;
+        }
+        Set<String> head = new LinkedHashSet<>();
+        layers.subList(i, layers.size()).forEach(l -> head.add(l.name()));
+        return head;
+      }
     }
+    throw noFeatures();
+  }
+
+  private static IllegalArgumentException noFeatures() {
+    return new IllegalArgumentException(
+        "Cannot split the network into features and head: it needs layers before its"
+            + " first dense or output layer (merge.lambda-scope=block)");
   }
 }

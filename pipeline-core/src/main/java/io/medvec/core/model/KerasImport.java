@@ -185,7 +185,7 @@ public final class KerasImport {
   }
 
   /** [height, width, channels] of the model's one input, from its stored Keras configuration. */
-  static int[] inputShape(Path file) {
+  public static int[] inputShape(Path file) {
     Hdf5Archive archive;
     try {
       archive = new Hdf5Archive(file.toString());

@@ -265,11 +265,30 @@ public final class Network {
 
   /** Images {@code order[from, to)} of {@code set} as a batch in the network's layout and scale. */
   public INDArray features(ImageSet set, int[] order, int from, int to) {
-    INDArray nchw = Batches.features(set, order, from, to);
+    return input(Batches.features(set, order, from, to));
+  }
+
+  /** A batch of NCHW images in [0, 1] in the network's layout and scale. */
+  public INDArray input(INDArray nchw) {
     if (scale != PixelScale.UNIT) {
       nchw = scale.apply(nchw);
     }
     return inputFormat() == CNN2DFormat.NHWC ? nchw.permute(0, 2, 3, 1).dup('c') : nchw;
+  }
+
+  /** The input channels: the first layer's (in {@link #layers()} order) input width. */
+  public int inputChannels() {
+    if (mln != null) {
+      return Math.toIntExact(mln.layerInputSize(0));
+    }
+    return Math.toIntExact(
+        ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layers.get(0).conf()).getNIn());
+  }
+
+  /** The number of classes: the output layer's width. */
+  public int numOutputs() {
+    return Math.toIntExact(
+        ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) outputLayer().conf()).getNOut());
   }
 
   /** Features and one-hot labels of images {@code order[from, to)}. */

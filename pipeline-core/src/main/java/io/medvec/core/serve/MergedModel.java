@@ -6,10 +6,13 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Tensors;
 import io.medvec.core.source.DecodedImage;
 import io.medvec.core.source.ImageDecoders;
 import io.medvec.core.source.Preprocessing;
+import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.ModelCard;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.vector.VectorStore;
@@ -21,7 +24,6 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -62,6 +64,7 @@ public final class MergedModel {
    * @param classes class names in label order
    * @param preprocessing {@link Preprocessing#toJson()} of the input preprocessing
    * @param declared whether the preprocessing was recorded (else the MedMNIST default)
+   * @param inputScale the pixel range the network is fed (from θ_pre's input contract)
    */
   public record Spec(
       String source,
@@ -70,9 +73,11 @@ public final class MergedModel {
       String runId,
       List<String> classes,
       String preprocessing,
-      boolean declared) {
+      boolean declared,
+      PixelScale inputScale) {
     public Spec {
       classes = List.copyOf(classes);
+      inputScale = inputScale == null ? PixelScale.UNIT : inputScale;
     }
   }
 
@@ -97,14 +102,14 @@ public final class MergedModel {
   }
 
   private final Spec spec;
-  private final MultiLayerNetwork net;
+  private final Network net;
   private final Preprocessing preprocessing;
 
-  private MergedModel(Spec spec, MultiLayerNetwork net) {
+  private MergedModel(Spec spec, Network net) {
     this.spec = spec;
     this.net = net;
     this.preprocessing = Preprocessing.fromJson(spec.preprocessing(), spec.source());
-    int outputs = (int) net.layerSize(net.getnLayers() - 1);
+    int outputs = net.numOutputs();
     if (outputs != spec.classes().size()) {
       throw refuse(
           spec.source(),
@@ -113,9 +118,12 @@ public final class MergedModel {
     }
     try {
       net.output(
-          Nd4j.zeros(
-              1, preprocessing.channels().count(), preprocessing.height(), preprocessing.width()),
-          false);
+          net.input(
+              Nd4j.zeros(
+                  1,
+                  preprocessing.channels().count(),
+                  preprocessing.height(),
+                  preprocessing.width())));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Cannot load merged model "
@@ -158,9 +166,11 @@ public final class MergedModel {
           manifestFile.toString());
     }
     byte[] bytes = ModelIO.readBytes(conf, modelFile);
-    MultiLayerNetwork net = ModelIO.fromBytes(bytes, modelFile.toString());
     JsonNode manifest =
         Json.readTree(HadoopFiles.readString(conf, manifestFile), manifestFile.toString());
+    Network net =
+        ModelIO.networkFromBytes(
+            bytes, modelFile.toString(), BaseModelStore.inputScale(manifest, manifestFile));
     String fingerprint = Fingerprint.of(net);
     String recorded = text(manifest, "merged_fingerprint");
     if (recorded != null && !recorded.equals(fingerprint)) {
@@ -194,7 +204,7 @@ public final class MergedModel {
 
   /** A model from its serialized network and {@link #spec()} (as a Spark task rebuilds it). */
   public static MergedModel of(Spec spec, byte[] model) {
-    MultiLayerNetwork net = ModelIO.fromBytes(model, spec.source());
+    Network net = ModelIO.networkFromBytes(model, spec.source(), spec.inputScale());
     String fingerprint = Fingerprint.of(net);
     if (!fingerprint.equals(spec.fingerprint())) {
       throw refuse(
@@ -222,9 +232,9 @@ public final class MergedModel {
       String fingerprint,
       String base,
       String runId,
-      MultiLayerNetwork net,
+      Network net,
       List<JsonNode> described) {
-    int outputs = (int) net.layerSize(net.getnLayers() - 1);
+    int outputs = net.numOutputs();
     List<String> classes = IntStream.range(0, outputs).mapToObj(Integer::toString).toList();
     for (JsonNode n : described) {
       JsonNode c = n.get("classes");
@@ -246,10 +256,11 @@ public final class MergedModel {
             runId,
             classes,
             Preprocessing.fromJson(json, source).toJson(),
-            true);
+            true,
+            net.inputScale());
       }
     }
-    int channels = (int) net.layerInputSize(0);
+    int channels = net.inputChannels();
     for (JsonNode n : described) {
       String dataset = text(n, "dataset");
       if (dataset != null && MedMnistInfo.find(dataset).isPresent()) {
@@ -266,7 +277,8 @@ public final class MergedModel {
         runId,
         classes,
         Preprocessing.unit(MEDMNIST_SIDE, c).toJson(),
-        false);
+        false,
+        net.inputScale());
   }
 
   private static String text(JsonNode n, String field) {
@@ -383,7 +395,7 @@ public final class MergedModel {
     long[] shape = {
       inputs.length, preprocessing.channels().count(), preprocessing.height(), preprocessing.width()
     };
-    INDArray out = net.output(Nd4j.create(features, shape, 'c'), false);
+    INDArray out = net.output(net.input(Nd4j.create(features, shape, 'c')));
     return Tensors.toFloats(out);
   }
 

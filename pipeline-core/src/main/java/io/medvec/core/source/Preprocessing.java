@@ -357,7 +357,7 @@ public record Preprocessing(
     return values;
   }
 
-  static String kebab(Enum<?> e) {
+  public static String kebab(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 

@@ -70,39 +70,37 @@ public final class BaseModelStore {
     return fingerprint;
   }
 
-  /** Loads θ_pre by fingerprint and checks it still has that fingerprint. */
-  public MultiLayerNetwork load(String fingerprint) {
-    String source = layout.baseDir(fingerprint).toString();
-    return decode(bytes(fingerprint), fingerprint, source);
-  }
-
   /**
-   * Loads θ_pre of either kind by fingerprint and checks it still has that fingerprint. It is fed
-   * pixels in the scale of the manifest's {@value #INPUT_CONTRACT} ([0, 1] without one).
+   * Loads θ_pre of either kind (a multi-layer network or a graph) by fingerprint and checks it
+   * still has that fingerprint. It is fed pixels in the scale of the manifest's {@value
+   * #INPUT_CONTRACT} ([0, 1] without one).
    */
-  public Network loadNetwork(String fingerprint) {
+  public Network load(String fingerprint) {
     String source = layout.baseDir(fingerprint).toString();
-    Network net = ModelIO.networkFromBytes(bytes(fingerprint), source, inputScale(fingerprint));
-    String actual = Fingerprint.of(net);
-    if (!actual.equals(fingerprint)) {
-      throw new IllegalArgumentException(
-          "Cannot use base model "
-              + source
-              + ": its fingerprint is "
-              + actual
-              + ", expected "
-              + fingerprint);
-    }
-    return net;
+    return decode(bytes(fingerprint), fingerprint, source, inputScale(fingerprint));
   }
 
   /** The pixel scale recorded in base {@code fingerprint}'s input contract; unit without one. */
   public PixelScale inputScale(String fingerprint) {
-    Path file = new Path(layout.baseDir(fingerprint), VectorStore.MANIFEST_FILE);
-    com.fasterxml.jackson.databind.JsonNode scale =
-        Json.readTree(HadoopFiles.readString(conf, file), file.toString())
-            .path(INPUT_CONTRACT)
-            .path("scale");
+    return inputScale(manifest(fingerprint), manifestFile(fingerprint));
+  }
+
+  /** Base {@code fingerprint}'s manifest. */
+  public com.fasterxml.jackson.databind.JsonNode manifest(String fingerprint) {
+    Path file = manifestFile(fingerprint);
+    return Json.readTree(HadoopFiles.readString(conf, file), file.toString());
+  }
+
+  private Path manifestFile(String fingerprint) {
+    return new Path(layout.baseDir(fingerprint), VectorStore.MANIFEST_FILE);
+  }
+
+  /**
+   * The pixel scale of a base {@code manifest}'s (read from {@code file}) input contract; unit
+   * without one.
+   */
+  public static PixelScale inputScale(com.fasterxml.jackson.databind.JsonNode manifest, Path file) {
+    com.fasterxml.jackson.databind.JsonNode scale = manifest.path(INPUT_CONTRACT).path("scale");
     if (scale.isMissingNode()) {
       return PixelScale.UNIT;
     }
@@ -140,15 +138,18 @@ public final class BaseModelStore {
         .fingerprint();
   }
 
-  /** Restores serialized θ_pre ({@code source} names it in errors) and checks its fingerprint. */
-  public static MultiLayerNetwork decode(byte[] bytes, String fingerprint, String source) {
-    MultiLayerNetwork net = ModelIO.fromBytes(bytes, source);
+  /**
+   * Restores serialized θ_pre of either kind ({@code source} names it in errors), fed pixels in
+   * {@code scale}, and checks its fingerprint.
+   */
+  public static Network decode(byte[] bytes, String fingerprint, String source, PixelScale scale) {
+    Network net = ModelIO.networkFromBytes(bytes, source, scale);
     requireFingerprint(net, fingerprint, source);
     return net;
   }
 
   /** Refuses a model whose fingerprint is not {@code expected}. */
-  public static void requireFingerprint(MultiLayerNetwork net, String expected, String source) {
+  public static void requireFingerprint(Network net, String expected, String source) {
     String actual = Fingerprint.of(net);
     if (!actual.equals(expected)) {
       throw new IllegalArgumentException(

@@ -7,6 +7,8 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.vector.IncompatibleVectorException;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
@@ -20,7 +22,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * A run's merged model and its controls: {@code OUT/runs/RUN/merged/{model.zip, model.safetensors,
@@ -56,7 +57,7 @@ public final class MergedModelStore {
    * Publishes the merged model with its weights over {@code layout}, its batch-norm statistics and
    * {@code manifest} as {@code manifest.json}.
    */
-  public void publish(MultiLayerNetwork merged, VectorLayout layout, Object manifest) {
+  public void publish(Network merged, VectorLayout layout, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, this.layout.mergedDir())) {
       ModelIO.save(merged, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
       // the same weights for PyTorch and other frameworks (docs/export.md), where the
@@ -90,7 +91,7 @@ public final class MergedModelStore {
   }
 
   /** Publishes control {@code kind}'s model with {@code manifest} as {@code manifest.json}. */
-  public void publishControl(String kind, MultiLayerNetwork model, Object manifest) {
+  public void publishControl(String kind, Network model, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, layout.controlDir(kind))) {
       ModelIO.save(model, conf, new Path(out.tmp(), OutputLayout.MODEL_FILE));
       HadoopFiles.writeStringAtomically(
@@ -126,7 +127,14 @@ public final class MergedModelStore {
   public byte[] modelBytes(MergeManifest merge) {
     byte[] bytes = modelBytes();
     if (merge.mergedFingerprint() != null) {
-      String actual = Fingerprint.of(ModelIO.fromBytes(bytes, modelFile().toString()));
+      // fed θ_pre's pixel range, as the merge fingerprinted it
+      PixelScale scale =
+          BaseModelStore.inputScale(
+              Json.readTree(
+                  HadoopFiles.readString(conf, manifestFile()), manifestFile().toString()),
+              manifestFile());
+      String actual =
+          Fingerprint.of(ModelIO.networkFromBytes(bytes, modelFile().toString(), scale));
       if (!actual.equals(merge.mergedFingerprint())) {
         throw new IllegalArgumentException(
             "Cannot use merged model "

@@ -6,14 +6,14 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
-import io.medvec.core.model.Batches;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
 import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * θ_pre as a hospital receives it: one published base directory {@code STORE/base/FINGERPRINT} (any
@@ -85,9 +85,14 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
     return new PublishedBase(dir, parent.getParent(), name, manifest);
   }
 
-  /** θ_pre, checked against its fingerprint. */
-  public MultiLayerNetwork load(Configuration conf) {
-    return BaseModelStore.decode(bytes(conf), fingerprint, dir.toString());
+  /** θ_pre (a multi-layer network or a graph), checked against its fingerprint. */
+  public Network load(Configuration conf) {
+    return BaseModelStore.decode(bytes(conf), fingerprint, dir.toString(), inputScale());
+  }
+
+  /** The pixel range θ_pre is fed, from its manifest's input contract ([0, 1] without one). */
+  public PixelScale inputScale() {
+    return BaseModelStore.inputScale(manifest, new Path(dir, VectorStore.MANIFEST_FILE));
   }
 
   /** θ_pre's serialized bytes. */
@@ -119,8 +124,7 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
    *
    * @param what names the data in messages (e.g. {@code "the data of hospital X"})
    */
-  public ImageSet conform(
-      MultiLayerNetwork net, ImageSet data, List<String> dataClasses, String what) {
+  public ImageSet conform(Network net, ImageSet data, List<String> dataClasses, String what) {
     int outputs = outputs(net, data, what);
     List<String> classes = classes();
     if (!classes.isEmpty() && !dataClasses.isEmpty() && !classes.equals(dataClasses)) {
@@ -163,13 +167,13 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
   }
 
   /** The base's class count, from a forward pass of one image; refuses images it cannot take. */
-  private int outputs(MultiLayerNetwork net, ImageSet data, String what) {
+  private int outputs(Network net, ImageSet data, String what) {
     if (data.size() == 0) {
       throw new IllegalArgumentException(
           "Cannot fine-tune base " + fingerprint + " on " + what + ": no training images");
     }
     try {
-      return (int) net.output(Batches.features(data, new int[] {0}, 0, 1), false).size(1);
+      return (int) net.output(net.features(data, new int[] {0}, 0, 1)).size(1);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Cannot fine-tune base "

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.medvec.core.TestData;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.restore.BnStatsMode;
@@ -30,7 +31,7 @@ class MergeSelectionTest {
     ImageSet validation = data.val().subset(TestData.first(64));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     return new LambdaSearch.Grid(
-        base,
+        Network.of(base),
         layout,
         validation,
         LambdaSearch.Scope.MODEL,

@@ -188,6 +188,29 @@ class KerasImportTest {
         .hasMessage("Cannot build a classification head: fewer than 2 classes (1)");
   }
 
+  @Test
+  void blockScopeSplitsTheGraphAtItsHeadInTopologicalOrder() {
+    Network base =
+        KerasImport.withHead(KerasImport.load(RESNET, PixelScale.BYTE).network(), 3, "", 1e-3, 1);
+    assertThat(io.medvec.core.merge.SyntheticWeights.headLayers(base))
+        .containsExactly(KerasImport.HEAD);
+    io.medvec.core.vector.VectorLayout layout =
+        io.medvec.core.vector.ParamVectors.layout(base, io.medvec.core.vector.ParamKind.TRAINABLE);
+    float[] ones = new float[Math.toIntExact(layout.size())];
+    java.util.Arrays.fill(ones, 1f);
+    Network split =
+        io.medvec.core.merge.SyntheticWeights.compose(
+            base, layout, ones, 0.5, 0.0, io.medvec.core.merge.SyntheticWeights.headLayers(base));
+    for (io.medvec.core.vector.TensorSpec t : layout.tensors()) {
+      float[] before = base.getParam(t.name()).dup().reshape(-1).toFloatVector();
+      float[] after = split.getParam(t.name()).dup().reshape(-1).toFloatVector();
+      boolean head = t.name().startsWith(KerasImport.HEAD + "_");
+      for (int i = 0; i < before.length; i++) {
+        assertThat(after[i]).as(t.name()).isEqualTo(head ? before[i] : before[i] + 0.5f);
+      }
+    }
+  }
+
   /** Writes an HDF5 file with h5py ({@code f} the open file, {@code json} imported). */
   private static void h5py(Path file, String body) {
     try {

@@ -9,6 +9,7 @@ import io.medvec.core.data.ImageSet;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.model.Predictor;
@@ -66,7 +67,7 @@ class MergedModelTest {
     String base = new BaseModelStore(conf, layout).publish(net, baseFields);
     new MergedModelStore(conf, layout)
         .publish(
-            net,
+            Network.of(net),
             ParamVectors.layout(net, ParamKind.TRAINABLE),
             Map.of(
                 "run_id",
@@ -202,7 +203,14 @@ class MergedModelTest {
     MergedModel.Spec spec = MergedModel.load(conf, publish(Map.of())).spec();
     MergedModel.Spec other =
         new MergedModel.Spec(
-            spec.source(), "0".repeat(64), null, null, spec.classes(), spec.preprocessing(), false);
+            spec.source(),
+            "0".repeat(64),
+            null,
+            null,
+            spec.classes(),
+            spec.preprocessing(),
+            false,
+            null);
     assertThatThrownBy(() -> MergedModel.of(other, io.medvec.core.model.ModelIO.toBytes(net)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected (" + "0".repeat(64) + ")");

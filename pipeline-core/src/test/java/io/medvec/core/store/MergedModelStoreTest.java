@@ -9,6 +9,7 @@ import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
 import io.medvec.core.vector.ParamKind;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.VectorLayout;
@@ -52,10 +53,12 @@ class MergedModelStoreTest {
     String controlModel = store().controlModelFile("mean").toString();
     store()
         .publishControl(
-            "mean", control, Map.of("kind", "mean", "model", controlModel, "lambda", 0.5));
+            "mean",
+            Network.of(control),
+            Map.of("kind", "mean", "model", controlModel, "lambda", 0.5));
     store()
         .publish(
-            merged,
+            Network.of(merged),
             layout,
             new Written(
                 "fp",

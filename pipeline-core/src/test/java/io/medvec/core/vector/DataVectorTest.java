@@ -11,6 +11,7 @@ import io.medvec.core.merge.LambdaSearch;
 import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.merge.VectorSum;
 import io.medvec.core.model.Fingerprint;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.model.Predictor;
@@ -154,7 +155,7 @@ class DataVectorTest {
 
     LambdaSearch.Choice choice =
         LambdaSearch.search(
-            base,
+            Network.of(base),
             layout,
             h0.sum(),
             List.of(0.0, 0.5, 1.0, 3.0),
@@ -189,7 +190,7 @@ class DataVectorTest {
     assertThatThrownBy(
             () ->
                 LambdaSearch.search(
-                    base,
+                    Network.of(base),
                     h0.layout(),
                     diverged,
                     List.of(0.5),
@@ -205,7 +206,7 @@ class DataVectorTest {
     assertThatThrownBy(
             () ->
                 LambdaSearch.search(
-                    base,
+                    Network.of(base),
                     h0.layout(),
                     diverged,
                     List.of(0.5),
@@ -270,7 +271,7 @@ class DataVectorTest {
 
     LambdaSearch.Choice choice =
         LambdaSearch.search(
-            base,
+            Network.of(base),
             layout,
             sum,
             LambdaSearch.Scope.BLOCK,
@@ -296,7 +297,14 @@ class DataVectorTest {
     // the diagonal is the one-λ search
     LambdaSearch.Choice model =
         LambdaSearch.search(
-            base, layout, sum, List.of(0.0, 1.0, 3.0), bn, val, LambdaSearch.Metric.LOG_LOSS, 128);
+            Network.of(base),
+            layout,
+            sum,
+            List.of(0.0, 1.0, 3.0),
+            bn,
+            val,
+            LambdaSearch.Metric.LOG_LOSS,
+            128);
     for (LambdaSearch.Candidate c : model.candidates()) {
       assertThat(choice.candidates())
           .anySatisfy(
