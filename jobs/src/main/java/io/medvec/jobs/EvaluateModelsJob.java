@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -321,7 +322,8 @@ public final class EvaluateModelsJob {
         (key, set) -> {
           String[] parts = key.split("\\|", -1);
           // the whole-model metrics with their intervals, exactly as the model card states them
-          ModelCard.SplitMetrics model = ModelCard.SplitMetrics.of(parts[2], set, CI_SEED);
+          Metrics m = ClassificationMetrics.compute(set);
+          ModelCard.SplitMetrics model = ModelCard.SplitMetrics.of(parts[2], set, m, CI_SEED);
           for (ModelCard.Metric metric : model.metrics()) {
             rows.add(
                 new MetricRow(
@@ -338,7 +340,6 @@ public final class EvaluateModelsJob {
                     metric.method(),
                     model.n()));
           }
-          Metrics m = ClassificationMetrics.compute(set);
           for (ClassMetrics c : ClassificationMetrics.perClass(m.confusion())) {
             double[] perClass = {c.precision(), c.recall(), c.f1()};
             for (int i = 0; i < perClass.length; i += 1) {
@@ -380,7 +381,8 @@ public final class EvaluateModelsJob {
    * run has no merged model.
    */
   private void writeModelCard(String fingerprint, SourceData loaded, List<MetricRow> rows) {
-    if (ctx.mergedModels().manifest().isEmpty()) {
+    Optional<MergeManifest> merge = ctx.mergedModels().manifest();
+    if (merge.isEmpty()) {
       return;
     }
     List<String> classes = new ArrayList<>(loaded.classes());
@@ -391,6 +393,7 @@ public final class EvaluateModelsJob {
         ctx,
         ModelCardJob.build(
             ctx,
+            merge.get(),
             fingerprint,
             classes,
             loaded.preprocessing() == null ? null : loaded.preprocessing().canonical(),

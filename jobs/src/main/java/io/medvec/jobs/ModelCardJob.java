@@ -112,7 +112,8 @@ public final class ModelCardJob {
             ? Preprocessing.fromJson(model.spec().preprocessing(), model.spec().source())
                 .canonical()
             : null;
-    ModelCard card = build(ctx, merge.baseFingerprint(), model.classes(), preprocessing, rows);
+    ModelCard card =
+        build(ctx, merge, merge.baseFingerprint(), model.classes(), preprocessing, rows);
     write(ctx, card);
     Result result = new Result(run, dir.toString(), card.sites().size());
     ctx.writeResult(NAME, result);
@@ -124,17 +125,18 @@ public final class ModelCardJob {
    * model's whole-model rows of the metrics table, with intervals), every site's published metrics
    * for the run, the contributing hospitals, θ_pre's provenance and the merge's choices.
    *
+   * @param merge the run's merge manifest
    * @param classes class names in label order
    * @param preprocessing {@code Preprocessing.canonical()}, or null for MedMNIST pixels / 255
    */
   static ModelCard build(
       JobContext ctx,
+      MergeManifest merge,
       String fingerprint,
       List<String> classes,
       Map<String, Object> preprocessing,
       List<MetricRow> rows) {
     MergedModelStore mergedModels = ctx.mergedModels();
-    MergeManifest merge = mergedModels.manifest().orElseThrow();
     Map<String, Long[]> labelCounts = new TreeMap<>();
     for (StoredVector v : mergedModels.usedVectors(merge, fingerprint)) {
       labelCounts.put(v.manifest().hospital(), v.manifest().labelCounts().toArray(Long[]::new));

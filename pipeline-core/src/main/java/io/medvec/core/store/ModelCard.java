@@ -91,7 +91,11 @@ public record ModelCard(
      * (bootstrap) of {@code scores}, each with its 95 % interval.
      */
     public static SplitMetrics of(String split, ScoreSet scores, long seed) {
-      Metrics m = ClassificationMetrics.compute(scores);
+      return of(split, scores, ClassificationMetrics.compute(scores), seed);
+    }
+
+    /** As {@link #of(String, ScoreSet, long)}, given {@code m}, the metrics of {@code scores}. */
+    public static SplitMetrics of(String split, ScoreSet scores, Metrics m, long seed) {
       List<Metric> out = new ArrayList<>();
       out.add(Metric.of("accuracy", m.accuracy(), ConfidenceIntervals.accuracy(scores, LEVEL)));
       out.add(Metric.of("auc", m.auc(), ConfidenceIntervals.auc(scores, LEVEL, seed)));
