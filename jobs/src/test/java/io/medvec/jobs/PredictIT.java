@@ -7,18 +7,14 @@ import static org.assertj.core.api.Assertions.within;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
-import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.source.Preprocessing;
-import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.ModelCard;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.store.PredictionsTable;
-import io.medvec.core.vector.ParamKind;
-import io.medvec.core.vector.ParamVectors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,19 +55,8 @@ class PredictIT {
   /** θ_pre and a merged model in an output tree under {@code root}; returns the merged dir. */
   private Path publish(Path root, MultiLayerNetwork net, Map<String, ?> baseFields) {
     OutputLayout layout = new OutputLayout(new org.apache.hadoop.fs.Path(root.toUri()), "r1");
-    String base = new BaseModelStore(conf, layout).publish(net, baseFields);
-    new MergedModelStore(conf, layout)
-        .publish(
-            Network.of(net),
-            ParamVectors.layout(net, ParamKind.TRAINABLE),
-            Map.of(
-                "run_id",
-                "r1",
-                "base_fingerprint",
-                base,
-                "merged_fingerprint",
-                Fingerprint.of(net)));
-    return Path.of(layout.mergedDir().toUri());
+    return Path.of(
+        new MergedModelStore(conf, layout).publishUnmerged(Network.of(net), baseFields).toUri());
   }
 
   private Path pneumoniaModel(Path root) {

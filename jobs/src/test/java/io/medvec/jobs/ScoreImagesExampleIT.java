@@ -2,17 +2,13 @@ package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.serve.MergedModel;
 import io.medvec.core.source.Preprocessing;
-import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.OutputLayout;
-import io.medvec.core.vector.ParamKind;
-import io.medvec.core.vector.ParamVectors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,28 +40,16 @@ class ScoreImagesExampleIT {
     MultiLayerNetwork net =
         NetworkFactory.build(new NetworkSpec(3, 32, 32, 7, List.of(4, 8), 3, true, 16, 1e-3, 5));
     OutputLayout layout = new OutputLayout(new org.apache.hadoop.fs.Path(tmp.toUri()), "r1");
-    String base =
-        new BaseModelStore(conf, layout)
-            .publish(
-                net,
-                Map.of(
-                    "dataset",
-                    "ham10000",
-                    "classes",
-                    classes,
-                    "preprocessing",
-                    Preprocessing.unit(32, Preprocessing.Channels.RGB).canonical()));
     new MergedModelStore(conf, layout)
-        .publish(
+        .publishUnmerged(
             Network.of(net),
-            ParamVectors.layout(net, ParamKind.TRAINABLE),
             Map.of(
-                "run_id",
-                "r1",
-                "base_fingerprint",
-                base,
-                "merged_fingerprint",
-                Fingerprint.of(net)));
+                "dataset",
+                "ham10000",
+                "classes",
+                classes,
+                "preprocessing",
+                Preprocessing.unit(32, Preprocessing.Channels.RGB).canonical()));
     Path model = tmp.resolve("runs/r1/merged");
     List<Path> images;
     try (Stream<Path> files = Files.walk(SparkTests.sharedData().resolve("ham10000_sample70"))) {

@@ -3,7 +3,6 @@ package io.medvec.jobs.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medvec.core.config.ConfigMap;
-import io.medvec.core.model.Fingerprint;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.NetworkSpec;
@@ -15,11 +14,8 @@ import io.medvec.core.source.ImageSource;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SplitRule;
 import io.medvec.core.store.BaseManifest;
-import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.OutputLayout;
-import io.medvec.core.vector.ParamKind;
-import io.medvec.core.vector.ParamVectors;
 import io.medvec.jobs.JobMain;
 import io.medvec.jobs.ModelConfig;
 import io.medvec.jobs.PredictJob;
@@ -281,21 +277,10 @@ final class PredictBenchGroup {
         new OutputLayout(
             new org.apache.hadoop.fs.Path(options.dir().resolve("predict").toUri()), RUN_ID);
     Preprocessing preprocessing = Preprocessing.unit(SIZE, Preprocessing.Channels.RGB);
-    String base =
-        new BaseModelStore(conf, layout)
-            .publish(net, new BaseManifest(preprocessing, classes).fields());
-    new MergedModelStore(conf, layout)
-        .publish(
-            Network.of(net),
-            ParamVectors.layout(net, ParamKind.TRAINABLE),
-            Map.of(
-                "run_id",
-                RUN_ID,
-                "base_fingerprint",
-                base,
-                "merged_fingerprint",
-                Fingerprint.of(net)));
-    return Path.of(layout.mergedDir().toUri());
+    return Path.of(
+        new MergedModelStore(conf, layout)
+            .publishUnmerged(Network.of(net), new BaseManifest(preprocessing, classes).fields())
+            .toUri());
   }
 
   /** {@code n} contiguous slices of {@code examples}, as the predict job cuts its tasks. */

@@ -90,6 +90,27 @@ public final class MergedModelStore {
     }
   }
 
+  /**
+   * Publishes {@code net} both as θ_pre (with {@code baseFields} in its manifest) and, unchanged,
+   * as this run's merged model, with the manifest fields a merged model is loaded by ({@code
+   * run_id}, {@code base_fingerprint}, {@code merged_fingerprint}): a model served without a merge,
+   * as the predict bench and examples do. Returns the merged model's directory.
+   */
+  public Path publishUnmerged(Network net, Map<String, ?> baseFields) {
+    String base = new BaseModelStore(conf, layout).publish(net, baseFields);
+    publish(
+        net,
+        ParamVectors.layout(net, ParamKind.TRAINABLE),
+        Map.of(
+            "run_id",
+            layout.runId(),
+            "base_fingerprint",
+            base,
+            "merged_fingerprint",
+            Fingerprint.of(net)));
+    return layout.mergedDir();
+  }
+
   /** Publishes control {@code kind}'s model with {@code manifest} as {@code manifest.json}. */
   public void publishControl(String kind, Network model, Object manifest) {
     try (AtomicDir out = AtomicDir.begin(conf, layout.controlDir(kind))) {

@@ -21,12 +21,9 @@ import io.medvec.core.source.ImageSource;
 import io.medvec.core.source.ImageSources;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceConfig;
-import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergedModelStore;
 import io.medvec.core.store.ModelCard;
 import io.medvec.core.store.OutputLayout;
-import io.medvec.core.vector.ParamKind;
-import io.medvec.core.vector.ParamVectors;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,19 +61,7 @@ class MergedModelTest {
   private Path publish(Map<String, ?> baseFields) {
     OutputLayout layout =
         new OutputLayout(new Path(dir.resolve("out" + (++published)).toUri()), "r1");
-    String base = new BaseModelStore(conf, layout).publish(net, baseFields);
-    new MergedModelStore(conf, layout)
-        .publish(
-            Network.of(net),
-            ParamVectors.layout(net, ParamKind.TRAINABLE),
-            Map.of(
-                "run_id",
-                "r1",
-                "base_fingerprint",
-                base,
-                "merged_fingerprint",
-                Fingerprint.of(net)));
-    return layout.mergedDir();
+    return new MergedModelStore(conf, layout).publishUnmerged(Network.of(net), baseFields);
   }
 
   private List<DecodedImage> testImages(ImageSource source) {
