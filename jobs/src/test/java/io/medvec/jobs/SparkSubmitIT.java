@@ -339,25 +339,11 @@ class SparkSubmitIT {
    * -cp SPARK_HOME/jars/*}: {@code jars/} (links to the provided-scope jars) and a {@code RELEASE}
    * file (without it the launcher looks for a source build's assembly directory).
    */
-  static synchronized Path sparkHome() {
-    Path home = APP_JAR.toAbsolutePath().getParent().resolve("spark-home");
-    try {
-      Path jars = home.resolve("jars");
-      Files.createDirectories(jars);
-      for (String entry : sparkClassPath().split(File.pathSeparator)) {
-        Path jar = Path.of(entry);
-        Path link = jars.resolve(jar.getFileName());
-        if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          Files.createSymbolicLink(link, jar);
-        }
-      }
-      Files.writeString(
-          home.resolve("RELEASE"),
-          "Spark (jars assembled by SparkSubmitIT from the Maven class path)\n");
-      return home;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot assemble SPARK_HOME in " + home, e);
-    }
+  static Path sparkHome() {
+    return io.medvec.jobs.spark.SparkHome.assemble(
+        APP_JAR.toAbsolutePath().getParent().resolve("spark-home"),
+        sparkClassPath(),
+        "Spark (jars assembled by SparkSubmitIT from the Maven class path)");
   }
 
   static void copyTree(Path from, Path to) throws IOException {

@@ -18,16 +18,17 @@ import java.util.Locale;
  * {@code bin/medvec bench [train] [infer] [merge] [spark] [decode] [predict] [--json FILE] [--runs
  * N] [--warmup N] [--threads 1,2] [--size quick|full] [--data FILE.npz] [--dir DIR] [--merge-k
  * 16,256] [--merge-p 1e6]}; {@code merge} also compares the merge engines ({@code merge-engines}
- * alone: local and Spark against a Spark scan), {@code spark} the candidate-scoring engines ({@code
- * lambda-engines} alone): prints each figure as the median of {@code --runs} timed runs after
- * {@code --warmup} untimed ones, with the ratio to its peer where one exists, and writes them as a
- * JSON list of {@code {name, value, unit, ratio}}. Throughput targets live here, never in tests
- * (see docs/performance.md "The bench" and docs/benchmarks.md).
+ * alone: local and Spark against a Spark scan; {@code merge-scaling}: the Spark merge on 1 and 2
+ * local-cluster executors, not part of {@code all}), {@code spark} the candidate-scoring engines
+ * ({@code lambda-engines} alone): prints each figure as the median of {@code --runs} timed runs
+ * after {@code --warmup} untimed ones, with the ratio to its peer where one exists, and writes them
+ * as a JSON list of {@code {name, value, unit, ratio}}. Throughput targets live here, never in
+ * tests (see docs/performance.md "The bench" and docs/benchmarks.md).
  */
 public final class BenchCommand {
 
   static final String USAGE =
-      "usage: bin/medvec bench [all|train|infer|merge|merge-engines|spark|lambda-engines|decode|predict]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
+      "usage: bin/medvec bench [all|train|infer|merge|merge-engines|merge-scaling|spark|lambda-engines|decode|predict]... [--json FILE] [--runs 5] [--warmup N (1; train, infer: 8)]"
           + " [--threads 1,2] [--batch-size 64] [--size quick|full] [--data FILE.npz] [--dir target/bench]"
           + " [--merge-k 16,256,1000] [--merge-p 1e6,2.5e7]";
 
@@ -49,6 +50,9 @@ public final class BenchCommand {
       }
       if (options.groups().contains("merge") || options.groups().contains("merge-engines")) {
         figures.addAll(report(new SparkMergeBench(options).run()));
+      }
+      if (options.groups().contains("merge-scaling")) {
+        figures.addAll(report(new SparkMergeScaling(options).run()));
       }
       if (options.groups().contains("spark")) {
         figures.addAll(report(new SparkBench(options).run()));

@@ -13,8 +13,9 @@ import java.util.Set;
  * Options of {@code bin/medvec bench}.
  *
  * @param groups benchmark groups to run, in order ({@code train}, {@code infer}, {@code merge},
- *     {@code spark}, {@code decode}, {@code predict}; {@code all} = every group; {@code merge}
- *     includes {@code merge-engines}, the local/Spark comparison alone)
+ *     {@code spark}, {@code decode}, {@code predict}; {@code all} = every group but {@code
+ *     merge-engines}, {@code merge-scaling} and {@code lambda-engines}; {@code merge} includes
+ *     {@code merge-engines}, the local/Spark comparison alone)
  * @param json {@code --json FILE}: also write the figures as a JSON list
  * @param runs {@code --runs} timed runs per figure (5); the figure is their median
  * @param warmup {@code --warmup} untimed runs before them (1 for merge, spark, decode and predict)
@@ -60,6 +61,7 @@ record BenchOptions(
           "infer",
           "merge",
           "merge-engines",
+          "merge-scaling",
           "spark",
           "lambda-engines",
           "decode",
@@ -125,7 +127,11 @@ record BenchOptions(
     List<String> groups =
         cli.positional().isEmpty() || cli.positional().contains("all")
             ? GROUPS.stream()
-                .filter(g -> !g.equals("merge-engines") && !g.equals("lambda-engines"))
+                .filter(
+                    g ->
+                        !g.equals("merge-engines")
+                            && !g.equals("merge-scaling")
+                            && !g.equals("lambda-engines"))
                 .toList()
             : List.copyOf(cli.positional());
     String size = cli.flag("size").orElse("quick");

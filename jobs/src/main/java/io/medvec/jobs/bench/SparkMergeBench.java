@@ -1,6 +1,7 @@
 package io.medvec.jobs.bench;
 
 import io.medvec.core.merge.VectorSum;
+import io.medvec.core.merge.strategy.MergeStrategies;
 import io.medvec.core.merge.strategy.RangeMerge;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -24,8 +26,11 @@ import org.apache.spark.sql.SparkSession;
  * SparkMerge} ({@code merge.spark.…}), each against a plain Spark scan of the same files in the
  * same session ({@code spark.read.parquet}, every float of the values column decoded and added).
  * Wall time, bytes read through Hadoop file systems, throughput (vector bytes / wall) with its
- * ratio to the scan's, and the JVM's peak heap above the heap before the run. In local mode driver
- * and executors share one JVM, so the heap figure is theirs together.
+ * ratio to the scan's, and the JVM's peak heap above the heap before the run (in local mode driver
+ * and executors share one JVM, so the heap figure is theirs together); the most bytes of buffers
+ * one Spark task held at once ({@code task_retained_bytes}, {@link
+ * SparkMerge#lastTaskRetainedBytes}) for the sum and for one untimed-warm-up-free median merge
+ * ({@code merge.spark.median.…}: wall, tasks, bytes per task).
  */
 final class SparkMergeBench {
 
@@ -83,8 +88,28 @@ final class SparkMergeBench {
                     heap,
                     1,
                     () -> engine.run(RangeMerge.sum(vectors, layout, ones)).length));
+    long sumRetained = engine.lastTaskRetainedBytes();
+    int sumTasks = engine.lastTasks();
+    SparkMerge median = new SparkMerge(spark, conf, 0);
+    double medianWall =
+        MergeBench.seconds(
+            () ->
+                median.run(
+                        RangeMerge.of(vectors, layout, MergeStrategies.get("median"), Map.of(), 0))
+                    .length);
     double vectorBytes = 4.0 * p * k;
     List<BenchFigure> figures = new ArrayList<>();
+    figures.add(
+        BenchFigure.of("merge.spark." + size + ".task_retained_bytes", sumRetained, "bytes"));
+    figures.add(BenchFigure.of("merge.spark." + size + ".tasks", sumTasks, "tasks"));
+    figures.add(BenchFigure.of("merge.spark.median." + size + ".wall", medianWall, "s"));
+    figures.add(
+        BenchFigure.of(
+            "merge.spark.median." + size + ".task_retained_bytes",
+            median.lastTaskRetainedBytes(),
+            "bytes"));
+    figures.add(
+        BenchFigure.of("merge.spark.median." + size + ".tasks", median.lastTasks(), "tasks"));
     figures.add(BenchFigure.of("merge.scan." + size + ".wall", scan, "s"));
     String[] engines = {"local", "spark"};
     double[] walls = {local, distributed};

@@ -29,10 +29,17 @@ public enum MergeEngine {
 
   /** This engine, with {@link #AUTO} decided for {@code k} vectors of {@code p} floats. */
   public MergeEngine resolve(SparkSession spark, long k, long p) {
+    return resolve(spark.sparkContext().defaultParallelism(), k, p);
+  }
+
+  /**
+   * This engine, with {@link #AUTO} decided for {@code k} vectors of {@code p} floats on a session
+   * whose default parallelism is {@code cores}.
+   */
+  public MergeEngine resolve(int cores, long k, long p) {
     if (this != AUTO) {
       return this;
     }
-    boolean cluster = spark.sparkContext().defaultParallelism() > 1;
-    return cluster && 4 * k * p >= AUTO_MIN_BYTES ? SPARK : LOCAL;
+    return cores > 1 && 4 * k * p >= AUTO_MIN_BYTES ? SPARK : LOCAL;
   }
 }

@@ -3,6 +3,7 @@ package io.medvec.jobs.spark;
 import io.medvec.core.merge.ChunkRange;
 import io.medvec.core.merge.ChunkRange.Member;
 import io.medvec.core.merge.ChunkRange.Span;
+import io.medvec.core.merge.TaskMemory;
 import io.medvec.core.merge.screen.GramPartials;
 import io.medvec.core.merge.screen.ScreenedSum;
 import io.medvec.core.merge.screen.ScreeningPolicy;
@@ -51,12 +52,25 @@ public final class SparkMerge {
   private final Configuration hadoop;
   private final HadoopConf conf;
   private final int partitions;
+  private final long taskBytes;
+  private volatile long lastTaskRetainedBytes;
+  private volatile int lastTasks;
 
   /**
    * Merges on {@code spark}'s executors, reading through {@code hadoop}'s file systems, in {@code
    * partitions} ranges (0: {@link #ranges}'s rule).
    */
   public SparkMerge(SparkSession spark, Configuration hadoop, int partitions) {
+    this(spark, hadoop, partitions, TASK_BYTES);
+  }
+
+  /** As above, with a coordinate-wise task holding at most about {@code taskBytes} of vectors. */
+  SparkMerge(SparkSession spark, Configuration hadoop, int partitions, long taskBytes) {
+    if (taskBytes < 1) {
+      throw new IllegalArgumentException(
+          "Cannot merge on Spark: the task budget must be >= 1 byte (" + taskBytes + ")");
+    }
+    this.taskBytes = taskBytes;
     if (partitions < 0) {
       throw new IllegalArgumentException(
           "Cannot merge on Spark: partitions must be >= 0 (" + partitions + ")");
@@ -71,15 +85,23 @@ public final class SparkMerge {
   public float[] run(RangeMerge plan) {
     RangeMerge ready = plan.needsStatistics() ? withStatistics(plan) : plan;
     int chunks = ChunkRange.chunks(hadoop, ready.members());
-    List<Span> spans = ChunkRange.split(chunks, ranges(ready, chunks));
+    List<Piece> pieces = pieces(ready, chunks);
     float[] out = new float[Math.toIntExact(ready.length())];
-    long[] starts = new long[spans.size()];
-    long[] ends = new long[spans.size()];
+    long[] starts = new long[pieces.size()];
+    long[] ends = new long[pieces.size()];
+    long[] retained = {0};
     HadoopConf tasks = conf;
     run(
-        spans,
-        (Span span) -> ready.merge(tasks.get(), span),
-        (Integer index, RangeMerge.Merged merged) -> {
+        pieces,
+        (Piece piece) -> {
+          TaskMemory.start();
+          RangeMerge.Merged merged =
+              ready.merge(tasks.get(), piece.span(), piece.part(), piece.parts());
+          return new Done(merged, TaskMemory.peak());
+        },
+        (Integer index, Done done) -> {
+          RangeMerge.Merged merged = done.merged();
+          retained[0] = Math.max(retained[0], done.retainedBytes());
           starts[index] = merged.offset();
           ends[index] = merged.offset() + merged.values().length;
           if (merged.offset() < 0 || ends[index] > out.length) {
@@ -97,12 +119,64 @@ public final class SparkMerge {
               merged.values(), 0, out, Math.toIntExact(merged.offset()), merged.values().length);
         });
     requireContiguous(starts, ends, out.length);
+    lastTasks = pieces.size();
+    lastTaskRetainedBytes = retained[0];
     LOG.info(
-        "Merged {} data vectors on Spark in {} ranges of {} chunks",
+        "Merged {} data vectors on Spark in {} tasks over {} chunks, at most {} bytes of buffers"
+            + " per task",
         ready.members().size(),
-        spans.size(),
-        chunks);
+        pieces.size(),
+        chunks,
+        retained[0]);
     return out;
+  }
+
+  /**
+   * The most bytes of float buffers one task of the last {@link #run} held at once ({@link
+   * TaskMemory}: the range's accumulator and chunks, for coordinate-wise strategies the K members'
+   * values of the range and the K-wide column; Parquet's decoding buffers aside).
+   */
+  public long lastTaskRetainedBytes() {
+    return lastTaskRetainedBytes;
+  }
+
+  /** The number of tasks of the last {@link #run}. */
+  public int lastTasks() {
+    return lastTasks;
+  }
+
+  /**
+   * The tasks of a merge: {@link #ranges} chunk ranges; when a coordinate-wise task would hold more
+   * than the task budget even with one chunk (K × the chunk × 4 bytes), each chunk is cut into that
+   * many coordinate slices, every slice a task that decodes the chunk of every member and keeps
+   * only its slice (memory bounded for any K, at the price of reading each chunk once per slice).
+   */
+  List<Piece> pieces(RangeMerge plan, int chunks) {
+    List<Span> spans = ChunkRange.split(chunks, ranges(plan, chunks));
+    int parts = slices(plan, chunks);
+    List<Piece> pieces = new ArrayList<>();
+    for (Span span : spans) {
+      for (int part = 0; part < parts; part++) {
+        pieces.add(new Piece(span, part, parts));
+      }
+    }
+    return pieces;
+  }
+
+  /**
+   * Slices per chunk (see {@link #pieces}): 1 unless every range is one chunk and still too big.
+   */
+  int slices(RangeMerge plan, int chunks) {
+    if (partitions > 0 || !plan.holdsAllMembers() || chunks == 0) {
+      return 1;
+    }
+    long k = plan.members().size();
+    if (holdingRanges(Math.toIntExact(k), plan.length()) <= chunks) {
+      return 1;
+    }
+    long chunkFloats = (plan.length() + chunks - 1) / chunks;
+    long parts = (4 * k * chunkFloats + taskBytes - 1) / taskBytes;
+    return (int) Math.max(1, Math.min(parts, chunkFloats));
   }
 
   /**
@@ -200,11 +274,11 @@ public final class SparkMerge {
   private int holdingRanges(int k, long length) {
     return partitions > 0
         ? partitions
-        : (int) Math.min(Integer.MAX_VALUE, (4L * k * length + TASK_BYTES - 1) / TASK_BYTES);
+        : (int) Math.min(Integer.MAX_VALUE, (4L * k * length + taskBytes - 1) / taskBytes);
   }
 
-  private <U> void run(List<Span> spans, TaskBody<U> body, ResultHandler<U> handler) {
-    JavaRDD<Span> rdd = sc.parallelize(spans, spans.size());
+  private <T, U> void run(List<T> spans, TaskBody<T, U> body, ResultHandler<U> handler) {
+    JavaRDD<T> rdd = sc.parallelize(spans, spans.size());
     @SuppressWarnings("unchecked")
     scala.reflect.ClassTag<U> tag = (scala.reflect.ClassTag<U>) ClassTag$.MODULE$.AnyRef();
     sc.sc().runJob(rdd.rdd(), new PartitionFunction<>(body), new Handler<>(handler), tag);
@@ -235,8 +309,18 @@ public final class SparkMerge {
 
   /** One range's work on an executor. */
   @FunctionalInterface
-  private interface TaskBody<U> extends Serializable {
-    U apply(Span span);
+  private interface TaskBody<T, U> extends Serializable {
+    U apply(T span);
+  }
+
+  /** A task's share of a merge: slice {@code part} of {@code parts} of chunk range {@code span}. */
+  record Piece(Span span, int part, int parts) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** A task's merged range and the most bytes of buffers it held at once. */
+  private record Done(RangeMerge.Merged merged, long retainedBytes) implements Serializable {
+    private static final long serialVersionUID = 1L;
   }
 
   /** A range's result on the driver, with the range's index. */
@@ -246,17 +330,17 @@ public final class SparkMerge {
   }
 
   /** Runs the body on the one range of a partition. */
-  private static final class PartitionFunction<U>
-      extends AbstractFunction2<TaskContext, Iterator<Span>, U> implements Serializable {
+  private static final class PartitionFunction<T, U>
+      extends AbstractFunction2<TaskContext, Iterator<T>, U> implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final TaskBody<U> body;
+    private final TaskBody<T, U> body;
 
-    PartitionFunction(TaskBody<U> body) {
+    PartitionFunction(TaskBody<T, U> body) {
       this.body = body;
     }
 
     @Override
-    public U apply(TaskContext context, Iterator<Span> spans) {
+    public U apply(TaskContext context, Iterator<T> spans) {
       return body.apply(spans.next());
     }
   }

@@ -247,4 +247,41 @@ class SparkMergeTest {
                     Map.of(),
                     SEED)));
   }
+
+  @Test
+  void aTaskOfTaskArithmeticHoldsTheSameBytesAtSixteenAndTwoHundredFiftySixVectors() {
+    MergeStrategy ta = MergeStrategies.get("task-arithmetic");
+    long[] retained = new long[2];
+    int[] ks = {16, 256};
+    for (int i = 0; i < 2; i++) {
+      SparkMerge engine = new SparkMerge(spark, CONF, 3);
+      engine.run(RangeMerge.of(vectors.subList(0, ks[i]), LAYOUT, ta, Map.of(), SEED));
+      retained[i] = engine.lastTaskRetainedBytes();
+    }
+    // the largest of 3 ranges of 19 chunks: 6 chunks of 16 and the last of 12 = 108 floats, held
+    // as the first member's chunks and the accumulator, plus one chunk being added
+    assertThat(retained[0]).isPositive().isLessThanOrEqualTo(4L * (2 * 108 + CHUNK));
+    assertThat(retained[1]).as("K = 256 against K = 16").isEqualTo(retained[0]);
+  }
+
+  @Test
+  void coordinateWiseTasksSliceChunksToStayWithinTheBudgetWithTheLocalBits() {
+    List<StoredVector> some = vectors.subList(0, 100);
+    long budget = 4L * 100 * CHUNK / 4; // a quarter of one chunk of every member
+    for (String name : List.of("median", "trimmed-mean", "ties")) {
+      MergeStrategy s = MergeStrategies.get(name);
+      int[] local = bits(StrategyMerge.run(store, some, LAYOUT, s, params(name), SEED));
+      SparkMerge engine = new SparkMerge(spark, CONF, 0, budget);
+      float[] merged = engine.run(RangeMerge.of(some, LAYOUT, s, params(name), SEED));
+      assertThat(bits(merged)).as(name).isEqualTo(local);
+      assertThat(engine.lastTasks()).as(name + " tasks").isEqualTo(19 * 4);
+      // K x the slice, the slice's output and the K-wide column
+      assertThat(engine.lastTaskRetainedBytes())
+          .as(name + " bytes per task")
+          .isLessThanOrEqualTo(budget + 4L * (CHUNK / 4) + 4L * 100);
+      SparkMerge whole = new SparkMerge(spark, CONF, 0);
+      whole.run(RangeMerge.of(some, LAYOUT, s, params(name), SEED));
+      assertThat(whole.lastTaskRetainedBytes()).isGreaterThan(engine.lastTaskRetainedBytes());
+    }
+  }
 }

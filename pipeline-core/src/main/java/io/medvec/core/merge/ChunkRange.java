@@ -140,12 +140,36 @@ public final class ChunkRange {
 
   /**
    * Every member's chunks of {@code span} in memory: {@code rows[c][j]} is member j's chunk {@code
-   * span.first() + c}. Memory K × the span's floats.
+   * span.first() + c}. Memory K × the span's floats (counted in {@link TaskMemory}).
    */
   public static Block readAll(Configuration conf, List<Member> members, long length, Span span) {
+    return readAll(conf, members, length, span, 0, 1);
+  }
+
+  /**
+   * Slice {@code part} of {@code parts} equal slices of every member's values of {@code span} in
+   * memory (the whole span for one part; a span of one chunk otherwise): each chunk is decoded
+   * whole, its slice copied and the rest dropped, so memory is K × the slice plus one chunk. The
+   * block's starts are the slice's first coordinate and its end.
+   */
+  public static Block readAll(
+      Configuration conf, List<Member> members, long length, Span span, int part, int parts) {
+    if (parts < 1 || part < 0 || part >= parts || (parts > 1 && span.end() - span.first() != 1)) {
+      throw new IllegalArgumentException(
+          "Cannot read slice "
+              + part
+              + " of "
+              + parts
+              + " of chunks ["
+              + span.first()
+              + ", "
+              + span.end()
+              + "): slices need a range of one chunk");
+    }
     float[][][] rows = new float[span.end() - span.first()][members.size()][];
     int[] c = {0};
     int[] last = {-1};
+    int[] slice = {0, -1};
     long[] starts =
         read(
             conf,
@@ -157,8 +181,18 @@ public final class ChunkRange {
                 c[0] = 0;
                 last[0] = member;
               }
-              rows[c[0]++][member] = values;
+              float[] kept = values;
+              if (parts > 1) {
+                slice[0] = (int) ((long) values.length * part / parts);
+                slice[1] = (int) ((long) values.length * (part + 1) / parts);
+                kept = java.util.Arrays.copyOfRange(values, slice[0], slice[1]);
+              }
+              TaskMemory.hold(kept.length);
+              rows[c[0]++][member] = kept;
             });
+    if (parts > 1 && slice[1] >= 0) {
+      starts = new long[] {starts[0] + slice[0], starts[0] + slice[1]};
+    }
     return new Block(starts, rows);
   }
 

@@ -1,5 +1,6 @@
 package io.medvec.core.merge.strategy;
 
+import io.medvec.core.merge.TaskMemory;
 import io.medvec.core.merge.VectorSum;
 import java.util.Arrays;
 
@@ -59,6 +60,7 @@ final class ChunkKernel {
       return;
     }
     float[] column = new float[rows.length];
+    TaskMemory.hold(column.length);
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < rows.length; j++) {
         column[j] = rows[j][i];
@@ -66,6 +68,7 @@ final class ChunkKernel {
       recipe.consensus().filter(column);
       out[base + i] = recipe.aggregator().combine(column);
     }
+    TaskMemory.release(column.length);
   }
 
   /**

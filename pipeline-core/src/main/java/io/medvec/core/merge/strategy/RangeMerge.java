@@ -4,6 +4,7 @@ import io.medvec.core.io.FloatChunkFile;
 import io.medvec.core.merge.ChunkRange;
 import io.medvec.core.merge.ChunkRange.Member;
 import io.medvec.core.merge.ChunkRange.Span;
+import io.medvec.core.merge.TaskMemory;
 import io.medvec.core.merge.VectorSum;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorLayout;
@@ -150,13 +151,33 @@ public final class RangeMerge implements Serializable {
 
   /** Merges chunks {@code span} of every member. */
   public Merged merge(Configuration conf, Span span) {
+    return merge(conf, span, 0, 1);
+  }
+
+  /**
+   * Merges slice {@code part} of {@code parts} equal slices of the coordinates of {@code span} (one
+   * part: the whole span; several: a span of one chunk, coordinate-wise recipes only), so that a
+   * coordinate-wise task holds K × the slice rather than K × a chunk. The buffers a task holds are
+   * counted in {@link TaskMemory}.
+   */
+  public Merged merge(Configuration conf, Span span, int part, int parts) {
+    if (parts > 1 && !holdsAllMembers()) {
+      throw new IllegalArgumentException(
+          "Cannot merge a slice of a chunk: "
+              + (strategy == null ? "the weighted sum" : strategy)
+              + " accumulates whole chunks member after member");
+    }
     if (holdsAllMembers()) {
-      ChunkRange.Block block = ChunkRange.readAll(conf, members, length, span);
+      ChunkRange.Block block = ChunkRange.readAll(conf, members, length, span, part, parts);
       long[] starts = block.starts();
       float[] out = new float[Math.toIntExact(starts[starts.length - 1] - starts[0])];
+      TaskMemory.hold(out.length);
       ChunkKernel kernel = kernel();
       for (int c = 0; c < block.rows().length; c++) {
         kernel.merge(starts[c], block.rows()[c], out, starts[0]);
+        for (float[] row : block.rows()[c]) {
+          TaskMemory.release(row.length);
+        }
         block.rows()[c] = null;
       }
       return new Merged(starts[0], out);
@@ -184,6 +205,7 @@ public final class RangeMerge implements Serializable {
 
     @Override
     public void accept(int member, long offset, float[] values) {
+      TaskMemory.hold(values.length);
       if (member == 0) {
         first.add(values);
         firstOffsets.add(offset);
@@ -193,6 +215,7 @@ public final class RangeMerge implements Serializable {
         flushFirst(offset);
       }
       add(member, offset, values);
+      TaskMemory.release(values.length);
     }
 
     private void flushFirst(long start) {
@@ -202,8 +225,10 @@ public final class RangeMerge implements Serializable {
       }
       origin = firstOffsets.isEmpty() ? start : firstOffsets.get(0);
       out = new float[Math.toIntExact(size)];
+      TaskMemory.hold(out.length);
       for (int c = 0; c < first.size(); c++) {
         add(0, firstOffsets.get(c), first.get(c));
+        TaskMemory.release(first.get(c).length);
       }
       first.clear();
     }
