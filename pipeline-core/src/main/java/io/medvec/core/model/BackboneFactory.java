@@ -3,6 +3,7 @@ package io.medvec.core.model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -26,7 +27,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * softmax output {@value #OUTPUT}. Every convolution and pooling layer uses {@link
  * ConvolutionMode#Truncate} with explicit symmetric padding (k / 2 for a k×k kernel), so the output
  * size is {@code floor((n + 2p − k) / s) + 1} — PyTorch's rule, which the exported twin relies on.
- * Batch norm keeps variance (not log10 std), as in {@link NetworkFactory}.
+ * Batch norm keeps variance (not log10 std), as in {@link NetworkFactory}. Weights are He-normal
+ * (std √(2 / fan-in)); a depthwise 3×3 convolution's fan-in is 9, whereas DL4J's initialiser counts
+ * 9 · channels and would shrink the activations by √channels per block.
  *
  * <p>Vertex names: {@code stem_conv}, {@code stem_bn}, {@code stem_relu}, {@code stem_pool}; ResNet
  * blocks {@code sS_bB_conv1}, {@code _bn1}, {@code _relu1}, {@code _conv2}, {@code _bn2}, {@code
@@ -94,6 +97,8 @@ public final class BackboneFactory {
               .stride(stride, stride)
               .padding(1, 1)
               .depthMultiplier(1)
+              // He normal with the depthwise fan-in, 3·3: DL4J's own counts the channels too
+              .weightInit(new NormalDistribution(0, Math.sqrt(2.0 / 9)))
               .nOut(in)
               .hasBias(false)
               .activation(Activation.IDENTITY)
