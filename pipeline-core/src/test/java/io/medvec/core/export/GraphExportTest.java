@@ -104,7 +104,7 @@ class GraphExportTest {
   @Test
   void pytorchReproducesASmallResnetWithProjectionShortcuts() throws Exception {
     roundTrip(
-        NetworkFactory.build(new ResNetSpec(1, 32, 32, 2, List.of(1, 1, 1, 1), 0.25, 1e-3, 5)),
+        NetworkFactory.build(new ResNetSpec(1, 32, 32, 2, List.of(1, 1, 1, 1), 0.125, 1e-3, 5)),
         32,
         true);
   }
@@ -153,5 +153,18 @@ class GraphExportTest {
             .findFirst()
             .orElseThrow();
     assertThat(dw.shape()).containsExactly(8, 1, 3, 3);
+  }
+
+  @Test
+  void anImportedChannelsLastKerasGraphIsRefusedNamingTheVertex() {
+    Network keras =
+        io.medvec.core.model.KerasImport.load(
+                TestData.sharedModels().resolve("resnet8-cifar10.h5"),
+                io.medvec.core.model.PixelScale.BYTE)
+            .network();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TorchExport.convert(keras))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageStartingWith("Cannot export vertex ")
+        .hasMessageContaining("NHWC");
   }
 }
