@@ -6,8 +6,12 @@
     probs = model(images)        # images: float tensor [N, C, H, W], pixels / 255 (see metadata)
     model.metadata["medvec.classes"]
 
-The file holds the weights under the names of ``MedvecNet``'s ``state_dict()`` (``layers.0.weight``,
-…) and, in its ``__metadata__``, the architecture as a JSON list of layers (``medvec.architecture``).
+The file holds the weights under the names of the module's ``state_dict()`` and, in its
+``__metadata__``, the architecture as a JSON list (``medvec.architecture``) in one of two formats
+(``medvec.format``): ``medvec-torch-sequential/1``, a multi-layer network's layers in order
+(``MedvecNet``, ``layers.0.weight``, …), or ``medvec-torch-graph/1``, a computation graph's vertices
+in topological order, each naming its inputs, residual additions included (``MedvecGraph``,
+``nodes.stem_conv.weight``, …).
 ``load`` uses the ``safetensors`` package when it is installed and otherwise reads the format
 itself (8-byte little-endian header length, JSON header, little-endian tensor bytes).
 
@@ -26,6 +30,7 @@ import torch
 from torch import nn
 
 FORMAT = "medvec-torch-sequential/1"
+GRAPH_FORMAT = "medvec-torch-graph/1"
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "F16": torch.float16}
 
 
@@ -57,7 +62,12 @@ def build_layer(spec: dict) -> nn.Module:
     kind = spec["type"]
     if kind == "conv2d":
         return nn.Conv2d(spec["in_channels"], spec["out_channels"], tuple(spec["kernel_size"]),
-                         stride=tuple(spec["stride"]), padding=tuple(spec["padding"]), bias=spec["bias"])
+                         stride=tuple(spec["stride"]), padding=tuple(spec["padding"]), bias=spec["bias"],
+                         groups=spec.get("groups", 1))
+    if kind == "identity":
+        return nn.Identity()
+    if kind == "global_avg_pool":
+        return GlobalAvgPool()
     if kind == "batchnorm2d":
         return nn.BatchNorm2d(spec["num_features"], eps=spec["eps"])
     if kind == "relu":
@@ -90,12 +100,65 @@ class MedvecNet(nn.Module):
         return self.layers(x)
 
 
-def load(path: str) -> MedvecNet:
+class GlobalAvgPool(nn.Module):
+    """Mean over the spatial axes: [N, C, H, W] -> [N, C]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3))
+
+
+ACTIVATIONS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+               "softmax": lambda x: torch.softmax(x, dim=1)}
+
+
+class MedvecGraph(nn.Module):
+    """A computation graph a medvec export describes: its vertices in topological order, each
+    applied to the outputs of its named inputs (an ``add`` vertex sums them)."""
+
+    def __init__(self, architecture: list[dict], metadata: dict[str, str] | None = None):
+        super().__init__()
+        self.architecture = architecture
+        self.nodes = nn.ModuleDict({spec["name"]: build_layer(spec) for spec in architecture
+                                    if spec["type"] not in ("input", "add")})
+        outputs = [spec["name"] for spec in architecture if spec.get("graph_output")]
+        if len(outputs) != 1:
+            raise ValueError(f"graph export must mark exactly one output vertex, found {outputs}")
+        self.output_name = outputs[0]
+        self.metadata = dict(metadata or {})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values: dict[str, torch.Tensor] = {}
+        for spec in self.architecture:
+            kind, name = spec["type"], spec["name"]
+            inputs = [values[i] for i in spec["inputs"]]
+            if kind == "input":
+                y = x
+            elif kind == "add":
+                y = inputs[0]
+                for other in inputs[1:]:
+                    y = y + other
+            else:
+                (y,) = inputs
+                if spec.get("flatten"):
+                    y = torch.flatten(y, 1)
+                y = self.nodes[name](y)
+            if "activation" in spec:
+                y = ACTIVATIONS[spec["activation"]](y)
+            values[name] = y
+        return values[self.output_name]
+
+
+def load(path: str) -> nn.Module:
     """The model in ``path`` (a medvec ``model.safetensors``), in eval mode."""
     tensors, metadata = read_safetensors(path)
-    if metadata.get("medvec.format") != FORMAT:
-        raise ValueError(f"{path}: not a {FORMAT} export (medvec.format={metadata.get('medvec.format')!r})")
-    model = MedvecNet(json.loads(metadata["medvec.architecture"]), metadata)
+    fmt = metadata.get("medvec.format")
+    architecture = json.loads(metadata["medvec.architecture"]) if fmt in (FORMAT, GRAPH_FORMAT) else None
+    if fmt == FORMAT:
+        model = MedvecNet(architecture, metadata)
+    elif fmt == GRAPH_FORMAT:
+        model = MedvecGraph(architecture, metadata)
+    else:
+        raise ValueError(f"{path}: not a {FORMAT} or {GRAPH_FORMAT} export (medvec.format={fmt!r})")
     model.load_state_dict(tensors, strict=True)
     return model.eval()
 

@@ -492,6 +492,30 @@ final class JobCli {
         description = "Vector lengths of the merge engine comparison (1e6).")
     String mergeP;
 
+    @Option(
+        names = "--arch",
+        paramLabel = "cnn|resnet|mobilenet",
+        description = "Network of train and infer (cnn).")
+    String arch;
+
+    @Option(
+        names = "--image-size",
+        paramLabel = "N",
+        description = "Train and infer on images upscaled to N×N px (the data's size).")
+    String imageSize;
+
+    @Option(
+        names = "--width",
+        paramLabel = "X",
+        description = "Width multiplier of resnet, α of mobilenet (0.25).")
+    String width;
+
+    @Option(
+        names = "--train-images",
+        paramLabel = "N",
+        description = "Images per timed training run; resnet/mobilenet: also test images (1280).")
+    String trainImages;
+
     @Override
     public Common common() {
       return common;
@@ -511,6 +535,10 @@ final class JobCli {
       put(flags, "python", python);
       put(flags, "merge-k", mergeK);
       put(flags, "merge-p", mergeP);
+      put(flags, "arch", arch);
+      put(flags, "image-size", imageSize);
+      put(flags, "width", width);
+      put(flags, "train-images", trainImages);
       return CliArgs.of(null, List.of(), flags, groups);
     }
   }

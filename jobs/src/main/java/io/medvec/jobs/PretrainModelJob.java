@@ -11,7 +11,6 @@ import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.KerasImport;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Network;
-import io.medvec.core.model.NetworkFactory;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
@@ -132,7 +131,7 @@ public final class PretrainModelJob {
     if (config.importModel().isEmpty()) {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
       MultiLayerNetwork cnn =
-          NetworkFactory.build(config.model().spec(data, config.train().learningRate()));
+          config.model().build(data, config.train().learningRate()).multiLayer();
       epochs =
           AugmentedTraining.fit(
               Network.of(cnn),

@@ -36,6 +36,14 @@ import java.util.Set;
  * @param python {@code --python} interpreter for the PyTorch peer (/usr/bin/python3)
  * @param mergeK {@code --merge-k} vector counts of the engine comparison ([16]; e.g. 16,256,1000)
  * @param mergeP {@code --merge-p} vector lengths of the engine comparison ([1e6]; e.g. 1e6,2.5e7)
+ * @param arch {@code --arch} network of train and infer: {@code cnn} (default: the pipeline's
+ *     default CNN), {@code resnet} (ResNet-18 layout) or {@code mobilenet} (MobileNetV1, 13 blocks)
+ * @param imageSize {@code --image-size} side in px the images are upscaled to (nearest neighbour)
+ *     for train and infer; 0 (default) keeps the data's
+ * @param width {@code --width} the resnet's width multiplier or the mobilenet's α (0.25)
+ * @param trainImages {@code --train-images} images per timed training run ({@value #TRAIN_IMAGES});
+ *     also the number of test images scored per inference pass for resnet and mobilenet (the whole
+ *     test split for the CNN)
  */
 record BenchOptions(
     List<String> groups,
@@ -51,9 +59,55 @@ record BenchOptions(
     Path home,
     String python,
     List<Integer> mergeK,
-    List<Long> mergeP) {
+    List<Long> mergeP,
+    String arch,
+    int imageSize,
+    double width,
+    int trainImages) {
 
   static final int MODEL_WARMUP = 8;
+
+  /** Default of {@code --train-images}: 20 minibatches of 64. */
+  static final int TRAIN_IMAGES = 1280;
+
+  static final List<String> ARCHS = List.of("cnn", "resnet", "mobilenet");
+
+  /** The options without the network ones (the CNN at the data's size). */
+  BenchOptions(
+      List<String> groups,
+      Optional<Path> json,
+      int runs,
+      int warmup,
+      int modelWarmup,
+      List<Integer> threads,
+      int batchSize,
+      boolean full,
+      Path data,
+      Path dir,
+      Path home,
+      String python,
+      List<Integer> mergeK,
+      List<Long> mergeP) {
+    this(
+        groups,
+        json,
+        runs,
+        warmup,
+        modelWarmup,
+        threads,
+        batchSize,
+        full,
+        data,
+        dir,
+        home,
+        python,
+        mergeK,
+        mergeP,
+        "cnn",
+        0,
+        0.25,
+        TRAIN_IMAGES);
+  }
 
   static final List<String> GROUPS =
       List.of(
@@ -78,7 +132,11 @@ record BenchOptions(
           "dir",
           "python",
           "merge-k",
-          "merge-p");
+          "merge-p",
+          "arch",
+          "image-size",
+          "width",
+          "train-images");
 
   BenchOptions {
     for (String group : groups) {
@@ -113,6 +171,20 @@ record BenchOptions(
               + mergeK
               + ", "
               + mergeP
+              + ")");
+    }
+    if (!ARCHS.contains(arch)) {
+      throw new ConfigException(
+          "Cannot run bench: unknown --arch '" + arch + "' (valid: " + ARCHS + ")");
+    }
+    if (imageSize < 0 || imageSize == 1 || !(width > 0) || trainImages < 1) {
+      throw new ConfigException(
+          "Cannot run bench: need --image-size 0 or >= 2, --width > 0, --train-images >= 1 ("
+              + imageSize
+              + ", "
+              + width
+              + ", "
+              + trainImages
               + ")");
     }
     if (groups.stream().anyMatch(g -> !g.startsWith("merge")) && !Files.isRegularFile(data)) {
@@ -163,7 +235,11 @@ record BenchOptions(
         home.toAbsolutePath().normalize(),
         cli.flag("python").orElse("/usr/bin/python3"),
         list(cli, "merge-k", "16", s -> Integer.parseInt(s)),
-        list(cli, "merge-p", "1e6", s -> (long) Double.parseDouble(s)));
+        list(cli, "merge-p", "1e6", s -> (long) Double.parseDouble(s)),
+        cli.flag("arch").orElse("cnn"),
+        integer(cli, "image-size", 0),
+        list(cli, "width", "0.25", Double::parseDouble).get(0),
+        integer(cli, "train-images", TRAIN_IMAGES));
   }
 
   private static <T> List<T> list(

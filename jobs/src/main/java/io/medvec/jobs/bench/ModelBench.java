@@ -6,8 +6,12 @@ import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.NpzReader;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.FastPath;
+import io.medvec.core.model.MobileNetSpec;
+import io.medvec.core.model.Network;
 import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.NetworkSpec;
 import io.medvec.core.model.Predictor;
+import io.medvec.core.model.ResNetSpec;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import io.medvec.jobs.ModelConfig;
@@ -21,19 +25,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@code bench train} and {@code bench infer}: images/s of the project's default CNN in DL4J and in
- * PyTorch, per thread count. Each DL4J thread count runs in its own JVM ({@code OMP_NUM_THREADS} is
- * read once when the native library loads), through the same {@link Trainer} and {@link Predictor}
- * the jobs use.
+ * {@code bench train} and {@code bench infer}: images/s of a network ({@code --arch}: the project's
+ * default CNN, or a ResNet-18-layout residual network or a MobileNetV1 at {@code --width}, images
+ * upscaled by nearest neighbour to {@code --image-size}) in DL4J and in PyTorch, per thread count.
+ * Each DL4J thread count runs in its own JVM ({@code OMP_NUM_THREADS} is read once when the native
+ * library loads), through the same {@link Trainer} and {@link Predictor} the jobs use.
  */
 final class ModelBench {
 
-  /** Images per timed training run: 20 minibatches of 64. */
-  static final int TRAIN_IMAGES = 1280;
+  /** Images per timed training run by default: 20 minibatches of 64. */
+  static final int TRAIN_IMAGES = BenchOptions.TRAIN_IMAGES;
 
   /** The test split is scored this many times per timed inference run. */
   static final int INFER_REPEAT = 4;
@@ -68,7 +72,7 @@ final class ModelBench {
         }
       }
     }
-    if (train && options.threads().stream().anyMatch(t -> t > 1)) {
+    if (train && options.arch().equals("cnn") && options.threads().stream().anyMatch(t -> t > 1)) {
       concurrentTraining(
           figures, options.threads().stream().mapToInt(Integer::intValue).max().getAsInt());
     }
@@ -165,7 +169,11 @@ final class ModelBench {
       Integer.toString(options.modelWarmup()),
       Integer.toString(options.runs()),
       Integer.toString(options.batchSize()),
-      what
+      what,
+      options.arch(),
+      Integer.toString(options.imageSize()),
+      Double.toString(options.width()),
+      Integer.toString(options.trainImages())
     };
   }
 
@@ -176,20 +184,27 @@ final class ModelBench {
   record WorkerResult(
       Double train, Double infer, Double trainCold, Double inferCold, int threads, String layers) {}
 
-  /** Worker JVM: args DATA WARMUP RUNS BATCH WHAT; prints one JSON {@link WorkerResult}. */
+  /**
+   * Worker JVM: args DATA WARMUP RUNS BATCH WHAT ARCH IMAGE-SIZE WIDTH TRAIN-IMAGES; prints one
+   * JSON {@link WorkerResult}.
+   */
   public static void main(String[] args) {
     FastPath.enable();
     MedMnist data = NpzReader.read(Path.of(args[0]));
     int warmup = Integer.parseInt(args[1]);
     int runs = Integer.parseInt(args[2]);
     int batch = Integer.parseInt(args[3]);
-    MultiLayerNetwork net =
-        NetworkFactory.build(ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
+    String arch = args[5];
+    int size = Integer.parseInt(args[6]) == 0 ? data.train().height() : Integer.parseInt(args[6]);
+    double width = Double.parseDouble(args[7]);
+    int trainImages = Integer.parseInt(args[8]);
+    Network net = network(arch, data, size, width);
     Runs train = null;
     Runs infer = null;
     if (args[4].contains("train")) {
       int[] epochSeed = {0};
-      ImageSet images = data.train().subset(firstN(data.train().size(), TRAIN_IMAGES));
+      ImageSet images =
+          upscaled(data.train().subset(firstN(data.train().size(), trainImages)), size);
       train =
           measure(
               warmup,
@@ -200,7 +215,10 @@ final class ModelBench {
               });
     }
     if (args[4].contains("infer")) {
-      ImageSet test = data.test();
+      ImageSet test =
+          arch.equals("cnn")
+              ? upscaled(data.test(), size)
+              : upscaled(data.test().subset(firstN(data.test().size(), trainImages)), size);
       int evalBatch = 256;
       infer =
           measure(
@@ -224,6 +242,62 @@ final class ModelBench {
             FastPath.describe());
     // one line in the parent's own mapping (Json.read): the parent reads the line after the marker
     System.out.println(ChildJvm.RESULT_MARKER + Json.tree(result));
+  }
+
+  /** The benchmarked network: the default CNN, or the graph of {@code arch} at {@code size} px. */
+  static Network network(String arch, MedMnist data, int size, double width) {
+    int c = data.channels();
+    int k = data.numClasses();
+    return switch (arch) {
+      case "cnn" -> {
+        ModelConfig m = ModelConfig.from(ConfigMap.empty());
+        yield Network.of(
+            NetworkFactory.build(
+                new NetworkSpec(
+                    c,
+                    size,
+                    size,
+                    k,
+                    m.convFilters(),
+                    m.kernel(),
+                    m.batchNorm(),
+                    m.denseUnits(),
+                    1e-3,
+                    m.seed())));
+      }
+      case "resnet" ->
+          NetworkFactory.build(
+              new ResNetSpec(c, size, size, k, ResNetSpec.RESNET18_BLOCKS, width, 1e-3, 42));
+      case "mobilenet" ->
+          NetworkFactory.build(new MobileNetSpec(c, size, size, k, width, 13, 1e-3, 42));
+      default -> throw new IllegalArgumentException("Cannot bench: unknown arch " + arch);
+    };
+  }
+
+  /**
+   * {@code set} at {@code size}×{@code size} by nearest neighbour (source row {@code y·h/size}), as
+   * {@code bench/torch_backbones.py} does; the set itself when it already has that size.
+   */
+  static ImageSet upscaled(ImageSet set, int size) {
+    int c = set.channels();
+    int h = set.height();
+    int w = set.width();
+    if (h == size && w == size) {
+      return set;
+    }
+    float[] out = new float[set.size() * c * size * size];
+    for (int n = 0; n < set.size(); n++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int y = 0; y < size; y++) {
+          for (int x = 0; x < size; x++) {
+            out[((n * c + ch) * size + y) * size + x] =
+                set.pixels()[((n * c + ch) * h + y * h / size) * w + x * w / size];
+          }
+        }
+      }
+    }
+    return new ImageSet(
+        set.dataset(), set.split(), c, size, size, set.numClasses(), out, set.labels());
   }
 
   /** The median of the timed runs and the value of the very first (cold) run. */

@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PyTorch peer: {@code bench/torch_cnn.py} (same layers, threads and batch) under {@code
- * /usr/bin/python3} (Debian's {@code python3-torch}), or nothing when torch is missing.
+ * The PyTorch peer: {@code bench/torch_cnn.py} for the default CNN at the data's size, {@code
+ * bench/torch_backbones.py} for {@code --arch resnet|mobilenet} or an {@code --image-size} (same
+ * layers, threads, batch and optimizer), under {@code /usr/bin/python3} (Debian's {@code
+ * python3-torch}), or nothing when torch is missing.
  */
 final class TorchPeer {
 
@@ -48,7 +50,9 @@ final class TorchPeer {
   }
 
   Result run(int threads, String what) {
-    Path script = options.home().resolve("bench/torch_cnn.py");
+    boolean backbone = !options.arch().equals("cnn") || options.imageSize() != 0;
+    Path script =
+        options.home().resolve(backbone ? "bench/torch_backbones.py" : "bench/torch_cnn.py");
     if (!Files.isRegularFile(script)) {
       System.out.println("  PyTorch peer skipped: " + script + " not found");
       return Result.missing();
@@ -65,7 +69,7 @@ final class TorchPeer {
                 "--batch",
                 Integer.toString(options.batchSize()),
                 "--train-images",
-                Integer.toString(ModelBench.TRAIN_IMAGES),
+                Integer.toString(options.trainImages()),
                 "--infer-repeat",
                 Integer.toString(ModelBench.INFER_REPEAT),
                 "--warmup",
@@ -74,6 +78,18 @@ final class TorchPeer {
                 Integer.toString(options.runs()),
                 "--what",
                 what));
+    if (backbone) {
+      command.addAll(
+          List.of(
+              "--arch",
+              options.arch(),
+              "--image-size",
+              Integer.toString(options.imageSize()),
+              "--width",
+              Double.toString(options.width()),
+              "--infer-images",
+              Integer.toString(options.trainImages())));
+    }
     try {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.environment().put("OMP_NUM_THREADS", Integer.toString(threads));

@@ -46,7 +46,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * PyTorch's [out, in] (transposed here); batch-norm running variance is exported as is (medvec's
  * networks keep variance, not log-std; a log-std layer is converted); a 2×2 max pooling in DL4J's
  * Same mode is PyTorch's {@code ceil_mode=True}; flattening is NCHW's C, H, W order in both.
- * Anything else is refused with the layer named ({@link #convert}).
+ * Anything else is refused with the layer named ({@link #convert}). A computation graph is exported
+ * by vertex, with its additions ({@link GraphExport}).
  */
 public final class TorchExport {
 
@@ -61,12 +62,25 @@ public final class TorchExport {
 
   static final String FORMAT = "medvec-torch-sequential/1";
 
+  /** The format of a computation graph's architecture: named nodes with their inputs. */
+  static final String GRAPH_FORMAT = "medvec-torch-graph/1";
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private TorchExport() {}
 
-  /** The tensors and the architecture PyTorch needs, built from {@code net} (copies). */
-  public record Export(List<Tensor> tensors, List<Map<String, Object>> architecture) {}
+  /**
+   * The tensors and the architecture PyTorch needs, built from {@code net} (copies), and the format
+   * of the architecture's entries ({@value #FORMAT} or {@value #GRAPH_FORMAT}).
+   */
+  public record Export(
+      List<Tensor> tensors, List<Map<String, Object>> architecture, String format) {
+
+    /** A multi-layer network's export ({@value TorchExport#FORMAT}). */
+    public Export(List<Tensor> tensors, List<Map<String, Object>> architecture) {
+      this(tensors, architecture, FORMAT);
+    }
+  }
 
   /**
    * Converts {@code net}, a multi-layer network or a graph; throws {@link
@@ -76,8 +90,7 @@ public final class TorchExport {
     if (!net.isGraph()) {
       return convert(net.multiLayer());
     }
-    throw new UnsupportedOperationException(
-        "Cannot export " + net + ": computation graphs have no PyTorch counterpart here");
+    return GraphExport.convert(net.graph());
   }
 
   /** Converts {@code net}; throws {@link UnsupportedOperationException} naming the layer. */
@@ -217,7 +230,7 @@ public final class TorchExport {
   public static void write(
       Configuration conf, Path file, Export export, Map<String, String> metadata) {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
-    meta.put(FORMAT_KEY, FORMAT);
+    meta.put(FORMAT_KEY, export.format());
     try {
       meta.put(ARCHITECTURE_KEY, MAPPER.writeValueAsString(export.architecture()));
     } catch (IOException e) {
@@ -250,14 +263,14 @@ public final class TorchExport {
     }
   }
 
-  private static boolean isPlainRelu(ActivationReLU relu) {
+  static boolean isPlainRelu(ActivationReLU relu) {
     // ReLU with a max value, threshold or negative slope is not torch.nn.ReLU
     return relu.getMax() == null
         && (relu.getThreshold() == null || relu.getThreshold() == 0)
         && (relu.getNegativeSlope() == null || relu.getNegativeSlope() == 0);
   }
 
-  private static Map<String, Object> entry(String type) {
+  static Map<String, Object> entry(String type) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("type", type);
     return e;
@@ -276,7 +289,7 @@ public final class TorchExport {
   }
 
   /** A row-major copy of {@code value}'s elements (never a view of the network's parameters). */
-  private static float[] floats(INDArray value) {
+  static float[] floats(INDArray value) {
     return org.nd4j.linalg.factory.Nd4j.toFlattened('c', value).toFloatVector();
   }
 

@@ -11,10 +11,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * SHA-256 identity of a base model: its architecture (the layer-wise configuration JSON with the
- * training counters zeroed, so saving and reloading does not change it) followed by every parameter
- * tensor (name, shape, float32 little-endian values in C order), batch-norm running statistics
- * included. Two hospitals share a base exactly when their fingerprints are equal.
+ * SHA-256 identity of a base model: its architecture (the configuration JSON of the multi-layer
+ * network or graph with the training counters zeroed, so saving and reloading does not change it),
+ * the pixel scale it is fed when that is not [0, 1] ({@link Network#inputScale()}: the same weights
+ * fed [0, 1] and [0, 255] are different bases), then every parameter tensor (name, shape, float32
+ * little-endian values in C order), batch-norm running statistics included. Two hospitals share a
+ * base exactly when their fingerprints are equal.
  */
 public final class Fingerprint {
 
@@ -29,6 +31,10 @@ public final class Fingerprint {
   public static String of(Network net) {
     MessageDigest digest = sha256();
     digest.update(net.configurationJson().getBytes(StandardCharsets.UTF_8));
+    if (net.inputScale() != PixelScale.UNIT) {
+      // absent for [0, 1], so the fingerprints of bases fed [0, 1] are those recorded before
+      digest.update(("input-scale=" + net.inputScale().name()).getBytes(StandardCharsets.UTF_8));
+    }
     for (Map.Entry<String, INDArray> param : net.paramTable().entrySet()) {
       INDArray value = param.getValue();
       String header = param.getKey() + java.util.Arrays.toString(value.shape());

@@ -18,7 +18,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Builds initialised DL4J networks from a {@link NetworkSpec}. */
+/**
+ * Builds initialised DL4J networks: the CNN of a {@link NetworkSpec} as a multi-layer network, the
+ * residual and MobileNet specs as graphs ({@link BackboneFactory}).
+ */
 public final class NetworkFactory {
 
   private NetworkFactory() {}
@@ -63,5 +66,15 @@ public final class NetworkFactory {
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     return net;
+  }
+
+  /** A new, initialised residual network ({@link BackboneFactory#build(ResNetSpec)}). */
+  public static Network build(ResNetSpec spec) {
+    return BackboneFactory.build(spec);
+  }
+
+  /** A new, initialised MobileNetV1 ({@link BackboneFactory#build(MobileNetSpec)}). */
+  public static Network build(MobileNetSpec spec) {
+    return BackboneFactory.build(spec);
   }
 }

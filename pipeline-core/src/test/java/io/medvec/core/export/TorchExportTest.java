@@ -46,6 +46,11 @@ class TorchExportTest {
 
   /** PyTorch's probabilities for {@code images} under the exported {@code model}. */
   float[] torchProbabilities(Path model, ImageSet images) throws Exception {
+    return torchProbabilities(dir, model, images);
+  }
+
+  /** PyTorch's probabilities for {@code images} under {@code model}, files in {@code dir}. */
+  static float[] torchProbabilities(Path dir, Path model, ImageSet images) throws Exception {
     Path in = dir.resolve("images.f32");
     Path out = dir.resolve("probs.f32");
     ByteBuffer buf = ByteBuffer.allocate(images.pixels().length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,0 +1,170 @@
+package io.medvec.core.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.medvec.core.TestData;
+import io.medvec.core.data.ImageSet;
+import io.medvec.core.export.Safetensors.Tensor;
+import io.medvec.core.model.MobileNetSpec;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.NetworkFactory;
+import io.medvec.core.model.Predictor;
+import io.medvec.core.model.ResNetSpec;
+import io.medvec.core.model.TrainSettings;
+import io.medvec.core.model.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The graph export against PyTorch: {@code python/medvec_torch.py} rebuilds the residual and
+ * MobileNet graphs from the file alone and scores the same real PneumoniaMNIST images (upscaled by
+ * nearest neighbour where the network takes more than 28 px); its probabilities must equal DL4J's
+ * to 1e-4. Each network is trained for an epoch first, so weights and batch-norm statistics are not
+ * their initial values, and one perturbed weight must move PyTorch's answer.
+ */
+@SuppressWarnings("unchecked")
+class GraphExportTest {
+
+  @TempDir Path dir;
+
+  /** {@code set} at {@code size}×{@code size}, nearest neighbour. */
+  static ImageSet upscaled(ImageSet set, int size) {
+    int c = set.channels();
+    int h = set.height();
+    int w = set.width();
+    float[] out = new float[set.size() * c * size * size];
+    for (int n = 0; n < set.size(); n++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int y = 0; y < size; y++) {
+          for (int x = 0; x < size; x++) {
+            out[((n * c + ch) * size + y) * size + x] =
+                set.pixels()[((n * c + ch) * h + y * h / size) * w + x * w / size];
+          }
+        }
+      }
+    }
+    return new ImageSet(
+        set.dataset(), set.split(), c, size, size, set.numClasses(), out, set.labels());
+  }
+
+  void roundTrip(Network net, int size, boolean perturb) throws Exception {
+    var data = TestData.pneumonia();
+    ImageSet train = upscaled(data.train().subset(TestData.first(96)), size);
+    ImageSet test = upscaled(data.test().subset(TestData.first(32)), size);
+    Trainer.fit(net, train, new TrainSettings(1, 32, 1e-3, 7), e -> {});
+    float[] dl4j = Predictor.predict(net, test, 16);
+    float min = 1;
+    float max = 0;
+    for (int i = 0; i < dl4j.length; i += 2) {
+      min = Math.min(min, dl4j[i]);
+      max = Math.max(max, dl4j[i]);
+    }
+    assertThat(max - min).as("spread of p(normal) over the images").isGreaterThan(1e-3f);
+
+    Path file = dir.resolve("model.safetensors");
+    TorchExport.write(
+        new Configuration(),
+        new org.apache.hadoop.fs.Path(file.toUri()),
+        TorchExport.convert(net),
+        Map.of("medvec.classes", "[\"normal\", \"pneumonia\"]"));
+    float[] torch = TorchExportTest.torchProbabilities(dir, file, test);
+    double diff = TorchExportTest.maxAbsDiff(dl4j, torch);
+    System.out.printf("%s: max |p_dl4j - p_torch| = %.3g over %d images%n", net, diff, test.size());
+    assertThat(diff).as("max |p_dl4j - p_torch|").isLessThan(1e-4);
+    if (!perturb) {
+      return;
+    }
+
+    Safetensors.Contents contents;
+    try (var in = Files.newInputStream(file)) {
+      contents = Safetensors.read(in, file.toString());
+    }
+    assertThat(contents.metadata()).containsEntry(TorchExport.FORMAT_KEY, TorchExport.GRAPH_FORMAT);
+    // the check can fail: a perturbed first convolution moves PyTorch's probabilities
+    Tensor first = contents.tensors().get(0);
+    float[] w = first.floats();
+    for (int i = 0; i < w.length; i += 2) {
+      w[i] += 0.5f;
+    }
+    List<Tensor> perturbed =
+        contents.tensors().stream()
+            .map(t -> t == first ? Tensor.f32(t.name(), t.shape(), w) : t)
+            .toList();
+    Path bad = dir.resolve("perturbed.safetensors");
+    Files.write(bad, Safetensors.toBytes(perturbed, contents.metadata()));
+    assertThat(TorchExportTest.maxAbsDiff(dl4j, TorchExportTest.torchProbabilities(dir, bad, test)))
+        .isGreaterThan(1e-4);
+  }
+
+  @Test
+  void pytorchReproducesASmallResnetWithProjectionShortcuts() throws Exception {
+    roundTrip(
+        NetworkFactory.build(new ResNetSpec(1, 32, 32, 2, List.of(1, 1, 1, 1), 0.125, 1e-3, 5)),
+        32,
+        true);
+  }
+
+  @Test
+  void pytorchReproducesTheImagenetStemWithItsMaxPool() throws Exception {
+    roundTrip(
+        NetworkFactory.build(new ResNetSpec(1, 112, 112, 2, List.of(1), 0.125, 1e-3, 6)),
+        112,
+        false);
+  }
+
+  @Test
+  void pytorchReproducesASmallMobilenetWithDepthwiseConvolutions() throws Exception {
+    // 64 px: the stride-2 stem; six blocks cover both depthwise strides
+    roundTrip(NetworkFactory.build(new MobileNetSpec(1, 64, 64, 2, 0.25, 6, 1e-3, 8)), 64, true);
+  }
+
+  @Test
+  void theArchitectureNamesEveryVertexItsInputsAndTheResidualAdds() {
+    Network net = NetworkFactory.build(new ResNetSpec(1, 16, 16, 3, List.of(1, 1), 0.125, 1e-3, 1));
+    TorchExport.Export export = TorchExport.convert(net);
+    assertThat(export.format()).isEqualTo(TorchExport.GRAPH_FORMAT);
+    Map<String, Map<String, Object>> byName = new java.util.LinkedHashMap<>();
+    export.architecture().forEach(e -> byName.put((String) e.get("name"), e));
+    assertThat(byName.get("input").get("type")).isEqualTo("input");
+    assertThat(byName.get("s1_b1_add").get("type")).isEqualTo("add");
+    assertThat((List<Object>) byName.get("s1_b1_add").get("inputs"))
+        .containsExactlyInAnyOrder("s1_b1_bn2", "stem_relu");
+    assertThat((List<Object>) byName.get("s2_b1_add").get("inputs"))
+        .containsExactlyInAnyOrder("s2_b1_bn2", "s2_b1_proj_bn");
+    assertThat(byName.get("output")).containsEntry("graph_output", true);
+    assertThat(byName.get("output")).containsEntry("activation", "softmax");
+    assertThat(export.tensors().stream().map(Tensor::name))
+        .contains(
+            "nodes.stem_conv.weight",
+            "nodes.s2_b1_proj_bn.running_var",
+            "nodes.output.weight",
+            "nodes.output.bias")
+        .doesNotContain("nodes.stem_conv.bias");
+    // a depthwise weight, DL4J's [kH, kW, C, 1], is PyTorch's [C, 1, kH, kW]
+    Network mobilenet = NetworkFactory.build(new MobileNetSpec(1, 16, 16, 2, 0.25, 1, 1e-3, 1));
+    Tensor dw =
+        TorchExport.convert(mobilenet).tensors().stream()
+            .filter(t -> t.name().equals("nodes.b1_dw.weight"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(dw.shape()).containsExactly(8, 1, 3, 3);
+  }
+
+  @Test
+  void anImportedChannelsLastKerasGraphIsRefusedNamingTheVertex() {
+    Network keras =
+        io.medvec.core.model.KerasImport.load(
+                TestData.sharedModels().resolve("resnet8-cifar10.h5"),
+                io.medvec.core.model.PixelScale.BYTE)
+            .network();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TorchExport.convert(keras))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageStartingWith("Cannot export vertex ")
+        .hasMessageContaining("NHWC");
+  }
+}
