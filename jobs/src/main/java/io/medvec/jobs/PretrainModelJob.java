@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Produces θ_pre: trains the configured CNN on the coordinator's public pool, or imports an
@@ -130,11 +129,10 @@ public final class PretrainModelJob {
     Map<String, Object> fields = new LinkedHashMap<>();
     if (config.importModel().isEmpty()) {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
-      MultiLayerNetwork cnn =
-          config.model().build(data, config.train().learningRate()).multiLayer();
+      Network built = config.model().build(data, config.train().learningRate());
       epochs =
           AugmentedTraining.fit(
-              Network.of(cnn),
+              built,
               pool,
               ctx.assignment().publicPool(),
               loaded.preprocessing(),
@@ -146,7 +144,7 @@ public final class PretrainModelJob {
                       config.train().epochs(),
                       String.format("%.4f", e.meanLoss()),
                       String.format("%.1f", e.examplesPerSecond())));
-      net = Network.of(cnn);
+      net = built;
     } else if (isKeras(config.importModel())) {
       Path file = kerasFile(ctx, config);
       ctx.describe("import θ_pre from Keras model " + file + " with a new head");

@@ -193,6 +193,45 @@ class KerasBaseIT {
   }
 
   @Test
+  void aBuiltInResNetIsPretrainedMergedAndExportedAsAGraph() {
+    Path out = tmp.resolve("out-resnet");
+    ConfigMap map =
+        ConfigMap.empty()
+            .withOverrides(
+                List.of(
+                    "run-id=resnet",
+                    "out=" + out,
+                    "data.path=" + grey28,
+                    "partition.public-fraction=0.2",
+                    "partition.hospitals=2",
+                    "partition.seed=3",
+                    "model.arch=resnet",
+                    "model.resnet.blocks=[1, 1]",
+                    "model.resnet.width=0.125",
+                    "pretrain.epochs=1",
+                    "finetune.epochs=1",
+                    "merge.lambda-grid=[0.5, 1.0]",
+                    "merge.lambda-scope=block",
+                    "evaluate.partitions=2"));
+    RunPipelineJob.Result result =
+        new RunPipelineJob(SparkTests.spark(), RunPipelineJob.Config.from(map)).run();
+    Configuration conf = new Configuration();
+    Network base =
+        new BaseModelStore(
+                conf, new OutputLayout(new org.apache.hadoop.fs.Path(out.toUri()), "resnet"))
+            .load(result.pretrain().fingerprint());
+    assertThat(base.isGraph()).isTrue();
+    assertThat(result.pretrain().epochs()).hasSize(1);
+    assertThat(result.finetune().hospitals()).hasSize(2);
+    // block scope split the graph: λ and λ_head both chosen on validation
+    assertThat(result.merge().lambdaHead()).isNotNull();
+    Path merged = out.resolve("runs/resnet/merged");
+    assertThat(merged.resolve("model.safetensors")).exists();
+    assertThat(MergedModel.load(merged.toAbsolutePath().normalize()).classes()).hasSize(2);
+    assertThat(RunPipelineJob.table(result.evaluate().rows())).contains("merged");
+  }
+
+  @Test
   void aConfiguredSizeThatTheModelDoesNotTakeIsRefusedBeforeAnythingIsWritten() {
     Path out = tmp.resolve("out-size");
     ConfigMap map = config(grey28, out, "data.image.size=28");

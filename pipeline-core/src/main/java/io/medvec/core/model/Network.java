@@ -311,17 +311,14 @@ public final class Network {
       }
       return out;
     }
-    // ComputationGraph.feedForward(input, n, train) stops after layer n of getLayers(), which is
-    // not the vertex index
-    Layer target = graph.getVertex(name).getLayer();
-    Layer[] runtime = graph.getLayers();
-    for (int i = 0; i < runtime.length; i++) {
-      if (runtime[i] == target) {
-        return graph.feedForward(features, i, false);
-      }
+    if (!graph.getConfiguration().getVertices().containsKey(name)) {
+      throw new IllegalArgumentException(
+          "Cannot compute activations up to layer " + name + ": the graph has no such layer");
     }
-    throw new IllegalArgumentException(
-        "Cannot compute activations up to layer " + name + ": the graph has no such layer");
+    // every vertex: ComputationGraph.feedForward(input, n, train) stops at an index that is
+    // neither the topological position nor the layer's own in every graph, and a vertex feeding
+    // a layer after a residual add may then be missing
+    return graph.feedForward(features, false);
   }
 
   /** The key of {@link #activationsUpTo} that holds the input of layer {@code name}. */
