@@ -204,7 +204,7 @@ final class ModelBench {
     if (args[4].contains("train")) {
       int[] epochSeed = {0};
       ImageSet images =
-          upscaled(data.train().subset(firstN(data.train().size(), trainImages)), size);
+          data.train().subset(firstN(data.train().size(), trainImages)).upscaled(size);
       train =
           measure(
               warmup,
@@ -217,8 +217,8 @@ final class ModelBench {
     if (args[4].contains("infer")) {
       ImageSet test =
           arch.equals("cnn")
-              ? upscaled(data.test(), size)
-              : upscaled(data.test().subset(firstN(data.test().size(), trainImages)), size);
+              ? data.test().upscaled(size)
+              : data.test().subset(firstN(data.test().size(), trainImages)).upscaled(size);
       int evalBatch = 256;
       infer =
           measure(
@@ -272,32 +272,6 @@ final class ModelBench {
           NetworkFactory.build(new MobileNetSpec(c, size, size, k, width, 13, 1e-3, 42));
       default -> throw new IllegalArgumentException("Cannot bench: unknown arch " + arch);
     };
-  }
-
-  /**
-   * {@code set} at {@code size}×{@code size} by nearest neighbour (source row {@code y·h/size}), as
-   * {@code bench/torch_backbones.py} does; the set itself when it already has that size.
-   */
-  static ImageSet upscaled(ImageSet set, int size) {
-    int c = set.channels();
-    int h = set.height();
-    int w = set.width();
-    if (h == size && w == size) {
-      return set;
-    }
-    float[] out = new float[set.size() * c * size * size];
-    for (int n = 0; n < set.size(); n++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < size; y++) {
-          for (int x = 0; x < size; x++) {
-            out[((n * c + ch) * size + y) * size + x] =
-                set.pixels()[((n * c + ch) * h + y * h / size) * w + x * w / size];
-          }
-        }
-      }
-    }
-    return new ImageSet(
-        set.dataset(), set.split(), c, size, size, set.numClasses(), out, set.labels());
   }
 
   /** The median of the timed runs and the value of the very first (cold) run. */

@@ -55,11 +55,11 @@ class ModelBenchTest {
   void workerNetworksTakeTheUpscaledImages() {
     MedMnist data = NpzReader.read(java.nio.file.Path.of(DATA));
     ImageSet two = data.train().subset(new int[] {0, 1});
-    ImageSet big = ModelBench.upscaled(two, 64);
+    ImageSet big = two.upscaled(64);
     assertThat(big.height()).isEqualTo(64);
     // nearest neighbour: output pixel (y, x) is source pixel (y·28/64, x·28/64)
     assertThat(big.pixels()[64 * 64 + 63 * 64 + 5]).isEqualTo(two.pixels()[28 * 28 + 27 * 28 + 2]);
-    assertThat(ModelBench.upscaled(two, 28)).isSameAs(two);
+    assertThat(two.upscaled(28)).isSameAs(two);
     for (String arch : new String[] {"cnn", "resnet", "mobilenet"}) {
       Network net = ModelBench.network(arch, data, 64, 0.125);
       assertThat(net.output(net.features(big, new int[] {0, 1}, 0, 2)).shape())

@@ -159,4 +159,30 @@ public record ImageSet(
         "ImageSet[%s/%s, %d images of %dx%dx%d, %d classes]",
         dataset, split.id(), size(), channels, height, width, numClasses);
   }
+
+  /**
+   * This set at {@code size}×{@code size} by nearest neighbour (source row {@code y·h/size}, column
+   * {@code x·w/size}), as {@code bench/torch_backbones.py} scales; this set itself when it already
+   * has that size.
+   */
+  public ImageSet upscaled(int size) {
+    int c = channels();
+    int h = height();
+    int w = width();
+    if (h == size && w == size) {
+      return this;
+    }
+    float[] out = new float[size() * c * size * size];
+    for (int n = 0; n < size(); n++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int y = 0; y < size; y++) {
+          for (int x = 0; x < size; x++) {
+            out[((n * c + ch) * size + y) * size + x] =
+                pixels()[((n * c + ch) * h + y * h / size) * w + x * w / size];
+          }
+        }
+      }
+    }
+    return new ImageSet(dataset(), split(), c, size, size, numClasses(), out, labels());
+  }
 }

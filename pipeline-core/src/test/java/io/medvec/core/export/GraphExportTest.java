@@ -32,30 +32,10 @@ class GraphExportTest {
 
   @TempDir Path dir;
 
-  /** {@code set} at {@code size}×{@code size}, nearest neighbour. */
-  static ImageSet upscaled(ImageSet set, int size) {
-    int c = set.channels();
-    int h = set.height();
-    int w = set.width();
-    float[] out = new float[set.size() * c * size * size];
-    for (int n = 0; n < set.size(); n++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < size; y++) {
-          for (int x = 0; x < size; x++) {
-            out[((n * c + ch) * size + y) * size + x] =
-                set.pixels()[((n * c + ch) * h + y * h / size) * w + x * w / size];
-          }
-        }
-      }
-    }
-    return new ImageSet(
-        set.dataset(), set.split(), c, size, size, set.numClasses(), out, set.labels());
-  }
-
   void roundTrip(Network net, int size, boolean perturb) throws Exception {
     var data = TestData.pneumonia();
-    ImageSet train = upscaled(data.train().subset(TestData.first(96)), size);
-    ImageSet test = upscaled(data.test().subset(TestData.first(32)), size);
+    ImageSet train = data.train().subset(TestData.first(96)).upscaled(size);
+    ImageSet test = data.test().subset(TestData.first(32)).upscaled(size);
     Trainer.fit(net, train, new TrainSettings(1, 32, 1e-3, 7), e -> {});
     float[] dl4j = Predictor.predict(net, test, 16);
     float min = 1;
@@ -86,17 +66,7 @@ class GraphExportTest {
     }
     assertThat(contents.metadata()).containsEntry(TorchExport.FORMAT_KEY, TorchExport.GRAPH_FORMAT);
     // the check can fail: a perturbed first convolution moves PyTorch's probabilities
-    Tensor first = contents.tensors().get(0);
-    float[] w = first.floats();
-    for (int i = 0; i < w.length; i += 2) {
-      w[i] += 0.5f;
-    }
-    List<Tensor> perturbed =
-        contents.tensors().stream()
-            .map(t -> t == first ? Tensor.f32(t.name(), t.shape(), w) : t)
-            .toList();
-    Path bad = dir.resolve("perturbed.safetensors");
-    Files.write(bad, Safetensors.toBytes(perturbed, contents.metadata()));
+    Path bad = TorchExportTest.perturbed(dir, contents, 2);
     assertThat(TorchExportTest.maxAbsDiff(dl4j, TorchExportTest.torchProbabilities(dir, bad, test)))
         .isGreaterThan(1e-4);
   }

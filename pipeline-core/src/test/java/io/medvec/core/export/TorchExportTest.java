@@ -12,6 +12,7 @@ import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -112,15 +113,7 @@ class TorchExportTest {
     try (var in = Files.newInputStream(file)) {
       contents = Safetensors.read(in, file.toString());
     }
-    Tensor first = contents.tensors().get(0);
-    float[] w = first.floats();
-    w[0] += 0.5f;
-    List<Tensor> perturbed =
-        contents.tensors().stream()
-            .map(t -> t == first ? Tensor.f32(t.name(), t.shape(), w) : t)
-            .toList();
-    Path bad = dir.resolve("perturbed.safetensors");
-    Files.write(bad, Safetensors.toBytes(perturbed, contents.metadata()));
+    Path bad = perturbed(dir, contents, Integer.MAX_VALUE);
     assertThat(maxAbsDiff(medvec, torchProbabilities(bad, test))).isGreaterThan(1e-4);
   }
 
@@ -198,5 +191,24 @@ class TorchExportTest {
     ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putLong(0, Long.MAX_VALUE);
     assertThatThrownBy(() -> Safetensors.read(new ByteArrayInputStream(huge), "h.st"))
         .hasMessageContaining("header length");
+  }
+
+  /**
+   * {@code contents} with 0.5 added to every {@code stride}-th value of its first tensor, written
+   * to {@code dir/perturbed.safetensors}.
+   */
+  static Path perturbed(Path dir, Safetensors.Contents contents, int stride) throws IOException {
+    Tensor first = contents.tensors().get(0);
+    float[] w = first.floats();
+    for (int i = 0; i < w.length; i += stride) {
+      w[i] += 0.5f;
+    }
+    List<Tensor> tensors =
+        contents.tensors().stream()
+            .map(t -> t == first ? Tensor.f32(t.name(), t.shape(), w) : t)
+            .toList();
+    Path bad = dir.resolve("perturbed.safetensors");
+    Files.write(bad, Safetensors.toBytes(tensors, contents.metadata()));
+    return bad;
   }
 }
