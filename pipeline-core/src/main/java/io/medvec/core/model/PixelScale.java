@@ -22,6 +22,20 @@ public enum PixelScale {
     this.offset = offset;
   }
 
+  /** The factor each of {@code channels} channels is multiplied by: x' = factor·x + offset. */
+  public float[] factors(int channels) {
+    float[] f = new float[channels];
+    java.util.Arrays.fill(f, factor);
+    return f;
+  }
+
+  /** The offset added to each of {@code channels} channels after its factor. */
+  public float[] offsets(int channels) {
+    float[] o = new float[channels];
+    java.util.Arrays.fill(o, offset);
+    return o;
+  }
+
   /** A new array holding {@code factor·x + offset} for pixels {@code x} in [0, 1]. */
   public INDArray apply(INDArray unitPixels) {
     INDArray out = unitPixels.mul(factor);
