@@ -54,7 +54,7 @@ public final class PretrainModelJob {
       TrainSettings train,
       String importModel,
       String freezeThrough,
-      PixelScale inputScale) {
+      PixelScale.Range inputScale) {
     static final TrainConfig TRAIN =
         TrainConfig.keys("pretrain", "pre-training on the public pool", 5, 1e-3, 1);
     static final ConfigKey<String> IMPORT =
@@ -127,9 +127,11 @@ public final class PretrainModelJob {
     Network net;
     List<EpochStats> epochs = List.of();
     Map<String, Object> fields = new LinkedHashMap<>();
+    PixelScale scale = inputScale(config, loaded.preprocessing());
     if (config.importModel().isEmpty()) {
       ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
-      Network built = config.model().build(data, config.train().learningRate());
+      Network built =
+          config.model().build(data, config.train().learningRate()).withInputScale(scale);
       epochs =
           AugmentedTraining.fit(
               built,
@@ -148,7 +150,7 @@ public final class PretrainModelJob {
     } else if (isKeras(config.importModel())) {
       Path file = kerasFile(ctx, config);
       ctx.describe("import θ_pre from Keras model " + file + " with a new head");
-      KerasImport.Imported imported = KerasImport.load(localFile(file), config.inputScale());
+      KerasImport.Imported imported = KerasImport.load(localFile(file), scale);
       requireContract(imported.contract(), data, file);
       net =
           KerasImport.withHead(
@@ -168,8 +170,17 @@ public final class PretrainModelJob {
     } else {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
       ctx.describe("import θ_pre from " + file);
-      net = ModelIO.loadNetwork(ctx.hadoop(), file, config.inputScale());
+      net = ModelIO.loadNetwork(ctx.hadoop(), file, scale);
       requireCompatible(net, data, file);
+    }
+    if (!fields.containsKey(BaseModelStore.INPUT_CONTRACT) && !scale.isIdentity()) {
+      Map<String, Object> contract = new LinkedHashMap<>();
+      contract.put("height", data.height());
+      contract.put("width", data.train().width());
+      contract.put("channels", data.channels());
+      contract.put("layout", "NCHW");
+      contract.putAll(scale.fields());
+      fields.put(BaseModelStore.INPUT_CONTRACT, contract);
     }
     BaseModelStore bases = ctx.baseModels();
     fields.putAll(new BaseManifest(loaded.preprocessing(), loaded.classes()).fields());
@@ -189,6 +200,30 @@ public final class PretrainModelJob {
             epochs);
     ctx.writeResult(NAME, result);
     return result;
+  }
+
+  /**
+   * The input transform θ_pre is trained or imported with: the per-channel standardisation of
+   * {@code data.image.scaling: mean-std}, else the range {@code pretrain.input-scale} names. Both
+   * at once are refused naming the keys.
+   */
+  static PixelScale inputScale(Config config, Preprocessing preprocessing) {
+    if (preprocessing.scaling() != Preprocessing.Scaling.MEAN_STD) {
+      return PixelScale.of(config.inputScale());
+    }
+    if (config.inputScale() != PixelScale.Range.UNIT) {
+      throw new ConfigException(
+          "Cannot use config key '"
+              + KerasImport.INPUT_SCALE.name()
+              + "' = "
+              + Preprocessing.kebab(config.inputScale())
+              + " with "
+              + SourceKeys.SCALING.name()
+              + ": mean-std: the standardisation is the model's input scale (leave "
+              + KerasImport.INPUT_SCALE.name()
+              + " at unit)");
+    }
+    return PixelScale.meanStd(preprocessing.mean(), preprocessing.std());
   }
 
   private static Path kerasFile(JobContext ctx, Config config) {

@@ -1,9 +1,19 @@
 package io.medvec.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.io.Json;
+import io.medvec.core.model.ModelIO;
+import io.medvec.core.model.Network;
+import io.medvec.core.model.PixelScale;
+import io.medvec.core.model.Tensors;
+import io.medvec.core.serve.MergedModel;
+import io.medvec.core.source.DecodedImage;
+import io.medvec.core.source.ImageDecoders;
+import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.vector.VectorManifest;
 import java.io.IOException;
@@ -17,6 +27,7 @@ import java.util.SortedMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A consortium of image folders in one test: the coordinator publishes θ_pre, trained on an {@code
@@ -26,6 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * its own folder. Then every file in store A is searched for the hospitals' folder paths and image
  * file names and for 64-byte runs of every hospital JPEG's bytes, and the files the hospitals added
  * are checked to be exactly their vector directories.
+ *
+ * <p>The consortium standardises its pixels ({@code data.image.scaling: mean-std}): the base
+ * records the standardisation as its input contract, the hospitals train with it from the base
+ * alone, and the merged model applies it when it scores an image.
  */
 class ConsortiumFoldersIT {
 
@@ -55,6 +70,11 @@ class ConsortiumFoldersIT {
             .run()
             .fingerprint();
     Path baseDir = storeA.resolve("base").resolve(fp);
+    JsonNode contract =
+        Json.readTree(Files.readString(baseDir.resolve("manifest.json")), "base manifest")
+            .path(BaseModelStore.INPUT_CONTRACT);
+    assertThat(contract.path("scale").asText()).isEqualTo(PixelScale.MEAN_STD);
+    assertThat(contract.path("mean").toString()).isEqualTo("[0.7,0.55,0.5]");
     SortedMap<String, String> before = RobustFixture.snapshot(storeA);
 
     ConsortiumIT.runHospitals(baseDir, hospitalData, 16);
@@ -81,6 +101,9 @@ class ConsortiumFoldersIT {
     assertThat(merged.vectors())
         .extracting(MergeManifest.UsedVector::hospital)
         .containsExactlyInAnyOrder("st-anna", "clinic_b");
+    assertMergedModelStandardises(
+        storeA.resolve("runs").resolve(ConsortiumIT.RUN).resolve("merged"),
+        coordinatorData.resolve("test").resolve(CLASSES.get(0)));
     EvaluateModelsJob.Result evaluated =
         new EvaluateModelsJob(SparkTests.spark(), EvaluateModelsJob.Config.from(merge)).run();
     assertThat(evaluated.rows())
@@ -120,11 +143,66 @@ class ConsortiumFoldersIT {
         .isPresent();
   }
 
-  /** {@link ConsortiumIT#coordinatorConfig} at 32×32, batches of 16, scoring the test folder. */
+  /**
+   * The merged model's scores of a test image equal its network's raw output on the image's [0, 1]
+   * pixels standardised here by hand with the consortium's mean and std, and differ from the raw
+   * output on the unstandardised pixels.
+   */
+  private static void assertMergedModelStandardises(Path mergedDir, Path imageDir)
+      throws IOException {
+    MergedModel merged = MergedModel.load(mergedDir.toAbsolutePath().normalize());
+    assertThat(merged.spec().inputScale())
+        .isEqualTo(PixelScale.meanStd(List.of(0.7, 0.55, 0.5), List.of(0.15, 0.15, 0.17)));
+    Path image;
+    try (Stream<Path> files = Files.list(imageDir)) {
+      image = files.sorted().findFirst().orElseThrow();
+    }
+    DecodedImage decoded =
+        ImageDecoders.standard().decode(Files.readAllBytes(image), image.toString());
+    float[] unit = merged.input("probe", decoded);
+    float[] scores = merged.scores(new float[][] {unit});
+    float[] mean = {0.7f, 0.55f, 0.5f};
+    float[] std = {0.15f, 0.15f, 0.17f};
+    int plane = unit.length / 3;
+    float[] standardised = new float[unit.length];
+    for (int i = 0; i < unit.length; i++) {
+      standardised[i] = (unit[i] - mean[i / plane]) / std[i / plane];
+    }
+    Network raw =
+        ModelIO.loadNetwork(
+            new org.apache.hadoop.conf.Configuration(),
+            new org.apache.hadoop.fs.Path(mergedDir.resolve("model.zip").toUri()),
+            PixelScale.UNIT);
+    long[] shape = {1, 3, 32, 32};
+    float[] byHand = Tensors.toFloats(raw.output(Nd4j.create(standardised, shape, 'c')));
+    float[] unstandardised = Tensors.toFloats(raw.output(Nd4j.create(unit, shape, 'c')));
+    assertThat(scores).containsExactly(byHand, within(1e-6f));
+    assertThat(maxAbsDiff(scores, unstandardised)).isGreaterThan(1e-4f);
+  }
+
+  private static float maxAbsDiff(float[] a, float[] b) {
+    float max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
+  }
+
+  /**
+   * {@link ConsortiumIT#coordinatorConfig} at 32×32 RGB standardised per channel, batches of 16,
+   * scoring the test folder.
+   */
   private static ConfigMap coordinatorConfig(Path store, Path data, String... more) {
     List<String> all =
         new ArrayList<>(
-            List.of("data.image.size=32", "pretrain.batch-size=16", "evaluate.splits=[test]"));
+            List.of(
+                "data.image.size=32",
+                "data.image.channels=rgb",
+                "data.image.scaling=mean-std",
+                "data.image.mean=[0.7, 0.55, 0.5]",
+                "data.image.std=[0.15, 0.15, 0.17]",
+                "pretrain.batch-size=16",
+                "evaluate.splits=[test]"));
     all.addAll(List.of(more));
     return ConsortiumIT.coordinatorConfig(store, data, all.toArray(String[]::new));
   }

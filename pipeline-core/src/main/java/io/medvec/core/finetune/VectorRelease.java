@@ -94,6 +94,24 @@ public final class VectorRelease {
       double finalLoss,
       DpSettings dp,
       List<String> classes) {
+    return publish(
+        base, tuned, local.dataset(), local.labelCounts(), train, finalLoss, dp, classes);
+  }
+
+  /**
+   * As {@link #publish(Network, Network, ImageSet, TrainSettings, double, DpSettings, List)} for a
+   * fine-tune on images streamed from their source: the manifest records {@code dataset} and the
+   * per-class counts {@code labelCounts} (their sum is the example count), nothing of the images.
+   */
+  public StoredVector publish(
+      Network base,
+      Network tuned,
+      String dataset,
+      long[] labelCounts,
+      TrainSettings train,
+      double finalLoss,
+      DpSettings dp,
+      List<String> classes) {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     VectorLayout bnLayout = ParamVectors.layout(base, ParamKind.BN_STATISTIC);
     float[] delta = ParamVectors.delta(base, tuned, layout);
@@ -110,11 +128,11 @@ public final class VectorRelease {
         new VectorManifest(
                 VectorManifest.FORMAT,
                 hospital,
-                local.dataset(),
+                dataset,
                 runId,
                 baseFingerprint,
-                local.size(),
-                Arrays.stream(local.labelCounts()).boxed().toList(),
+                Arrays.stream(labelCounts).sum(),
+                Arrays.stream(labelCounts).boxed().toList(),
                 layout,
                 bnLayout,
                 training,

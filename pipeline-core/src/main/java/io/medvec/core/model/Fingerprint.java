@@ -31,9 +31,9 @@ public final class Fingerprint {
   public static String of(Network net) {
     MessageDigest digest = sha256();
     digest.update(net.configurationJson().getBytes(StandardCharsets.UTF_8));
-    if (net.inputScale() != PixelScale.UNIT) {
+    if (!net.inputScale().isIdentity()) {
       // absent for [0, 1], so the fingerprints of bases fed [0, 1] are those recorded before
-      digest.update(("input-scale=" + net.inputScale().name()).getBytes(StandardCharsets.UTF_8));
+      digest.update(("input-scale=" + net.inputScale().id()).getBytes(StandardCharsets.UTF_8));
     }
     for (Map.Entry<String, INDArray> param : net.paramTable().entrySet()) {
       INDArray value = param.getValue();

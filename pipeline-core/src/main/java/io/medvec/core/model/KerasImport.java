@@ -42,11 +42,11 @@ public final class KerasImport {
               + " vectors (empty: nothing frozen)");
 
   /** Pixel range the imported network was trained on. */
-  public static final ConfigKey<PixelScale> INPUT_SCALE =
+  public static final ConfigKey<PixelScale.Range> INPUT_SCALE =
       ConfigKey.enumValue(
           "pretrain.input-scale",
-          PixelScale.class,
-          PixelScale.UNIT,
+          PixelScale.Range.class,
+          PixelScale.Range.UNIT,
           "with an imported Keras model: the pixel range it was trained on (unit [0,1], byte"
               + " [0,255], signed [-1,1]); images are scaled to it before every forward pass");
 
@@ -64,17 +64,13 @@ public final class KerasImport {
 
     /** As manifest fields ({@code height, width, channels, layout, scale}). */
     public java.util.Map<String, Object> fields() {
-      return java.util.Map.of(
-          "height",
-          height,
-          "width",
-          width,
-          "channels",
-          channels,
-          "layout",
-          layout.name(),
-          "scale",
-          scale.name().toLowerCase(java.util.Locale.ROOT));
+      java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+      out.put("height", height);
+      out.put("width", width);
+      out.put("channels", channels);
+      out.put("layout", layout.name());
+      out.putAll(scale.fields());
+      return out;
     }
   }
 

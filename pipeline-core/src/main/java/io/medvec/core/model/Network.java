@@ -270,7 +270,7 @@ public final class Network {
 
   /** A batch of NCHW images in [0, 1] in the network's layout and scale. */
   public INDArray input(INDArray nchw) {
-    if (scale != PixelScale.UNIT) {
+    if (!scale.isIdentity()) {
       nchw = scale.apply(nchw);
     }
     return inputFormat() == CNN2DFormat.NHWC ? nchw.permute(0, 2, 3, 1).dup('c') : nchw;

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /** Seeded minibatch training loop; same seed, data and thread count give bit-identical weights. */
 public final class Trainer {
@@ -41,6 +43,43 @@ public final class Trainer {
     for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
       EpochStats stats =
           epoch(net, data, settings.batchSize(), shuffled(data.size(), random), epoch);
+      epochs.add(stats);
+      onEpoch.accept(stats);
+    }
+    return epochs;
+  }
+
+  /**
+   * Trains {@code net} in place on minibatches of NCHW [0, 1] features that {@code batches} decodes
+   * as they are asked for (their order and augmentation are the iterator's; {@link
+   * DataSetIterator#reset()} starts its next epoch), for {@code settings.epochs()} epochs. The
+   * network's input scale is applied to every batch. Memory is the iterator's, not the data's.
+   *
+   * @return one entry per epoch
+   */
+  public static List<EpochStats> fit(
+      Network net, DataSetIterator batches, TrainSettings settings, Consumer<EpochStats> onEpoch) {
+    FastPath.install(net);
+    net.setLearningRate(settings.learningRate());
+    List<EpochStats> epochs = new ArrayList<>();
+    for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+      if (epoch > 1) {
+        batches.reset();
+      }
+      long start = System.nanoTime();
+      double lossSum = 0;
+      long n = 0;
+      while (batches.hasNext()) {
+        DataSet batch = batches.next();
+        int rows = Math.toIntExact(batch.getFeatures().size(0));
+        net.fit(new DataSet(net.input(batch.getFeatures()), batch.getLabels()));
+        lossSum += net.score() * rows;
+        n += rows;
+      }
+      if (n == 0) {
+        throw new IllegalArgumentException("Cannot train: epoch " + epoch + " had no examples");
+      }
+      EpochStats stats = new EpochStats(epoch, lossSum / n, n, (System.nanoTime() - start) / 1e9);
       epochs.add(stats);
       onEpoch.accept(stats);
     }

@@ -382,7 +382,9 @@ public final class MergedModel {
               + image.channels()
               + ")");
     }
-    return preprocessing.apply(image);
+    // values in [0, 1]: the network's input scale (e.g. a mean-std standardisation) applies in
+    // scores, as in training
+    return preprocessing.resized(image);
   }
 
   /** Class probabilities of preprocessed inputs ({@link #input}), row-major. */

@@ -10,11 +10,13 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Minibatches (NCHW features, one-hot labels) decoded from an {@link ImageSource} as they are asked
- * for: only the current batch's pixels (plus an optional {@link DecodedCache}) are held, so memory
- * does not grow with the number of images. In training mode the order is reshuffled every epoch
- * from (seed, epoch) and each image is augmented for (seed, epoch, id); {@link #reset()} starts the
- * next epoch. In evaluation mode the order is the listing order and nothing is augmented.
+ * Minibatches (NCHW features in [0, 1], one-hot labels) decoded from an {@link ImageSource} as they
+ * are asked for; a {@code mean-std} scaling is the network's input scale, applied by {@link
+ * io.medvec.core.model.Network#input} as for an {@link io.medvec.core.data.ImageSet}. Only the
+ * current batch's pixels (plus an optional {@link DecodedCache}) are held, so memory does not grow
+ * with the number of images. In training mode the order is reshuffled every epoch from (seed,
+ * epoch) and each image is augmented for (seed, epoch, id); {@link #reset()} starts the next epoch.
+ * In evaluation mode the order is the listing order and nothing is augmented.
  */
 public final class SourceBatches implements DataSetIterator {
 
@@ -135,7 +137,11 @@ public final class SourceBatches implements DataSetIterator {
     for (int i = 0; i < batch.size(); i++) {
       Example e = batch.get(i);
       float[] px = training ? preprocessing.augment(resized[i], seed, epoch, e.id()) : resized[i];
-      System.arraycopy(preprocessing.scale(px), 0, features, i * size, size);
+      for (int k = 0; k < size; k++) {
+        // resampling and augmentation may leave [0, 1] by rounding or brightness: clamped, as the
+        // materialized splits are
+        features[i * size + k] = Math.min(1f, Math.max(0f, px[k]));
+      }
       labels[i * numClasses + e.label()] = 1f;
     }
     long[] shape = {

@@ -1,6 +1,5 @@
 package io.medvec.core.source;
 
-import io.medvec.core.config.ConfigException;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.MedMnistInfo;
@@ -17,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * An image source materialized for the jobs: each split decoded and preprocessed (channels, aspect
  * rule and resize; values in [0, 1]) into one {@link ImageSet}, with the class names and the
- * preprocessing that produced it.
+ * preprocessing that produced it. A {@code mean-std} scaling is not applied here: it is the
+ * network's input scale ({@link io.medvec.core.model.PixelScale#meanStd}), applied to every batch
+ * in training and scoring alike.
  *
  * <p>The splits are held in the heap as floats: {@code images x channels x side x side x 4} bytes
  * (a few thousand images at 64x64x3 take a few hundred MB). {@link #load} refuses a source whose
@@ -53,15 +54,19 @@ public record SourceData(
    */
   public static SourceData load(
       Configuration conf, Path path, SourceConfig config, Preprocessing declared) {
-    ImageSource source = ImageSources.open(conf, path, config);
-    Map<Split, List<Example>> splits = splits(source, config.splitRule());
-    Preprocessing preprocessing =
-        declared != null ? declared : resolve(config, source, splits.get(Split.TRAIN));
-    List<String> classes = classNames(source);
+    return SourceListing.open(conf, path, config, declared).materialize();
+  }
+
+  /** Every split of {@code listing} decoded and preprocessed into memory. */
+  static SourceData materialize(SourceListing listing) {
+    ImageSource source = listing.source();
+    Map<Split, List<Example>> splits = listing.splits();
+    Preprocessing preprocessing = listing.preprocessing();
+    List<String> classes = listing.classes();
     if (source instanceof NpzSource npz && keepsShape(preprocessing, npz.data())) {
       return new SourceData(source.describe(), npz.data(), classes, preprocessing);
     }
-    String dataset = source instanceof NpzSource npz ? npz.data().dataset() : name(path);
+    String dataset = listing.dataset();
     requireFits(source, splits, preprocessing);
     Map<Split, ImageSet> sets = new EnumMap<>(Split.class);
     for (Split split : Split.values()) {
@@ -126,11 +131,6 @@ public record SourceData(
    */
   public static Preprocessing resolve(
       SourceConfig config, ImageSource source, List<Example> train) {
-    if (config.scaling() == Preprocessing.Scaling.MEAN_STD) {
-      throw new ConfigException(
-          "Cannot use config key 'data.image.scaling': the jobs hold images as [0, 1] pixels,"
-              + " so only unit scaling applies (mean-std)");
-    }
     if (train.isEmpty()) {
       throw new IllegalArgumentException(
           "Cannot resolve preprocessing of " + source.describe() + ": no train images");
@@ -242,7 +242,7 @@ public record SourceData(
         labels);
   }
 
-  private static String name(Path path) {
+  static String name(Path path) {
     // a Path made from a URI keeps a directory's trailing slash, and getName() is then empty
     String p = path.toUri().getPath().replaceAll("/+$", "");
     String name = p.substring(p.lastIndexOf('/') + 1);

@@ -108,7 +108,9 @@ public final class SourceKeys {
           "data.image.scaling",
           Preprocessing.Scaling.class,
           Preprocessing.Scaling.UNIT,
-          "intensities: unit ([0, 1]) or mean-std ((v - mean) / std per channel of the [0, 1] value)");
+          "intensities: unit ([0, 1]) or mean-std ((v - mean) / std per channel of the [0, 1] value,"
+              + " applied to every batch as theta_pre's input scale and recorded in its input"
+              + " contract)");
   public static final ConfigKey<List<Double>> MEAN =
       ConfigKey.numbers(
           "data.image.mean", List.of(), 0, 1, "per-channel means for mean-std scaling");

@@ -9,7 +9,7 @@ import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.vector.VectorStore;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
@@ -105,18 +105,28 @@ public final class BaseModelStore {
       return PixelScale.UNIT;
     }
     try {
-      return PixelScale.valueOf(scale.asText().toUpperCase(Locale.ROOT));
+      return PixelScale.parse(
+          scale.asText(),
+          numbers(manifest.path(INPUT_CONTRACT).path("mean")),
+          numbers(manifest.path(INPUT_CONTRACT).path("std")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Cannot read base manifest "
               + file
               + ": "
               + INPUT_CONTRACT
-              + ".scale must be unit, byte or signed ("
-              + scale
-              + ")",
+              + ".scale must be unit, byte, signed, or mean-std with a mean and a std per channel ("
+              + manifest.path(INPUT_CONTRACT)
+              + "): "
+              + e.getMessage(),
           e);
     }
+  }
+
+  private static List<Double> numbers(com.fasterxml.jackson.databind.JsonNode array) {
+    List<Double> out = new java.util.ArrayList<>();
+    array.forEach(v -> out.add(v.isNumber() ? v.asDouble() : Double.NaN));
+    return out;
   }
 
   /**

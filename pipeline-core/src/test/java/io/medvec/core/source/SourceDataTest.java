@@ -75,19 +75,30 @@ class SourceDataTest {
   }
 
   @Test
-  void meanStdScalingIsRefusedNamingTheKey() {
+  void meanStdScalingKeepsUnitPixelsAndRecordsTheStandardisationForTheNetwork() {
     SourceConfig config =
         SourceConfig.from(
             ConfigMap.empty()
                 .withOverrides(
                     List.of(
+                        "data.image.size=16",
                         "data.image.scaling=mean-std",
                         "data.image.channels=grey",
                         "data.image.mean=[0.5]",
                         "data.image.std=[0.25]")));
-    assertThatThrownBy(() -> SourceData.load(CONF, shared("ham10000_sample70"), config, null))
-        .hasMessageContaining("Cannot use config key 'data.image.scaling'")
-        .hasMessageContaining("(mean-std)");
+    SourceData standardised = SourceData.load(CONF, shared("ham10000_sample70"), config, null);
+    SourceData unit =
+        SourceData.load(
+            CONF,
+            shared("ham10000_sample70"),
+            SourceConfig.from(
+                ConfigMap.empty()
+                    .withOverrides(List.of("data.image.size=16", "data.image.channels=grey"))),
+            null);
+    assertThat(standardised.preprocessing().scaling()).isEqualTo(Preprocessing.Scaling.MEAN_STD);
+    assertThat(standardised.preprocessing().mean()).containsExactly(0.5);
+    // the same [0, 1] pixels: the standardisation is the network's input scale
+    assertThat(standardised.data().train().pixels()).isEqualTo(unit.data().train().pixels());
   }
 
   @Test
