@@ -6,7 +6,10 @@ import io.medvec.core.model.Network;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.model.Trainer;
 import io.medvec.core.source.Augmentation;
+import io.medvec.core.source.Example;
 import io.medvec.core.source.Preprocessing;
+import io.medvec.core.source.SourceBatches;
+import io.medvec.core.source.SourceListing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -15,7 +18,8 @@ import java.util.function.Consumer;
  * Training with the base model's seeded augmentation (pre-train and fine-tune only): each epoch
  * trains on a freshly augmented copy of the images, drawn for (seed, epoch, image id) where the id
  * is the image's index in the train split, so a retried task sees the same pixels. Without
- * augmentation it is {@link Trainer#fit} unchanged.
+ * augmentation it is {@link Trainer#fit} unchanged. {@link #streamed} trains on images decoded from
+ * their source instead, as the jobs do for every source but a {@code .npz}.
  */
 final class AugmentedTraining {
 
@@ -47,6 +51,58 @@ final class AugmentedTraining {
       onEpoch.accept(stats);
     }
     return epochs;
+  }
+
+  /**
+   * Trains {@code net} on {@code examples} of {@code listing} decoded from the source a minibatch
+   * at a time ({@link SourceBatches}: shuffled per (seed, epoch), augmented per (seed, epoch, image
+   * id) when the preprocessing augments, decoded images kept between epochs up to {@code
+   * data.cache-mb}), so the heap holds a batch and the cache, whatever the number of images.
+   *
+   * @return the epochs, and the dataset and per-class counts of what it trained on
+   */
+  static Trained streamed(
+      Network net,
+      SourceListing listing,
+      List<Example> examples,
+      TrainSettings settings,
+      Consumer<EpochStats> onEpoch) {
+    requireClasses(net, listing);
+    SourceBatches batches = listing.batches(examples, settings.batchSize(), true, settings.seed());
+    List<EpochStats> epochs = Trainer.fit(net, batches, settings, onEpoch);
+    return new Trained(epochs, listing.dataset(), listing.labelCounts(examples));
+  }
+
+  /** Refuses a network whose output count is not the source's class count, naming both. */
+  static void requireClasses(Network net, SourceListing listing) {
+    if (net.numOutputs() != listing.classes().size()) {
+      throw new IllegalArgumentException(
+          "Cannot train on "
+              + listing.description()
+              + ": the network has "
+              + net.numOutputs()
+              + " outputs, the data "
+              + listing.classes().size()
+              + " classes "
+              + listing.classes());
+    }
+  }
+
+  /**
+   * What a training run saw.
+   *
+   * @param epochs one entry per epoch
+   * @param dataset the dataset name its manifest records
+   * @param labelCounts examples per class
+   */
+  record Trained(List<EpochStats> epochs, String dataset, long[] labelCounts) {
+    long examples() {
+      return java.util.Arrays.stream(labelCounts).sum();
+    }
+
+    double finalLoss() {
+      return epochs.get(epochs.size() - 1).meanLoss();
+    }
   }
 
   static ImageSet augment(

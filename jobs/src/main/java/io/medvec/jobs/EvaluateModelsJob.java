@@ -3,7 +3,6 @@ package io.medvec.jobs;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
-import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ClassMetrics;
 import io.medvec.core.eval.ClassificationMetrics;
@@ -14,8 +13,8 @@ import io.medvec.core.merge.SyntheticWeights;
 import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
-import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
@@ -37,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -194,12 +194,12 @@ public final class EvaluateModelsJob {
   public Result run() {
     String fingerprint = ctx.baseFingerprint();
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().metricsPartition());
-    SourceData loaded = ctx.loadData(fingerprint);
-    MedMnist data = loaded.data();
+    // listed only: the scoring tasks decode the images
+    SourceListing listing = ctx.listData(fingerprint);
     for (Split split : config.splits()) {
       Preflight.requireNonEmpty(
-          data.split(split),
-          Preflight.split(data.split(split), ctx.dataPath().toString()),
+          listing.examples(split).size(),
+          Preflight.split(split, ctx.dataPath().toString()),
           "evaluate",
           "evaluate.splits names it");
     }
@@ -216,14 +216,14 @@ public final class EvaluateModelsJob {
         scoreAll(
             ctx,
             models,
-            data,
+            s -> listing.examples(s).size(),
             config.splits(),
             config.partitions(),
-            ctx.dataSpec(loaded.preprocessing()),
+            ctx.dataSpec(listing.preprocessing()),
             config.batchSize());
-    List<MetricRow> rows = rows(data.dataset(), loaded.classes(), merged);
+    List<MetricRow> rows = rows(listing.dataset(), listing.classes(), merged);
     writeTable(rows, fingerprint);
-    writeModelCard(fingerprint, loaded, rows);
+    writeModelCard(fingerprint, listing, rows);
     Result result =
         new Result(config.common().runId(), ctx.paths().metricsPartition().toString(), rows);
     ctx.writeResult(NAME, result);
@@ -231,14 +231,15 @@ public final class EvaluateModelsJob {
   }
 
   /**
-   * Scores every model on {@code splits} of {@code data} in Spark tasks ({@code partitions} slices
-   * per split, the models broadcast once) and merges the tasks' score sets in the driver, keyed
-   * {@code kind|id|split}. User errors inside a task keep their exit code ({@link TaskOutcome}).
+   * Scores every model on {@code splits} ({@code sizes} images each) of the source {@code spec}
+   * names in Spark tasks ({@code partitions} slices per split, the models broadcast once) and
+   * merges the tasks' score sets in the driver, keyed {@code kind|id|split}. User errors inside a
+   * task keep their exit code ({@link TaskOutcome}).
    */
   static Map<String, ScoreSet> scoreAll(
       JobContext ctx,
       List<ModelScoring.Model> models,
-      MedMnist data,
+      ToIntFunction<Split> sizes,
       List<Split> splits,
       int partitions,
       DataSpec spec,
@@ -247,7 +248,7 @@ public final class EvaluateModelsJob {
     Broadcast<List<ModelScoring.Model>> shared = jsc.broadcast(models);
     List<ModelScoring> slices =
         ModelScoring.slices(
-            data, splits, partitions, spec, new HadoopConf(ctx.hadoop()), batchSize);
+            sizes, splits, partitions, spec, new HadoopConf(ctx.hadoop()), batchSize);
     Map<String, ScoreSet> merged = new TreeMap<>();
     for (Map<String, ScoreSet> partial :
         TaskOutcome.values(
@@ -380,14 +381,10 @@ public final class EvaluateModelsJob {
    * atomically, with the metrics of {@code rows} and the sites' published so far; nothing when this
    * run has no merged model.
    */
-  private void writeModelCard(String fingerprint, SourceData loaded, List<MetricRow> rows) {
+  private void writeModelCard(String fingerprint, SourceListing listing, List<MetricRow> rows) {
     Optional<MergeManifest> merge = ctx.mergedModels().manifest();
     if (merge.isEmpty()) {
       return;
-    }
-    List<String> classes = new ArrayList<>(loaded.classes());
-    for (int c = classes.size(); c < loaded.data().numClasses(); c += 1) {
-      classes.add(Integer.toString(c));
     }
     ModelCardJob.write(
         ctx,
@@ -395,8 +392,8 @@ public final class EvaluateModelsJob {
             ctx,
             merge.get(),
             fingerprint,
-            classes,
-            loaded.preprocessing() == null ? null : loaded.preprocessing().canonical(),
+            listing.classes(),
+            listing.preprocessing() == null ? null : listing.preprocessing().canonical(),
             rows));
   }
 

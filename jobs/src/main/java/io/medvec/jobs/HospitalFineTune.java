@@ -1,6 +1,7 @@
 package io.medvec.jobs;
 
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.Split;
 import io.medvec.core.finetune.VectorRelease;
 import io.medvec.core.io.WriterLease;
 import io.medvec.core.model.EpochStats;
@@ -8,7 +9,7 @@ import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
-import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.vector.StoredVector;
 import io.medvec.core.vector.VectorStore;
@@ -18,6 +19,7 @@ import io.medvec.jobs.spark.HadoopConf;
 import io.medvec.jobs.spark.JobContext;
 import java.io.Serializable;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -95,44 +97,63 @@ record HospitalFineTune(
     long start = System.nanoTime();
     // before any array is created: ND4J allocates on the device bound to the current thread
     String device = GpuBinding.bindCurrentTask("hospital " + hospital);
-    SourceData all = JobContext.loadData(conf, data);
-    ImageSet local = all.data().train().subset(indices);
+    SourceListing listing = JobContext.listData(conf, data);
     Network base =
         BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint, inputScale);
     Network tuned = base.copy();
-    List<EpochStats> epochs =
-        AugmentedTraining.fit(
-            tuned,
-            local,
-            indices,
-            all.preprocessing(),
-            settings.toTrainSettings(),
-            e ->
-                JobContext.PROGRESS.info(
-                    "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
-                    hospital,
-                    e.epoch(),
-                    settings.epochs(),
-                    String.format("%.4f", e.meanLoss()),
-                    String.format("%.1f", e.examplesPerSecond()),
-                    e.examples()));
+    Consumer<EpochStats> progress =
+        e ->
+            JobContext.PROGRESS.info(
+                "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
+                hospital,
+                e.epoch(),
+                settings.epochs(),
+                String.format("%.4f", e.meanLoss()),
+                String.format("%.1f", e.examplesPerSecond()),
+                e.examples());
+    AugmentedTraining.Trained trained;
+    if (listing.streams()) {
+      // only this hospital's images, decoded a minibatch at a time
+      trained =
+          AugmentedTraining.streamed(
+              tuned,
+              listing,
+              listing.select(Split.TRAIN, indices),
+              settings.toTrainSettings(),
+              progress);
+    } else {
+      ImageSet local = listing.materialize().data().train().subset(indices);
+      trained =
+          new AugmentedTraining.Trained(
+              AugmentedTraining.fit(
+                  tuned,
+                  local,
+                  indices,
+                  listing.preprocessing(),
+                  settings.toTrainSettings(),
+                  progress),
+              local.dataset(),
+              local.labelCounts());
+    }
+    List<EpochStats> epochs = trained.epochs();
     failFirstAttemptIfAsked();
     VectorRelease release = new VectorRelease(store, hospital, runId, baseFingerprint);
     StoredVector stored =
         release.publish(
             base,
             tuned,
-            local,
+            trained.dataset(),
+            trained.labelCounts(),
             settings.toTrainSettings(),
-            epochs.get(epochs.size() - 1).meanLoss(),
+            trained.finalLoss(),
             settings.dp(),
-            all.classes());
+            listing.classes());
     double seconds = (System.nanoTime() - start) / 1e9;
     double throughput =
         epochs.stream().mapToDouble(EpochStats::examplesPerSecond).average().orElse(Double.NaN);
     return new Outcome(
         hospital,
-        local.size(),
+        trained.examples(),
         stored.manifest().labelCounts(),
         epochs.get(epochs.size() - 1).meanLoss(),
         seconds,

@@ -110,11 +110,20 @@ public record ModelConfig(
 
   /** The CNN's spec ({@code model.arch: cnn}) for {@code data}. */
   public NetworkSpec spec(MedMnist data, double learningRate) {
-    return new NetworkSpec(
+    return spec(
         data.channels(),
         data.train().height(),
         data.train().width(),
         data.numClasses(),
+        learningRate);
+  }
+
+  private NetworkSpec spec(int channels, int height, int width, int classes, double learningRate) {
+    return new NetworkSpec(
+        channels,
+        height,
+        width,
+        classes,
         convFilters,
         kernel,
         batchNorm,
@@ -125,36 +134,55 @@ public record ModelConfig(
 
   /** The residual network's spec for {@code data}. */
   public ResNetSpec resnetSpec(MedMnist data, double learningRate) {
-    return new ResNetSpec(
+    return resnetSpec(
         data.channels(),
         data.train().height(),
         data.train().width(),
         data.numClasses(),
-        resnetBlocks,
-        resnetWidth,
-        learningRate,
-        seed);
+        learningRate);
+  }
+
+  private ResNetSpec resnetSpec(
+      int channels, int height, int width, int classes, double learningRate) {
+    return new ResNetSpec(
+        channels, height, width, classes, resnetBlocks, resnetWidth, learningRate, seed);
   }
 
   /** The MobileNet's spec for {@code data}. */
   public MobileNetSpec mobilenetSpec(MedMnist data, double learningRate) {
-    return new MobileNetSpec(
+    return mobilenetSpec(
         data.channels(),
         data.train().height(),
         data.train().width(),
         data.numClasses(),
-        mobilenetAlpha,
-        mobilenetBlocks,
-        learningRate,
-        seed);
+        learningRate);
+  }
+
+  private MobileNetSpec mobilenetSpec(
+      int channels, int height, int width, int classes, double learningRate) {
+    return new MobileNetSpec(
+        channels, height, width, classes, mobilenetAlpha, mobilenetBlocks, learningRate, seed);
   }
 
   /** A new, seeded network of {@code model.arch} for {@code data}'s images and classes. */
   public Network build(MedMnist data, double learningRate) {
+    return build(
+        data.channels(),
+        data.train().height(),
+        data.train().width(),
+        data.numClasses(),
+        learningRate);
+  }
+
+  /** A new, seeded network of {@code model.arch} for images of this shape and classes. */
+  public Network build(int channels, int height, int width, int classes, double learningRate) {
     return switch (arch) {
-      case CNN -> Network.of(NetworkFactory.build(spec(data, learningRate)));
-      case RESNET -> NetworkFactory.build(resnetSpec(data, learningRate));
-      case MOBILENET -> NetworkFactory.build(mobilenetSpec(data, learningRate));
+      case CNN ->
+          Network.of(NetworkFactory.build(spec(channels, height, width, classes, learningRate)));
+      case RESNET ->
+          NetworkFactory.build(resnetSpec(channels, height, width, classes, learningRate));
+      case MOBILENET ->
+          NetworkFactory.build(mobilenetSpec(channels, height, width, classes, learningRate));
     };
   }
 }

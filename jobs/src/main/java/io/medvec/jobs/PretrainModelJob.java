@@ -4,8 +4,7 @@ import io.medvec.core.config.ConfigException;
 import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
-import io.medvec.core.data.ImageSet;
-import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.Split;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.model.EpochStats;
 import io.medvec.core.model.KerasImport;
@@ -14,10 +13,11 @@ import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
+import io.medvec.core.source.Example;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceConfig;
-import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.Preflight;
@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
@@ -110,16 +111,19 @@ public final class PretrainModelJob {
   public Result run() {
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().baseDir("fingerprint"));
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().result(NAME));
-    SourceData loaded =
-        isKeras(config.importModel())
-            ? JobContext.loadData(
-                ctx.hadoop(), ctx.dataSpec(adoptContract(config, kerasFile(ctx, config))))
-            : ctx.loadData();
-    MedMnist data = loaded.data();
-    ImageSet pool = data.train().subset(ctx.assignment().publicPool());
+    SourceListing listing =
+        JobContext.listData(
+            ctx.hadoop(),
+            ctx.dataSpec(
+                isKeras(config.importModel())
+                    ? adoptContract(config, kerasFile(ctx, config))
+                    : null));
+    Preprocessing preprocessing = listing.preprocessing();
+    int classes = listing.classes().size();
+    int[] pool = ctx.assignment().publicPool();
     if (config.importModel().isEmpty()) {
       Preflight.requireNonEmpty(
-          pool,
+          pool.length,
           "the public pool of " + ctx.assignment().dir(),
           "pre-train",
           "pretraining trains on it (set partition.public-fraction > 0, or pretrain.import)");
@@ -127,35 +131,52 @@ public final class PretrainModelJob {
     Network net;
     List<EpochStats> epochs = List.of();
     Map<String, Object> fields = new LinkedHashMap<>();
-    PixelScale scale = inputScale(config, loaded.preprocessing());
+    PixelScale scale = inputScale(config, preprocessing);
     if (config.importModel().isEmpty()) {
-      ctx.describe("pre-train θ_pre on the public pool (" + pool.size() + " images)");
+      ctx.describe("pre-train θ_pre on the public pool (" + pool.length + " images)");
       Network built =
-          config.model().build(data, config.train().learningRate()).withInputScale(scale);
-      epochs =
-          AugmentedTraining.fit(
-              built,
-              pool,
-              ctx.assignment().publicPool(),
-              loaded.preprocessing(),
-              config.train(),
-              e ->
-                  JobContext.PROGRESS.info(
-                      "pretrain epoch {}/{}: loss {} ({} examples/s)",
-                      e.epoch(),
-                      config.train().epochs(),
-                      String.format("%.4f", e.meanLoss()),
-                      String.format("%.1f", e.examplesPerSecond())));
+          config
+              .model()
+              .build(
+                  preprocessing.channels().count(),
+                  preprocessing.height(),
+                  preprocessing.width(),
+                  classes,
+                  config.train().learningRate())
+              .withInputScale(scale);
+      Consumer<EpochStats> progress =
+          e ->
+              JobContext.PROGRESS.info(
+                  "pretrain epoch {}/{}: loss {} ({} examples/s)",
+                  e.epoch(),
+                  config.train().epochs(),
+                  String.format("%.4f", e.meanLoss()),
+                  String.format("%.1f", e.examplesPerSecond()));
+      if (listing.streams()) {
+        epochs =
+            AugmentedTraining.streamed(
+                    built, listing, listing.select(Split.TRAIN, pool), config.train(), progress)
+                .epochs();
+      } else {
+        epochs =
+            AugmentedTraining.fit(
+                built,
+                listing.materialize().data().train().subset(pool),
+                pool,
+                preprocessing,
+                config.train(),
+                progress);
+      }
       net = built;
     } else if (isKeras(config.importModel())) {
       Path file = kerasFile(ctx, config);
       ctx.describe("import θ_pre from Keras model " + file + " with a new head");
       KerasImport.Imported imported = KerasImport.load(localFile(file), scale);
-      requireContract(imported.contract(), data, file);
+      requireContract(imported.contract(), listing, file);
       net =
           KerasImport.withHead(
               imported.network(),
-              data.numClasses(),
+              classes,
               config.freezeThrough(),
               config.train().learningRate(),
               config.train().seed());
@@ -171,22 +192,22 @@ public final class PretrainModelJob {
       Path file = HadoopFiles.qualify(ctx.hadoop(), config.importModel());
       ctx.describe("import θ_pre from " + file);
       net = ModelIO.loadNetwork(ctx.hadoop(), file, scale);
-      requireCompatible(net, data, file);
+      requireCompatible(net, listing, file);
     }
     if (!fields.containsKey(BaseModelStore.INPUT_CONTRACT) && !scale.isIdentity()) {
       Map<String, Object> contract = new LinkedHashMap<>();
-      contract.put("height", data.height());
-      contract.put("width", data.train().width());
-      contract.put("channels", data.channels());
+      contract.put("height", preprocessing.height());
+      contract.put("width", preprocessing.width());
+      contract.put("channels", preprocessing.channels().count());
       contract.put("layout", "NCHW");
       contract.putAll(scale.fields());
       fields.put(BaseModelStore.INPUT_CONTRACT, contract);
     }
     BaseModelStore bases = ctx.baseModels();
-    fields.putAll(new BaseManifest(loaded.preprocessing(), loaded.classes()).fields());
-    fields.put("dataset", data.dataset());
+    fields.putAll(new BaseManifest(preprocessing, listing.classes()).fields());
+    fields.put("dataset", listing.dataset());
     fields.put("parameters", net.numParams());
-    fields.put("public_pool", pool.size());
+    fields.put("public_pool", pool.length);
     fields.put("created_at", Instant.now().toString());
     fields.put("source", config.importModel().isEmpty() ? "trained" : config.importModel());
     String fingerprint = bases.publish(net, fields);
@@ -196,7 +217,7 @@ public final class PretrainModelJob {
             fingerprint,
             bases.modelFile(fingerprint).toString(),
             net.numParams(),
-            pool.size(),
+            pool.length,
             epochs);
     ctx.writeResult(NAME, result);
     return result;
@@ -317,10 +338,11 @@ public final class PretrainModelJob {
 
   /** Refuses images that are not the size and channels the imported model takes. */
   private static void requireContract(
-      KerasImport.InputContract contract, MedMnist data, Path file) {
-    if (contract.height() != data.height()
-        || contract.width() != data.train().width()
-        || contract.channels() != data.channels()) {
+      KerasImport.InputContract contract, SourceListing listing, Path file) {
+    Preprocessing p = listing.preprocessing();
+    if (contract.height() != p.height()
+        || contract.width() != p.width()
+        || contract.channels() != p.channels().count()) {
       throw new IllegalArgumentException(
           "Cannot import Keras model "
               + file
@@ -331,35 +353,39 @@ public final class PretrainModelJob {
               + "x"
               + contract.channels()
               + " images, the data has "
-              + data.height()
+              + p.height()
               + "x"
-              + data.train().width()
+              + p.width()
               + "x"
-              + data.channels()
+              + p.channels().count()
               + " ("
-              + data.dataset()
+              + listing.dataset()
               + ")");
     }
   }
 
-  private static void requireCompatible(Network net, MedMnist data, Path file) {
-    ImageSet probe = data.val().subset(new int[] {0});
+  /** Refuses a model that cannot score one image of the data (its first val, else train, image). */
+  private static void requireCompatible(Network net, SourceListing listing, Path file) {
+    Preprocessing p = listing.preprocessing();
+    List<Example> val = listing.examples(Split.VAL);
+    List<Example> probe = (val.isEmpty() ? listing.examples(Split.TRAIN) : val).subList(0, 1);
     try {
-      Predictor.predict(net, probe, 1);
+      Predictor.predict(
+          List.of(net), listing.batches(probe, 1, false, 0), listing.classes().size());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Cannot import model "
               + file
               + ": it does not accept "
-              + data.dataset()
+              + listing.dataset()
               + " images ("
-              + data.channels()
+              + p.channels().count()
               + "x"
-              + probe.height()
+              + p.height()
               + "x"
-              + probe.width()
+              + p.width()
               + ", "
-              + data.numClasses()
+              + listing.classes().size()
               + " classes)",
           e);
     }

@@ -19,8 +19,10 @@ import io.medvec.core.model.Network;
 import io.medvec.core.model.Predictor;
 import io.medvec.core.model.TrainSettings;
 import io.medvec.core.privacy.DpSettings;
+import io.medvec.core.source.Example;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.OutputLayout;
 import io.medvec.core.store.Preflight;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -236,48 +239,99 @@ public final class PublishVectorJob {
     // differs is refused naming the key
     Preprocessing preprocessing =
         JobContext.basePreprocessing(BaseManifest.read(conf, base.dir()), config.common());
-    SourceData loaded = JobContext.loadData(conf, ctx.dataSpec(preprocessing));
-    MedMnist data = loaded.data();
+    SourceListing listing = JobContext.listData(conf, ctx.dataSpec(preprocessing));
     String what = "the data of hospital " + hospital + " (" + ctx.dataPath() + ")";
-    ImageSet train = base.conform(net, data.train(), namedClasses(loaded.classes()), what);
+    // images decoded a minibatch at a time from their source; a .npz, held whole by its reader,
+    // materialized
+    Local local =
+        listing.streams()
+            ? new Local(listing, null, null, base.conform(net, listing, what))
+            : Local.materialized(base, net, listing, what);
     // the lease before any training: a second writer of this vector is refused at once
     try (WriterLease lease = WriterLease.acquire(conf, vectors.dir(base.fingerprint(), hospital))) {
-      List<BaseScore> scores = config.scoreBase() ? scoreBase(base, net, data, what) : List.of();
-      return publish(base, net, train, loaded.preprocessing(), vectors, store, scores, start);
+      List<BaseScore> scores = config.scoreBase() ? scoreBase(base, net, local) : List.of();
+      return publish(base, net, local, vectors, store, scores, start);
+    }
+  }
+
+  /**
+   * The hospital's images: a listing streamed from its source ({@code data} and {@code train}
+   * null), or, for a {@code .npz}, its splits in memory with the train split conformed to the base.
+   *
+   * @param dataset the dataset name the vector is filed under (the base's)
+   */
+  private record Local(SourceListing listing, MedMnist data, ImageSet train, String dataset) {
+    static Local materialized(PublishedBase base, Network net, SourceListing listing, String what) {
+      SourceData loaded = listing.materialize();
+      ImageSet train =
+          base.conform(net, loaded.data().train(), namedClasses(loaded.classes()), what);
+      return new Local(listing, loaded.data(), train, train.dataset());
+    }
+
+    boolean streamed() {
+      return data == null;
+    }
+
+    int size(Split split) {
+      return streamed() ? listing.examples(split).size() : data.split(split).size();
     }
   }
 
   private Result publish(
       PublishedBase base,
       Network net,
-      ImageSet train,
-      Preprocessing preprocessing,
+      Local local,
       VectorStore vectors,
       Path store,
       List<BaseScore> scores,
       long start) {
     String hospital = config.hospital();
     Network tuned = net.copy();
-    List<EpochStats> epochs =
-        AugmentedTraining.fit(
-            tuned,
-            train,
-            java.util.stream.IntStream.range(0, train.size()).toArray(),
-            preprocessing,
-            config.train(),
-            e ->
-                JobContext.PROGRESS.info(
-                    "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
-                    hospital,
-                    e.epoch(),
-                    config.train().epochs(),
-                    String.format(Locale.ROOT, "%.4f", e.meanLoss()),
-                    String.format(Locale.ROOT, "%.1f", e.examplesPerSecond()),
-                    e.examples()));
-    double finalLoss = epochs.get(epochs.size() - 1).meanLoss();
+    Consumer<EpochStats> progress =
+        e ->
+            JobContext.PROGRESS.info(
+                "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
+                hospital,
+                e.epoch(),
+                config.train().epochs(),
+                String.format(Locale.ROOT, "%.4f", e.meanLoss()),
+                String.format(Locale.ROOT, "%.1f", e.examplesPerSecond()),
+                e.examples());
+    AugmentedTraining.Trained trained;
+    if (local.streamed()) {
+      trained =
+          AugmentedTraining.streamed(
+              tuned,
+              local.listing(),
+              local.listing().examples(Split.TRAIN),
+              config.train(),
+              progress);
+    } else {
+      ImageSet train = local.train();
+      trained =
+          new AugmentedTraining.Trained(
+              AugmentedTraining.fit(
+                  tuned,
+                  train,
+                  java.util.stream.IntStream.range(0, train.size()).toArray(),
+                  local.listing().preprocessing(),
+                  config.train(),
+                  progress),
+              train.dataset(),
+              train.labelCounts());
+    }
+    double finalLoss = trained.finalLoss();
     StoredVector stored =
         new VectorRelease(vectors, hospital, config.common().runId(), base.fingerprint())
-            .publish(net, tuned, train, config.train(), finalLoss, config.dp(), base.classes());
+            .publish(
+                net,
+                tuned,
+                local.dataset(),
+                trained.labelCounts(),
+                config.train(),
+                finalLoss,
+                config.dp(),
+                base.classes());
     JobContext.PROGRESS.info("hospital {} published {}", hospital, stored.dir());
     Result result =
         new Result(
@@ -286,7 +340,7 @@ public final class PublishVectorJob {
             store.toString(),
             stored.dir().toString(),
             stored.manifest().vectorSha256(),
-            train.size(),
+            trained.examples(),
             stored.manifest().labelCounts(),
             finalLoss,
             (System.nanoTime() - start) / 1e9,
@@ -309,11 +363,11 @@ public final class PublishVectorJob {
   }
 
   /** θ_pre's scores on each non-empty split of the hospital's data, printed one line each. */
-  private List<BaseScore> scoreBase(PublishedBase base, Network net, MedMnist data, String what) {
+  private List<BaseScore> scoreBase(PublishedBase base, Network net, Local local) {
     List<BaseScore> scores =
         Arrays.stream(Split.values())
-            .filter(s -> data.split(s).size() > 0)
-            .map(s -> score(s, base.conform(net, data.split(s), List.of(), what), net))
+            .filter(s -> local.size(s) > 0)
+            .map(s -> score(s, base, local, net))
             .toList();
     System.out.printf(
         Locale.ROOT,
@@ -339,9 +393,23 @@ public final class PublishVectorJob {
     return scores;
   }
 
-  private BaseScore score(Split split, ImageSet set, Network net) {
-    ScoreSet scores = new ScoreSet(set.numClasses());
-    scores.addAll(set.labels(), Predictor.predict(net, set, config.train().batchSize()));
+  private BaseScore score(Split split, PublishedBase base, Local local, Network net) {
+    int batch = config.train().batchSize();
+    ScoreSet scores;
+    if (local.streamed()) {
+      List<Example> examples = local.listing().examples(split);
+      scores = new ScoreSet(local.listing().classes().size());
+      scores.addAll(
+          SourceListing.labels(examples),
+          Predictor.predict(
+              List.of(net),
+              local.listing().batches(examples, batch, false, 0),
+              local.listing().classes().size())[0]);
+    } else {
+      ImageSet set = base.conform(net, local.data().split(split), List.of(), "its " + split.id());
+      scores = new ScoreSet(set.numClasses());
+      scores.addAll(set.labels(), Predictor.predict(net, set, batch));
+    }
     Metrics m = ClassificationMetrics.compute(scores);
     return new BaseScore(split.id(), m.n(), m.accuracy(), m.auc(), m.macroF1());
   }

@@ -5,8 +5,6 @@ import io.medvec.core.config.ConfigGroup;
 import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.HospitalId;
-import io.medvec.core.data.ImageSet;
-import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.io.AtomicDir;
@@ -16,8 +14,8 @@ import io.medvec.core.model.ModelIO;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
 import io.medvec.core.source.Preprocessing;
-import io.medvec.core.source.SourceData;
 import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.MergeManifest;
 import io.medvec.core.store.MergedModelStore;
@@ -44,6 +42,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Cross-site evaluation at one hospital: {@code bin/medvec evaluate --site NAME --data LOCAL
@@ -228,23 +227,23 @@ public final class SiteEvaluateJob {
     Network net = base.load(conf);
     Preprocessing preprocessing =
         JobContext.basePreprocessing(BaseManifest.read(conf, base.dir()), config.common());
-    SourceData loaded = JobContext.loadData(conf, ctx.dataSpec(preprocessing));
-    MedMnist data = loaded.data();
+    // listed only: the scoring tasks decode the images
+    SourceListing listing = JobContext.listData(conf, ctx.dataSpec(preprocessing));
     String what = "the data of site " + site + " (" + ctx.dataPath() + ")";
     for (Split split : config.splits()) {
       Preflight.requireNonEmpty(
-          data.split(split),
-          Preflight.split(data.split(split), ctx.dataPath().toString()),
+          listing.examples(split).size(),
+          Preflight.split(split, ctx.dataPath().toString()),
           "evaluate at site " + site,
           "site.splits names it");
-      requireFits(base, net, data.split(split), loaded.classes(), what);
+      requireFits(base, net, listing, split, what);
     }
     List<ModelScoring.Model> models = models(conf, store, run, base, net, merge, mergedModels);
     try (WriterLease lease = WriterLease.acquire(conf, partition)) {
-      Map<String, ScoreSet> scores = score(models, data, loaded);
-      List<String> classes = base.classes().isEmpty() ? loaded.classes() : base.classes();
+      Map<String, ScoreSet> scores = score(models, listing);
+      List<String> classes = base.classes().isEmpty() ? listing.classes() : base.classes();
       List<EvaluateModelsJob.MetricRow> rows =
-          EvaluateModelsJob.rows(base.dataset(data.dataset()), classes, scores);
+          EvaluateModelsJob.rows(base.dataset(listing.dataset()), classes, scores);
       write(partition, rows, fingerprint);
       Result result =
           new Result(
@@ -265,20 +264,24 @@ public final class SiteEvaluateJob {
    * ones the base records, or labels beyond its classes.
    */
   private static void requireFits(
-      PublishedBase base, Network net, ImageSet set, List<String> dataClasses, String what) {
+      PublishedBase base, Network net, SourceListing listing, Split split, String what) {
     String cannot = "Cannot evaluate base " + base.fingerprint() + " on " + what;
+    List<String> dataClasses = listing.classes();
+    int numClasses = dataClasses.size();
     int outputs;
     try {
-      outputs = (int) net.output(net.features(set, new int[] {0}, 0, 1)).size(1);
+      INDArray probe =
+          listing.batches(listing.examples(split).subList(0, 1), 1, false, 0).next().getFeatures();
+      outputs = (int) net.output(net.input(probe)).size(1);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           cannot
               + ": the base does not accept its images ("
-              + set.channels()
+              + listing.preprocessing().channels().count()
               + "x"
-              + set.height()
+              + listing.preprocessing().height()
               + "x"
-              + set.width()
+              + listing.preprocessing().width()
               + ")",
           e);
     }
@@ -288,15 +291,15 @@ public final class SiteEvaluateJob {
       throw new IllegalArgumentException(
           cannot + ": its classes are " + classes + ", the data's " + dataClasses);
     }
-    if (set.numClasses() > outputs) {
+    if (numClasses > outputs) {
       throw new IllegalArgumentException(
           cannot
               + ": the data has labels up to "
-              + (set.numClasses() - 1)
+              + (numClasses - 1)
               + ", the base has "
               + outputs
               + " classes ("
-              + set.numClasses()
+              + numClasses
               + " > "
               + outputs
               + ")");
@@ -372,15 +375,14 @@ public final class SiteEvaluateJob {
   }
 
   /** Every model on every configured split, in Spark tasks; score lists merged in the driver. */
-  private Map<String, ScoreSet> score(
-      List<ModelScoring.Model> models, MedMnist data, SourceData loaded) {
+  private Map<String, ScoreSet> score(List<ModelScoring.Model> models, SourceListing listing) {
     return EvaluateModelsJob.scoreAll(
         ctx,
         models,
-        data,
+        s -> listing.examples(s).size(),
         config.splits(),
         config.partitions(),
-        ctx.dataSpec(loaded.preprocessing()),
+        ctx.dataSpec(listing.preprocessing()),
         config.batchSize());
   }
 

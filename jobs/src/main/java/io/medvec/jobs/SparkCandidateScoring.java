@@ -47,7 +47,13 @@ public record SparkCandidateScoring(
     }
     Map<String, ScoreSet> scored =
         EvaluateModelsJob.scoreAll(
-            ctx, shipped, data, List.of(Split.VAL), partitions, spec, batchSize);
+            ctx,
+            shipped,
+            s -> data.split(s).size(),
+            List.of(Split.VAL),
+            partitions,
+            spec,
+            batchSize);
     List<ScoreSet> out = new ArrayList<>(models.size());
     for (ModelScoring.Model model : shipped) {
       ScoreSet scores = scored.get(KIND + "|" + model.id() + "|" + Split.VAL.id());

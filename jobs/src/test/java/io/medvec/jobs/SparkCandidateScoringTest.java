@@ -181,7 +181,7 @@ class SparkCandidateScoringTest {
     for (int partitions : new int[] {1, 2, 3, 4, 5, 9}) {
       List<ModelScoring> slices =
           ModelScoring.slices(
-              data,
+              s -> data.split(s).size(),
               List.of(Split.VAL),
               partitions,
               ctx.dataSpec(null),

@@ -4,6 +4,7 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceData;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.BaseManifest;
 import io.medvec.core.store.BaseModelStore;
@@ -94,9 +95,22 @@ public final class JobContext {
     return loadData(hadoop, dataSpec(basePreprocessing(fingerprint)));
   }
 
+  /** The configured image source as listed, with the preprocessing of base {@code fingerprint}. */
+  public SourceListing listData(String fingerprint) {
+    return listData(hadoop, dataSpec(basePreprocessing(fingerprint)));
+  }
+
   /** The source of {@code spec} through the Hadoop file system, in a driver or a task. */
   public static SourceData loadData(Configuration conf, DataSpec spec) {
     return SourceData.load(conf, new Path(spec.path()), spec.source(), spec.preprocessing());
+  }
+
+  /**
+   * The source of {@code spec} as listed (no pixel decoded but the first train image where its
+   * preprocessing is resolved from the data), in a driver or a task.
+   */
+  public static SourceListing listData(Configuration conf, DataSpec spec) {
+    return SourceListing.open(conf, new Path(spec.path()), spec.source(), spec.preprocessing());
   }
 
   /** The configured source with {@code preprocessing} (null: resolved from config and data). */

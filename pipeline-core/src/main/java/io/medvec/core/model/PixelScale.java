@@ -1,5 +1,8 @@
 package io.medvec.core.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -122,6 +125,26 @@ public final class PixelScale implements Serializable {
         "Cannot read pixel scale '" + name + "': must be unit, byte, signed or " + MEAN_STD);
   }
 
+  /**
+   * The scale JSON holds: its {@link #fields()} object, or a range's name ({@code "byte"}).
+   *
+   * @throws IllegalArgumentException for anything else
+   */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+  public static PixelScale fromJson(JsonNode json) {
+    if (json.isTextual()) {
+      return parse(json.asText(), List.of(), List.of());
+    }
+    List<Double> mean = new java.util.ArrayList<>();
+    List<Double> std = new java.util.ArrayList<>();
+    json.path("mean").forEach(v -> mean.add(v.isNumber() ? v.asDouble() : Double.NaN));
+    json.path("std").forEach(v -> std.add(v.isNumber() ? v.asDouble() : Double.NaN));
+    if (!json.path("scale").isTextual()) {
+      throw new IllegalArgumentException("Cannot read pixel scale: no 'scale' name in " + json);
+    }
+    return parse(json.path("scale").asText(), mean, std);
+  }
+
   /** {@code unit}, {@code byte}, {@code signed} or {@code mean-std}. */
   public String name() {
     return name;
@@ -146,6 +169,7 @@ public final class PixelScale implements Serializable {
    * As the fields of a manifest's input contract: {@code scale} (the {@link #name()}), and for a
    * standardisation its {@code mean} and {@code std} lists.
    */
+  @JsonValue
   public java.util.Map<String, Object> fields() {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
     out.put("scale", name);

@@ -86,7 +86,12 @@ public final class Preflight {
    * FILE"), that {@code job} needs because {@code why}.
    */
   public static void requireNonEmpty(ImageSet set, String what, String job, String why) {
-    if (set.size() == 0) {
+    requireNonEmpty(set.size(), what, job, why);
+  }
+
+  /** As {@link #requireNonEmpty(ImageSet, String, String, String)} for {@code size} examples. */
+  public static void requireNonEmpty(int size, String what, String job, String why) {
+    if (size == 0) {
       throw new IllegalArgumentException(
           "Cannot " + job + ": " + what + " is empty, and " + why + " (0 examples)");
     }
@@ -94,7 +99,12 @@ public final class Preflight {
 
   /** "the SPLIT split of SOURCE", as {@link #requireNonEmpty} describes a split. */
   public static String split(ImageSet set, String source) {
-    return "the " + set.split().name().toLowerCase(java.util.Locale.ROOT) + " split of " + source;
+    return split(set.split(), source);
+  }
+
+  /** "the SPLIT split of SOURCE". */
+  public static String split(io.medvec.core.data.Split split, String source) {
+    return "the " + split.name().toLowerCase(java.util.Locale.ROOT) + " split of " + source;
   }
 
   /**

@@ -3,17 +3,21 @@ package io.medvec.core.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medvec.core.config.ConfigException;
 import io.medvec.core.data.ImageSet;
+import io.medvec.core.data.Split;
 import io.medvec.core.io.AtomicDir;
 import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
+import io.medvec.core.source.Example;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * θ_pre as a hospital receives it: one published base directory {@code STORE/base/FINGERPRINT} (any
@@ -164,6 +168,65 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
         outputs,
         data.pixels(),
         data.labels());
+  }
+
+  /**
+   * As {@link #conform(Network, ImageSet, List, String)} for images streamed from {@code listing}:
+   * refuses class names that differ from the base's, a class count that is not the base's, and
+   * images the base does not accept (one train image is decoded and passed forward), before any
+   * training. Returns the dataset name the hospital's vector is filed under (the base's).
+   */
+  public String conform(Network net, SourceListing listing, String what) {
+    List<String> classes = classes();
+    List<Example> train = listing.examples(Split.TRAIN);
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Cannot fine-tune base " + fingerprint + " on " + what + ": no training images");
+    }
+    if (!classes.isEmpty() && !classes.equals(listing.classes())) {
+      throw new IllegalArgumentException(
+          "Cannot fine-tune base "
+              + fingerprint
+              + " on "
+              + what
+              + ": its classes are "
+              + classes
+              + ", the data's "
+              + listing.classes());
+    }
+    int outputs;
+    try {
+      INDArray features = listing.batches(train.subList(0, 1), 1, false, 0).next().getFeatures();
+      outputs = (int) net.output(net.input(features)).size(1);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Cannot fine-tune base "
+              + fingerprint
+              + " on "
+              + what
+              + ": the base does not accept its images ("
+              + listing.preprocessing().channels().count()
+              + "x"
+              + listing.preprocessing().height()
+              + "x"
+              + listing.preprocessing().width()
+              + ")",
+          e);
+    }
+    if (outputs != listing.classes().size()) {
+      throw new IllegalArgumentException(
+          "Cannot fine-tune base "
+              + fingerprint
+              + " on "
+              + what
+              + ": the base has "
+              + outputs
+              + " classes, the data "
+              + listing.classes().size()
+              + " "
+              + listing.classes());
+    }
+    return dataset(listing.dataset());
   }
 
   /** The base's class count, from a forward pass of one image; refuses images it cannot take. */

@@ -86,6 +86,18 @@ class PixelScaleTest {
   }
 
   @Test
+  void jsonRoundTripsEveryScaleAndReadsARangesName() {
+    for (PixelScale scale :
+        List.of(PixelScale.UNIT, PixelScale.BYTE, PixelScale.SIGNED, STANDARD)) {
+      String json = io.medvec.core.io.Json.write(scale);
+      assertThat(io.medvec.core.io.Json.read(json, PixelScale.class, "test")).isEqualTo(scale);
+    }
+    assertThat(io.medvec.core.io.Json.write(STANDARD)).contains("\"scale\" : \"mean-std\"");
+    assertThat(io.medvec.core.io.Json.read("\"signed\"", PixelScale.class, "test"))
+        .isSameAs(PixelScale.SIGNED);
+  }
+
+  @Test
   void fingerprintTextsAreStableAndTellStandardisationsApart() {
     assertThat(PixelScale.BYTE.id()).isEqualTo("BYTE");
     assertThat(PixelScale.SIGNED.id()).isEqualTo("SIGNED");
