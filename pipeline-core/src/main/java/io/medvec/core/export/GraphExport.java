@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -57,8 +56,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * PyTorch's [C, 1, kH, kW]. Convolution and pooling in {@code Truncate} mode keep their explicit
  * symmetric padding; in {@code Same} mode a stride-1 odd-kernel layer gets padding k / 2, any other
  * gets {@code "padding": "same"}: TensorFlow's and DL4J's rule, computed from each input's size
- * (output ceil(n / stride), the odd pixel of padding at the bottom and right). Anything else is
- * refused with the vertex named.
+ * (output ceil(n / stride), the odd pixel of padding at the bottom and right; {@link Windows}).
+ * Anything else is refused with the vertex named.
  */
 final class GraphExport {
 
@@ -159,7 +158,7 @@ final class GraphExport {
       if (d.getDepthMultiplier() != 1) {
         throw unsupported(name, what, "depth multiplier " + d.getDepthMultiplier());
       }
-      e = conv(name, d);
+      e = Windows.conv(name, d);
       e.put("out_channels", d.getNIn());
       e.put("groups", d.getNIn());
       INDArray w = runtime.getParam("W"); // [kH, kW, C, 1] in both layouts
@@ -168,7 +167,7 @@ final class GraphExport {
       convBias(name, d, runtime);
       Activations.put(e, name, what, d.getActivationFn());
     } else if (layer instanceof ConvolutionLayer c && layer.getClass() == ConvolutionLayer.class) {
-      e = conv(name, c);
+      e = Windows.conv(name, c);
       e.put("out_channels", c.getNOut());
       e.put("groups", 1);
       INDArray w = runtime.getParam("W"); // [out, in, kH, kW] in both layouts
@@ -198,7 +197,7 @@ final class GraphExport {
       e = node(name, "zero_pad2d");
       e.put("padding", List.of(p[0], p[1], p[2], p[3]));
     } else if (layer instanceof SubsamplingLayer p && layer.getClass() == SubsamplingLayer.class) {
-      e = pool(name, p);
+      e = Windows.pool(name, p);
     } else if (layer instanceof GlobalPoolingLayer g) {
       e = globalPool(name, g);
     } else if (dense) {
@@ -272,72 +271,6 @@ final class GraphExport {
     return e;
   }
 
-  private static Map<String, Object> conv(String name, ConvolutionLayer c) {
-    String what = c.getClass().getSimpleName();
-    int[] d = c.getDilation();
-    if (d[0] != 1 || d[1] != 1) {
-      throw unsupported(name, what, "dilation");
-    }
-    Map<String, Object> e = node(name, "conv2d");
-    e.put("in_channels", c.getNIn());
-    e.put("kernel_size", pair(c.getKernelSize()));
-    e.put("stride", pair(c.getStride()));
-    e.put("padding", padding(name, what, c.getConvolutionMode(), c));
-    e.put("bias", c.hasBias());
-    return e;
-  }
-
-  /** Explicit symmetric padding [pH, pW], or "same" where it depends on the input's size. */
-  private static Object padding(String name, String what, ConvolutionMode mode, Layer layer) {
-    int[] k;
-    int[] s;
-    int[] p;
-    if (layer instanceof ConvolutionLayer c) {
-      k = c.getKernelSize();
-      s = c.getStride();
-      p = c.getPadding();
-    } else {
-      SubsamplingLayer sub = (SubsamplingLayer) layer;
-      k = sub.getKernelSize();
-      s = sub.getStride();
-      p = sub.getPadding();
-    }
-    if (mode == ConvolutionMode.Truncate) {
-      return pair(p);
-    }
-    if (mode != ConvolutionMode.Same) {
-      throw unsupported(name, what, "convolution mode " + mode);
-    }
-    if (s[0] == 1 && s[1] == 1 && k[0] % 2 == 1 && k[1] % 2 == 1) {
-      return List.of(k[0] / 2, k[1] / 2);
-    }
-    return "same";
-  }
-
-  private static Map<String, Object> pool(String name, SubsamplingLayer p) {
-    String what = p.getClass().getSimpleName();
-    int[] d = p.getDilation();
-    if (d[0] != 1 || d[1] != 1) {
-      throw unsupported(name, what, "dilation");
-    }
-    Object padding = padding(name, what, p.getConvolutionMode(), p);
-    Map<String, Object> e;
-    if (p.getPoolingType() == PoolingType.MAX) {
-      e = node(name, "maxpool2d");
-    } else if (p.getPoolingType() == PoolingType.AVG && !"same".equals(padding)) {
-      e = node(name, "avgpool2d");
-      e.put("count_include_pad", p.isAvgPoolIncludePadInDivisor());
-    } else {
-      throw unsupported(
-          name, what, "pooling " + p.getPoolingType() + " in " + p.getConvolutionMode());
-    }
-    e.put("kernel_size", pair(p.getKernelSize()));
-    e.put("stride", pair(p.getStride()));
-    e.put("padding", padding);
-    e.put("ceil_mode", false);
-    return e;
-  }
-
   private Map<String, Object> globalPool(String name, GlobalPoolingLayer g) {
     String what = g.getClass().getSimpleName();
     int[] dims = g.getPoolingDimensions();
@@ -372,7 +305,9 @@ final class GraphExport {
               ? c.getCnn2dDataFormat()
               : l instanceof SubsamplingLayer s
                   ? s.getCnn2dDataFormat()
-                  : l instanceof BatchNormalization b ? b.getCnn2DFormat() : null;
+                  : l instanceof BatchNormalization b
+                      ? b.getCnn2DFormat()
+                      : l instanceof ZeroPaddingLayer z ? z.getDataFormat() : null;
       if (f != null && found != null && f != found) {
         throw unsupported(
             v.getVertexName(), l.getClass().getSimpleName(), "mix of NCHW and NHWC layers");
@@ -388,7 +323,7 @@ final class GraphExport {
     }
   }
 
-  private static Map<String, Object> node(String name, String type) {
+  static Map<String, Object> node(String name, String type) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("name", name);
     e.put("type", type);
@@ -402,10 +337,6 @@ final class GraphExport {
   private void flat(String name, String param, INDArray value) {
     tensors.add(
         Tensor.f32(key(name, param), new long[] {value.length()}, TorchExport.floats(value)));
-  }
-
-  private static List<Integer> pair(int[] v) {
-    return List.of(v[0], v[1]);
   }
 
   static UnsupportedOperationException unsupported(String vertex, String what, String why) {

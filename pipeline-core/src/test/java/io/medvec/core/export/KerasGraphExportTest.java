@@ -25,6 +25,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -36,6 +37,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +104,7 @@ class KerasGraphExportTest {
 
   @Test
   void pytorchReproducesAChannelsLastGraphWithEveryKerasLayerKind() throws Exception {
-    Network net = Network.of(seeded(kerasLike(false)), PixelScale.UNIT);
-    Safetensors.Contents contents = roundTrip(net, noise(21));
+    Safetensors.Contents contents = channelsLast(Variant.FLATTEN_IN_LAYER);
     Map<String, Map<String, Object>> byName = byName(contents);
     assertThat(byName.get("pad").get("padding")).isEqualTo(List.of(0, 1, 1, 0));
     assertThat(byName.get("c1").get("padding")).isEqualTo("same");
@@ -111,8 +112,23 @@ class KerasGraphExportTest {
     assertThat(byName.get("r6")).containsEntry("activation", "relu_capped");
     assertThat(byName.get("cap").get("relu_max")).isEqualTo(3.0);
     assertThat(byName.get("d1")).containsEntry("flatten", true);
+  }
 
-    // the check can fail: the dense rows in DL4J's NHWC order (a plain transpose) are wrong
+  @Test
+  void pytorchReproducesAChannelsLastFlattenVertexIntoADenseLayer() throws Exception {
+    Map<String, Map<String, Object>> byName = byName(channelsLast(Variant.FLATTEN_VERTEX));
+    assertThat(byName.get("flat")).containsEntry("type", "flatten");
+    assertThat(byName.get("d1")).doesNotContainKey("flatten");
+  }
+
+  /**
+   * The round trip of {@link #kerasLike}, and that the same file with the dense layer's weight
+   * merely transposed (DL4J's NHWC row order, not permuted) fails it.
+   */
+  private Safetensors.Contents channelsLast(Variant variant) throws Exception {
+    Network net = Network.of(seeded(kerasLike(variant)), PixelScale.UNIT);
+    ImageSet images = noise(21);
+    Safetensors.Contents contents = roundTrip(net, images);
     INDArray w = net.graph().getLayer("d1").getParam("W");
     List<Tensor> unpermuted =
         contents.tensors().stream()
@@ -124,17 +140,17 @@ class KerasGraphExportTest {
             .toList();
     Path bad = dir.resolve("unpermuted.safetensors");
     Files.write(bad, Safetensors.toBytes(unpermuted, contents.metadata()));
-    ImageSet images = noise(21);
     assertThat(
             TorchExportTest.maxAbsDiff(
                 Predictor.predict(net, images, 16),
                 TorchExportTest.torchProbabilities(dir, bad, images)))
         .isGreaterThan(1e-4);
+    return contents;
   }
 
   @Test
   void aVertexWithoutAPyTorchCounterpartIsRefusedNamingIt() {
-    Network concat = Network.of(seeded(kerasLike(true)), PixelScale.UNIT);
+    Network concat = Network.of(seeded(kerasLike(Variant.CONCAT)), PixelScale.UNIT);
     assertThatThrownBy(() -> TorchExport.convert(concat))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessage("Cannot export vertex cat (MergeVertex) to PyTorch: unsupported vertex");
@@ -232,10 +248,9 @@ class KerasGraphExportTest {
    * bottom and right), batch norm, ReLU6, 2×2/2 Same max pooling (6), 3×3/2 Same depthwise
    * convolution (3), batch norm (variance; the first keeps log10 std, DL4J's default), ReLU capped
    * at 3, a 1×1 convolution added back, then two heads summed: 2×2/1 average pooling flattened
-   * (2·2·6) into a dense layer, and global average pooling into another; with {@code concat}, a
-   * MergeVertex joins the two branches instead.
+   * (2·2·6) into a dense layer, and global average pooling into another.
    */
-  private static ComputationGraph kerasLike(boolean concat) {
+  private static ComputationGraph kerasLike(Variant variant) {
     CNN2DFormat f = CNN2DFormat.NHWC;
     var b =
         new ComputationGraphConfiguration.GraphBuilder(new NeuralNetConfiguration.Builder().seed(3))
@@ -300,10 +315,6 @@ class KerasGraphExportTest {
                     .build(),
                 "add")
             .addLayer(
-                "d1",
-                new DenseLayer.Builder().nOut(5).activation(Activation.IDENTITY).build(),
-                "ap")
-            .addLayer(
                 "gp",
                 new GlobalPoolingLayer.Builder(PoolingType.AVG).poolingDimensions(1, 2).build(),
                 "add")
@@ -311,13 +322,31 @@ class KerasGraphExportTest {
                 "d2",
                 new DenseLayer.Builder().nOut(5).activation(Activation.IDENTITY).build(),
                 "gp");
-    if (concat) {
+    String flat = "ap";
+    if (variant == Variant.FLATTEN_VERTEX) { // as Keras's Flatten imports
+      b.addVertex(
+          "flat", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(2, 2, 6, f)), "ap");
+      flat = "flat";
+    }
+    b.addLayer(
+        "d1", new DenseLayer.Builder().nOut(5).activation(Activation.IDENTITY).build(), flat);
+    if (variant == Variant.CONCAT) {
       b.addVertex("cat", new MergeVertex(), "d1", "d2").addLayer("out", output(CLASSES), "cat");
     } else {
       b.addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), "d1", "d2")
           .addLayer("out", output(CLASSES), "sum");
     }
     return graph(b.setOutputs("out").setInputTypes(InputType.convolutional(21, 21, 3, f)));
+  }
+
+  /** How {@link #kerasLike} flattens into its dense layer, or joins its heads. */
+  private enum Variant {
+    /** The dense layer's own input preprocessor (DL4J adds it from the input types). */
+    FLATTEN_IN_LAYER,
+    /** A {@link PreprocessorVertex} before the dense layer. */
+    FLATTEN_VERTEX,
+    /** The heads joined by a {@link MergeVertex} (concatenation) instead of a sum. */
+    CONCAT
   }
 
   private static OutputLayer output(int classes) {
