@@ -46,8 +46,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * PyTorch's [out, in] (transposed here); batch-norm running variance is exported as is (medvec's
  * networks keep variance, not log-std; a log-std layer is converted); a 2×2 max pooling in DL4J's
  * Same mode is PyTorch's {@code ceil_mode=True}; flattening is NCHW's C, H, W order in both.
- * Anything else is refused with the layer named ({@link #convert}). A computation graph is exported
- * by vertex, with its additions ({@link GraphExport}).
+ * Anything else is refused with the layer named ({@link #convert}). A computation graph, NCHW or
+ * NHWC (an imported Keras model), is exported by vertex, with its additions, as a module that takes
+ * NCHW input ({@link GraphExport}). {@link #convert(Network)} also records the network's input
+ * transform, so PyTorch can be fed [0, 1] pixels as medvec feeds them.
  */
 public final class TorchExport {
 
@@ -70,27 +72,69 @@ public final class TorchExport {
   private TorchExport() {}
 
   /**
-   * The tensors and the architecture PyTorch needs, built from {@code net} (copies), and the format
-   * of the architecture's entries ({@value #FORMAT} or {@value #GRAPH_FORMAT}).
+   * The metadata key holding the factor of the network's input transform, per channel (a JSON
+   * array): the module's input is {@code factor·x + offset} for NCHW pixels x in [0, 1].
+   */
+  public static final String INPUT_FACTOR_KEY = "medvec.input_factor";
+
+  /** The metadata key holding the offset of the network's input transform, per channel. */
+  public static final String INPUT_OFFSET_KEY = "medvec.input_offset";
+
+  /**
+   * The tensors and the architecture PyTorch needs, built from {@code net} (copies), the format of
+   * the architecture's entries ({@value #FORMAT} or {@value #GRAPH_FORMAT}) and metadata that
+   * describes the network beyond its architecture (its input transform), written into the file.
    */
   public record Export(
-      List<Tensor> tensors, List<Map<String, Object>> architecture, String format) {
+      List<Tensor> tensors,
+      List<Map<String, Object>> architecture,
+      String format,
+      Map<String, String> metadata) {
+
+    public Export {
+      metadata = Map.copyOf(metadata);
+    }
 
     /** A multi-layer network's export ({@value TorchExport#FORMAT}). */
     public Export(List<Tensor> tensors, List<Map<String, Object>> architecture) {
       this(tensors, architecture, FORMAT);
     }
+
+    /** An export without metadata of its own. */
+    public Export(List<Tensor> tensors, List<Map<String, Object>> architecture, String format) {
+      this(tensors, architecture, format, Map.of());
+    }
+
+    /** This export with {@code more} metadata. */
+    public Export withMetadata(Map<String, String> more) {
+      Map<String, String> all = new LinkedHashMap<>(metadata);
+      all.putAll(more);
+      return new Export(tensors, architecture, format, all);
+    }
   }
 
   /**
-   * Converts {@code net}, a multi-layer network or a graph; throws {@link
-   * UnsupportedOperationException} naming what has no PyTorch counterpart.
+   * Converts {@code net}, a multi-layer network or a graph, with its input transform ({@link
+   * #INPUT_FACTOR_KEY}, {@link #INPUT_OFFSET_KEY}); throws {@link UnsupportedOperationException}
+   * naming what has no PyTorch counterpart.
    */
   public static Export convert(Network net) {
-    if (!net.isGraph()) {
-      return convert(net.multiLayer());
+    Export export = net.isGraph() ? GraphExport.convert(net.graph()) : convert(net.multiLayer());
+    return export.withMetadata(inputTransform(net));
+  }
+
+  /** The input transform of {@code net} as metadata: factors and offsets per input channel. */
+  static Map<String, String> inputTransform(Network net) {
+    int channels = net.inputChannels();
+    try {
+      return Map.of(
+          INPUT_FACTOR_KEY,
+          MAPPER.writeValueAsString(net.inputScale().factors(channels)),
+          INPUT_OFFSET_KEY,
+          MAPPER.writeValueAsString(net.inputScale().offsets(channels)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return GraphExport.convert(net.graph());
   }
 
   /** Converts {@code net}; throws {@link UnsupportedOperationException} naming the layer. */
@@ -153,18 +197,8 @@ public final class TorchExport {
         tensors.add(f32Flat(idx, "weight", l.getParam("gamma")));
         tensors.add(f32Flat(idx, "bias", l.getParam("beta")));
         tensors.add(f32Flat(idx, "running_mean", l.getParam("mean")));
-        if (bn.isUseLogStd()) {
-          // log10(std) -> variance
-          float[] logStd = floats(l.getParam("log10stdev"));
-          float[] var = new float[logStd.length];
-          for (int j = 0; j < var.length; j++) {
-            double std = Math.pow(10, logStd[j]);
-            var[j] = (float) (std * std);
-          }
-          tensors.add(Tensor.f32(name(idx, "running_var"), new long[] {var.length}, var));
-        } else {
-          tensors.add(f32Flat(idx, "running_var", l.getParam("var")));
-        }
+        float[] var = runningVariance(bn, l);
+        tensors.add(Tensor.f32(name(idx, "running_var"), new long[] {var.length}, var));
         tensors.add(Tensor.i64Scalar(name(idx, "num_batches_tracked"), 0));
       } else if (layer instanceof ActivationLayer a) {
         activation(arch, i, layer, a.getActivationFn());
@@ -225,11 +259,12 @@ public final class TorchExport {
 
   /**
    * Writes {@code export} as {@code file} (atomically: a hidden temporary file renamed into place)
-   * with {@code metadata} (strings) beside the architecture.
+   * with its metadata and {@code metadata} (strings) beside the architecture.
    */
   public static void write(
       Configuration conf, Path file, Export export, Map<String, String> metadata) {
-    Map<String, String> meta = new LinkedHashMap<>(metadata);
+    Map<String, String> meta = new LinkedHashMap<>(export.metadata());
+    meta.putAll(metadata);
     meta.put(FORMAT_KEY, export.format());
     try {
       meta.put(ARCHITECTURE_KEY, MAPPER.writeValueAsString(export.architecture()));
@@ -261,6 +296,23 @@ public final class TorchExport {
     } else {
       throw unsupportedLayer(i, layer, "activation " + fn);
     }
+  }
+
+  /**
+   * The running variance of batch-norm layer {@code bn}, converted from log10(std) if it keeps
+   * that.
+   */
+  static float[] runningVariance(BatchNormalization bn, org.deeplearning4j.nn.api.Layer runtime) {
+    if (!bn.isUseLogStd()) {
+      return floats(runtime.getParam("var"));
+    }
+    float[] logStd = floats(runtime.getParam("log10stdev"));
+    float[] var = new float[logStd.length];
+    for (int j = 0; j < var.length; j++) {
+      double std = Math.pow(10, logStd[j]);
+      var[j] = (float) (std * std);
+    }
+    return var;
   }
 
   static boolean isPlainRelu(ActivationReLU relu) {

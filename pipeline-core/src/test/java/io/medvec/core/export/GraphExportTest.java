@@ -124,17 +124,4 @@ class GraphExportTest {
             .orElseThrow();
     assertThat(dw.shape()).containsExactly(8, 1, 3, 3);
   }
-
-  @Test
-  void anImportedChannelsLastKerasGraphIsRefusedNamingTheVertex() {
-    Network keras =
-        io.medvec.core.model.KerasImport.load(
-                TestData.sharedModels().resolve("resnet8-cifar10.h5"),
-                io.medvec.core.model.PixelScale.BYTE)
-            .network();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TorchExport.convert(keras))
-        .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageStartingWith("Cannot export vertex ")
-        .hasMessageContaining("NHWC");
-  }
 }
