@@ -162,6 +162,8 @@ class KerasBaseIT {
         MergedModel.load(out.resolve("runs/keras/merged").toAbsolutePath().normalize());
     assertThat(merged.spec().inputScale()).isEqualTo(PixelScale.BYTE);
     assertThat(merged.classes()).isEqualTo(manifest.classes());
+    // the imported graph's PyTorch export beside it (KerasGraphExportTest compares its outputs)
+    assertThat(out.resolve("runs/keras/merged/model.safetensors")).exists();
     Network mergedNet =
         ModelIO.loadNetwork(
             conf,
