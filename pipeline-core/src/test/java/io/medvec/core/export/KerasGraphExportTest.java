@@ -92,6 +92,19 @@ class KerasGraphExportTest {
   }
 
   @Test
+  void aPerChannelStandardisationTravelsWithTheExport() throws Exception {
+    PixelScale standard =
+        PixelScale.meanStd(java.util.List.of(0.6, 0.5, 0.4), java.util.List.of(0.2, 0.25, 0.5));
+    Network net =
+        KerasImport.withHead(KerasImport.load(RESNET, standard).network(), CLASSES, "", 1e-3, 13);
+    // PyTorch, given [0, 1] pixels, standardises each channel as DL4J does (within 1e-4)
+    Safetensors.Contents contents = roundTrip(net, RealImages.isic(1, 32));
+    assertThat(contents.metadata())
+        .containsEntry(TorchExport.INPUT_FACTOR_KEY, "[5.0,4.0,2.0]")
+        .containsEntry(TorchExport.INPUT_OFFSET_KEY, "[-3.0,-2.0,-0.8]");
+  }
+
+  @Test
   void pytorchReproducesTheImportedMobilenetWithANewHead() throws Exception {
     Network net =
         KerasImport.withHead(
