@@ -4,7 +4,6 @@ import io.medvec.core.model.Network;
 import io.medvec.core.vector.ParamVectors;
 import io.medvec.core.vector.TensorSpec;
 import io.medvec.core.vector.VectorLayout;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +26,7 @@ public final class SyntheticWeights {
    */
   public static MultiLayerNetwork compose(
       MultiLayerNetwork base, VectorLayout layout, float[] sum, double lambda) {
-    return compose(base, layout, sum, lambda, lambda, Integer.MAX_VALUE);
+    return compose(Network.of(base), layout, sum, lambda).multiLayer();
   }
 
   /**
@@ -55,24 +54,6 @@ public final class SyntheticWeights {
     Network mixed = base.copy();
     ParamVectors.assign(mixed, layout, theta);
     return mixed;
-  }
-
-  /**
-   * Like {@link #compose(MultiLayerNetwork, VectorLayout, float[], double)}, but tensors of layers
-   * from {@code headStart} on are scaled by {@code lambdaHead} instead of {@code lambda}.
-   */
-  public static MultiLayerNetwork compose(
-      MultiLayerNetwork base,
-      VectorLayout layout,
-      float[] sum,
-      double lambda,
-      double lambdaHead,
-      int headStart) {
-    Set<String> head = new HashSet<>();
-    for (int i = headStart; i < base.getnLayers(); i++) {
-      head.add(String.valueOf(i));
-    }
-    return compose(Network.of(base), layout, sum, lambda, lambdaHead, head).multiLayer();
   }
 
   /**
@@ -113,25 +94,6 @@ public final class SyntheticWeights {
     Network mixed = base.copy();
     ParamVectors.assign(mixed, layout, theta);
     return mixed;
-  }
-
-  /**
-   * The index of the first head layer: the first dense or output layer, after which the network
-   * only classifies the features the layers before it extracted.
-   *
-   * @throws IllegalArgumentException if that splits nothing off (no such layer, or it is layer 0)
-   */
-  public static int headStart(MultiLayerNetwork net) {
-    for (int i = 0; i < net.getnLayers(); i++) {
-      Layer layer = net.getLayerWiseConfigurations().getConf(i).getLayer();
-      if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer) {
-        if (i == 0) {
-          break;
-        }
-        return i;
-      }
-    }
-    throw noFeatures();
   }
 
   /**

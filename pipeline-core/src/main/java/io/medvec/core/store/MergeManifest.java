@@ -1,6 +1,8 @@
 package io.medvec.core.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.medvec.core.model.PixelScale;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
  * @param model where the merge wrote the merged model (informational; never read from)
  * @param vectors the vectors merged, in merge order
  * @param controls the control models published next to the merged one
+ * @param inputContract θ_pre's input contract, copied (null when θ_pre had none: [0, 1] pixels)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MergeManifest(
@@ -25,17 +28,43 @@ public record MergeManifest(
     String mergedFingerprint,
     String model,
     List<UsedVector> vectors,
-    List<ControlModel> controls) {
+    List<ControlModel> controls,
+    JsonNode inputContract) {
 
   public MergeManifest {
     vectors = vectors == null ? List.of() : List.copyOf(vectors);
     controls = controls == null ? List.of() : List.copyOf(controls);
+    inputContract = inputContract == null || inputContract.isNull() ? null : inputContract;
+  }
+
+  /** A manifest whose θ_pre has no input contract. */
+  public MergeManifest(
+      String baseFingerprint,
+      String mergedFingerprint,
+      String model,
+      List<UsedVector> vectors,
+      List<ControlModel> controls) {
+    this(baseFingerprint, mergedFingerprint, model, vectors, controls, null);
   }
 
   /** A manifest without the merged model's fingerprint. */
   public MergeManifest(
       String baseFingerprint, String model, List<UsedVector> vectors, List<ControlModel> controls) {
     this(baseFingerprint, null, model, vectors, controls);
+  }
+
+  /**
+   * The input scale the merged model is fed, from the copied input contract ({@code file} names the
+   * manifest in errors); unit without one.
+   */
+  public PixelScale inputScale(org.apache.hadoop.fs.Path file) {
+    return inputContract == null
+        ? PixelScale.UNIT
+        : BaseModelStore.inputScale(
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .set(BaseModelStore.INPUT_CONTRACT, inputContract),
+            file);
   }
 
   /**

@@ -149,11 +149,7 @@ public final class MergedModelStore {
     byte[] bytes = modelBytes();
     if (merge.mergedFingerprint() != null) {
       // fed θ_pre's pixel range, as the merge fingerprinted it
-      PixelScale scale =
-          BaseModelStore.inputScale(
-              Json.readTree(
-                  HadoopFiles.readString(conf, manifestFile()), manifestFile().toString()),
-              manifestFile());
+      PixelScale scale = merge.inputScale(manifestFile());
       String actual =
           Fingerprint.of(ModelIO.networkFromBytes(bytes, modelFile().toString(), scale));
       if (!actual.equals(merge.mergedFingerprint())) {

@@ -173,4 +173,32 @@ class MergeManifestIdentityTest {
         .isInstanceOf(IncompatibleVectorException.class)
         .hasMessageContaining("the merge was built on base " + BASE);
   }
+
+  @Test
+  void theInputContractItCopiesGivesTheMergedModelsInputScale() {
+    org.apache.hadoop.fs.Path file =
+        new org.apache.hadoop.fs.Path("/out/runs/r1/merged/manifest.json");
+    MergeManifest standardised =
+        io.medvec.core.io.Json.read(
+            "{\"base_fingerprint\": \""
+                + BASE
+                + "\", \"input_contract\": {\"height\": 32,"
+                + " \"scale\": \"mean-std\", \"mean\": [0.5, 0.4, 0.3], \"std\": [0.2, 0.2, 0.25]}}",
+            MergeManifest.class,
+            file.toString());
+    assertThat(standardised.inputScale(file))
+        .isEqualTo(
+            io.medvec.core.model.PixelScale.meanStd(
+                List.of(0.5, 0.4, 0.3), List.of(0.2, 0.2, 0.25)));
+    MergeManifest none =
+        io.medvec.core.io.Json.read(
+            "{\"base_fingerprint\": \"" + BASE + "\"}", MergeManifest.class, file.toString());
+    assertThat(none.inputScale(file)).isSameAs(io.medvec.core.model.PixelScale.UNIT);
+    MergeManifest bad =
+        io.medvec.core.io.Json.read(
+            "{\"input_contract\": {\"scale\": \"percent\"}}", MergeManifest.class, file.toString());
+    assertThatThrownBy(() -> bad.inputScale(file))
+        .hasMessageContaining("Cannot read base manifest /out/runs/r1/merged/manifest.json")
+        .hasMessageContaining("'percent'");
+  }
 }

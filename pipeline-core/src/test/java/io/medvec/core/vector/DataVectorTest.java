@@ -222,21 +222,24 @@ class DataVectorTest {
   void blockScopeScalesFeaturesAndHeadSeparately() {
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     float[] delta = ParamVectors.delta(base, tuned, layout);
-    int head = SyntheticWeights.headStart(base);
-    assertThat(head).isEqualTo(8); // conv, bn, relu, pool ×2, then the dense layer
+    Network net = Network.of(base);
+    java.util.Set<String> head = SyntheticWeights.headLayers(net);
+    // conv, bn, relu, pool ×2, then the dense layer (8) and the output layer (9)
+    assertThat(head).containsExactly("8", "9");
 
     float[] same =
-        ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5, 0.5, head), layout);
+        ParamVectors.flatten(SyntheticWeights.compose(net, layout, delta, 0.5, 0.5, head), layout);
     assertThat(same)
         .containsExactly(
             ParamVectors.flatten(SyntheticWeights.compose(base, layout, delta, 0.5), layout));
 
-    MultiLayerNetwork split = SyntheticWeights.compose(base, layout, delta, 1.0, 0.0, head);
+    MultiLayerNetwork split =
+        SyntheticWeights.compose(net, layout, delta, 1.0, 0.0, head).multiLayer();
     for (TensorSpec t : layout.tensors()) {
-      int layer = Integer.parseInt(t.name().substring(0, t.name().indexOf('_')));
+      String layer = t.name().substring(0, t.name().indexOf('_'));
       assertThat(split.getParam(t.name()))
           .as(t.name())
-          .isEqualTo((layer >= head ? base : tuned).getParam(t.name()));
+          .isEqualTo((head.contains(layer) ? base : tuned).getParam(t.name()));
     }
     assertThat(split.getParam("1_mean")).isEqualTo(base.getParam("1_mean"));
 
@@ -257,7 +260,7 @@ class DataVectorTest {
                         .build())
                 .build());
     noFeatures.init();
-    assertThatThrownBy(() -> SyntheticWeights.headStart(noFeatures))
+    assertThatThrownBy(() -> SyntheticWeights.headLayers(Network.of(noFeatures)))
         .hasMessageContaining("merge.lambda-scope=block");
   }
 
