@@ -54,7 +54,9 @@ class ModelConfigTest {
         .hasMessageContaining("model.arch");
     assertThatThrownBy(() -> config("model.mobilenet.blocks=14"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("model.mobilenet.blocks");
+        .satisfies(e -> assertThat(ExitCode.of(e)).isEqualTo(ExitCode.BAD_CONFIG))
+        .hasMessageContaining("model.mobilenet.blocks")
+        .hasMessageContaining("got '14'");
     assertThatThrownBy(() -> config("model.resnet.width=0"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("model.resnet.width");
