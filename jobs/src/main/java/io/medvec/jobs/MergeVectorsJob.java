@@ -7,6 +7,7 @@ import io.medvec.core.config.ConfigKey;
 import io.medvec.core.config.ConfigMap;
 import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.MedMnist;
+import io.medvec.core.data.Split;
 import io.medvec.core.io.WriterLease;
 import io.medvec.core.merge.Controls;
 import io.medvec.core.merge.LambdaSearch;
@@ -24,6 +25,7 @@ import io.medvec.core.restore.OutputBiasRefit;
 import io.medvec.core.restore.OutputLayerRefit;
 import io.medvec.core.restore.Restoration;
 import io.medvec.core.source.SourceKeys;
+import io.medvec.core.source.SourceListing;
 import io.medvec.core.store.AssignmentStore;
 import io.medvec.core.store.BaseModelStore;
 import io.medvec.core.store.ContentIdentity;
@@ -544,11 +546,21 @@ public final class MergeVectorsJob {
               + " under "
               + store.baseDir(fingerprint));
     }
-    MedMnist data = ctx.loadData(fingerprint).data();
     Map<String, int[]> assignment = ctx.assignment().read();
-    ImageSet pool =
-        data.train().subset(assignment.getOrDefault(AssignmentStore.PUBLIC_POOL, new int[0]));
-    List<MergeManifest.UsedVector> used = preflight(vectors, data, pool, assignment);
+    int[] poolIndices = assignment.getOrDefault(AssignmentStore.PUBLIC_POOL, new int[0]);
+    // only what the merge passes forward: the public pool and the validation split
+    SourceListing listing = ctx.listData(fingerprint);
+    ImageSet pool;
+    ImageSet val;
+    if (listing.streams()) {
+      pool = listing.images(Split.TRAIN, listing.select(Split.TRAIN, poolIndices));
+      val = listing.images(Split.VAL, listing.examples(Split.VAL));
+    } else {
+      MedMnist data = listing.materialize().data();
+      pool = data.train().subset(poolIndices);
+      val = data.val();
+    }
+    List<MergeManifest.UsedVector> used = preflight(vectors, val, pool, assignment);
     ctx.describe(
         "merge " + vectors.size() + " data vector(s) on base " + fingerprint.substring(0, 12));
     VectorLayout layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
@@ -567,12 +579,12 @@ public final class MergeVectorsJob {
         new LambdaSearch.Grid(
                 base,
                 layout,
-                data.val(),
+                val,
                 config.lambdaScope(),
                 config.lambdas(),
                 config.selectMetric(),
                 config.batchSize())
-            .withScorer(candidateScorer(fingerprint, data));
+            .withScorer(candidateScorer(fingerprint, val.size()));
     MergeSelection.Chosen chosen =
         MergeSelection.select(
             grid,
@@ -645,9 +657,10 @@ public final class MergeVectorsJob {
 
   /**
    * Where the candidates are scored ({@code merge.lambda-engine}): null for the driver loop, else
-   * Spark tasks over slices of the validation split that load the source as {@code data} was.
+   * Spark tasks over slices of the validation split ({@code valSize} images) that load the source
+   * as the driver did.
    */
-  private LambdaSearch.Scorer candidateScorer(String fingerprint, MedMnist data) {
+  private LambdaSearch.Scorer candidateScorer(String fingerprint, int valSize) {
     CandidateEngine engine =
         config.lambdaEngine().resolve(ctx.spark(), config.selectionCandidates());
     int slices =
@@ -663,7 +676,7 @@ public final class MergeVectorsJob {
       return null;
     }
     return new SparkCandidateScoring(
-        ctx, data, ctx.dataSpec(ctx.basePreprocessing(fingerprint)), slices, config.batchSize());
+        ctx, valSize, ctx.dataSpec(ctx.basePreprocessing(fingerprint)), slices, config.batchSize());
   }
 
   private Controls.Control publishControl(String kind, LambdaSearch.Choice choice) {
@@ -681,11 +694,11 @@ public final class MergeVectorsJob {
    * records them.
    */
   private List<MergeManifest.UsedVector> preflight(
-      List<StoredVector> vectors, MedMnist data, ImageSet pool, Map<String, int[]> assignment) {
+      List<StoredVector> vectors, ImageSet val, ImageSet pool, Map<String, int[]> assignment) {
     Preflight.requireWritable(ctx.hadoop(), ctx.paths().mergedDir());
     Preflight.requireNonEmpty(
-        data.val(),
-        Preflight.split(data.val(), ctx.dataPath().toString()),
+        val,
+        Preflight.split(Split.VAL, ctx.dataPath().toString()),
         "merge",
         "merge scores every candidate on it");
     config.restoration(config.bnStats(), null, vectors, pool, config.pulls().get(0));

@@ -1,6 +1,5 @@
 package io.medvec.jobs;
 
-import io.medvec.core.data.MedMnist;
 import io.medvec.core.data.Split;
 import io.medvec.core.eval.ScoreSet;
 import io.medvec.core.merge.LambdaSearch;
@@ -20,13 +19,13 @@ import java.util.Map;
  * driver loop's, example for example, so the metrics and the choice are too.
  *
  * @param ctx the job's session and file systems
- * @param data the loaded source, whose validation split the grid holds
+ * @param valSize the number of images of the validation split the grid holds
  * @param spec how tasks load the same source with the same preprocessing
  * @param partitions validation slices (tasks) per search
  * @param batchSize inference batch of each task
  */
 public record SparkCandidateScoring(
-    JobContext ctx, MedMnist data, DataSpec spec, int partitions, int batchSize)
+    JobContext ctx, int valSize, DataSpec spec, int partitions, int batchSize)
     implements LambdaSearch.Scorer {
 
   /** {@code model_kind} under which candidates travel through the scoring tasks. */
@@ -49,7 +48,7 @@ public record SparkCandidateScoring(
         EvaluateModelsJob.scoreAll(
             ctx,
             shipped,
-            s -> data.split(s).size(),
+            s -> s == Split.VAL ? valSize : 0,
             List.of(Split.VAL),
             partitions,
             spec,

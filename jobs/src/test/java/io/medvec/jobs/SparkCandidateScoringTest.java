@@ -69,7 +69,7 @@ class SparkCandidateScoringTest {
     base = NetworkFactory.build(ModelConfig.from(ConfigMap.empty()).spec(data, 1e-3));
     layout = ParamVectors.layout(base, ParamKind.TRAINABLE);
     pool = data.train();
-    scorer = new SparkCandidateScoring(ctx, data, ctx.dataSpec(null), SLICES, BATCH);
+    scorer = new SparkCandidateScoring(ctx, data.val().size(), ctx.dataSpec(null), SLICES, BATCH);
   }
 
   /** A seeded direction of the layout's size, scaled so that λ changes the scores. */
@@ -170,7 +170,9 @@ class SparkCandidateScoringTest {
     for (int slices : new int[] {1, 7}) {
       choices.add(
           local
-              .withScorer(new SparkCandidateScoring(ctx, data, ctx.dataSpec(null), slices, BATCH))
+              .withScorer(
+                  new SparkCandidateScoring(
+                      ctx, data.val().size(), ctx.dataSpec(null), slices, BATCH))
               .search(tau, restore(null)));
     }
     assertSameChoice(choices.get(1), choices.get(0));

@@ -80,7 +80,8 @@ final class CandidateScoringBench {
               batch);
       int slices = Math.max(1, spark.sparkContext().defaultParallelism());
       LambdaSearch.Grid onSpark =
-          local.withScorer(new SparkCandidateScoring(ctx, data, ctx.dataSpec(null), slices, batch));
+          local.withScorer(
+              new SparkCandidateScoring(ctx, data.val().size(), ctx.dataSpec(null), slices, batch));
       Restoration kept = Restoration.of(BnStatsMode.PRETRAINED, null, List.of(), null, batch);
       List<Double> driver = new ArrayList<>();
       List<Double> tasks = new ArrayList<>();

@@ -177,8 +177,7 @@ public record SourceData(
         && p.scaling() == Preprocessing.Scaling.UNIT;
   }
 
-  private static void requireFits(
-      ImageSource source, Map<Split, List<Example>> splits, Preprocessing p) {
+  static void requireFits(ImageSource source, Map<Split, List<Example>> splits, Preprocessing p) {
     long images = splits.values().stream().mapToLong(List::size).sum();
     long bytes = images * p.imageSize() * Float.BYTES;
     long limit = (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE);
@@ -208,7 +207,7 @@ public record SourceData(
     }
   }
 
-  private static ImageSet materialize(
+  static ImageSet materialize(
       ImageSource source,
       String dataset,
       Split split,

@@ -1,5 +1,6 @@
 package io.medvec.core.source;
 
+import io.medvec.core.data.ImageSet;
 import io.medvec.core.data.Split;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,15 @@ public record SourceListing(
   /** Examples per class of {@code examples}, in class order. */
   public long[] labelCounts(List<Example> examples) {
     return source.labelCounts(examples);
+  }
+
+  /**
+   * {@code examples} of {@code split} decoded and preprocessed into memory, in that order (refused,
+   * before any is decoded, when they need more than {@link SourceData#HEAP_SHARE} of the heap).
+   */
+  public ImageSet images(Split split, List<Example> examples) {
+    SourceData.requireFits(source, Map.of(split, examples), preprocessing);
+    return SourceData.materialize(source, dataset, split, examples, classes, preprocessing);
   }
 
   /** Every split decoded and preprocessed into memory (see {@link SourceData}). */
