@@ -10,6 +10,7 @@ import io.medvec.core.source.Example;
 import io.medvec.core.source.Preprocessing;
 import io.medvec.core.source.SourceBatches;
 import io.medvec.core.source.SourceListing;
+import io.medvec.jobs.spark.JobContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -71,6 +72,33 @@ final class AugmentedTraining {
     SourceBatches batches = listing.batches(examples, settings.batchSize(), true, settings.seed());
     List<EpochStats> epochs = Trainer.fit(net, batches, settings, onEpoch);
     return new Trained(epochs, listing.dataset(), listing.labelCounts(examples));
+  }
+
+  /** {@link #fit} on images in memory, with what it trained on. */
+  static Trained materialized(
+      Network net,
+      ImageSet images,
+      int[] trainIndices,
+      Preprocessing preprocessing,
+      TrainSettings settings,
+      Consumer<EpochStats> onEpoch) {
+    return new Trained(
+        fit(net, images, trainIndices, preprocessing, settings, onEpoch),
+        images.dataset(),
+        images.labelCounts());
+  }
+
+  /** Logs a hospital's epochs: loss, throughput, examples. */
+  static Consumer<EpochStats> progress(String hospital, int epochs) {
+    return e ->
+        JobContext.PROGRESS.info(
+            "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
+            hospital,
+            e.epoch(),
+            epochs,
+            String.format(java.util.Locale.ROOT, "%.4f", e.meanLoss()),
+            String.format(java.util.Locale.ROOT, "%.1f", e.examplesPerSecond()),
+            e.examples());
   }
 
   /** Refuses a network whose output count is not the source's class count, naming both. */

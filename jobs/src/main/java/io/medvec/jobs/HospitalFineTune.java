@@ -101,16 +101,7 @@ record HospitalFineTune(
     Network base =
         BaseModelStore.decode(baseModel, baseFingerprint, "base " + baseFingerprint, inputScale);
     Network tuned = base.copy();
-    Consumer<EpochStats> progress =
-        e ->
-            JobContext.PROGRESS.info(
-                "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
-                hospital,
-                e.epoch(),
-                settings.epochs(),
-                String.format("%.4f", e.meanLoss()),
-                String.format("%.1f", e.examplesPerSecond()),
-                e.examples());
+    Consumer<EpochStats> progress = AugmentedTraining.progress(hospital, settings.epochs());
     AugmentedTraining.Trained trained;
     if (listing.streams()) {
       // only this hospital's images, decoded a minibatch at a time
@@ -124,16 +115,8 @@ record HospitalFineTune(
     } else {
       ImageSet local = listing.materialize().data().train().subset(indices);
       trained =
-          new AugmentedTraining.Trained(
-              AugmentedTraining.fit(
-                  tuned,
-                  local,
-                  indices,
-                  listing.preprocessing(),
-                  settings.toTrainSettings(),
-                  progress),
-              local.dataset(),
-              local.labelCounts());
+          AugmentedTraining.materialized(
+              tuned, local, indices, listing.preprocessing(), settings.toTrainSettings(), progress);
     }
     List<EpochStats> epochs = trained.epochs();
     failFirstAttemptIfAsked();

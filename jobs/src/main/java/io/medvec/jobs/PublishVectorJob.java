@@ -287,16 +287,7 @@ public final class PublishVectorJob {
       long start) {
     String hospital = config.hospital();
     Network tuned = net.copy();
-    Consumer<EpochStats> progress =
-        e ->
-            JobContext.PROGRESS.info(
-                "hospital {} epoch {}/{}: loss {} ({} examples/s, {} examples)",
-                hospital,
-                e.epoch(),
-                config.train().epochs(),
-                String.format(Locale.ROOT, "%.4f", e.meanLoss()),
-                String.format(Locale.ROOT, "%.1f", e.examplesPerSecond()),
-                e.examples());
+    Consumer<EpochStats> progress = AugmentedTraining.progress(hospital, config.train().epochs());
     AugmentedTraining.Trained trained;
     if (local.streamed()) {
       trained =
@@ -309,16 +300,13 @@ public final class PublishVectorJob {
     } else {
       ImageSet train = local.train();
       trained =
-          new AugmentedTraining.Trained(
-              AugmentedTraining.fit(
-                  tuned,
-                  train,
-                  java.util.stream.IntStream.range(0, train.size()).toArray(),
-                  local.listing().preprocessing(),
-                  config.train(),
-                  progress),
-              train.dataset(),
-              train.labelCounts());
+          AugmentedTraining.materialized(
+              tuned,
+              train,
+              java.util.stream.IntStream.range(0, train.size()).toArray(),
+              local.listing().preprocessing(),
+              config.train(),
+              progress);
     }
     double finalLoss = trained.finalLoss();
     StoredVector stored =

@@ -42,7 +42,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Cross-site evaluation at one hospital: {@code bin/medvec evaluate --site NAME --data LOCAL
@@ -268,23 +267,7 @@ public final class SiteEvaluateJob {
     String cannot = "Cannot evaluate base " + base.fingerprint() + " on " + what;
     List<String> dataClasses = listing.classes();
     int numClasses = dataClasses.size();
-    int outputs;
-    try {
-      INDArray probe =
-          listing.batches(listing.examples(split).subList(0, 1), 1, false, 0).next().getFeatures();
-      outputs = (int) net.output(net.input(probe)).size(1);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          cannot
-              + ": the base does not accept its images ("
-              + listing.preprocessing().channels().count()
-              + "x"
-              + listing.preprocessing().height()
-              + "x"
-              + listing.preprocessing().width()
-              + ")",
-          e);
-    }
+    int outputs = PublishedBase.outputs(net, listing, split, cannot);
     List<String> classes = base.classes();
     boolean named = !dataClasses.isEmpty() && !labelIndices(dataClasses);
     if (!classes.isEmpty() && named && !classes.equals(dataClasses)) {

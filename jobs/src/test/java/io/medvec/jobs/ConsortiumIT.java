@@ -136,31 +136,43 @@ class ConsortiumIT {
    * Starts one {@code bin/medvec finetune --base DIR --hospital NAME} JVM per hospital at once,
    * each given the base directory and its own data only, and waits for all to succeed.
    */
+  /**
+   * {@code medvec finetune --base BASE --data DATA --hospital NAME --out HOME/out --score-base}
+   * (one epoch, batches of {@code batchSize}) in a JVM of its own with {@code jvmOptions}, its log
+   * in {@code HOME/finetune.log}.
+   */
+  static MedvecProcess startHospital(
+      Path home, Path baseDir, Path data, String hospital, int batchSize, List<String> jvmOptions) {
+    List<String> jvm = new ArrayList<>(jvmOptions);
+    jvm.add("-Dspark.master=local[1]");
+    return MedvecProcess.start(
+        home.resolve("finetune.log"),
+        jvm,
+        List.of(
+            "finetune",
+            "--base",
+            baseDir.toString(),
+            "--data",
+            data.toString(),
+            "--hospital",
+            hospital,
+            "--out",
+            home.resolve("out").toString(),
+            "--score-base",
+            "--set",
+            "finetune.epochs=1",
+            "--set",
+            "finetune.batch-size=" + batchSize));
+  }
+
   static void runHospitals(Path baseDir, Map<String, Path> hospitalData, int batchSize)
       throws InterruptedException {
     List<MedvecProcess> hospitals = new ArrayList<>();
     try {
       for (Map.Entry<String, Path> h : hospitalData.entrySet()) {
-        Path home = h.getValue().getParent();
         hospitals.add(
-            MedvecProcess.start(
-                home.resolve("finetune.log"),
-                List.of("-Dspark.master=local[1]"),
-                List.of(
-                    "finetune",
-                    "--base",
-                    baseDir.toString(),
-                    "--data",
-                    h.getValue().toString(),
-                    "--hospital",
-                    h.getKey(),
-                    "--out",
-                    home.resolve("out").toString(),
-                    "--score-base",
-                    "--set",
-                    "finetune.epochs=1",
-                    "--set",
-                    "finetune.batch-size=" + batchSize)));
+            startHospital(
+                h.getValue().getParent(), baseDir, h.getValue(), h.getKey(), batchSize, List.of()));
       }
       for (MedvecProcess p : hospitals) {
         assertThat(p.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();

@@ -61,24 +61,13 @@ class StreamingHeapIT {
     Path home = tmp.resolve("hospital");
     Files.createDirectories(home);
     try (MedvecProcess hospital =
-        MedvecProcess.start(
-            home.resolve("finetune.log"),
-            List.of("-Xmx" + HEAP_MB + "m", "-Dspark.master=local[1]"),
-            List.of(
-                "finetune",
-                "--base",
-                store.resolve("base").resolve(fp).toString(),
-                "--data",
-                data.toString(),
-                "--hospital",
-                "large-images",
-                "--out",
-                home.resolve("out").toString(),
-                "--score-base",
-                "--set",
-                "finetune.epochs=1",
-                "--set",
-                "finetune.batch-size=4"))) {
+        ConsortiumIT.startHospital(
+            home,
+            store.resolve("base").resolve(fp),
+            data,
+            "large-images",
+            4,
+            List.of("-Xmx" + HEAP_MB + "m"))) {
       assertThat(hospital.process.waitFor(5, TimeUnit.MINUTES)).as("hospital finished").isTrue();
       assertThat(hospital.process.exitValue()).as(hospital.logTail()).isZero();
       assertThat(Files.readString(hospital.log)).doesNotContain("Materializing");

@@ -30,14 +30,7 @@ public final class Predictor {
       rows += features.size(0);
       for (Network net : nets) {
         INDArray out = net.output(net.input(features));
-        if (out.size(1) != classes) {
-          throw new IllegalStateException(
-              "Cannot predict: network has "
-                  + out.size(1)
-                  + " outputs but the data has "
-                  + classes
-                  + " classes");
-        }
+        requireOutputs(out, classes);
         chunks.add(Tensors.toFloats(out));
       }
     }
@@ -61,16 +54,20 @@ public final class Predictor {
       int to = Math.min(data.size(), from + batchSize);
       INDArray out = net.output(net.features(data, order, from, to));
       float[] rows = Tensors.toFloats(out);
-      if (rows.length != (to - from) * classes) {
-        throw new IllegalStateException(
-            "Cannot predict: network has "
-                + out.size(1)
-                + " outputs but the data has "
-                + classes
-                + " classes");
-      }
+      requireOutputs(out, classes);
       System.arraycopy(rows, 0, probs, from * classes, rows.length);
     }
     return probs;
+  }
+
+  private static void requireOutputs(INDArray out, int classes) {
+    if (out.size(1) != classes) {
+      throw new IllegalStateException(
+          "Cannot predict: network has "
+              + out.size(1)
+              + " outputs but the data has "
+              + classes
+              + " classes");
+    }
   }
 }

@@ -9,7 +9,6 @@ import io.medvec.core.io.HadoopFiles;
 import io.medvec.core.io.Json;
 import io.medvec.core.model.Network;
 import io.medvec.core.model.PixelScale;
-import io.medvec.core.source.Example;
 import io.medvec.core.source.SourceListing;
 import io.medvec.core.vector.VectorStore;
 import java.util.ArrayList;
@@ -131,17 +130,7 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
   public ImageSet conform(Network net, ImageSet data, List<String> dataClasses, String what) {
     int outputs = outputs(net, data, what);
     List<String> classes = classes();
-    if (!classes.isEmpty() && !dataClasses.isEmpty() && !classes.equals(dataClasses)) {
-      throw new IllegalArgumentException(
-          "Cannot fine-tune base "
-              + fingerprint
-              + " on "
-              + what
-              + ": its classes are "
-              + classes
-              + ", the data's "
-              + dataClasses);
-    }
+    requireSameClasses(dataClasses, what);
     if (data.numClasses() > outputs) {
       throw new IllegalArgumentException(
           "Cannot fine-tune base "
@@ -177,42 +166,13 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
    * training. Returns the dataset name the hospital's vector is filed under (the base's).
    */
   public String conform(Network net, SourceListing listing, String what) {
-    List<String> classes = classes();
-    List<Example> train = listing.examples(Split.TRAIN);
-    if (train.isEmpty()) {
+    if (listing.examples(Split.TRAIN).isEmpty()) {
       throw new IllegalArgumentException(
           "Cannot fine-tune base " + fingerprint + " on " + what + ": no training images");
     }
-    if (!classes.isEmpty() && !classes.equals(listing.classes())) {
-      throw new IllegalArgumentException(
-          "Cannot fine-tune base "
-              + fingerprint
-              + " on "
-              + what
-              + ": its classes are "
-              + classes
-              + ", the data's "
-              + listing.classes());
-    }
-    int outputs;
-    try {
-      INDArray features = listing.batches(train.subList(0, 1), 1, false, 0).next().getFeatures();
-      outputs = (int) net.output(net.input(features)).size(1);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "Cannot fine-tune base "
-              + fingerprint
-              + " on "
-              + what
-              + ": the base does not accept its images ("
-              + listing.preprocessing().channels().count()
-              + "x"
-              + listing.preprocessing().height()
-              + "x"
-              + listing.preprocessing().width()
-              + ")",
-          e);
-    }
+    requireSameClasses(listing.classes(), what);
+    int outputs =
+        outputs(net, listing, Split.TRAIN, "Cannot fine-tune base " + fingerprint + " on " + what);
     if (outputs != listing.classes().size()) {
       throw new IllegalArgumentException(
           "Cannot fine-tune base "
@@ -227,6 +187,47 @@ public record PublishedBase(Path dir, Path store, String fingerprint, JsonNode m
               + listing.classes());
     }
     return dataset(listing.dataset());
+  }
+
+  private void requireSameClasses(List<String> dataClasses, String what) {
+    List<String> classes = classes();
+    if (!classes.isEmpty() && !dataClasses.isEmpty() && !classes.equals(dataClasses)) {
+      throw new IllegalArgumentException(
+          "Cannot fine-tune base "
+              + fingerprint
+              + " on "
+              + what
+              + ": its classes are "
+              + classes
+              + ", the data's "
+              + dataClasses);
+    }
+  }
+
+  /**
+   * The number of outputs of {@code net}, from a forward pass of the first image of {@code split}
+   * of {@code listing}, decoded and preprocessed as the listing declares.
+   *
+   * @param cannot what a refusal starts with ({@code "Cannot fine-tune base FP on DATA"})
+   * @throws IllegalArgumentException when the network does not accept the image, with its shape
+   */
+  public static int outputs(Network net, SourceListing listing, Split split, String cannot) {
+    try {
+      INDArray features =
+          listing.batches(listing.examples(split).subList(0, 1), 1, false, 0).next().getFeatures();
+      return (int) net.output(net.input(features)).size(1);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          cannot
+              + ": the base does not accept its images ("
+              + listing.preprocessing().channels().count()
+              + "x"
+              + listing.preprocessing().height()
+              + "x"
+              + listing.preprocessing().width()
+              + ")",
+          e);
+    }
   }
 
   /** The base's class count, from a forward pass of one image; refuses images it cannot take. */
