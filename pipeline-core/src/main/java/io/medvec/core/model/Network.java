@@ -297,9 +297,11 @@ public final class Network {
   }
 
   /**
-   * Inference-mode activations of every vertex (graph) or layer (multi-layer network, keyed by
-   * index) up to and including layer {@code name}, for {@code features} in the network's layout.
-   * The entry of {@link #inputNameOf} is the layer's input.
+   * Inference-mode activations, for {@code features} in the network's layout, of the layers of a
+   * multi-layer network (keyed by index) up to and including layer {@code name}, or of a graph's
+   * vertices (keyed by name) in topological order at least up to and including vertex {@code name}:
+   * the graph's forward pass stops early where DL4J lets it. The entry of {@link #inputNameOf} is
+   * the layer's input.
    */
   public Map<String, INDArray> activationsUpTo(String name, INDArray features) {
     if (mln != null) {
@@ -315,9 +317,30 @@ public final class Network {
       throw new IllegalArgumentException(
           "Cannot compute activations up to layer " + name + ": the graph has no such layer");
     }
-    // every vertex: ComputationGraph.feedForward(input, n, train) stops at an index that is
-    // neither the topological position nor the layer's own in every graph, and a vertex feeding
-    // a layer after a residual add may then be missing
+    // ComputationGraph.feedForward(input, n, train) (DL4J M2.1) runs the vertices at topological
+    // positions 0..layers[n].getIndex(): it compares a vertex index with topological positions.
+    // So it stops early only through the layer whose index is the smallest at or past the
+    // position of this layer; a graph without one runs whole
+    int required = 0;
+    int[] order = graph.topologicalSortOrder();
+    int self = graph.getVertex(name).getVertexIndex();
+    while (order[required] != self) {
+      required++;
+    }
+    org.deeplearning4j.nn.api.Layer[] all = graph.getLayers();
+    int stop = -1;
+    for (int n = 0; n < all.length; n++) {
+      int index = all[n].getIndex();
+      if (index >= required && (stop < 0 || index < all[stop].getIndex())) {
+        stop = n;
+      }
+    }
+    if (stop >= 0) {
+      Map<String, INDArray> partial = graph.feedForward(features, stop, false);
+      if (partial.containsKey(name)) { // and so every vertex before it
+        return partial;
+      }
+    }
     return graph.feedForward(features, false);
   }
 
