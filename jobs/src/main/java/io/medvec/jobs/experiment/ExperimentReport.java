@@ -465,7 +465,7 @@ final class ExperimentReport {
     double[] auc = cells.stream().mapToDouble(c -> value(c, "pooled", "auc", "test")).toArray();
     return String.format(
         Locale.ROOT,
-        "%n## %s: our pooled CNN vs MedMNIST v2 ResNet-18 (28 px)%n%n"
+        "%n## %s: our pooled model vs MedMNIST v2 ResNet-18 (28 px)%n%n"
             + "| model | test ACC | test AUC |%n|---|---|---|%n| pooled (ours, all cells) | %s | %s |%n"
             + "| ResNet-18 (Yang et al. 2023, Table 3) | %.3f | %.3f |%n",
         dataset,
